@@ -1,0 +1,44 @@
+import type { Packet } from '../src/core/packet.ts';
+import type { Track } from '../src/core/track.ts';
+
+/**
+ * What every demuxer and every ingest protocol delivers into: the bus's publisher, a muxer
+ * pipeline, or a test collector. Synchronous by design: a receiver never blocks its producer.
+ */
+export interface MediaReceiver {
+	/**
+	 * Announces the full set of tracks. Called once before the first packet, and again whenever a
+	 * track is added, removed or changes parameters (a new object for the changed track, same id).
+	 */
+	announce(tracks: readonly Track[]): void;
+	/** One access unit of an announced track, in the canonical payload form (see `Packet`). */
+	push(packet: Packet): void;
+}
+
+/** Counters every demuxer keeps: losses are counted, never fatal. */
+export type DemuxStats = {
+	bytes: number;
+	packets: number;
+	/** Bytes skipped to regain sync (garbage, truncated units). */
+	skippedBytes: number;
+	/** Continuity/sequence gaps seen (MPEG-TS continuity_counter, RTP sequence, …). */
+	discontinuities: number;
+	/** Units dropped because they could not be parsed (corrupt headers, unknown codec, no config yet). */
+	droppedUnits: number;
+};
+
+/** A byte-stream demuxer: bytes in any split, media out through its receiver. */
+export interface Demuxer {
+	push(chunk: Uint8Array): void;
+	/** End of input: flushes the last access units. */
+	end(): void;
+	readonly stats: DemuxStats;
+}
+
+export const emptyDemuxStats = (): DemuxStats => ({
+	bytes: 0,
+	packets: 0,
+	skippedBytes: 0,
+	discontinuities: 0,
+	droppedUnits: 0,
+});

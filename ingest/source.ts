@@ -1,0 +1,43 @@
+import type { MediaReceiver } from './media-receiver.ts';
+
+/** A stream's address on the bus: `vhost/app/stream`. */
+export type StreamKey = { readonly vhost: string; readonly app: string; readonly stream: string };
+
+export const DEFAULT_VHOST = 'default';
+
+export const formatStreamKey = (key: StreamKey): string => `${key.vhost}/${key.app}/${key.stream}`;
+
+/** The publishing side of one live stream, handed to an ingest session once it is accepted. */
+export interface StreamPublisher extends MediaReceiver {
+	/** The publisher is gone (disconnect, end of input, error): the stream ends for every subscriber. */
+	end(reason?: string): void;
+}
+
+/** Facts an ingest passes to the auth hook before it accepts a publisher. */
+export type PublishRequest = {
+	readonly key: StreamKey;
+	/** `rtmp`, `srt`, `rtsp`, `udp`, `http`, … */
+	readonly protocol: string;
+	readonly remoteAddress: string;
+	/** Stream key, token or query the publisher presented. */
+	readonly credentials: Readonly<Record<string, string>>;
+};
+
+/**
+ * What ingest protocols see of the bus (implemented by `src/bus/stream-registry.ts`).
+ * `publish` throws a TapedeckError('conflict') when the stream already has a publisher.
+ */
+export interface StreamHub {
+	authorize(request: PublishRequest): Promise<boolean>;
+	publish(key: StreamKey, protocol: string): StreamPublisher;
+}
+
+/**
+ * Every ingest (a listener, a puller) is started and stopped the same way; `stop` is idempotent
+ * and resolves once sockets are closed and the stream has ended.
+ */
+export interface IngestSource {
+	readonly description: string;
+	start(): Promise<void>;
+	stop(): Promise<void>;
+}

@@ -1,0 +1,174 @@
+import { closeSync, fdatasync, fsyncSync, openSync, write } from 'node:fs';
+import { TapedeckError } from '../core/errors.ts';
+import type { Sink } from './sink.ts';
+
+/** Batch size of positional writes: big enough to amortise syscalls, small enough to bound memory per file. */
+const CHUNK_BYTES = 1 << 20;
+/** `drain()` waits while more than this many bytes are queued for the OS. */
+const HIGH_WATER_BYTES = 8 << 20;
+
+type PendingWrite = { readonly data: Uint8Array; readonly position: number };
+
+/**
+ * A buffered file sink: appends gather into 1 MiB chunks written with positional `write(2)`
+ * calls in order; `writeAt` patches the unflushed chunk in memory or queues a positional write.
+ * The first I/O error is kept and rethrown (ENOSPC as `disk_full`) so no caller mistakes a
+ * failed file for a good one.
+ */
+export class FileSink implements Sink {
+	readonly path: string;
+	readonly #fd: number;
+	#chunk = new Uint8Array(CHUNK_BYTES);
+	#chunkStart = 0;
+	#chunkLength = 0;
+	#queue: PendingWrite[] = [];
+	#queuedBytes = 0;
+	#writing = false;
+	#error: TapedeckError | undefined;
+	#waiters: Array<() => void> = [];
+	#closed: Promise<void> | undefined;
+
+	/** Opens (creating or truncating) `path` for writing. */
+	constructor(path: string, options: { append?: boolean; startPosition?: number } = {}) {
+		this.path = path;
+		try {
+			this.#fd = openSync(path, options.append ? 'r+' : 'w');
+		} catch (error) {
+			throw toSinkError(path, error);
+		}
+		this.#chunkStart = options.startPosition ?? 0;
+	}
+
+	get position(): number {
+		return this.#chunkStart + this.#chunkLength;
+	}
+
+	write(data: Uint8Array): void {
+		this.#throwIfFailed();
+		let offset = 0;
+		while (offset < data.length) {
+			const room = CHUNK_BYTES - this.#chunkLength;
+			const take = Math.min(room, data.length - offset);
+			this.#chunk.set(data.subarray(offset, offset + take), this.#chunkLength);
+			this.#chunkLength += take;
+			offset += take;
+			if (this.#chunkLength === CHUNK_BYTES) this.#flushChunk();
+		}
+	}
+
+	writeAt(position: number, data: Uint8Array): void {
+		this.#throwIfFailed();
+		const end = position + data.length;
+		if (position < 0 || end > this.position) {
+			throw new RangeError(`writeAt ${position}+${data.length} is outside the ${this.position} bytes written`);
+		}
+		if (position >= this.#chunkStart) {
+			this.#chunk.set(data, position - this.#chunkStart);
+			return;
+		}
+		const head = Math.min(data.length, this.#chunkStart - position);
+		this.#enqueue({ data: data.slice(0, head), position });
+		if (head < data.length) this.#chunk.set(data.subarray(head), 0);
+	}
+
+	/** Hands the partial chunk to the OS too, then waits until the queue is under the high-water mark. */
+	async drain(): Promise<void> {
+		if (this.#chunkLength > 0) this.#flushChunk();
+		while (this.#queuedBytes > HIGH_WATER_BYTES || (this.#writing && this.#queuedBytes > 0)) {
+			this.#throwIfFailed();
+			await new Promise<void>((resolve) => this.#waiters.push(resolve));
+		}
+		this.#throwIfFailed();
+	}
+
+	/** True when more than the high-water mark waits for the OS: the producer should `await drain()`. */
+	get needsDrain(): boolean {
+		return this.#queuedBytes > HIGH_WATER_BYTES;
+	}
+
+	close(): Promise<void> {
+		this.#closed ??= this.#close();
+		return this.#closed;
+	}
+
+	/** Makes everything written so far durable without closing (for crash safety at fragment boundaries). */
+	async sync(): Promise<void> {
+		await this.drain();
+		await new Promise<void>((resolve, reject) =>
+			fdatasync(this.#fd, (error) => (error ? reject(toSinkError(this.path, error)) : resolve())),
+		);
+	}
+
+	async #close(): Promise<void> {
+		try {
+			await this.drain();
+			fsyncSync(this.#fd);
+		} catch (error) {
+			this.#error ??= toSinkError(this.path, error);
+		} finally {
+			closeSync(this.#fd);
+		}
+		this.#throwIfFailed();
+	}
+
+	#flushChunk(): void {
+		this.#enqueue({ data: this.#chunk.subarray(0, this.#chunkLength), position: this.#chunkStart });
+		this.#chunkStart += this.#chunkLength;
+		this.#chunkLength = 0;
+		this.#chunk = new Uint8Array(CHUNK_BYTES);
+	}
+
+	#enqueue(pending: PendingWrite): void {
+		this.#queue.push(pending);
+		this.#queuedBytes += pending.data.length;
+		if (!this.#writing) this.#writeNext(0);
+	}
+
+	#writeNext(done: number): void {
+		const head = this.#queue[0];
+		if (!head || this.#error) {
+			this.#writing = false;
+			this.#wake();
+			return;
+		}
+		this.#writing = true;
+		write(this.#fd, head.data, done, head.data.length - done, head.position + done, (error, written) => {
+			if (error) {
+				this.#error ??= toSinkError(this.path, error);
+				this.#writing = false;
+				this.#wake();
+				return;
+			}
+			if (done + written < head.data.length) {
+				this.#writeNext(done + written);
+				return;
+			}
+			this.#queue.shift();
+			this.#queuedBytes -= head.data.length;
+			this.#wake();
+			this.#writeNext(0);
+		});
+	}
+
+	#wake(): void {
+		const waiters = this.#waiters;
+		this.#waiters = [];
+		for (const resolve of waiters) resolve();
+	}
+
+	#throwIfFailed(): void {
+		if (this.#error) throw this.#error;
+	}
+}
+
+/** Maps an fs error to a TapedeckError that names the file and what the user can do. */
+export const toSinkError = (path: string, error: unknown): TapedeckError => {
+	const code = (error as NodeJS.ErrnoException | undefined)?.code;
+	if (code === 'ENOSPC' || code === 'EDQUOT') {
+		return new TapedeckError('disk_full', `disk full while writing ${path}: free space and retry`, { cause: error });
+	}
+	if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+		return new TapedeckError('io', `no permission to write ${path} (${code})`, { cause: error });
+	}
+	return new TapedeckError('io', `cannot write ${path}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+};

@@ -1,0 +1,17 @@
+/**
+ * Where a muxer's bytes go. Writes are synchronous and buffered so a muxer can stay a plain
+ * synchronous state machine; `drain()` is the one back-pressure point, `close()` the one place
+ * that waits for the bytes to be durable.
+ */
+export interface Sink {
+	/** Bytes written so far: the offset the next `write` lands at. */
+	readonly position: number;
+	/** Appends bytes. The sink may keep a reference until it flushes: callers must not mutate them afterwards. */
+	write(data: Uint8Array): void;
+	/** Overwrites bytes already written (header patching); `position + data.length` must not pass `this.position`. */
+	writeAt(position: number, data: Uint8Array): void;
+	/** Resolves once buffered bytes are handed to the OS; rejects with the sink's first I/O error. */
+	drain(): Promise<void>;
+	/** Flushes, syncs and closes; idempotent. Rejects with the sink's first I/O error. */
+	close(): Promise<void>;
+}
