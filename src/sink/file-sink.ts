@@ -170,5 +170,7 @@ export const toSinkError = (path: string, error: unknown): TapedeckError => {
 	if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
 		return new TapedeckError('io', `no permission to write ${path} (${code})`, { cause: error });
 	}
-	return new TapedeckError('io', `cannot write ${path}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+	return new TapedeckError('io', `cannot write ${path}: ${(error as Error)?.message ?? String(error)}`, {
+		cause: error,
+	});
 };

@@ -1,0 +1,96 @@
+import { run } from './process.ts';
+
+/** What ffprobe sees of one stream. */
+export type ProbedStream = {
+	index: number;
+	codecType: 'video' | 'audio' | string;
+	codecName: string;
+	packets: number;
+	keyframes: number;
+	/** Seconds, from the first packet's PTS. */
+	firstPts: number;
+	/** Seconds covered by the stream's packets (max pts + duration − min pts). */
+	duration: number;
+	/** PTS (seconds) of each packet, in file order. */
+	pts: number[];
+	/** DTS (seconds) of each packet, in file order. */
+	dts: number[];
+	/** Seconds of each key packet's PTS. */
+	keyframePts: number[];
+};
+
+type FfprobePacket = {
+	stream_index: number;
+	pts_time?: string;
+	dts_time?: string;
+	duration_time?: string;
+	flags?: string;
+};
+
+type FfprobeStream = { index: number; codec_type: string; codec_name: string };
+
+/** `ffprobe -v error` on the file: the text it prints (empty for a clean file). */
+export const ffprobeErrors = async (file: string): Promise<string> => {
+	const result = await run('ffprobe', ['-v', 'error', '-i', file]);
+	return result.stderr.trim();
+};
+
+/** Full decode with `ffmpeg -v error -f null -`: the errors it prints (empty for a clean file). */
+export const decodeErrors = async (file: string, timeoutMs = 120_000): Promise<string> => {
+	const result = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], timeoutMs);
+	return result.stderr.trim();
+};
+
+/** Per-stream packet facts from `ffprobe -show_packets`. */
+export const probeStreams = async (file: string): Promise<ProbedStream[]> => {
+	const result = await run('ffprobe', [
+		'-v',
+		'error',
+		'-show_streams',
+		'-show_packets',
+		'-show_entries',
+		'packet=stream_index,pts_time,dts_time,duration_time,flags:stream=index,codec_type,codec_name',
+		'-of',
+		'json',
+		file,
+	]);
+	if (result.code !== 0) throw new Error(`ffprobe failed on ${file}: ${result.stderr}`);
+	const parsed = JSON.parse(result.stdout) as { streams?: FfprobeStream[]; packets?: FfprobePacket[] };
+	const streams: ProbedStream[] = (parsed.streams ?? []).map((s) => ({
+		index: s.index,
+		codecType: s.codec_type,
+		codecName: s.codec_name,
+		packets: 0,
+		keyframes: 0,
+		firstPts: Number.POSITIVE_INFINITY,
+		duration: 0,
+		pts: [],
+		dts: [],
+		keyframePts: [],
+	}));
+	const ends = new Map<number, number>();
+	for (const p of parsed.packets ?? []) {
+		const s = streams[p.stream_index];
+		if (!s) continue;
+		const pts = Number(p.pts_time ?? p.dts_time ?? Number.NaN);
+		const dts = Number(p.dts_time ?? p.pts_time ?? Number.NaN);
+		s.packets++;
+		s.pts.push(pts);
+		s.dts.push(dts);
+		if (p.flags?.includes('K')) {
+			s.keyframes++;
+			s.keyframePts.push(pts);
+		}
+		if (pts < s.firstPts) s.firstPts = pts;
+		const end = pts + Number(p.duration_time ?? 0);
+		ends.set(s.index, Math.max(ends.get(s.index) ?? Number.NEGATIVE_INFINITY, end));
+	}
+	for (const s of streams) s.duration = s.packets ? (ends.get(s.index) ?? 0) - s.firstPts : 0;
+	return streams;
+};
+
+/** Container-level duration in seconds as ffprobe reports it. */
+export const formatDuration = async (file: string): Promise<number> => {
+	const result = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+	return Number(result.stdout.trim());
+};
