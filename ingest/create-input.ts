@@ -1,0 +1,101 @@
+/**
+ * The input of a recording as Callaba describes it (`input` of /api/recording/create), turned into the
+ * IngestSource that feeds the recording's stream. Each protocol adds its own `case`.
+ */
+import { TapedeckError } from '../src/core/errors.ts';
+import { HttpListenSource } from './http/http-listen-source.ts';
+import { HttpPullSource } from './http/http-pull-source.ts';
+import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from './source.ts';
+import { UdpTsSource, parseUdpUrl } from './udp/udp-ts-source.ts';
+
+/** Every `input_type` Callaba documents; the schema accepts them all, `createInput` says which work yet. */
+export const INPUT_TYPES = [
+	'INPUT_TYPE_SRT_SOFTWARE',
+	'INPUT_TYPE_SRT_HARDWARE',
+	'INPUT_TYPE_RTMP_SOFTWARE',
+	'INPUT_TYPE_RTMP_HARDWARE',
+	'INPUT_TYPE_SRT_LISTEN',
+	'INPUT_TYPE_RTMP_LISTEN',
+	'INPUT_TYPE_RTSP_LISTEN',
+	'INPUT_TYPE_UDP_LISTEN',
+	'INPUT_TYPE_HTTP_LISTEN',
+	'INPUT_TYPE_SRT_URL',
+	'INPUT_TYPE_RTMP_URL',
+	'INPUT_TYPE_RTSP_URL',
+	'INPUT_TYPE_UDP_URL',
+	'INPUT_TYPE_HTTP_URL',
+	'INPUT_TYPE_OTHER',
+	'INPUT_TYPE_HLS_URL',
+	'INPUT_TYPE_MPEG_DASH_URL',
+	'INPUT_TYPE_GENERATE_TEST_VIDEO',
+] as const;
+
+export type InputType = (typeof INPUT_TYPES)[number];
+
+/** Callaba's `input` object. Unknown keys are kept (protocol parameters a later input type may read). */
+export type InputSpec = {
+	readonly input_type: InputType;
+	readonly input_module_id?: string;
+	readonly input_stream_id?: string;
+	readonly input_stream_url?: string;
+	readonly input_stream_listen_port?: {
+		readonly port: number;
+		readonly transport?: 'UDP' | 'TCP';
+		/** tapedeck: the address to bind (default the server's host), or a multicast group to join (UDP). */
+		readonly address?: string;
+	};
+	readonly [key: string]: unknown;
+};
+
+/** What an input needs besides its spec. */
+export type InputContext = {
+	/** The bus, for inputs that publish under their own keys. */
+	readonly hub: StreamHub;
+	/** The key `target` publishes to. */
+	readonly key: StreamKey;
+	/** Address listeners bind when the spec names none (the server's `--host`). */
+	readonly listenHost: string;
+	readonly log: (message: string) => void;
+};
+
+/**
+ * The source for `input`, publishing into `target`; nothing is bound until `start()`. `target` may be
+ * announced again after `end()`: each connection or burst of datagrams is a new session of the stream.
+ */
+export const createInput = (input: InputSpec, target: StreamPublisher, context: InputContext): IngestSource => {
+	switch (input.input_type) {
+		case 'INPUT_TYPE_UDP_LISTEN': {
+			const listen = requireListenPort(input);
+			return new UdpTsSource({ address: listen.address ?? context.listenHost, port: listen.port }, target, context.log);
+		}
+		case 'INPUT_TYPE_UDP_URL':
+			return new UdpTsSource(parseUdpUrl(requireUrl(input)), target, context.log);
+		case 'INPUT_TYPE_HTTP_LISTEN': {
+			const listen = requireListenPort(input);
+			return new HttpListenSource({ host: listen.address ?? context.listenHost, port: listen.port }, target, context.log);
+		}
+		case 'INPUT_TYPE_HTTP_URL':
+			return new HttpPullSource(requireUrl(input), target, context.log);
+		default:
+			throw new TapedeckError('unsupported', `input type ${input.input_type} is not supported yet`);
+	}
+};
+
+const requireListenPort = (input: InputSpec): NonNullable<InputSpec['input_stream_listen_port']> => {
+	const listen = input.input_stream_listen_port;
+	if (!listen || !Number.isInteger(listen.port) || listen.port < 1 || listen.port > 65535) {
+		throw new TapedeckError(
+			'invalid_argument',
+			`input.input_stream_listen_port.port is required for ${input.input_type}: an integer 1-65535, got ${JSON.stringify(listen?.port)}`,
+		);
+	}
+	return listen;
+};
+
+const requireUrl = (input: InputSpec): string => {
+	const url = input.input_stream_url;
+	if (typeof url !== 'string' || url === '') {
+		throw new TapedeckError('invalid_argument', `input.input_stream_url is required for ${input.input_type}`);
+	}
+	return url;
+};

@@ -1,0 +1,100 @@
+import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
+import { TWO_POW_32, TWO_POW_33, type TimestampUnwrapper } from '../../../src/core/time.ts';
+import type { DemuxStats } from '../../media-receiver.ts';
+import type { ElementaryStream } from './elementary-stream.ts';
+
+/**
+ * Reassembles the PES packets of one PID (ISO/IEC 13818-1 §2.4.3.6) into one growable buffer
+ * reused from packet to packet, then hands the payload to the elementary stream as a view.
+ * A bounded PES (PES_packet_length > 0) is delivered as soon as it is whole; an unbounded one
+ * (length 0, usual for video) when the next payload_unit_start_indicator arrives or at the end.
+ */
+export class PesAssembler {
+	readonly #stream: ElementaryStream;
+	readonly #clock: TimestampUnwrapper;
+	readonly #stats: DemuxStats;
+	readonly #buffer = new GrowableBuffer(1 << 16);
+	#collecting = false;
+	/** Whole PES size from PES_packet_length (6 + length), 0 when unbounded, −1 until the header is in. */
+	#expected = -1;
+
+	/** `clock` is shared by every PID of the program so all tracks unwrap against one timeline. */
+	constructor(stream: ElementaryStream, clock: TimestampUnwrapper, stats: DemuxStats) {
+		this.#stream = stream;
+		this.#clock = clock;
+		this.#stats = stats;
+	}
+
+	get stream(): ElementaryStream {
+		return this.#stream;
+	}
+
+	/** The payload of one TS packet of this PID: `data[start, end)`. */
+	payload(data: Uint8Array, start: number, end: number, unitStart: boolean): void {
+		if (unitStart) {
+			if (this.#collecting) this.#complete();
+			this.#buffer.length = 0;
+			this.#expected = -1;
+			this.#collecting = true;
+		} else if (!this.#collecting) {
+			this.#stats.skippedBytes += end - start; // the tail of a PES whose start we never saw
+			return;
+		}
+		const buffer = this.#buffer;
+		buffer.append(data, start, end);
+		if (this.#expected < 0 && buffer.length >= 6) {
+			const length = (buffer.bytes[4]! << 8) | buffer.bytes[5]!; // PES_packet_length
+			this.#expected = length === 0 ? 0 : 6 + length;
+		}
+		if (this.#expected > 0 && buffer.length >= this.#expected) this.#complete();
+	}
+
+	/** Continuity lost: the PES in progress is incomplete and dropped. */
+	discontinuity(): void {
+		if (this.#collecting) this.#stats.droppedUnits++;
+		this.#collecting = false;
+		this.#stream.discontinuity();
+	}
+
+	/** End of input: an unbounded PES in progress is complete; then the stream flushes. */
+	end(): void {
+		if (this.#collecting) this.#complete();
+		this.#stream.end();
+	}
+
+	#complete(): void {
+		this.#collecting = false;
+		const bytes = this.#buffer.bytes;
+		const length = this.#expected > 0 ? Math.min(this.#expected, this.#buffer.length) : this.#buffer.length;
+		// packet_start_code_prefix, then the optional header present for every audio/video stream_id
+		if (length < 9 || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== 1 || (bytes[6]! & 0xc0) !== 0x80) {
+			this.#stats.droppedUnits++;
+			return;
+		}
+		const flags = bytes[7]! >> 6; // PTS_DTS_flags
+		const payloadStart = 9 + bytes[8]!; // PES_header_data_length
+		if (payloadStart > length || (flags >= 2 && length < 14) || (flags === 3 && length < 19)) {
+			this.#stats.droppedUnits++;
+			return;
+		}
+		let pts = Number.NaN;
+		let dts = Number.NaN;
+		if (flags >= 2) {
+			const rawPts = readTimestamp(bytes, 9);
+			const rawDts = flags === 3 ? readTimestamp(bytes, 14) : rawPts;
+			dts = this.#clock.unwrap(rawDts);
+			pts = dts + signedDelta(rawPts - rawDts);
+		}
+		this.#stream.pes(bytes.subarray(payloadStart, length), pts, dts);
+	}
+}
+
+/** A 33-bit PTS/DTS from its 5-byte field: '001x' or '0011'/'0001', then 3 + 15 + 15 bits with marker bits. */
+const readTimestamp = (b: Uint8Array, at: number): number =>
+	((b[at]! >> 1) & 0x07) * 2 ** 30 + // PTS[32..30]
+	(((b[at + 1]! << 7) | (b[at + 2]! >> 1)) << 15) + // PTS[29..15]
+	((b[at + 3]! << 7) | (b[at + 4]! >> 1)); // PTS[14..0]
+
+/** A difference of two 33-bit values taken modulo 2^33 into [−2^32, 2^32): PTS may wrap apart from DTS. */
+const signedDelta = (delta: number): number =>
+	delta >= TWO_POW_32 ? delta - TWO_POW_33 : delta < -TWO_POW_32 ? delta + TWO_POW_33 : delta;

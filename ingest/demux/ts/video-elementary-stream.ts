@@ -1,0 +1,151 @@
+import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
+import { TapedeckError } from '../../../src/core/errors.ts';
+import type { Track, VideoInfo } from '../../../src/core/track.ts';
+import { buildAvcC, H264NalType, h264NalType, parseH264Sps } from '../../../src/codec/h264.ts';
+import { buildHvcC, H265NalType, h265NalType, isH265Irap, parseH265Sps } from '../../../src/codec/h265.ts';
+import { NalSpans, packLengthPrefixed, scanAnnexB } from '../../../src/codec/nal.ts';
+import type { DemuxStats } from '../../media-receiver.ts';
+import type { AccessUnitSink, ElementaryStream, StreamIdentity } from './elementary-stream.ts';
+
+/** Parameter set slots: VPS (H.265 only), SPS, PPS. */
+const VPS = 0;
+const SPS = 1;
+const PPS = 2;
+
+/** What differs between H.264 and H.265 for this stream. */
+type VideoRules = {
+	readonly codec: 'h264' | 'h265';
+	readonly nalType: (firstByte: number) => number;
+	readonly accessUnitDelimiter: number;
+	/** Slot of a parameter set NAL type, −1 for every other type. */
+	readonly parameterSetSlot: (type: number) => number;
+	/** A NAL type that makes its access unit a random access point (IDR, or IRAP for H.265). */
+	readonly isKeyframe: (type: number) => boolean;
+	readonly requiredSlots: readonly number[];
+	readonly buildConfig: (sets: readonly (readonly Uint8Array[])[]) => Uint8Array;
+	readonly pictureSize: (sps: Uint8Array) => VideoInfo;
+};
+
+const H264_RULES: VideoRules = {
+	codec: 'h264',
+	nalType: h264NalType,
+	accessUnitDelimiter: H264NalType.AccessUnitDelimiter,
+	parameterSetSlot: (type) => (type === H264NalType.Sps ? SPS : type === H264NalType.Pps ? PPS : -1),
+	isKeyframe: (type) => type === H264NalType.IdrSlice,
+	requiredSlots: [SPS, PPS],
+	buildConfig: (sets) => buildAvcC(sets[SPS]!, sets[PPS]!),
+	pictureSize: parseH264Sps,
+};
+
+const H265_RULES: VideoRules = {
+	codec: 'h265',
+	nalType: h265NalType,
+	accessUnitDelimiter: H265NalType.AccessUnitDelimiter,
+	parameterSetSlot: (type) => type - H265NalType.Vps, // VPS, SPS, PPS are 32, 33, 34
+	isKeyframe: isH265Irap,
+	requiredSlots: [VPS, SPS, PPS],
+	buildConfig: (sets) => buildHvcC(sets[VPS]!, sets[SPS]!, sets[PPS]!),
+	pictureSize: parseH265Sps,
+};
+
+/**
+ * H.264 / H.265 in MPEG-TS (ISO/IEC 13818-1 §2.14, §2.17): each PES carries one Annex B access
+ * unit. Access unit delimiters are dropped, parameter sets move into the track config (a new
+ * track version whenever they change), and the rest is rewritten to 4-byte length-prefixed NAL
+ * units, in place in the PES buffer when the start codes leave room (see `packLengthPrefixed`).
+ */
+export class VideoElementaryStream implements ElementaryStream {
+	readonly #rules: VideoRules;
+	readonly #identity: StreamIdentity;
+	readonly #sink: AccessUnitSink;
+	readonly #stats: DemuxStats;
+	readonly #spans = new NalSpans();
+	readonly #scratch = new GrowableBuffer();
+	/** Parameter sets of the current config (owned copies), per slot. */
+	#sets: Uint8Array[][] = [[], [], []];
+	/** Parameter sets seen in the access unit being read (views), per slot. */
+	readonly #seen: Uint8Array[][] = [[], [], []];
+
+	constructor(codec: 'h264' | 'h265', identity: StreamIdentity, sink: AccessUnitSink, stats: DemuxStats) {
+		this.#rules = codec === 'h264' ? H264_RULES : H265_RULES;
+		this.#identity = identity;
+		this.#sink = sink;
+		this.#stats = stats;
+	}
+
+	pes(payload: Uint8Array, pts: number, dts: number): void {
+		if (Number.isNaN(dts)) {
+			this.#stats.droppedUnits++; // an access unit without a timestamp cannot be placed
+			return;
+		}
+		const rules = this.#rules;
+		const spans = scanAnnexB(payload, this.#spans);
+		let keyframe = false;
+		let parameterSets = false;
+		for (let i = 0; i < spans.count; i++) {
+			const start = spans.starts[i]!;
+			const type = rules.nalType(payload[start]!);
+			const slot = rules.parameterSetSlot(type);
+			if (slot >= 0 && slot <= PPS) {
+				this.#seen[slot]!.push(payload.subarray(start, spans.ends[i]));
+				parameterSets = true;
+				spans.keep[i] = 0;
+			} else if (type === rules.accessUnitDelimiter) {
+				spans.keep[i] = 0;
+			} else if (rules.isKeyframe(type)) {
+				keyframe = true;
+			}
+		}
+		if (parameterSets) this.#updateConfig();
+		const data = packLengthPrefixed(payload, spans, this.#scratch);
+		if (data.length === 0) return; // parameter sets only: nothing to decode
+		this.#sink.unit({ trackId: this.#identity.id, dts, pts, duration: 0, keyframe, data });
+	}
+
+	discontinuity(): void {}
+
+	end(): void {}
+
+	/** Adopts the parameter sets of this access unit where they differ, and announces a new track version. */
+	#updateConfig(): void {
+		let changed = false;
+		for (let slot = VPS; slot <= PPS; slot++) {
+			const seen = this.#seen[slot]!;
+			if (seen.length > 0 && !sameUnits(seen, this.#sets[slot]!)) {
+				this.#sets[slot] = seen.map((unit) => unit.slice());
+				changed = true;
+			}
+			seen.length = 0;
+		}
+		if (!changed || this.#rules.requiredSlots.some((slot) => this.#sets[slot]!.length === 0)) return;
+		try {
+			const config = this.#rules.buildConfig(this.#sets);
+			const video = this.#rules.pictureSize(this.#sets[SPS]![0]!);
+			const track: Track = {
+				id: this.#identity.id,
+				kind: 'video',
+				codec: this.#rules.codec,
+				timescale: 90_000,
+				config,
+				name: this.#identity.name,
+				video: { width: video.width, height: video.height },
+			};
+			this.#sink.configured(track);
+		} catch (error) {
+			if (!(error instanceof TapedeckError)) throw error;
+			this.#sets = [[], [], []]; // an unparsable SPS: wait for the next set
+			this.#stats.droppedUnits++;
+		}
+	}
+}
+
+const sameUnits = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean => {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) {
+		const x = a[i]!;
+		const y = b[i]!;
+		if (x.length !== y.length) return false;
+		for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+	}
+	return true;
+};

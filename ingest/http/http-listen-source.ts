@@ -1,0 +1,138 @@
+/**
+ * MPEG-TS or FLV pushed over HTTP: `ffmpeg -f mpegts -method POST http://host:port/anything` (chunked
+ * or with a length, POST or PUT). One upload is one session of the stream; a second concurrent upload
+ * is refused with 409. The container is sniffed from the first bytes (Content-Type is only a hint).
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { TapedeckError } from '../../src/core/errors.ts';
+import { type DemuxerKind, createDemuxer, sniffDemuxerKind } from '../demux/create-demuxer.ts';
+import type { Demuxer } from '../media-receiver.ts';
+import type { IngestSource, StreamPublisher } from '../source.ts';
+import { contentTypeKind } from './content-type-kind.ts';
+
+/** Bytes gathered before sniffing: three TS packets, plenty for the FLV signature. */
+const SNIFF_BYTES = 188 * 3;
+
+export class HttpListenSource implements IngestSource {
+	readonly description: string;
+	readonly #host: string;
+	readonly #port: number;
+	readonly #target: StreamPublisher;
+	readonly #log: (message: string) => void;
+	#server: Server | undefined;
+	#busy = false;
+
+	constructor(listen: { host: string; port: number }, target: StreamPublisher, log: (message: string) => void = () => {}) {
+		this.#host = listen.host;
+		this.#port = listen.port;
+		this.#target = target;
+		this.#log = log;
+		this.description = `http://${listen.host}:${listen.port}`;
+	}
+
+	async start(): Promise<void> {
+		if (this.#server) return;
+		const server = createServer((request, response) => this.#onRequest(request, response));
+		server.requestTimeout = 0;
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', (error) =>
+				reject(new TapedeckError('io', `cannot listen on ${this.description}: ${error.message}`, { cause: error })),
+			);
+			server.listen(this.#port, this.#host, () => resolve());
+		});
+		this.#server = server;
+	}
+
+	async stop(): Promise<void> {
+		const server = this.#server;
+		this.#server = undefined;
+		if (!server) return;
+		server.closeAllConnections();
+		await new Promise<void>((resolve) => server.close(() => resolve()));
+	}
+
+	#onRequest(request: IncomingMessage, response: ServerResponse): void {
+		if (request.method !== 'POST' && request.method !== 'PUT') {
+			response.writeHead(405, { allow: 'POST, PUT', 'content-type': 'text/plain' }).end('send the stream with POST or PUT\n');
+			request.resume();
+			return;
+		}
+		if (this.#busy) {
+			response.writeHead(409, { 'content-type': 'text/plain' }).end('another upload is already publishing this stream\n');
+			request.resume();
+			return;
+		}
+		this.#busy = true;
+		new Upload(request, response, this.#target, this.#log, () => {
+			this.#busy = false;
+		});
+	}
+}
+
+/** One upload: sniff, demux, end the session when the body ends or the connection drops. */
+class Upload {
+	#demuxer: Demuxer | undefined;
+	#head: Uint8Array[] = [];
+	#headBytes = 0;
+	#bytes = 0;
+	#done = false;
+
+	constructor(
+		request: IncomingMessage,
+		readonly response: ServerResponse,
+		readonly target: StreamPublisher,
+		readonly log: (message: string) => void,
+		readonly onDone: () => void,
+	) {
+		const hint = contentTypeKind(request.headers['content-type']);
+		request.on('data', (chunk: Buffer) => this.#onData(chunk, hint));
+		request.on('end', () => this.#finish('upload finished', 200));
+		request.on('close', () => this.#finish('publisher disconnected', 499));
+		request.on('error', (error) => this.#finish(`upload failed: ${error.message}`, 400));
+	}
+
+	#onData(chunk: Buffer, hint: DemuxerKind | undefined): void {
+		if (this.#done) return;
+		this.#bytes += chunk.length;
+		if (this.#demuxer) {
+			this.#demuxer.push(chunk);
+			return;
+		}
+		this.#head.push(chunk);
+		this.#headBytes += chunk.length;
+		if (this.#headBytes >= SNIFF_BYTES) this.#startDemuxer(hint);
+	}
+
+	#startDemuxer(hint: DemuxerKind | undefined): boolean {
+		const head = Buffer.concat(this.#head);
+		this.#head = [];
+		const kind = sniffDemuxerKind(head) ?? hint;
+		if (!kind) {
+			this.#done = true;
+			this.log('http upload: neither MPEG-TS nor FLV');
+			this.response.writeHead(415, { 'content-type': 'text/plain' }).end('the body is neither MPEG-TS nor FLV\n');
+			this.onDone();
+			return false;
+		}
+		this.#demuxer = createDemuxer(kind, this.target);
+		this.#demuxer.push(head);
+		return true;
+	}
+
+	#finish(reason: string, status: number): void {
+		if (this.#done) return;
+		if (!this.#demuxer && this.#headBytes > 0 && !this.#startDemuxer(undefined)) return;
+		this.#done = true;
+		const demuxer = this.#demuxer;
+		if (demuxer) {
+			demuxer.end();
+			this.target.end(reason);
+		}
+		if (!this.response.headersSent) {
+			this.response
+				.writeHead(status === 499 ? 200 : status, { 'content-type': 'application/json' })
+				.end(JSON.stringify({ success: status !== 400, bytes: this.#bytes }));
+		}
+		this.onDone();
+	}
+}

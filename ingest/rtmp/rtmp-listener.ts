@@ -1,0 +1,73 @@
+/**
+ * The RTMP listener publishers push to: `rtmp://host:port/<app>/<stream>` publishes
+ * `default/<app>/<stream>` on the hub, one `RtmpPublishSession` per connection.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { TapedeckError } from '../../src/core/errors.ts';
+import type { IngestSource } from '../source.ts';
+import { RtmpPublishSession, type RtmpSessionOptions } from './rtmp-publish-session.ts';
+
+export type RtmpListenerOptions = RtmpSessionOptions & {
+	readonly host?: string;
+	/** 0 picks a free port (see `port` after `start()`). */
+	readonly port: number;
+	/** Connections beyond this are closed at once (default 1000). */
+	readonly maxConnections?: number;
+};
+
+export class RtmpListener implements IngestSource {
+	readonly description: string;
+	private readonly sessions = new Set<RtmpPublishSession>();
+	private server: Server | undefined;
+	private boundPort: number;
+
+	constructor(private readonly options: RtmpListenerOptions) {
+		const { port } = options;
+		if (!Number.isInteger(port) || port < 0 || port > 65535) {
+			throw new TapedeckError('invalid_argument', `RTMP listen port must be an integer 0-65535, got ${port}`);
+		}
+		this.boundPort = port;
+		this.description = `RTMP listener on ${options.host ?? '127.0.0.1'}:${port}`;
+	}
+
+	/** The bound port (the real one when 0 was asked for). */
+	get port(): number {
+		return this.boundPort;
+	}
+
+	/** Sessions currently connected. */
+	get connections(): readonly RtmpPublishSession[] {
+		return [...this.sessions];
+	}
+
+	start(): Promise<void> {
+		if (this.server) return Promise.resolve();
+		const server = createServer((socket) => this.accept(socket));
+		server.maxConnections = this.options.maxConnections ?? 1000;
+		this.server = server;
+		return new Promise((resolve, reject) => {
+			server.once('error', (error) =>
+				reject(new TapedeckError('io', `${this.description}: ${error.message}`, { cause: error })),
+			);
+			server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {
+				const address = server.address();
+				if (address && typeof address === 'object') this.boundPort = address.port;
+				resolve();
+			});
+		});
+	}
+
+	async stop(): Promise<void> {
+		const server = this.server;
+		if (!server) return;
+		this.server = undefined;
+		const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+		for (const session of [...this.sessions]) session.close('listener stopped');
+		await closed;
+	}
+
+	private accept(socket: Socket): void {
+		const session = new RtmpPublishSession(socket, this.options, (ended) => this.sessions.delete(ended));
+		this.sessions.add(session);
+	}
+}

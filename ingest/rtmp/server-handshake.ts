@@ -1,0 +1,71 @@
+/**
+ * The server side of the RTMP handshake (Adobe RTMP specification 1.0 §5.2): C0+C1 in, S0+S1+S2
+ * out, C2 in. A C1 signed with the Flash Player key gets the digest answer (see `handshake-digest.ts`),
+ * anything else the plain one, where S2 echoes C1.
+ */
+import { randomFillSync } from 'node:crypto';
+import { TapedeckError } from '../../src/core/errors.ts';
+import {
+	CLIENT_KEY,
+	CLIENT_KEY_TEXT_LENGTH,
+	findDigest,
+	HANDSHAKE_SIZE,
+	makeSignedPacket,
+	makeSignedResponse,
+	RTMP_VERSION,
+	SERVER_KEY,
+	SERVER_KEY_TEXT_LENGTH,
+} from './handshake-digest.ts';
+
+/** The version we announce in S1 when answering a digest handshake (FMS 4.5.0.1, as servers commonly do). */
+const SERVER_VERSION = [4, 5, 0, 1];
+
+export class ServerHandshake {
+	/** C0 + C1 + C2, accumulated across socket reads. */
+	private readonly received = new Uint8Array(1 + 2 * HANDSHAKE_SIZE);
+	private length = 0;
+	/** Whether C1 carried a digest, once known. */
+	digest = false;
+
+	constructor(private readonly send: (bytes: Uint8Array) => void) {}
+
+	/**
+	 * Feeds bytes from the client. Returns undefined while the handshake is incomplete, then the
+	 * bytes that followed C2 (the first chunks, often in the same read).
+	 */
+	push(bytes: Uint8Array): Uint8Array | undefined {
+		const before = this.length;
+		const take = Math.min(bytes.length, this.received.length - before);
+		this.received.set(bytes.subarray(0, take), before);
+		this.length += take;
+		if (before < 1 + HANDSHAKE_SIZE && this.length >= 1 + HANDSHAKE_SIZE) this.answer();
+		if (this.length < this.received.length) return undefined;
+		return bytes.subarray(take);
+	}
+
+	private answer(): void {
+		const version = this.received[0]!;
+		if (version !== RTMP_VERSION) {
+			// 6 is RTMPE (encrypted), anything else is not RTMP at all.
+			throw new TapedeckError(
+				'unsupported',
+				`RTMP handshake: C0 version ${version}, only ${RTMP_VERSION} is supported`,
+			);
+		}
+		const c1 = this.received.subarray(1, 1 + HANDSHAKE_SIZE);
+		const signed = findDigest(c1, CLIENT_KEY.subarray(0, CLIENT_KEY_TEXT_LENGTH));
+		const response = new Uint8Array(1 + 2 * HANDSHAKE_SIZE);
+		response[0] = RTMP_VERSION;
+		if (signed) {
+			this.digest = true;
+			const s1 = makeSignedPacket(SERVER_VERSION, SERVER_KEY.subarray(0, SERVER_KEY_TEXT_LENGTH), signed.schema);
+			response.set(s1.packet, 1);
+			response.set(makeSignedResponse(signed.digest, SERVER_KEY), 1 + HANDSHAKE_SIZE);
+		} else {
+			// §5.2.3: S1 = time, zero, random; §5.2.4: S2 echoes C1's time and random bytes.
+			randomFillSync(response, 9, HANDSHAKE_SIZE - 8);
+			response.set(c1, 1 + HANDSHAKE_SIZE);
+		}
+		this.send(response);
+	}
+}

@@ -1,0 +1,106 @@
+import { createServer, type Server } from 'node:net';
+import { TapedeckError } from '../../src/core/errors.ts';
+import type { IngestSource, StreamHub } from '../source.ts';
+import { DigestRealm } from './rtsp-auth.ts';
+import { RtspServerSession } from './rtsp-server-session.ts';
+import type { PortRange } from './udp-port-pair.ts';
+
+export type RtspListenerOptions = {
+	readonly hub: StreamHub;
+	/** Default 127.0.0.1. */
+	readonly host?: string;
+	/** Default 8554. */
+	readonly port?: number;
+	/** UDP ports for RTP/RTCP pairs of publishers that SETUP over UDP. Default 30000–30999. */
+	readonly rtpPorts?: PortRange;
+	/** Session dropped after this long without a request or a packet. Default 60 s. */
+	readonly sessionTimeoutMs?: number;
+	/** App for single-segment paths (`rtsp://host/live.sdp` → default/live/live.sdp). Default `live`. */
+	readonly defaultApp?: string;
+	readonly realm?: string;
+	/**
+	 * Users and passwords the listener can check Digest answers against. With none, Digest answers
+	 * cannot be verified and only Basic credentials (or none) reach `hub.authorize`.
+	 */
+	readonly users?: readonly { readonly user: string; readonly password: string }[];
+	/** Offer and accept Basic (the password travels in clear). Default true. */
+	readonly allowBasic?: boolean;
+};
+
+/**
+ * The RTSP ingest listener (`INPUT_TYPE_RTSP_LISTEN` and the built-in one): accepts publishers that
+ * ANNOUNCE + SETUP + RECORD (ffmpeg `-f rtsp`, OBS, encoders) and publishes each stream as
+ * `default/<app>/<stream>` on the hub. Credentials go to `hub.authorize` before RECORD is allowed.
+ */
+export class RtspListener implements IngestSource {
+	readonly #options: RtspListenerOptions;
+	readonly #sessions = new Set<RtspServerSession>();
+	readonly #realm: DigestRealm;
+	#server: Server | undefined;
+	#port = 0;
+
+	constructor(options: RtspListenerOptions) {
+		const port = options.port ?? 8554;
+		if (!Number.isInteger(port) || port < 0 || port > 65535) {
+			throw new TapedeckError('invalid_argument', `RTSP listener port must be 0–65535, got ${port}`);
+		}
+		this.#options = options;
+		this.#realm = new DigestRealm(options.realm ?? 'tapedeck');
+	}
+
+	get description(): string {
+		return `RTSP listener on ${this.#options.host ?? '127.0.0.1'}:${this.port}`;
+	}
+
+	/** The bound port (useful with port 0). */
+	get port(): number {
+		return this.#port || (this.#options.port ?? 8554);
+	}
+
+	/** Live publisher sessions (for stats and tests). */
+	get sessions(): ReadonlySet<RtspServerSession> {
+		return this.#sessions;
+	}
+
+	async start(): Promise<void> {
+		if (this.#server) return;
+		const host = this.#options.host ?? '127.0.0.1';
+		const users = new Map((this.#options.users ?? []).map((u) => [u.user, u.password] as const));
+		const server = createServer({ noDelay: true }, (socket) => {
+			const session = new RtspServerSession(socket, {
+				hub: this.#options.hub,
+				host,
+				rtpPorts: this.#options.rtpPorts ?? { min: 30_000, max: 30_999 },
+				sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 60_000,
+				defaultApp: this.#options.defaultApp ?? 'live',
+				realm: this.#realm,
+				users,
+				allowBasic: this.#options.allowBasic ?? true,
+				onClose: (s) => this.#sessions.delete(s),
+			});
+			this.#sessions.add(session);
+		});
+		this.#server = server;
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', (error) =>
+				reject(
+					new TapedeckError(
+						'io',
+						`RTSP listener cannot listen on ${host}:${this.#options.port ?? 8554}: ${error.message}`,
+					),
+				),
+			);
+			server.listen(this.#options.port ?? 8554, host, () => resolve());
+		});
+		const address = server.address();
+		if (address && typeof address === 'object') this.#port = address.port;
+	}
+
+	async stop(): Promise<void> {
+		const server = this.#server;
+		if (!server) return;
+		this.#server = undefined;
+		for (const session of [...this.#sessions]) session.close('listener stopped');
+		await new Promise<void>((resolve) => server.close(() => resolve()));
+	}
+}

@@ -1,0 +1,38 @@
+/**
+ * The muxer registry: one entry per container tapedeck writes. The conformance suite
+ * (test/conformance/muxers.test.ts) runs every format listed here.
+ */
+import { TapedeckError } from '../src/core/errors.ts';
+import type { Track } from '../src/core/track.ts';
+import type { Sink } from '../src/sink/sink.ts';
+import { FlvMuxer } from './flv/flv-muxer.ts';
+import { FragmentedMp4Muxer } from './mp4/fragmented-mp4-muxer.ts';
+import { Mp4Muxer } from './mp4/mp4-muxer.ts';
+import { CONTAINER_FORMATS, type ContainerFormat, type Muxer, type MuxerFactory, type MuxerOptions } from './muxer.ts';
+
+const MUXERS: Partial<Record<ContainerFormat, MuxerFactory>> = {
+	mp4: (tracks, sink, options) => new Mp4Muxer(tracks, sink, { ...options, brand: 'mp4' }),
+	fmp4: (tracks, sink, options) => new FragmentedMp4Muxer(tracks, sink, options),
+	mov: (tracks, sink, options) => new Mp4Muxer(tracks, sink, { ...options, brand: 'mov' }),
+	flv: (tracks, sink, options) => new FlvMuxer(tracks, sink, options),
+};
+
+/** The formats a muxer is registered for, in CONTAINER_FORMATS order. */
+export const MUXER_FORMATS: readonly ContainerFormat[] = CONTAINER_FORMATS.filter((f) => MUXERS[f] !== undefined);
+
+/** A muxer for `format`; throws UnsupportedCodecError (from the muxer) when a track's codec cannot go in it. */
+export const createMuxer = (
+	format: ContainerFormat,
+	tracks: readonly Track[],
+	sink: Sink,
+	options: MuxerOptions = {},
+): Muxer => {
+	const factory = MUXERS[format];
+	if (!factory) {
+		throw new TapedeckError(
+			'unsupported',
+			`no muxer for format ${format}; available: ${MUXER_FORMATS.join(', ') || 'none'}`,
+		);
+	}
+	return factory(tracks, sink, options);
+};

@@ -1,0 +1,323 @@
+/**
+ * FLV writer: H.264 (CodecID 7), H.265 (Enhanced RTMP `hvc1`), AAC and MP3.
+ *
+ * References: Adobe "Video File Format Specification" v10.1 §E.2–§E.5; veovera "Enhanced RTMP"
+ * v1 (ExVideoTagHeader). File layout:
+ *
+ *   FLV header · PreviousTagSize0 · onMetaData (room reserved, rewritten by `finish`) ·
+ *   sequence headers · media tags … · end-of-sequence · last PreviousTagSize
+ *
+ * Each tag is written as `[tag header + body prefix] [payload] [PreviousTagSize]` (one small
+ * allocation for the framing, as the sink may keep what it is given); the payload goes to the sink as is (length-prefixed NAL units are FLV's own AVC/HEVC framing).
+ * A track whose parameters change mid-file (`updateTrack`) gets its sequence header re-sent
+ * before its next packet.
+ */
+import type { AmfObject } from '../../src/bytes/amf0.ts';
+import { TapedeckError, UnsupportedCodecError } from '../../src/core/errors.ts';
+import type { Packet } from '../../src/core/packet.ts';
+import { rescale } from '../../src/core/time.ts';
+import type { CodecId, Track } from '../../src/core/track.ts';
+import type { Sink } from '../../src/sink/sink.ts';
+import type { ContainerFormat, Muxer, MuxerOptions, MuxerStats } from '../muxer.ts';
+import { DEFAULT_KEYFRAME_CAPACITY, FlvKeyframeIndex, MAX_KEYFRAME_CAPACITY } from './flv-keyframe-index.ts';
+import { encodeMetadataBody, reservedMetadataSize } from './flv-metadata.ts';
+
+export type FlvMuxerOptions = MuxerOptions & {
+	/**
+	 * Keyframe entries reserved in onMetaData (18 bytes each). More keyframes than this thin the
+	 * index (see FlvKeyframeIndex) rather than being lost. Default 1800.
+	 */
+	readonly keyframeIndexCapacity?: number;
+};
+
+const SUPPORTED: readonly CodecId[] = ['h264', 'h265', 'aac', 'mp3'];
+const CARRIERS: Record<CodecId, readonly string[]> = {
+	h264: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
+	h265: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
+	av1: ['mp4', 'fmp4'],
+	aac: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
+	mp3: ['ts', 'mp4', 'mov', 'flv', 'avi'],
+	opus: ['ts', 'mp4', 'fmp4'],
+	ac3: ['ts', 'mp4', 'mov', 'avi'],
+};
+
+/** §E.4.1 TagType. */
+const TAG_AUDIO = 8;
+const TAG_VIDEO = 9;
+const TAG_SCRIPT = 18;
+const TAG_HEADER_BYTES = 11;
+/** File offset of the onMetaData tag: after the 9-byte header and PreviousTagSize0. */
+const METADATA_TAG_POSITION = 13;
+
+/** §E.4.3.1 FrameType and CodecID; Enhanced RTMP IsExHeader, VideoPacketType and FourCC. */
+const FRAME_KEY = 1;
+const FRAME_INTER = 2;
+const CODEC_AVC = 7;
+const EX_HEADER = 0x80;
+const PACKET_SEQUENCE_START = 0;
+const PACKET_CODED_FRAMES = 1;
+const PACKET_SEQUENCE_END = 2;
+const PACKET_CODED_FRAMES_X = 3;
+const FOURCC_HVC1 = [0x68, 0x76, 0x63, 0x31] as const;
+/** onMetaData videocodecid: the CodecID, or for Enhanced RTMP the FourCC as a number. */
+const HVC1_AS_NUMBER = 0x68766331;
+
+/** §E.4.2.1 SoundFormat. */
+const SOUND_MP3 = 2;
+const SOUND_AAC = 10;
+const SOUND_MP3_8K = 14;
+
+/** SI24 range of CompositionTime. */
+const CTS_MAX = 0x7fffff;
+
+type TrackState = {
+	track: Track;
+	/** Sequence header due before the next packet (start of file, or a new track version). */
+	needsSequenceHeader: boolean;
+	firstDtsMs: number | undefined;
+	lastDtsMs: number;
+	endMs: number;
+	packets: number;
+	bytes: number;
+};
+
+export class FlvMuxer implements Muxer {
+	readonly format: ContainerFormat = 'flv';
+	readonly stats: MuxerStats = { packets: new Map(), bytes: 0 };
+	readonly #sink: Sink;
+	readonly #video: TrackState | undefined;
+	readonly #audio: TrackState | undefined;
+	readonly #index: FlvKeyframeIndex;
+	#metadataSize = 0;
+	#started = false;
+	#finished = false;
+
+	constructor(tracks: readonly Track[], sink: Sink, options: FlvMuxerOptions = {}) {
+		const video = tracks.filter((t) => t.kind === 'video');
+		const audio = tracks.filter((t) => t.kind === 'audio');
+		for (const track of tracks) {
+			if (!SUPPORTED.includes(track.codec) || track.kind === 'data') {
+				throw new UnsupportedCodecError(track.codec, 'flv', CARRIERS[track.codec] ?? []);
+			}
+		}
+		if (video.length > 1 || audio.length > 1) {
+			throw new TapedeckError(
+				'unsupported',
+				`FLV carries at most one video and one audio track, got ${video.length} video and ${audio.length} audio: filter the tracks`,
+			);
+		}
+		const capacity = options.keyframeIndexCapacity ?? DEFAULT_KEYFRAME_CAPACITY;
+		if (!Number.isInteger(capacity) || capacity < 2 || capacity > MAX_KEYFRAME_CAPACITY) {
+			throw new TapedeckError(
+				'invalid_argument',
+				`keyframeIndexCapacity must be an integer from 2 to ${MAX_KEYFRAME_CAPACITY}, got ${capacity}`,
+			);
+		}
+		this.#sink = sink;
+		this.#video = video[0] && newState(video[0]);
+		this.#audio = audio[0] && newState(audio[0]);
+		this.#index = new FlvKeyframeIndex(capacity);
+	}
+
+	writeHeader(): void {
+		if (this.#started) return;
+		this.#started = true;
+		const header = new Uint8Array(13);
+		header.set([0x46, 0x4c, 0x56, 1]); // Signature "FLV", Version 1
+		header[4] = (this.#audio ? 0x04 : 0) | (this.#video ? 0x01 : 0); // TypeFlagsAudio, TypeFlagsVideo
+		header[8] = 9; // DataOffset: the header's own size; bytes 9–12: PreviousTagSize0 = 0
+		this.#write(header);
+		const fields = this.#metadataFields();
+		this.#metadataSize = reservedMetadataSize(fields, this.#index.capacity);
+		this.#writeTag(TAG_SCRIPT, 0, new Uint8Array(0), encodeMetadataBody(fields, [], [], this.#metadataSize)!);
+	}
+
+	/** A new version of a track (same id): its sequence header is re-sent before its next packet. */
+	updateTrack(track: Track): void {
+		const state = this.#state(track.id);
+		if (!state || state.track.kind !== track.kind) {
+			throw new TapedeckError('invalid_argument', `updateTrack: track ${track.id} (${track.kind}) is not in this file`);
+		}
+		if (!SUPPORTED.includes(track.codec)) throw new UnsupportedCodecError(track.codec, 'flv', CARRIERS[track.codec]);
+		state.track = track;
+		state.needsSequenceHeader = true;
+	}
+
+	writePacket(packet: Packet): void {
+		if (!this.#started) this.writeHeader();
+		const state = this.#state(packet.trackId);
+		if (!state) return;
+		const { track } = state;
+		const dtsMs = Math.max(0, rescale(packet.dts, track.timescale, 1000));
+		const ptsMs = Math.max(0, rescale(packet.pts, track.timescale, 1000));
+		if (state.needsSequenceHeader) {
+			state.needsSequenceHeader = false;
+			this.#writeSequenceHeader(track, dtsMs);
+		}
+		const durationMs = rescale(packet.duration, track.timescale, 1000);
+		state.firstDtsMs ??= dtsMs;
+		state.lastDtsMs = dtsMs;
+		state.endMs = Math.max(state.endMs, ptsMs + durationMs);
+		state.packets++;
+		state.bytes += packet.data.length;
+		this.stats.packets.set(packet.trackId, state.packets);
+		if (track.kind === 'video') {
+			if (packet.keyframe) this.#index.add(dtsMs / 1000, this.#sink.position);
+			const cts = Math.min(CTS_MAX, Math.max(-CTS_MAX - 1, ptsMs - dtsMs));
+			this.#writeTag(TAG_VIDEO, dtsMs, videoPrefix(track.codec, packet.keyframe, cts), packet.data);
+		} else {
+			this.#writeTag(TAG_AUDIO, dtsMs, audioPrefix(track, false), packet.data);
+		}
+	}
+
+	/** Ends the video sequence and rewrites onMetaData with the totals. */
+	finish(): void {
+		if (this.#finished) return;
+		if (!this.#started) this.writeHeader();
+		this.#finished = true;
+		const video = this.#video;
+		if (video && video.packets > 0) {
+			const end = video.track.codec === 'h265' ? hevcPrefix(FRAME_KEY, PACKET_SEQUENCE_END) : avcPrefix(FRAME_KEY, 2, 0);
+			this.#writeTag(TAG_VIDEO, video.lastDtsMs, end, new Uint8Array(0));
+		}
+		const body = encodeMetadataBody(
+			this.#metadataFields(),
+			this.#index.times(),
+			this.#index.positions(),
+			this.#metadataSize,
+		);
+		// The reserved room always fits: the index never holds more entries than were reserved.
+		if (body) this.#sink.writeAt(METADATA_TAG_POSITION + TAG_HEADER_BYTES, body);
+	}
+
+	#state(trackId: number): TrackState | undefined {
+		if (this.#video?.track.id === trackId) return this.#video;
+		if (this.#audio?.track.id === trackId) return this.#audio;
+		return undefined;
+	}
+
+	#writeSequenceHeader(track: Track, timestampMs: number): void {
+		if (track.codec === 'h264') {
+			this.#writeTag(TAG_VIDEO, timestampMs, avcPrefix(FRAME_KEY, PACKET_SEQUENCE_START, 0), track.config);
+		} else if (track.codec === 'h265') {
+			this.#writeTag(TAG_VIDEO, timestampMs, hevcPrefix(FRAME_KEY, PACKET_SEQUENCE_START), track.config);
+		} else if (track.codec === 'aac') {
+			this.#writeTag(TAG_AUDIO, timestampMs, audioPrefix(track, true), track.config);
+		}
+	}
+
+	/**
+	 * §E.4.1 FLVTAG: TagType, DataSize UI24, Timestamp UI24 + TimestampExtended UI8 (the low 32
+	 * bits of the millisecond clock), StreamID 0; then the body; then PreviousTagSize.
+	 */
+	#writeTag(type: number, timestampMs: number, prefix: Uint8Array, payload: Uint8Array): void {
+		const dataSize = prefix.length + payload.length;
+		const head = new Uint8Array(TAG_HEADER_BYTES + prefix.length + 4);
+		const wrapped = timestampMs % 4294967296;
+		head[0] = type;
+		head[1] = (dataSize >>> 16) & 0xff;
+		head[2] = (dataSize >>> 8) & 0xff;
+		head[3] = dataSize & 0xff;
+		head[4] = Math.floor(wrapped / 65536) & 0xff;
+		head[5] = Math.floor(wrapped / 256) & 0xff;
+		head[6] = wrapped & 0xff;
+		head[7] = Math.floor(wrapped / 16777216); // TimestampExtended
+		head.set(prefix, TAG_HEADER_BYTES);
+		// PreviousTagSize UI32 follows the tag: header + body.
+		new DataView(head.buffer).setUint32(TAG_HEADER_BYTES + prefix.length, TAG_HEADER_BYTES + dataSize);
+		this.#write(head.subarray(0, TAG_HEADER_BYTES + prefix.length));
+		if (payload.length > 0) this.#write(payload);
+		this.#write(head.subarray(TAG_HEADER_BYTES + prefix.length));
+	}
+
+	#write(data: Uint8Array): void {
+		this.#sink.write(data);
+		this.stats.bytes += data.length;
+	}
+
+	#metadataFields(): AmfObject {
+		const fields: AmfObject = {};
+		const video = this.#video;
+		const audio = this.#audio;
+		const first = Math.min(video?.firstDtsMs ?? Number.POSITIVE_INFINITY, audio?.firstDtsMs ?? Number.POSITIVE_INFINITY);
+		const end = Math.max(video?.endMs ?? 0, audio?.endMs ?? 0);
+		const durationSeconds = Number.isFinite(first) ? Math.max(0, end - first) / 1000 : 0;
+		fields['duration'] = durationSeconds;
+		if (video) {
+			const span = video.packets > 1 ? (video.lastDtsMs - (video.firstDtsMs ?? 0)) / 1000 : 0;
+			fields['width'] = video.track.video?.width ?? 0;
+			fields['height'] = video.track.video?.height ?? 0;
+			fields['videodatarate'] = durationSeconds > 0 ? (video.bytes * 8) / 1000 / durationSeconds : 0;
+			fields['framerate'] = span > 0 ? Math.round(((video.packets - 1) / span) * 1000) / 1000 : 0;
+			fields['videocodecid'] = video.track.codec === 'h265' ? HVC1_AS_NUMBER : CODEC_AVC;
+		}
+		if (audio) {
+			fields['audiodatarate'] = durationSeconds > 0 ? (audio.bytes * 8) / 1000 / durationSeconds : 0;
+			fields['audiosamplerate'] = audio.track.audio?.sampleRate ?? audio.track.timescale;
+			fields['audiosamplesize'] = 16;
+			fields['stereo'] = (audio.track.audio?.channels ?? 2) > 1;
+			fields['audiocodecid'] = audio.track.codec === 'aac' ? SOUND_AAC : SOUND_MP3;
+		}
+		fields['encoder'] = 'tapedeck';
+		fields['filesize'] = this.#finished ? this.#sink.position : 0;
+		return fields;
+	}
+}
+
+const newState = (track: Track): TrackState => ({
+	track,
+	needsSequenceHeader: track.codec !== 'mp3',
+	firstDtsMs: undefined,
+	lastDtsMs: 0,
+	endMs: 0,
+	packets: 0,
+	bytes: 0,
+});
+
+const videoPrefix = (codec: CodecId, keyframe: boolean, cts: number): Uint8Array => {
+	const frameType = keyframe ? FRAME_KEY : FRAME_INTER;
+	if (codec === 'h264') return avcPrefix(frameType, PACKET_CODED_FRAMES, cts);
+	if (cts === 0) return hevcPrefix(frameType, PACKET_CODED_FRAMES_X);
+	const prefix = new Uint8Array(8);
+	prefix.set(hevcPrefix(frameType, PACKET_CODED_FRAMES));
+	writeSi24(prefix, 5, cts);
+	return prefix;
+};
+
+/** §E.4.3.1 VIDEODATA + AVCVIDEOPACKET: FrameType|CodecID, AVCPacketType, CompositionTime SI24. */
+const avcPrefix = (frameType: number, packetType: number, cts: number): Uint8Array => {
+	const prefix = new Uint8Array(5);
+	prefix[0] = (frameType << 4) | CODEC_AVC;
+	prefix[1] = packetType;
+	writeSi24(prefix, 2, cts);
+	return prefix;
+};
+
+/** Enhanced RTMP ExVideoTagHeader: IsExHeader|FrameType|VideoPacketType, then the FourCC. */
+const hevcPrefix = (frameType: number, packetType: number): Uint8Array => {
+	const prefix = new Uint8Array(5);
+	prefix[0] = EX_HEADER | (frameType << 4) | packetType;
+	prefix.set(FOURCC_HVC1, 1);
+	return prefix;
+};
+
+/**
+ * §E.4.2.1 AUDIODATA: SoundFormat, SoundRate, SoundSize (16-bit), SoundType. AAC always says
+ * 44 kHz stereo (the ASC is authoritative); MP3 says the nearest rate code and readers trust the
+ * MP3 frame header (48 kHz MP3 is written with the 44 kHz code, as ffmpeg does).
+ */
+const audioPrefix = (track: Track, sequenceHeader: boolean): Uint8Array => {
+	if (track.codec === 'aac') return Uint8Array.of((SOUND_AAC << 4) | (3 << 2) | 2 | 1, sequenceHeader ? 0 : 1);
+	const rate = track.audio?.sampleRate ?? track.timescale;
+	const stereo = (track.audio?.channels ?? 2) > 1 ? 1 : 0;
+	if (rate === 8000) return Uint8Array.of((SOUND_MP3_8K << 4) | 2 | stereo);
+	const code = rate < 11025 ? 0 : rate < 22050 ? 1 : rate < 44100 ? 2 : 3;
+	return Uint8Array.of((SOUND_MP3 << 4) | (code << 2) | 2 | stereo);
+};
+
+const writeSi24 = (bytes: Uint8Array, at: number, value: number): void => {
+	const v = value < 0 ? value + 0x1000000 : value;
+	bytes[at] = (v >>> 16) & 0xff;
+	bytes[at + 1] = (v >>> 8) & 0xff;
+	bytes[at + 2] = v & 0xff;
+};

@@ -1,0 +1,120 @@
+/**
+ * Progressive MP4 and MOV (ISO/IEC 14496-12, QTFF): ftyp, mdat with the samples as they arrive,
+ * moov at the end. One muxer for both: the brand table (`brands.ts`) holds what differs.
+ *
+ * Chunks are runs of consecutive samples of one track, so the payload is written straight to
+ * the sink, never held. Sample tables are typed-array columns (`SampleTable`). Timestamps are
+ * kept as they come (absolute DTS, PTS − DTS offsets); the moov turns them into stts/ctts and an
+ * edit list per track that keeps the A/V offset of the source.
+ *
+ * Bad input is counted, not fatal: packets of unknown tracks and packets whose DTS does not
+ * increase are dropped (`droppedPackets`).
+ */
+import type { Packet } from '../../src/core/packet.ts';
+import type { Track } from '../../src/core/track.ts';
+import type { Sink } from '../../src/sink/sink.ts';
+import type { ContainerFormat, Muxer, MuxerOptions, MuxerStats } from '../muxer.ts';
+import { AC3_HEADER_BYTES } from './ac3-specific-box.ts';
+import { BRANDS, type Mp4Brand } from './brands.ts';
+import type { MovieTrack } from './movie-box.ts';
+import { ProgressiveLayout } from './progressive-layout.ts';
+import { checkTrackForMp4, sampleDescription } from './sample-description.ts';
+import { SampleTable } from './sample-table.ts';
+
+export type Mp4MuxerOptions = MuxerOptions & {
+	/** `mp4` (ISO brands, the default) or `mov` (QuickTime). */
+	readonly brand?: Mp4Brand;
+	/** Write co64 chunk offsets even for small files (tests of the large-file path). */
+	readonly forceCo64?: boolean;
+};
+
+type TrackState = {
+	readonly track: Track;
+	readonly samples: SampleTable;
+	/** The first bytes of the first frame (AC-3 builds dac3 from them). */
+	firstFrame: Uint8Array | undefined;
+};
+
+export class Mp4Muxer implements Muxer {
+	readonly format: ContainerFormat;
+	readonly stats: MuxerStats = { packets: new Map(), bytes: 0 };
+	readonly #sink: Sink;
+	readonly #brand: Mp4Brand;
+	readonly #layout: ProgressiveLayout;
+	readonly #tracks: TrackState[];
+	readonly #byId = new Map<number, TrackState>();
+	#current: TrackState | undefined;
+	#dropped = 0;
+	#state: 'new' | 'writing' | 'finished' = 'new';
+
+	constructor(tracks: readonly Track[], sink: Sink, options: Mp4MuxerOptions = {}) {
+		this.#brand = options.brand ?? 'mp4';
+		this.format = this.#brand;
+		for (const track of tracks) checkTrackForMp4(track, this.#brand);
+		this.#sink = sink;
+		this.#layout = new ProgressiveLayout(sink, BRANDS[this.#brand], { forceCo64: options.forceCo64 });
+		this.#tracks = tracks.map((track) => ({ track, samples: new SampleTable(), firstFrame: undefined }));
+		for (const state of this.#tracks) {
+			this.#byId.set(state.track.id, state);
+			this.stats.packets.set(state.track.id, 0);
+		}
+	}
+
+	/** Packets dropped: unknown track, or a DTS that does not increase. */
+	get droppedPackets(): number {
+		return this.#dropped;
+	}
+
+	writeHeader(): void {
+		if (this.#state !== 'new') return;
+		this.stats.bytes += this.#layout.writeHead();
+		this.#state = 'writing';
+	}
+
+	writePacket(packet: Packet): void {
+		if (this.#state === 'new') this.writeHeader();
+		const state = this.#byId.get(packet.trackId);
+		const samples = state?.samples;
+		if (!state || !samples || this.#state !== 'writing') {
+			this.#dropped++;
+			return;
+		}
+		if (samples.count > 0 && packet.dts <= (samples.dts[samples.count - 1] as number)) {
+			this.#dropped++;
+			return;
+		}
+		if (state !== this.#current) {
+			samples.startChunk(this.#sink.position);
+			this.#current = state;
+		}
+		if (samples.count === 0) state.firstFrame = packet.data.slice(0, AC3_HEADER_BYTES);
+		this.#sink.write(packet.data);
+		samples.add(packet.dts, packet.pts - packet.dts, packet.data.length, packet.keyframe, packet.duration);
+		this.stats.bytes += packet.data.length;
+		this.stats.packets.set(packet.trackId, (this.stats.packets.get(packet.trackId) ?? 0) + 1);
+	}
+
+	finish(): void {
+		if (this.#state === 'finished') return;
+		if (this.#state === 'new') this.writeHeader();
+		this.#state = 'finished';
+		const quickTime = BRANDS[this.#brand].quickTime;
+		// A track that never got a sample is left out: it has nothing to describe (AC-3 not even a dac3).
+		const written = this.#tracks.filter((state) => state.samples.count > 0);
+		const movieTracks: MovieTrack[] = written.map(({ track, samples, firstFrame }) => ({
+			id: track.id,
+			kind: track.kind === 'video' ? 'video' : 'audio',
+			timescale: track.timescale,
+			width: track.video?.width ?? 0,
+			height: track.video?.height ?? 0,
+			sampleDescription: sampleDescription(track, { quickTime, firstFrame, averageBitrate: averageBitrate(samples, track) }),
+			samples,
+		}));
+		this.stats.bytes += this.#layout.finish(movieTracks);
+	}
+}
+
+const averageBitrate = (samples: SampleTable, track: Track): number => {
+	const seconds = samples.mediaDuration / track.timescale;
+	return seconds > 0 ? Math.min(2 ** 32 - 1, Math.round((samples.totalBytes * 8) / seconds)) : 0;
+};

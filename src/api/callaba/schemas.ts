@@ -1,0 +1,147 @@
+/**
+ * Request and response shapes of Callaba Engine's recording API (shared/seeds/callaba-recording-api.txt),
+ * as zod schemas: they validate at the edge and generate the OpenAPI document. Fields marked
+ * "tapedeck" are extensions Callaba does not document (file naming, splitting, track selection).
+ */
+import { z } from '@hono/zod-openapi';
+import { INPUT_TYPES } from '../../../ingest/create-input.ts';
+import { RECORD_FORMATS } from '../../recorder/recording.ts';
+import { SEGMENTATION_RULES } from '../../recorder/rebaser.ts';
+
+export const RECORDING_TYPES = ['RECORDING_STREAM_TO_FILE', 'RECORDING_STREAM_TO_MEMORY'] as const;
+
+const ObjectId = z.string().min(1).openapi({ example: '622e2f97f678990032d434b4' });
+
+export const InputSchema = z
+	.looseObject({
+		input_type: z.enum(INPUT_TYPES),
+		input_module_id: z.string().optional(),
+		input_stream_id: z.string().optional(),
+		input_stream_url: z.string().optional().openapi({ example: 'udp://127.0.0.1:5000' }),
+		input_stream_listen_port: z
+			.object({
+				port: z.number().int().min(1).max(65535),
+				transport: z.enum(['UDP', 'TCP']).optional(),
+				address: z
+					.string()
+					.optional()
+					.openapi({ description: 'tapedeck: address to bind, or a multicast group to join (UDP)' }),
+			})
+			.optional(),
+	})
+	.openapi('Input', {
+		description:
+			'Where the stream comes from. Implemented so far: INPUT_TYPE_UDP_LISTEN, INPUT_TYPE_UDP_URL, INPUT_TYPE_HTTP_LISTEN, INPUT_TYPE_HTTP_URL; the others answer "not supported yet".',
+	});
+
+const Transcoding = z.looseObject({
+	video_transcoding: z.string().optional(),
+	audio_transcoding: z.string().optional(),
+});
+
+export const RecordingSettingsSchema = z
+	.object({
+		recording_name: z.string().min(1).max(256).openapi({ example: 'Awesome recorded stream' }),
+		recording_type: z.enum(RECORDING_TYPES),
+		input: InputSchema,
+		output_format: z.enum(RECORD_FORMATS),
+		active: z.boolean().optional(),
+		transcoding: Transcoding.optional(),
+		file_path: z.string().min(1).optional().openapi({
+			description:
+				'tapedeck: file name template under the recordings folder, with OvenMediaEngine macros; default ${Id}/${Stream}_${StartTime:YYYYMMDDhhmmss}_${Sequence}.<format>',
+		}),
+		info_path: z
+			.string()
+			.min(1)
+			.optional()
+			.openapi({ description: 'tapedeck: OvenMediaEngine-style info XML to append each finished file to' }),
+		interval: z.number().int().positive().optional().openapi({ description: 'tapedeck: split every N media ms' }),
+		schedule: z
+			.string()
+			.optional()
+			.openapi({ description: 'tapedeck: split on "<second minute hour>" cron ticks', example: '0 */10 *' }),
+		max_file_size: z.number().int().positive().optional().openapi({ description: 'tapedeck: split at N bytes' }),
+		segmentation_rule: z.enum(SEGMENTATION_RULES).optional(),
+		track_ids: z.array(z.number().int().min(0)).optional(),
+		variant_names: z.array(z.string()).optional(),
+		metadata: z.string().optional(),
+	})
+	.openapi('RecordingSettings');
+
+export const UpdateSchema = RecordingSettingsSchema.extend({ id: ObjectId }).openapi('RecordingUpdate');
+export const IdSchema = z.object({ id: ObjectId }).openapi('RecordingId');
+export const RemoveFileSchema = z.object({ record_id: ObjectId, file_id: ObjectId }).openapi('RemoveFile');
+
+export type RecordingSettings = z.infer<typeof RecordingSettingsSchema>;
+
+export const RecordedFileSchema = z
+	.object({
+		id: z.string(),
+		name: z.string().openapi({ description: 'path relative to the recordings folder' }),
+		path: z.string().openapi({ description: 'absolute path on the server' }),
+		size: z.number().openapi({ description: 'bytes' }),
+		duration: z.number().openapi({ description: 'media seconds' }),
+		start_time: z.string(),
+		end_time: z.string().optional(),
+		sequence: z.number(),
+		state: z.enum(['writing', 'complete', 'recovered', 'failed']),
+		error: z.string().optional(),
+	})
+	.openapi('RecordedFile');
+
+export const RecordingSchema = z
+	.object({
+		id: z.string(),
+		recording_name: z.string(),
+		recording_type: z.enum(RECORDING_TYPES),
+		input: InputSchema,
+		output_format: z.enum(RECORD_FORMATS),
+		active: z.boolean(),
+		created: z.string(),
+		modified: z.string(),
+		recordedFiles: z.array(RecordedFileSchema),
+		state: z.enum(['ready', 'recording', 'stopping', 'stopped', 'error']).openapi({ description: 'tapedeck' }),
+		state_reason: z.string().openapi({ description: 'tapedeck: what a ready recording waits for, or the error' }),
+	})
+	.openapi('Recording');
+
+export const StatSchema = z
+	.object({
+		id: z.string(),
+		bitrate: z.number().openapi({ description: 'current input bitrate, kbit/s' }),
+		state: z.string(),
+		state_reason: z.string(),
+		packets: z.number(),
+		bytes: z.number(),
+		dropped_packets: z.number(),
+		last_packet_at: z.string().nullable(),
+		current_file: RecordedFileSchema.nullable(),
+	})
+	.openapi('RecordingStat');
+
+export const SuccessSchema = z.object({ success: z.boolean() }).openapi('Success');
+export const CreatedSchema = z
+	.object({ id: z.string(), created: z.string(), success: z.string().openapi({ example: 'true' }) })
+	.openapi('Created');
+export const ErrorSchema = z
+	.object({
+		success: z.literal(false),
+		message: z.string(),
+		errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+	})
+	.openapi('Error');
+
+export const UtilsStatSchema = z
+	.object({
+		success: z.boolean(),
+		disk: z.object({
+			path: z.string(),
+			total_bytes: z.number(),
+			free_bytes: z.number(),
+			used_bytes: z.number(),
+		}),
+		recordings: z.object({ total: z.number(), active: z.number(), recording: z.number() }),
+		uptime_seconds: z.number(),
+	})
+	.openapi('UtilsStat');

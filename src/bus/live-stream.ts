@@ -1,0 +1,129 @@
+import { TapedeckError } from '../core/errors.ts';
+import type { Packet } from '../core/packet.ts';
+import type { Track } from '../core/track.ts';
+import { type StreamKey, formatStreamKey } from '../../ingest/source.ts';
+import { GopCache, type GopCacheOptions } from './gop-cache.ts';
+import { type BusConsumer, Subscription, type SubscriptionOptions } from './subscription.ts';
+
+export type LiveStreamStats = {
+	/** Publisher sessions seen (a reconnect is a new session). */
+	sessions: number;
+	packets: number;
+	bytes: number;
+	/** Wall-clock start of the current session, undefined while offline. */
+	startedAt: Date | undefined;
+	protocol: string | undefined;
+};
+
+/**
+ * One stream on the bus (`vhost/app/stream`): at most one publisher at a time, any number of
+ * subscribers, which may attach before the stream exists (a reservation) and stay attached across
+ * publisher sessions. Fan-out is synchronous into each subscriber's bounded ring; the stream copies
+ * each payload once, because producers reuse their buffers and rings and the GOP cache keep packets.
+ */
+export class LiveStream {
+	readonly key: StreamKey;
+	readonly name: string;
+	readonly stats: LiveStreamStats = { sessions: 0, packets: 0, bytes: 0, startedAt: undefined, protocol: undefined };
+	readonly #subscribers = new Set<Subscription>();
+	readonly #gop: GopCache;
+	#owner: object | undefined;
+	#tracks: readonly Track[] | undefined;
+	readonly #onIdle: (stream: LiveStream) => void;
+
+	constructor(key: StreamKey, onIdle: (stream: LiveStream) => void, gop: GopCacheOptions = {}) {
+		this.key = key;
+		this.name = formatStreamKey(key);
+		this.#onIdle = onIdle;
+		this.#gop = new GopCache(gop);
+	}
+
+	/** True while a publisher session is running. */
+	get live(): boolean {
+		return this.#owner !== undefined;
+	}
+
+	/** The current session's tracks, once announced. */
+	get tracks(): readonly Track[] | undefined {
+		return this.#tracks;
+	}
+
+	get subscriberCount(): number {
+		return this.#subscribers.size;
+	}
+
+	/**
+	 * Attaches a consumer. When the stream is live it first receives the tracks and the cached GOP,
+	 * so a recording that starts mid-stream begins at a keyframe.
+	 */
+	subscribe(consumer: BusConsumer, options?: SubscriptionOptions): Subscription {
+		const subscription = new Subscription(consumer, options, (s) => this.#detach(s));
+		this.#subscribers.add(subscription);
+		if (this.#owner !== undefined && this.#tracks) {
+			subscription.offerTracks(this.#tracks);
+			for (const packet of this.#gop.packets) subscription.offerPacket(packet);
+		}
+		return subscription;
+	}
+
+	/** Starts a publisher session owned by `owner`; a conflict while another owner's session runs. */
+	begin(owner: object, protocol: string): void {
+		if (this.#owner === owner) return;
+		if (this.#owner !== undefined) {
+			throw new TapedeckError(
+				'conflict',
+				`stream ${this.name} is already being published (over ${this.stats.protocol}): one publisher at a time`,
+			);
+		}
+		this.#owner = owner;
+		this.#tracks = undefined;
+		this.#gop.reset(undefined);
+		this.stats.sessions++;
+		this.stats.startedAt = new Date();
+		this.stats.protocol = protocol;
+	}
+
+	isOwnedBy(owner: object): boolean {
+		return this.#owner === owner;
+	}
+
+	announce(owner: object, tracks: readonly Track[]): void {
+		if (this.#owner !== owner) return;
+		this.#tracks = tracks;
+		this.#gop.reset(tracks.find((t) => t.kind === 'video')?.id);
+		for (const subscription of this.#subscribers) subscription.offerTracks(tracks);
+	}
+
+	push(owner: object, packet: Packet): void {
+		if (this.#owner !== owner || !this.#tracks) return;
+		const owned: Packet = {
+			trackId: packet.trackId,
+			dts: packet.dts,
+			pts: packet.pts,
+			duration: packet.duration,
+			keyframe: packet.keyframe,
+			data: packet.data.slice(),
+		};
+		this.stats.packets++;
+		this.stats.bytes += owned.data.length;
+		this.#gop.add(owned);
+		for (const subscription of this.#subscribers) subscription.offerPacket(owned);
+	}
+
+	/** Ends the owner's session: subscribers get `onEnd` and stay attached for the next one. */
+	end(owner: object, reason: string): void {
+		if (this.#owner !== owner) return;
+		this.#owner = undefined;
+		const announced = this.#tracks !== undefined;
+		this.#tracks = undefined;
+		this.#gop.reset(undefined);
+		this.stats.startedAt = undefined;
+		if (announced) for (const subscription of this.#subscribers) subscription.offerEnd(reason);
+		if (this.#subscribers.size === 0) this.#onIdle(this);
+	}
+
+	#detach(subscription: Subscription): void {
+		this.#subscribers.delete(subscription);
+		if (this.#subscribers.size === 0 && this.#owner === undefined) this.#onIdle(this);
+	}
+}

@@ -1,0 +1,150 @@
+import type { Packet } from '../core/packet.ts';
+import type { Track } from '../core/track.ts';
+import { TapedeckError } from '../core/errors.ts';
+
+/** What a subscriber implements. Calls arrive in order, from a scheduled drain, never from inside the publisher's push. */
+export interface BusConsumer {
+	/** The stream's tracks: once per publisher session, and again when they change mid-session. */
+	onTracks(tracks: readonly Track[]): void;
+	onPacket(packet: Packet): void;
+	/** The publisher went away. The subscription stays attached and delivers the next session when it starts. */
+	onEnd(reason: string): void;
+	/** The subscription gave up (its ring overflowed): it is closed and delivers nothing more. */
+	onError(error: TapedeckError): void;
+}
+
+export type SubscriptionOptions = {
+	/** Most packets waiting for the consumer; past it the subscription drops, flags and errors instead of growing. */
+	readonly capacity?: number;
+	/** Most payload bytes waiting for the consumer. */
+	readonly maxBytes?: number;
+};
+
+export const DEFAULT_SUBSCRIPTION_CAPACITY = 8192;
+export const DEFAULT_SUBSCRIPTION_MAX_BYTES = 64 << 20;
+
+/** A control event travelling in order with the packets (rare: one per session or track change). */
+class Control {
+	constructor(
+		readonly kind: 'tracks' | 'end',
+		readonly tracks: readonly Track[],
+		readonly reason: string,
+	) {}
+}
+
+type Entry = Packet | Control;
+
+/**
+ * One consumer's bounded queue on a live stream: a fixed ring the publisher fills synchronously and
+ * the consumer empties from one scheduled drain per burst. A full ring never blocks or grows: the
+ * subscription drops the packet, counts it, closes itself and reports the loss to its consumer,
+ * which decides how to resume (the recorder finalizes its file and subscribes again from the GOP cache).
+ */
+export class Subscription {
+	readonly #consumer: BusConsumer;
+	readonly #ring: Array<Entry | undefined>;
+	readonly #maxBytes: number;
+	#head = 0;
+	#count = 0;
+	#bytes = 0;
+	#scheduled = false;
+	#closed = false;
+	#onClose: ((subscription: Subscription) => void) | undefined;
+	/** Packets lost to overflow. */
+	dropped = 0;
+	/** Packets handed to the consumer. */
+	delivered = 0;
+	/** Most entries that waited at once: how close the consumer came to overflowing. */
+	highWater = 0;
+
+	constructor(consumer: BusConsumer, options: SubscriptionOptions = {}, onClose?: (subscription: Subscription) => void) {
+		const capacity = options.capacity ?? DEFAULT_SUBSCRIPTION_CAPACITY;
+		if (!Number.isInteger(capacity) || capacity < 2) {
+			throw new TapedeckError('invalid_argument', `subscription capacity must be an integer ≥ 2, got ${capacity}`);
+		}
+		this.#consumer = consumer;
+		this.#ring = new Array<Entry | undefined>(capacity);
+		this.#maxBytes = options.maxBytes ?? DEFAULT_SUBSCRIPTION_MAX_BYTES;
+		this.#onClose = onClose;
+	}
+
+	get closed(): boolean {
+		return this.#closed;
+	}
+
+	/** Entries waiting for the consumer. */
+	get pending(): number {
+		return this.#count;
+	}
+
+	offerTracks(tracks: readonly Track[]): void {
+		this.#offer(new Control('tracks', tracks, ''), 0);
+	}
+
+	offerPacket(packet: Packet): void {
+		this.#offer(packet, packet.data.length);
+	}
+
+	offerEnd(reason: string): void {
+		this.#offer(new Control('end', [], reason), 0);
+	}
+
+	/** Detaches from the stream; nothing more is delivered. Idempotent. */
+	close(): void {
+		if (this.#closed) return;
+		this.#closed = true;
+		this.#ring.fill(undefined);
+		this.#count = 0;
+		this.#bytes = 0;
+		const onClose = this.#onClose;
+		this.#onClose = undefined;
+		onClose?.(this);
+	}
+
+	#offer(entry: Entry, bytes: number): void {
+		if (this.#closed) return;
+		const capacity = this.#ring.length;
+		if (this.#count === capacity || this.#bytes + bytes > this.#maxBytes) {
+			this.#overflow();
+			return;
+		}
+		this.#ring[(this.#head + this.#count) % capacity] = entry;
+		this.#count++;
+		this.#bytes += bytes;
+		if (this.#count > this.highWater) this.highWater = this.#count;
+		if (!this.#scheduled) {
+			this.#scheduled = true;
+			setImmediate(this.#drain);
+		}
+	}
+
+	#overflow(): void {
+		const lost = this.#count + 1;
+		this.dropped += lost;
+		const error = new TapedeckError(
+			'internal',
+			`subscriber fell behind: its queue of ${this.#ring.length} packets / ${this.#maxBytes} bytes overflowed and ${lost} packets were dropped`,
+		);
+		this.close();
+		queueMicrotask(() => this.#consumer.onError(error));
+	}
+
+	readonly #drain = (): void => {
+		this.#scheduled = false;
+		const capacity = this.#ring.length;
+		while (this.#count > 0 && !this.#closed) {
+			const entry = this.#ring[this.#head] as Entry;
+			this.#ring[this.#head] = undefined;
+			this.#head = (this.#head + 1) % capacity;
+			this.#count--;
+			if (entry instanceof Control) {
+				if (entry.kind === 'tracks') this.#consumer.onTracks(entry.tracks);
+				else this.#consumer.onEnd(entry.reason);
+				continue;
+			}
+			this.#bytes -= entry.data.length;
+			this.delivered++;
+			this.#consumer.onPacket(entry);
+		}
+	};
+}

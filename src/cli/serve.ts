@@ -1,0 +1,144 @@
+/**
+ * `tapedeck serve`: the bus, the job store, the recording service, the HTTP API and the built-in
+ * protocol listeners, started together; SIGTERM/SIGINT finalize every open file before exit.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import type { IngestSource } from '../../ingest/source.ts';
+import { createApp } from '../api/app.ts';
+import { issueAccessJwt } from '../api/auth.ts';
+import { StreamRegistry } from '../bus/stream-registry.ts';
+import { DEFAULTS } from '../config/defaults.ts';
+import { type AccessToken, loadAccessToken, loadServeConfig, type ServeConfig } from '../config/load.ts';
+import type { RecoveryReport } from '../recorder/crash-recovery.ts';
+import type { RecordingJob } from '../recorder/recording-job.ts';
+import { RecordingService } from '../recorder/recording-service.ts';
+import type { Sink } from '../sink/sink.ts';
+import { JournalStore } from '../store/journal-store.ts';
+
+/** What a built-in listener is given. */
+export type ListenerContext = {
+	readonly hub: StreamRegistry;
+	readonly config: ServeConfig;
+	readonly log: (message: string) => void;
+};
+
+/**
+ * The built-in protocol listeners (RTMP, SRT, RTSP publish endpoints), one line each: a factory that
+ * returns the listener, or undefined when its port is 0 (turned off).
+ */
+const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [];
+
+export type RunningServer = {
+	/** `http://host:port` of the API. */
+	readonly url: string;
+	readonly registry: StreamRegistry;
+	readonly service: RecordingService;
+	readonly recovery: RecoveryReport;
+	/** Finalizes every open file, stops listeners and the API; idempotent. */
+	close(): Promise<void>;
+};
+
+export type StartOptions = {
+	readonly log?: (message: string) => void;
+	/** Tests only: the sink of each recorded file (to inject a full disk). */
+	readonly openSink?: (path: string) => Sink;
+};
+
+const version = (): string => {
+	try {
+		const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+			version?: string;
+		};
+		return pkg.version ?? '0.0.0';
+	} catch {
+		return '0.0.0';
+	}
+};
+
+export const startServer = async (
+	config: ServeConfig,
+	token: AccessToken,
+	options: StartOptions = {},
+): Promise<RunningServer> => {
+	const log = options.log ?? ((message: string) => console.error(message));
+	const registry = new StreamRegistry();
+	const store = new JournalStore<RecordingJob>(`${config.storeDir}/recordings.jsonl`);
+	const service = new RecordingService({
+		registry,
+		store,
+		recordingsRoot: config.recordingsDir,
+		listenHost: config.host,
+		log,
+		syncIntervalMs: config.syncIntervalMs,
+		...(options.openSink ? { openSink: options.openSink } : {}),
+	});
+	const recovery = await service.init();
+	for (const file of recovery.files) log(`recovery: ${file.outcome} ${file.path} (${file.note})`);
+
+	const listeners: IngestSource[] = [];
+	for (const make of LISTENERS) {
+		const listener = make({ hub: registry, config, log });
+		if (!listener) continue;
+		await listener.start();
+		listeners.push(listener);
+		log(`listening: ${listener.description}`);
+	}
+
+	const app = createApp({
+		service,
+		recordingsRoot: config.recordingsDir,
+		accessToken: token.secret,
+		version: version(),
+		log,
+	});
+	const http = await new Promise<ServerType>((resolve, reject) => {
+		const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
+		server.once('error', reject);
+	});
+	const { port } = http.address() as AddressInfo;
+	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+	let closing: Promise<void> | undefined;
+	const close = async (): Promise<void> => {
+		await new Promise<void>((resolve) => http.close(() => resolve()));
+		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
+		await service.shutdown();
+		store.close();
+	};
+	return {
+		url: `http://${host}:${port}`,
+		registry,
+		service,
+		recovery,
+		close: () => {
+			closing ??= close();
+			return closing;
+		},
+	};
+};
+
+/** `tapedeck serve [--host H] [--port P] [--data DIR] [--rtmp-port P] [--srt-port P] [--rtsp-port P]` */
+export async function runServe(argv: string[]): Promise<void> {
+	const config = loadServeConfig(argv);
+	const token = loadAccessToken(config.dataDir);
+	const server = await startServer(config, token);
+	console.log(`tapedeck ${version()} listening on ${server.url} (data in ${config.dataDir})`);
+	if (token.generated) {
+		console.log(`access token (generated, stored in ${token.path}): ${token.secret}`);
+		console.log(`x-access-token for the API: ${await issueAccessJwt(token.secret, DEFAULTS.tokenDays)}`);
+	}
+	const shutdown = (signal: string) => {
+		console.log(`${signal}: finalizing open recordings…`);
+		server.close().then(
+			() => process.exit(0),
+			(error: unknown) => {
+				console.error(`shutdown failed: ${(error as Error).message}`);
+				process.exit(1);
+			},
+		);
+	};
+	process.once('SIGTERM', () => shutdown('SIGTERM'));
+	process.once('SIGINT', () => shutdown('SIGINT'));
+}

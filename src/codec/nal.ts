@@ -1,0 +1,190 @@
+import type { GrowableBuffer } from '../bytes/growable-buffer.ts';
+
+/**
+ * NAL unit framing shared by H.264 and H.265: Annex B byte streams (start codes, as in MPEG-TS
+ * and RTSP sprop sets) and 4-byte length-prefixed units (ISO/IEC 14496-15, the canonical form on
+ * the bus). Iteration fills a reusable `NalSpans` instead of allocating a view per unit.
+ */
+
+/** Positions of NAL units inside one buffer: parallel columns reused from unit to unit. */
+export class NalSpans {
+	starts = new Uint32Array(32);
+	ends = new Uint32Array(32);
+	/** 1 where the unit is kept by `packLengthPrefixed`; `push` sets it. */
+	keep = new Uint8Array(32);
+	count = 0;
+
+	clear(): void {
+		this.count = 0;
+	}
+
+	push(start: number, end: number): void {
+		if (this.count === this.starts.length) this.#grow();
+		this.starts[this.count] = start;
+		this.ends[this.count] = end;
+		this.keep[this.count] = 1;
+		this.count++;
+	}
+
+	#grow(): void {
+		const size = this.starts.length * 2;
+		const starts = new Uint32Array(size);
+		const ends = new Uint32Array(size);
+		const keep = new Uint8Array(size);
+		starts.set(this.starts);
+		ends.set(this.ends);
+		keep.set(this.keep);
+		this.starts = starts;
+		this.ends = ends;
+		this.keep = keep;
+	}
+}
+
+/**
+ * Index of the next `00 00 01` start code prefix in `data[from, end)`, or −1. A byte above 1
+ * cannot be any of a start code's three bytes, so the scan steps by three over it.
+ */
+export const findStartCode = (data: Uint8Array, from: number, end = data.length): number => {
+	let i = from + 2;
+	while (i < end) {
+		const b = data[i]!;
+		if (b > 1) i += 3;
+		else if (b === 0) i++;
+		else if (data[i - 1] === 0 && data[i - 2] === 0) return i - 2;
+		else i += 3;
+	}
+	return -1;
+};
+
+/**
+ * Lists the NAL units of an Annex B byte stream (ITU-T H.264 Annex B): the bytes between start
+ * codes, without the trailing zero bytes (trailing_zero_8bits, or the leading zero_byte of a
+ * 4-byte start code). Bytes before the first start code are not a unit and are ignored.
+ */
+export const scanAnnexB = (data: Uint8Array, spans: NalSpans): NalSpans => {
+	spans.clear();
+	let code = findStartCode(data, 0);
+	while (code >= 0) {
+		const start = code + 3;
+		const next = findStartCode(data, start);
+		let end = next < 0 ? data.length : next;
+		while (end > start && data[end - 1] === 0) end--;
+		if (end > start) spans.push(start, end);
+		code = next;
+	}
+	return spans;
+};
+
+/**
+ * Lists the units of a 4-byte length-prefixed buffer. Returns false when a length runs past the
+ * end (the spans then hold the whole units before it).
+ */
+export const scanLengthPrefixed = (data: Uint8Array, spans: NalSpans): boolean => {
+	spans.clear();
+	let at = 0;
+	while (at + 4 <= data.length) {
+		const length = data[at]! * 0x1000000 + ((data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!);
+		const start = at + 4;
+		if (start + length > data.length) return false;
+		if (length > 0) spans.push(start, start + length);
+		at = start + length;
+	}
+	return at === data.length;
+};
+
+/**
+ * Rewrites the kept spans of `data` as 4-byte length-prefixed units and returns a view of the
+ * result. When every kept unit had at least four free bytes before it (always true with 4-byte
+ * start codes, and usually with 3-byte ones once AUD and parameter sets are dropped) it works in
+ * place, moving each unit down over the bytes already consumed; otherwise it copies into `scratch`.
+ * Either way the input view is consumed: do not read `data` afterwards.
+ */
+export const packLengthPrefixed = (data: Uint8Array, spans: NalSpans, scratch: GrowableBuffer): Uint8Array => {
+	const { starts, ends, keep, count } = spans;
+	let size = 0;
+	let inPlace = true;
+	for (let i = 0; i < count; i++) {
+		if (!keep[i]) continue;
+		if (size + 4 > starts[i]!) inPlace = false;
+		size += 4 + ends[i]! - starts[i]!;
+	}
+	let out = data;
+	if (!inPlace) {
+		scratch.length = 0;
+		scratch.reserve(size);
+		out = scratch.bytes;
+	}
+	let w = 0;
+	for (let i = 0; i < count; i++) {
+		if (!keep[i]) continue;
+		const start = starts[i]!;
+		const length = ends[i]! - start;
+		out[w] = length >>> 24;
+		out[w + 1] = (length >>> 16) & 0xff;
+		out[w + 2] = (length >>> 8) & 0xff;
+		out[w + 3] = length & 0xff;
+		if (inPlace) out.copyWithin(w + 4, start, start + length);
+		else out.set(data.subarray(start, start + length), w + 4);
+		w += 4 + length;
+	}
+	return out.subarray(0, size);
+};
+
+/** Annex B → a new 4-byte length-prefixed buffer (for callers off the hot path). */
+export const annexBToLengthPrefixed = (data: Uint8Array): Uint8Array => {
+	const spans = scanAnnexB(data, new NalSpans());
+	let size = 0;
+	for (let i = 0; i < spans.count; i++) size += 4 + spans.ends[i]! - spans.starts[i]!;
+	const out = new Uint8Array(size);
+	const view = new DataView(out.buffer);
+	let w = 0;
+	for (let i = 0; i < spans.count; i++) {
+		const unit = data.subarray(spans.starts[i], spans.ends[i]);
+		view.setUint32(w, unit.length);
+		out.set(unit, w + 4);
+		w += 4 + unit.length;
+	}
+	return out;
+};
+
+/** 4-byte length-prefixed → a new Annex B buffer with 4-byte start codes (same size). */
+export const lengthPrefixedToAnnexB = (data: Uint8Array): Uint8Array => {
+	const spans = new NalSpans();
+	scanLengthPrefixed(data, spans);
+	const out = data.slice();
+	for (let i = 0; i < spans.count; i++) out.set(START_CODE, spans.starts[i]! - 4);
+	return out.subarray(0, spans.count ? spans.ends[spans.count - 1] : 0);
+};
+
+/** The 4-byte Annex B start code. */
+export const START_CODE: Uint8Array = Uint8Array.of(0, 0, 0, 1);
+
+/**
+ * A NAL unit's RBSP: the unit with every emulation_prevention_three_byte removed (ITU-T H.264
+ * §7.4.1, H.265 §7.4.2). Returns the input itself when it has none, so parsing allocates only
+ * when it must.
+ */
+export const unescapeRbsp = (nal: Uint8Array): Uint8Array => {
+	let first = -1;
+	for (let i = 2; i < nal.length; i++) {
+		if (nal[i] === 3 && nal[i - 1] === 0 && nal[i - 2] === 0) {
+			first = i;
+			break;
+		}
+	}
+	if (first < 0) return nal;
+	const out = new Uint8Array(nal.length);
+	out.set(nal.subarray(0, first));
+	let w = first;
+	let zeros = 0;
+	for (let i = first + 1; i < nal.length; i++) {
+		const b = nal[i]!;
+		if (b === 3 && zeros >= 2) {
+			zeros = 0;
+			continue;
+		}
+		zeros = b === 0 ? zeros + 1 : 0;
+		out[w++] = b;
+	}
+	return out.subarray(0, w);
+};

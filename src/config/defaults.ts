@@ -1,0 +1,28 @@
+/**
+ * Every setting of `tapedeck serve` with its default and why. Command-line flags override the
+ * environment, which overrides these.
+ */
+export const DEFAULTS = {
+	/** Loopback only until the operator decides otherwise: the API can write files on this machine. */
+	host: '127.0.0.1',
+	/** The HTTP API (Callaba-style, and the other dialects). */
+	port: 8080,
+	/** Job store, access token and, under `recordings/`, every recorded file. */
+	dataDir: './data',
+	/** How often an open recording is made durable (fdatasync): what a SIGKILL loses at most, about. */
+	syncIntervalMs: 1000,
+	/** Built-in protocol listeners (0 turns one off): the usual ports of each protocol. */
+	rtmpPort: 1935,
+	srtPort: 9710,
+	rtspPort: 8554,
+	/** Lifetime of the JWT printed at start-up and by `tapedeck token`, in days. */
+	tokenDays: 365,
+} as const;
+
+/** Environment variables read, by setting. */
+export const ENV = {
+	port: 'TAPEDECK_PORT',
+	dataDir: 'TAPEDECK_DATA',
+	accessToken: 'TAPEDECK_ACCESS_TOKEN',
+	host: 'TAPEDECK_HOST',
+} as const;

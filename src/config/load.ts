@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TapedeckError } from '../core/errors.ts';
+import { DEFAULTS, ENV } from './defaults.ts';
+
+export type ServeConfig = {
+	readonly host: string;
+	readonly port: number;
+	/** Absolute. */
+	readonly dataDir: string;
+	/** `<data>/recordings`: every file path is confined to it. */
+	readonly recordingsDir: string;
+	/** `<data>/store`: the job store's journal. */
+	readonly storeDir: string;
+	readonly syncIntervalMs: number;
+	/** Ports of the built-in listeners; 0 when turned off. */
+	readonly rtmpPort: number;
+	readonly srtPort: number;
+	readonly rtspPort: number;
+};
+
+export type AccessToken = {
+	/** The secret JWTs are signed with. */
+	readonly secret: string;
+	/** True when it was generated just now (so it is printed once). */
+	readonly generated: boolean;
+	/** Where it is kept, when it came from the data folder. */
+	readonly path: string | undefined;
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads `--host`, `--port`, `--data` (and the environment) into a config; bad values are named errors. */
+export const loadServeConfig = (argv: readonly string[], env: Env = process.env): ServeConfig => {
+	const { values } = parseArgs({
+		args: [...argv],
+		options: {
+			host: { type: 'string' },
+			port: { type: 'string', short: 'p' },
+			data: { type: 'string', short: 'd' },
+			'rtmp-port': { type: 'string' },
+			'srt-port': { type: 'string' },
+			'rtsp-port': { type: 'string' },
+		},
+		strict: true,
+		allowPositionals: false,
+	});
+	const host = values.host ?? env[ENV.host] ?? DEFAULTS.host;
+	const port = parsePort(`--port / ${ENV.port}`, values.port ?? env[ENV.port], DEFAULTS.port);
+	const dataDir = resolve(values.data ?? env[ENV.dataDir] ?? DEFAULTS.dataDir);
+	return {
+		host,
+		port,
+		dataDir,
+		recordingsDir: join(dataDir, 'recordings'),
+		storeDir: join(dataDir, 'store'),
+		syncIntervalMs: DEFAULTS.syncIntervalMs,
+		rtmpPort: parsePort('--rtmp-port', values['rtmp-port'], DEFAULTS.rtmpPort),
+		srtPort: parsePort('--srt-port', values['srt-port'], DEFAULTS.srtPort),
+		rtspPort: parsePort('--rtsp-port', values['rtsp-port'], DEFAULTS.rtspPort),
+	};
+};
+
+const parsePort = (name: string, text: string | undefined, fallback: number): number => {
+	if (text === undefined) return fallback;
+	const port = Number(text);
+	if (text.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+		throw new TapedeckError('invalid_argument', `${name} must be an integer 0-65535, got "${text}"`);
+	}
+	return port;
+};
+
+/**
+ * The server's access token: `TAPEDECK_ACCESS_TOKEN`, else the one stored in `<data>/access-token`,
+ * else a new random one, stored there (mode 0600) for the next start.
+ */
+export const loadAccessToken = (dataDir: string, env: Env = process.env): AccessToken => {
+	const fromEnv = env[ENV.accessToken];
+	if (fromEnv !== undefined && fromEnv !== '') return { secret: fromEnv, generated: false, path: undefined };
+	const path = join(dataDir, 'access-token');
+	if (existsSync(path)) {
+		const secret = readFileSync(path, 'utf8').trim();
+		if (secret !== '') return { secret, generated: false, path };
+	}
+	mkdirSync(dataDir, { recursive: true });
+	const secret = randomBytes(32).toString('hex');
+	writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+	return { secret, generated: true, path };
+};

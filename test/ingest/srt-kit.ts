@@ -1,0 +1,156 @@
+/** Shared pieces of the SRT tests: a fake hub, payload capture, peers. */
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { TapedeckError } from '../../src/core/errors.ts';
+import type { Packet } from '../../src/core/packet.ts';
+import type { Track } from '../../src/core/track.ts';
+import { type Demuxer, emptyDemuxStats } from '../../ingest/media-receiver.ts';
+import { type DemuxerFactory, loadTsDemuxerFactory } from '../../ingest/srt/ts-demuxer-factory.ts';
+import {
+	formatStreamKey,
+	type PublishRequest,
+	type StreamHub,
+	type StreamKey,
+	type StreamPublisher,
+} from '../../ingest/source.ts';
+import { Peer, run } from '../helpers/process.ts';
+
+/** A publisher that records what reaches the bus. */
+export class RecordingPublisher implements StreamPublisher {
+	tracks: readonly Track[] = [];
+	packets: Packet[] = [];
+	ended: string | undefined;
+	announce(tracks: readonly Track[]): void {
+		this.tracks = tracks;
+	}
+	push(packet: Packet): void {
+		this.packets.push(packet);
+	}
+	end(reason?: string): void {
+		this.ended = reason ?? 'ended';
+	}
+}
+
+/** A StreamHub stand-in: one publisher per live key (conflict otherwise), an optional auth rule. */
+export class FakeHub implements StreamHub {
+	readonly publishers = new Map<string, RecordingPublisher>();
+	readonly requests: PublishRequest[] = [];
+	constructor(readonly allow: (request: PublishRequest) => boolean = () => true) {}
+	async authorize(request: PublishRequest): Promise<boolean> {
+		this.requests.push(request);
+		return this.allow(request);
+	}
+	publish(key: StreamKey, _protocol: string): StreamPublisher {
+		const name = formatStreamKey(key);
+		const live = this.publishers.get(name);
+		if (live && live.ended === undefined) throw new TapedeckError('conflict', `${name} is already live`);
+		const publisher = new RecordingPublisher();
+		this.publishers.set(name, publisher);
+		return publisher;
+	}
+}
+
+const countingDemuxer = (): Demuxer => {
+	const stats = emptyDemuxStats();
+	return {
+		stats,
+		push: (chunk) => {
+			stats.bytes += chunk.length;
+		},
+		end: () => {},
+	};
+};
+
+/**
+ * The registry's TS demuxer when it loads and knows 'ts' (helper A's TsDemuxer), else a demuxer
+ * that only counts bytes, so the transport tests run while the demuxer is being built.
+ */
+export const loadTsDemuxer = async (): Promise<{ factory: DemuxerFactory; real: boolean }> => {
+	try {
+		const factory = await loadTsDemuxerFactory();
+		factory({ announce: () => {}, push: () => {} });
+		return { factory, real: true };
+	} catch (error) {
+		console.warn(`SRT tests: TS demuxer unavailable (${(error as Error).message}); media checks skipped`);
+		return { factory: countingDemuxer, real: false };
+	}
+};
+
+/** Collects payload chunks; `bytes()` joins them. */
+export class PayloadTap {
+	readonly chunks: Uint8Array[] = [];
+	length = 0;
+	add = (chunk: Uint8Array): void => {
+		this.chunks.push(Uint8Array.from(chunk));
+		this.length += chunk.length;
+	};
+	bytes(): Buffer {
+		return Buffer.concat(this.chunks);
+	}
+}
+
+export const readBytes = (path: string): Buffer => readFileSync(path);
+
+/** Index of the first differing byte, or −1 when equal. */
+export const firstDifference = (a: Uint8Array, b: Uint8Array): number => {
+	const n = Math.min(a.length, b.length);
+	for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+	return a.length === b.length ? -1 : n;
+};
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` every 50 ms until true or `timeoutMs` passes. */
+export const waitFor = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {
+	const end = Date.now() + timeoutMs;
+	while (Date.now() < end) {
+		if (condition()) return true;
+		await sleep(50);
+	}
+	return condition();
+};
+
+/** A null MPEG-TS packet (PID 0x1FFF), used to pad a file to whole 1316-byte SRT payloads. */
+const nullTsPacket = (): Buffer => {
+	const p = Buffer.alloc(188, 0xff);
+	p.set([0x47, 0x1f, 0xff, 0x10]);
+	return p;
+};
+
+/** The fixture's bytes padded with null TS packets to a multiple of 7 × 188 (srt-live-transmit drops a short last chunk). */
+export const paddedTs = (path: string): Buffer => {
+	const bytes = readFileSync(path);
+	const chunks: Buffer[] = [bytes];
+	for (let n = bytes.length; n % 1316 !== 0; n += 188) chunks.push(nullTsPacket());
+	return Buffer.concat(chunks);
+};
+
+/** What `ffmpeg -i file -c copy -f mpegts` produces: what an ffmpeg SRT publisher sends of that file. */
+export const ffmpegRemux = async (path: string): Promise<Buffer> => {
+	const out = join(tmpdir(), `srt-remux-${process.pid}-${basename(path)}`);
+	const r = await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', path, '-c', 'copy', '-f', 'mpegts', out], 30_000);
+	if (r.code !== 0) throw new Error(`ffmpeg remux failed: ${r.stderr}`);
+	const bytes = readFileSync(out);
+	rmSync(out, { force: true });
+	return bytes;
+};
+
+/**
+ * ffmpeg publishing a file in real time to an SRT URL (caller mode). `linger=2` makes libsrt send
+ * what is still queued at close instead of discarding it, so the tail arrives.
+ */
+export const ffmpegPublisher = (path: string, url: string): Peer =>
+	new Peer('ffmpeg', ['-nostdin', '-v', 'error', '-re', '-i', path, '-c', 'copy', '-f', 'mpegts', url]);
+
+/** Writes `bytes` to a peer's stdin in 1316-byte chunks, one every `everyMs`, then closes it. */
+export const feedStdin = async (peer: Peer, bytes: Uint8Array, everyMs = 4): Promise<void> => {
+	const stdin = peer.child.stdin;
+	if (!stdin) throw new Error('peer has no stdin');
+	for (let at = 0; at < bytes.length; at += 1316) {
+		if (!stdin.writable) return;
+		stdin.write(bytes.subarray(at, at + 1316));
+		await sleep(everyMs);
+	}
+	stdin.end();
+};

@@ -1,0 +1,361 @@
+/**
+ * SegmentWriter logic against a recording fake muxer; the real muxers are exercised end to end
+ * in test/conformance/.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ContainerFormat, Muxer, MuxerStats } from '../../mux/muxer.ts';
+import { TapedeckError } from '../../src/core/errors.ts';
+import type { Packet } from '../../src/core/packet.ts';
+import type { Track } from '../../src/core/track.ts';
+import { type SegmentInfo, SegmentWriter, type SegmentWriterOptions } from '../../src/recorder/segment-writer.ts';
+import { SplitPolicy } from '../../src/recorder/split-policy.ts';
+import { TrackFilter } from '../../src/recorder/track-filter.ts';
+import { MemorySink } from '../../src/sink/memory-sink.ts';
+
+const VIDEO: Track = {
+	id: 1,
+	kind: 'video',
+	codec: 'h264',
+	timescale: 90_000,
+	config: new Uint8Array([1, 2]),
+	name: 'video',
+};
+const AUDIO: Track = {
+	id: 2,
+	kind: 'audio',
+	codec: 'aac',
+	timescale: 48_000,
+	config: new Uint8Array([3]),
+	name: 'audio',
+};
+
+/** What one fake file received. */
+type FakeFile = { tracks: readonly Track[]; header: boolean; packets: Packet[]; finished: boolean; sink: MemorySink };
+
+class FakeMuxer implements Muxer {
+	readonly format: ContainerFormat = 'ts';
+	readonly stats: MuxerStats = { packets: new Map(), bytes: 0 };
+	constructor(
+		readonly file: FakeFile,
+		readonly failOn?: (p: Packet) => Error | undefined,
+	) {}
+	writeHeader(): void {
+		this.file.header = true;
+		this.file.sink.write(new Uint8Array(10));
+	}
+	writePacket(packet: Packet): void {
+		const error = this.failOn?.(packet);
+		if (error) throw error;
+		this.file.packets.push({ ...packet });
+		this.file.sink.write(packet.data);
+	}
+	finish(): void {
+		this.file.finished = true;
+	}
+}
+
+const setup = (options: Partial<SegmentWriterOptions> & { failOn?: (p: Packet) => Error | undefined } = {}) => {
+	const files: FakeFile[] = [];
+	const closed: SegmentInfo[] = [];
+	const errors: Error[] = [];
+	const writer = new SegmentWriter({
+		format: 'ts',
+		segmentationRule: 'discontinuity',
+		openSegment: (sequence) => {
+			const sink = new MemorySink();
+			files.push({ tracks: [], header: false, packets: [], finished: false, sink });
+			return { sink, path: `file-${sequence}.ts` };
+		},
+		createMuxer: (_format, tracks) => {
+			const file = files.at(-1)!;
+			file.tracks = tracks;
+			return new FakeMuxer(file, options.failOn);
+		},
+		onSegmentClosed: (info) => closed.push(info),
+		onError: (error) => errors.push(error),
+		...options,
+	});
+	return { writer, files, closed, errors };
+};
+
+const payload = new Uint8Array(100);
+const v = (ms: number, keyframe = false): Packet => ({
+	trackId: 1,
+	dts: ms * 90,
+	pts: ms * 90 + 3600,
+	duration: 3600,
+	keyframe,
+	data: payload,
+});
+const a = (ms: number): Packet => ({
+	trackId: 2,
+	dts: ms * 48,
+	pts: ms * 48,
+	duration: 1024,
+	keyframe: true,
+	data: payload,
+});
+
+/** 25 fps video with a keyframe every second, AAC every ~21 ms, `seconds` long, from `startMs`. */
+const feed = (writer: SegmentWriter, seconds: number, startMs = 10_000) => {
+	let audioMs = startMs;
+	for (let frame = 0; frame < seconds * 25; frame++) {
+		const ms = startMs + frame * 40;
+		writer.push(v(ms, frame % 25 === 0));
+		while (audioMs < ms + 40) {
+			writer.push(a(audioMs));
+			audioMs += 1024 / 48;
+		}
+	}
+};
+
+test('drops video until the first keyframe; audio after the keyframe time is kept', async () => {
+	const { writer, files, errors } = setup();
+	writer.announce([VIDEO, AUDIO]);
+	writer.push(v(9960));
+	writer.push(a(9980));
+	writer.push(a(10_010)); // arrives before the keyframe but plays after it
+	writer.push(v(10_000, true));
+	writer.push(v(10_040));
+	await writer.close();
+	assert.equal(errors, []);
+	assert.is(files.length, 1);
+	const [file] = files;
+	assert.equal(
+		file!.packets.map((p) => [p.trackId, p.dts, p.keyframe]),
+		[
+			[1, 0, true],
+			[2, 480, true],
+			[1, 3600, false],
+		],
+	);
+	assert.is(writer.stats.droppedBeforeKeyframe, 1);
+	assert.is(writer.stats.droppedBeforeStart, 1);
+	assert.ok(file!.header && file!.finished);
+	assert.equal(file!.tracks, [VIDEO, AUDIO]);
+});
+
+test('interval splits at the first keyframe after it; every file starts with a keyframe at 0', async () => {
+	const { writer, files, closed } = setup({ split: new SplitPolicy({ intervalMs: 2500 }) });
+	writer.announce([VIDEO, AUDIO]);
+	feed(writer, 7);
+	await writer.close();
+	assert.is(files.length, 3);
+	for (const file of files) {
+		assert.ok(file.packets[0]!.keyframe && file.packets[0]!.trackId === 1);
+		assert.is(file.packets[0]!.dts, 0);
+		assert.equal(file.tracks, [VIDEO, AUDIO]);
+		assert.ok(file.finished);
+	}
+	assert.equal(
+		closed.map((c) => [c.sequence, c.path, Math.round(c.durationMs / 100) / 10]),
+		[
+			[0, 'file-0.ts', 3],
+			[1, 'file-1.ts', 3],
+			[2, 'file-2.ts', 1],
+		],
+	);
+	assert.is(closed[0]!.packets, files[0]!.packets.length);
+	assert.is(closed[0]!.bytes, files[0]!.sink.position);
+	assert.equal([...closed[1]!.firstDts.keys()], [1, 2]);
+	const videoPackets = files.reduce((n, f) => n + f.packets.filter((p) => p.trackId === 1).length, 0);
+	assert.is(videoPackets, 7 * 25);
+});
+
+test('audio stamped before a cut but arriving after it goes to the file it belongs to', async () => {
+	const { writer, files, closed } = setup({ split: new SplitPolicy({ intervalMs: 1000 }) });
+	writer.announce([VIDEO, AUDIO]);
+	writer.push(v(0, true));
+	writer.push(a(0));
+	writer.push(v(1000, true)); // the cut
+	writer.push(a(980)); // late: belongs to file 0
+	assert.is(closed.length, 0, 'file 0 waits for the lagging audio');
+	writer.push(a(1001)); // past the cut: file 0 can end
+	writer.push(v(1040));
+	await writer.close();
+	assert.equal(
+		files.map((f) => f.packets.map((p) => [p.trackId, p.dts])),
+		[
+			[
+				[1, 0],
+				[2, 0],
+				[2, 980 * 48],
+			],
+			[
+				[1, 0],
+				[2, 48],
+				[1, 3600],
+			],
+		],
+	);
+	assert.is(writer.stats.droppedBeforeStart, 0);
+	assert.equal(
+		closed.map((c) => c.sequence),
+		[0, 1],
+	);
+});
+
+test('continuity: each file carries on where the previous ended', async () => {
+	const { writer, files } = setup({ segmentationRule: 'continuity', split: new SplitPolicy({ intervalMs: 2000 }) });
+	writer.announce([VIDEO, AUDIO]);
+	feed(writer, 6);
+	await writer.close();
+	assert.equal(
+		files.map((f) => f.packets[0]!.dts),
+		[0, 180_000, 360_000],
+	);
+	const lastVideo = files[0]!.packets.filter((p) => p.trackId === 1).at(-1)!;
+	assert.is(lastVideo.dts + lastVideo.duration, files[1]!.packets[0]!.dts);
+});
+
+test('schedule splits on the injected clock, at the next keyframe', async () => {
+	let now = Date.parse('2026-11-22T13:07:58Z');
+	const { writer, files, closed } = setup({
+		split: new SplitPolicy({ schedule: '0 * *', timeZone: 'UTC' }),
+		now: () => new Date(now),
+	});
+	writer.announce([VIDEO, AUDIO]);
+	for (let frame = 0; frame < 150; frame++) {
+		now += 40; // media and wall clock advance together; the tick at 13:08:00 falls in frame 50
+		writer.push(v(frame * 40, frame % 30 === 0));
+	}
+	await writer.close();
+	assert.is(files.length, 2);
+	// Tick at frame 50 (2 s), next keyframe at frame 60.
+	assert.is(files[0]!.packets.length, 60);
+	assert.ok(files[1]!.packets[0]!.keyframe);
+	assert.is(closed[1]!.startedAt.toISOString(), '2026-11-22T13:08:00.440Z');
+});
+
+test('maxBytes splits at the next keyframe past the size', async () => {
+	const { writer, files } = setup({ split: new SplitPolicy({ maxBytes: 3000 }) });
+	writer.announce([VIDEO]);
+	for (let frame = 0; frame < 100; frame++) writer.push(v(frame * 40, frame % 25 === 0));
+	await writer.close();
+	assert.equal(
+		files.map((f) => f.packets.length),
+		[50, 50],
+	);
+});
+
+test('audio only: any packet is a cut point', async () => {
+	const { writer, files } = setup({ split: new SplitPolicy({ intervalMs: 1000 }) });
+	writer.announce([AUDIO]);
+	for (let i = 0; i < 100; i++) writer.push(a(5000 + (i * 1024) / 48));
+	await writer.close();
+	assert.is(files.length, 3);
+	assert.is(files[0]!.packets[0]!.dts, 0);
+	assert.is(files[0]!.packets.length, 47);
+});
+
+test('changed track parameters end the file; the next starts at a keyframe with the new header', async () => {
+	const { writer, files } = setup({ segmentationRule: 'continuity' });
+	writer.announce([VIDEO, AUDIO]);
+	feed(writer, 1);
+	writer.announce([{ ...VIDEO }, { ...AUDIO }]); // same content: nothing happens
+	const changed = { ...VIDEO, config: new Uint8Array([9, 9]) };
+	writer.announce([changed, AUDIO]);
+	writer.push(v(11_000));
+	writer.push(v(11_040, true));
+	await writer.close();
+	assert.is(files.length, 2);
+	assert.is(files[1]!.tracks[0], changed);
+	assert.equal(files[1]!.packets[0]!.dts, (11_040 - 10_000) * 90);
+});
+
+test('endSegment: the next file is sequence + 1 and, under continuity, carries on after a source restart', async () => {
+	const { writer, files, closed } = setup({ segmentationRule: 'continuity', firstSequence: 5 });
+	writer.announce([VIDEO]);
+	writer.push(v(10_000, true));
+	writer.push(v(10_040));
+	await writer.endSegment();
+	assert.equal(
+		closed.map((c) => c.sequence),
+		[5],
+	);
+	assert.is(writer.current, undefined);
+	writer.announce([VIDEO]);
+	writer.push(v(20, true)); // the reconnected source's clock starts over
+	writer.push(v(60));
+	assert.is(writer.current?.sequence, 6);
+	await writer.close();
+	assert.equal(
+		files[1]!.packets.map((p) => p.dts),
+		[7200, 10_800],
+	);
+});
+
+test('a malformed packet is dropped and counted; the file carries on', async () => {
+	const { writer, files, errors } = setup({
+		failOn: (p) => (p.dts === 3600 ? new TapedeckError('corrupt_input', 'bad NAL') : undefined),
+	});
+	writer.announce([VIDEO]);
+	for (let frame = 0; frame < 4; frame++) writer.push(v(frame * 40, frame === 0));
+	await writer.close();
+	assert.equal(errors, []);
+	assert.is(writer.stats.rejected, 1);
+	assert.is(files[0]!.packets.length, 3);
+});
+
+test('an I/O error stops the writer through onError; push never throws', async () => {
+	const { writer, files, errors } = setup({
+		failOn: (p) => (p.dts === 7200 ? new TapedeckError('disk_full', 'disk full') : undefined),
+	});
+	writer.announce([VIDEO]);
+	for (let frame = 0; frame < 10; frame++) writer.push(v(frame * 40, frame === 0));
+	await writer.close();
+	await writer.close();
+	assert.is(errors.length, 1);
+	assert.is(errors[0]!.message, 'disk full');
+	assert.is(writer.error, errors[0]);
+	assert.is(files[0]!.packets.length, 2);
+	assert.ok(files[0]!.finished, 'the partial file is finalized');
+});
+
+test('an unknown track in the filter is reported through onError', async () => {
+	const { writer, files, errors } = setup({ trackFilter: new TrackFilter({ names: ['commentary'] }) });
+	writer.announce([VIDEO, AUDIO]);
+	writer.push(v(0, true));
+	await writer.close();
+	assert.is(files.length, 0);
+	assert.match(errors[0]!.message, 'no track with name "commentary"');
+});
+
+test('the track filter keeps only the chosen tracks', async () => {
+	const { writer, files } = setup({ trackFilter: TrackFilter.parse('audio') });
+	writer.announce([VIDEO, AUDIO]);
+	feed(writer, 1);
+	await writer.close();
+	assert.equal(files[0]!.tracks, [AUDIO]);
+	assert.ok(files[0]!.packets.every((p) => p.trackId === 2));
+	assert.is(files[0]!.packets[0]!.dts, 0);
+});
+
+test('timestamp trouble is sanitized before the muxer', async () => {
+	const { writer, files } = setup();
+	writer.announce([VIDEO]);
+	writer.push(v(0, true));
+	writer.push(v(40));
+	writer.push(v(40)); // duplicate DTS: nudged
+	writer.push(v(0)); // far back: dropped
+	writer.push(v(3_600_000)); // an hour ahead: healed
+	writer.push(v(3_600_040));
+	await writer.close();
+	const dts = files[0]!.packets.map((p) => p.dts);
+	assert.equal(dts, [0, 3600, 3601, 7200, 10_800]);
+	assert.equal(
+		{ ...writer.stats },
+		{
+			nudged: 1,
+			droppedNonMonotonic: 1,
+			discontinuities: 1,
+			droppedBeforeStart: 0,
+			droppedBeforeKeyframe: 0,
+			rejected: 0,
+			segments: 1,
+		},
+	);
+});
+
+test.run();

@@ -1,0 +1,38 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { JournalStore } from '../../src/store/journal-store.ts';
+
+type Doc = { id: string; n: number };
+
+test('changes survive a reopen; the journal is compacted to one line per document', () => {
+	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'store', 'jobs.jsonl');
+	const store = new JournalStore<Doc>(path);
+	store.put({ id: 'a', n: 1 });
+	store.put({ id: 'b', n: 1 });
+	store.put({ id: 'a', n: 2 });
+	assert.ok(store.delete('b'));
+	assert.not.ok(store.delete('zzz'));
+	store.close();
+	assert.is(readFileSync(path, 'utf8').trim().split('\n').length, 4);
+	const reopened = new JournalStore<Doc>(path);
+	assert.equal(reopened.all(), [{ id: 'a', n: 2 }]);
+	assert.is(readFileSync(path, 'utf8').trim().split('\n').length, 1);
+	reopened.close();
+});
+
+test('a torn last line (crash mid-append) is skipped, the rest kept', () => {
+	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'jobs.jsonl');
+	const store = new JournalStore<Doc>(path);
+	store.put({ id: 'a', n: 1 });
+	store.close();
+	appendFileSync(path, '{"op":"put","value":{"id":"b"');
+	const reopened = new JournalStore<Doc>(path);
+	assert.is(reopened.skippedLines, 1);
+	assert.equal(reopened.all(), [{ id: 'a', n: 1 }]);
+	reopened.close();
+});
+
+test.run();
