@@ -5,8 +5,13 @@
 import { TapedeckError } from '../src/core/errors.ts';
 import { HttpListenSource } from './http/http-listen-source.ts';
 import { HttpPullSource } from './http/http-pull-source.ts';
+import { RtmpListener } from './rtmp/rtmp-listener.ts';
+import { RtmpPuller } from './rtmp/rtmp-puller.ts';
 import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from './source.ts';
-import { UdpTsSource, parseUdpUrl } from './udp/udp-ts-source.ts';
+import { SinglePublisherHub } from './srt/single-publisher-hub.ts';
+import { SrtCaller } from './srt/srt-caller.ts';
+import { SrtListener } from './srt/srt-listener.ts';
+import { parseUdpUrl, UdpTsSource } from './udp/udp-ts-source.ts';
 
 /** Every `input_type` Callaba documents; the schema accepts them all, `createInput` says which work yet. */
 export const INPUT_TYPES = [
@@ -72,10 +77,41 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			return new UdpTsSource(parseUdpUrl(requireUrl(input)), target, context.log);
 		case 'INPUT_TYPE_HTTP_LISTEN': {
 			const listen = requireListenPort(input);
-			return new HttpListenSource({ host: listen.address ?? context.listenHost, port: listen.port }, target, context.log);
+			return new HttpListenSource(
+				{ host: listen.address ?? context.listenHost, port: listen.port },
+				target,
+				context.log,
+			);
 		}
 		case 'INPUT_TYPE_HTTP_URL':
 			return new HttpPullSource(requireUrl(input), target, context.log);
+		case 'INPUT_TYPE_SRT_URL':
+			return new SrtCaller({ url: requireUrl(input), target });
+		case 'INPUT_TYPE_SRT_LISTEN': {
+			// Optional tapedeck keys: `passphrase` (10–80 bytes) and `latency` (ms) for this port.
+			const listen = requireListenPort(input);
+			return new SrtListener({
+				hub: new SinglePublisherHub(target),
+				host: listen.address ?? context.listenHost,
+				port: listen.port,
+				defaultApp: context.key.app,
+				defaultStream: context.key.stream,
+				passphrase: typeof input.passphrase === 'string' ? input.passphrase : undefined,
+				latencyMs: typeof input.latency === 'number' ? input.latency : undefined,
+			});
+		}
+		case 'INPUT_TYPE_RTMP_URL':
+			return new RtmpPuller(requireUrl(input), target, { log: context.log });
+		case 'INPUT_TYPE_RTMP_LISTEN': {
+			// Any app/stream pushed to this port feeds the recording, one publisher at a time.
+			const listen = requireListenPort(input);
+			return new RtmpListener({
+				hub: new SinglePublisherHub(target),
+				host: listen.address ?? context.listenHost,
+				port: listen.port,
+				log: context.log,
+			});
+		}
 		default:
 			throw new TapedeckError('unsupported', `input type ${input.input_type} is not supported yet`);
 	}

@@ -5,16 +5,20 @@
 import { TapedeckError } from '../src/core/errors.ts';
 import type { Track } from '../src/core/track.ts';
 import type { Sink } from '../src/sink/sink.ts';
+import { AviMuxer } from './avi/avi-muxer.ts';
 import { FlvMuxer } from './flv/flv-muxer.ts';
 import { FragmentedMp4Muxer } from './mp4/fragmented-mp4-muxer.ts';
 import { Mp4Muxer } from './mp4/mp4-muxer.ts';
 import { CONTAINER_FORMATS, type ContainerFormat, type Muxer, type MuxerFactory, type MuxerOptions } from './muxer.ts';
+import { TsMuxer } from './ts/ts-muxer.ts';
 
 const MUXERS: Partial<Record<ContainerFormat, MuxerFactory>> = {
+	ts: (tracks, sink, options) => new TsMuxer(tracks, sink, options),
 	mp4: (tracks, sink, options) => new Mp4Muxer(tracks, sink, { ...options, brand: 'mp4' }),
 	fmp4: (tracks, sink, options) => new FragmentedMp4Muxer(tracks, sink, options),
 	mov: (tracks, sink, options) => new Mp4Muxer(tracks, sink, { ...options, brand: 'mov' }),
 	flv: (tracks, sink, options) => new FlvMuxer(tracks, sink, options),
+	avi: (tracks, sink, options) => new AviMuxer(tracks, sink, options),
 };
 
 /** The formats a muxer is registered for, in CONTAINER_FORMATS order. */

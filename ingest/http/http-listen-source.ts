@@ -3,9 +3,9 @@
  * or with a length, POST or PUT). One upload is one session of the stream; a second concurrent upload
  * is refused with 409. The container is sniffed from the first bytes (Content-Type is only a hint).
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { TapedeckError } from '../../src/core/errors.ts';
-import { type DemuxerKind, createDemuxer, sniffDemuxerKind } from '../demux/create-demuxer.ts';
+import { createDemuxer, type DemuxerKind, sniffDemuxerKind } from '../demux/create-demuxer.ts';
 import type { Demuxer } from '../media-receiver.ts';
 import type { IngestSource, StreamPublisher } from '../source.ts';
 import { contentTypeKind } from './content-type-kind.ts';
@@ -22,7 +22,11 @@ export class HttpListenSource implements IngestSource {
 	#server: Server | undefined;
 	#busy = false;
 
-	constructor(listen: { host: string; port: number }, target: StreamPublisher, log: (message: string) => void = () => {}) {
+	constructor(
+		listen: { host: string; port: number },
+		target: StreamPublisher,
+		log: (message: string) => void = () => {},
+	) {
 		this.#host = listen.host;
 		this.#port = listen.port;
 		this.#target = target;
@@ -53,12 +57,16 @@ export class HttpListenSource implements IngestSource {
 
 	#onRequest(request: IncomingMessage, response: ServerResponse): void {
 		if (request.method !== 'POST' && request.method !== 'PUT') {
-			response.writeHead(405, { allow: 'POST, PUT', 'content-type': 'text/plain' }).end('send the stream with POST or PUT\n');
+			response
+				.writeHead(405, { allow: 'POST, PUT', 'content-type': 'text/plain' })
+				.end('send the stream with POST or PUT\n');
 			request.resume();
 			return;
 		}
 		if (this.#busy) {
-			response.writeHead(409, { 'content-type': 'text/plain' }).end('another upload is already publishing this stream\n');
+			response
+				.writeHead(409, { 'content-type': 'text/plain' })
+				.end('another upload is already publishing this stream\n');
 			request.resume();
 			return;
 		}
@@ -88,7 +96,7 @@ class Upload {
 		request.on('data', (chunk: Buffer) => this.#onData(chunk, hint));
 		request.on('end', () => this.#finish('upload finished', 200));
 		request.on('close', () => this.#finish('publisher disconnected', 499));
-		request.on('error', (error) => this.#finish(`upload failed: ${error.message}`, 400));
+		request.on('error', (error) => this.#finish(`publisher disconnected: ${error.message}`, 400));
 	}
 
 	#onData(chunk: Buffer, hint: DemuxerKind | undefined): void {

@@ -45,6 +45,8 @@ export class RtmpConnection {
 	private window = 0;
 	/** Total bytes received, for stats. */
 	bytesIn = 0;
+	/** Whether the peer completed the digest handshake (a signed C1, or a signed S1). */
+	digestHandshake = false;
 
 	constructor(
 		role: 'server' | 'client',
@@ -69,9 +71,11 @@ export class RtmpConnection {
 	push(bytes: Uint8Array): void {
 		this.bytesIn += bytes.length;
 		let rest: Uint8Array | undefined = bytes;
-		if (this.handshake) {
-			rest = this.handshake.push(bytes);
+		const handshake = this.handshake;
+		if (handshake) {
+			rest = handshake.push(bytes);
 			if (rest === undefined) return;
+			this.digestHandshake = handshake.digest;
 			this.handshake = undefined;
 			this.handler.ready();
 		}

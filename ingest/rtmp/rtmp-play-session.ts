@@ -66,6 +66,11 @@ export class RtmpPlaySession implements RtmpMessageHandler {
 		socket.on('close', () => this.close('server closed the connection'));
 	}
 
+	/** Whether the handshake was the digest variant. */
+	get digestHandshake(): boolean {
+		return this.connection.digestHandshake;
+	}
+
 	/** Closes the connection; `done` resolves with `reason` unless it already resolved. */
 	close(reason: string): void {
 		if (this.finished) return;

@@ -72,6 +72,11 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 		socket.on('close', () => this.close('publisher disconnected'));
 	}
 
+	/** Whether the handshake was the digest variant. */
+	get digestHandshake(): boolean {
+		return this.connection.digestHandshake;
+	}
+
 	/** `default/app/stream` while publishing. */
 	get streamKey(): StreamKey | undefined {
 		return this.state === 'publishing' ? this.key : undefined;

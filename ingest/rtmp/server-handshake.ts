@@ -38,9 +38,9 @@ export class ServerHandshake {
 		const take = Math.min(bytes.length, this.received.length - before);
 		this.received.set(bytes.subarray(0, take), before);
 		this.length += take;
+		const complete = this.length === this.received.length;
 		if (before < 1 + HANDSHAKE_SIZE && this.length >= 1 + HANDSHAKE_SIZE) this.answer();
-		if (this.length < this.received.length) return undefined;
-		return bytes.subarray(take);
+		return complete ? bytes.subarray(take) : undefined;
 	}
 
 	private answer(): void {

@@ -19,6 +19,8 @@ export type RtpMediaSessionOptions = {
 	readonly alignWaitMs?: number;
 	/** Longest the start waits for codec parameters (in-band SPS/PPS) before announcing what is known. */
 	readonly maxHoldMs?: number;
+	/** Align with RTCP sender reports when every stream has a plausible one (default true). */
+	readonly useSenderReports?: boolean;
 };
 
 export type RtpSessionStats = ReorderStats &
@@ -76,6 +78,7 @@ export class RtpMediaSession implements TrackOwner {
 	readonly #receiver: MediaReceiver;
 	readonly #alignWaitMs: number;
 	readonly #maxHoldMs: number;
+	readonly #useSenderReports: boolean;
 	readonly #ssrc = (Math.random() * 0xffffffff) >>> 0;
 	#invalid = 0;
 	#held: Held[] | undefined = [];
@@ -90,6 +93,7 @@ export class RtpMediaSession implements TrackOwner {
 		this.#receiver = receiver;
 		this.#alignWaitMs = options.alignWaitMs ?? 2500;
 		this.#maxHoldMs = options.maxHoldMs ?? 5000;
+		this.#useSenderReports = options.useSenderReports ?? true;
 		const selected = media.map((m) => selectFormat(m));
 		const mp2tIndex = selected.findIndex((f) => f !== undefined && isMp2t(f));
 		const names = new Map<string, number>();
@@ -145,7 +149,7 @@ export class RtpMediaSession implements TrackOwner {
 		if (!track) return false;
 		const summary = parseRtcp(bytes);
 		for (const report of summary.senderReports) {
-			track.senderReport ??= report;
+			if (this.#held) track.senderReport = report;
 			track.reception.onSenderReport(report, arrivalMs);
 		}
 		return summary.bye;
@@ -174,7 +178,7 @@ export class RtpMediaSession implements TrackOwner {
 	/** End of the session: flushes every stream and whatever the start still held. */
 	end(): void {
 		for (const track of this.tracks) track?.flush();
-		if (this.#held) this.#release(true);
+		if (this.#held) this.#release();
 	}
 
 	stats(): RtpSessionStats {
@@ -223,7 +227,7 @@ export class RtpMediaSession implements TrackOwner {
 		const held = this.#held;
 		if (held) {
 			held.push({ track, pts, dts, duration, keyframe, data: data.slice() });
-			if (held.length >= MAX_HELD_UNITS) this.#release(true);
+			if (held.length >= MAX_HELD_UNITS) this.#release();
 			return;
 		}
 		this.#deliver(track, pts, dts, duration, keyframe, data);
@@ -238,16 +242,17 @@ export class RtpMediaSession implements TrackOwner {
 		const waited = nowMs - this.#firstArrivalMs;
 		const active = this.tracks.filter((t): t is RtpSessionTrack => t !== undefined);
 		const ready = active.every((t) => t.codecParameters);
-		const anchored = active.every((t) => t.senderReport) || active.every((t) => t.rtpInfoTimestamp !== undefined);
-		if ((ready && (anchored || waited >= this.#alignWaitMs)) || waited >= this.#maxHoldMs) this.#release(false);
+		const anchored =
+			active.every((t) => this.#trustedReport(t)) || active.every((t) => t.rtpInfoTimestamp !== undefined);
+		if ((ready && (anchored || waited >= this.#alignWaitMs)) || waited >= this.#maxHoldMs) this.#release();
 	}
 
-	#release(_forced: boolean): void {
+	#release(): void {
 		const held = this.#held ?? [];
 		this.#held = undefined;
-		const active = this.tracks.filter((t): t is RtpSessionTrack => t !== undefined && t.firstTimestamp !== undefined);
+		const active = this.tracks.filter((t): t is RtpSessionTrack => t?.firstUnitDts !== undefined);
 		this.#alignment =
-			active.length > 0 && active.every((t) => t.senderReport)
+			active.length > 0 && active.every((t) => this.#trustedReport(t))
 				? 'sr'
 				: active.length > 0 && active.every((t) => t.rtpInfoTimestamp !== undefined)
 					? 'rtp-info'
@@ -255,8 +260,8 @@ export class RtpMediaSession implements TrackOwner {
 		const reference = active[0];
 		if (reference) {
 			const [anchorSeconds, anchorTicks] = this.#anchor(reference);
-			const firstSeconds = anchorSeconds + (reference.firstTimestamp! - anchorTicks) / reference.setup.clockRate;
-			this.#arrivalShift = firstSeconds - reference.firstArrivalMs / 1000;
+			const [arrivalSeconds] = reference.arrivalAnchor() ?? [0];
+			this.#arrivalShift = anchorSeconds - anchorTicks / reference.setup.clockRate - arrivalSeconds;
 		}
 		// The origin is the earliest decode time of any held unit, so every track starts at ≥ 0.
 		for (const unit of held) {
@@ -270,13 +275,24 @@ export class RtpMediaSession implements TrackOwner {
 
 	/** The (NTP seconds, extended RTP ticks) pair that ties a track's clock to the session's. */
 	#anchor(track: RtpSessionTrack): [number, number] {
-		if (this.#alignment === 'sr' && track.senderReport) {
+		if (this.#alignment === 'sr' && track.senderReport && this.#trustedReport(track)) {
 			return [track.senderReport.ntpSeconds, track.extend(track.senderReport.rtpTimestamp)];
 		}
 		if (this.#alignment === 'rtp-info' && track.rtpInfoTimestamp !== undefined) {
 			return [0, track.extend(track.rtpInfoTimestamp)];
 		}
-		return [track.firstArrivalMs / 1000 + this.#arrivalShift, track.firstTimestamp ?? 0];
+		const [seconds, ticks] = track.arrivalAnchor() ?? [0, 0];
+		return [seconds + this.#arrivalShift, ticks];
+	}
+
+	/**
+	 * A sender report is used only when its RTP time is near the stream's packets: some senders
+	 * (libavformat) send a first report with RTP time 0 before any packet.
+	 */
+	#trustedReport(track: RtpSessionTrack): boolean {
+		const report = track.senderReport;
+		if (!this.#useSenderReports || !report || track.firstTimestamp === undefined) return false;
+		return Math.abs(track.extend(report.rtpTimestamp) - track.firstTimestamp) < 60 * track.setup.clockRate;
 	}
 
 	#announce(): void {

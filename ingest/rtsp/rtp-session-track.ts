@@ -20,6 +20,9 @@ export interface TrackOwner {
 	): void;
 }
 
+/** Access units whose arrival latency is sampled for `arrivalAnchor`. */
+const MAX_LATENCY_SAMPLES = 250;
+
 export type TrackSetup = {
 	readonly mediaIndex: number;
 	readonly id: number;
@@ -44,12 +47,21 @@ export class RtpSessionTrack implements ReorderOutput, AccessUnitReceiver {
 	readonly #owner: TrackOwner;
 	readonly #unwrapper = new TimestampUnwrapper(32);
 	readonly #timestamper: DecodeTimestamper | undefined;
+	/** Arrival time of the packet being depacketized. */
+	#arrivalMs = 0;
+	/** Arrival times of access units between the depacketizer and the decode timestamper (a FIFO ring). */
+	readonly #unitArrivals = new Float64Array(64);
+	#unitArrivalHead = 0;
+	#unitArrivalCount = 0;
+	/** Per access unit: arrival seconds minus DTS seconds, for the first ones (see `arrivalAnchor`). */
+	readonly #latencies: number[] = [];
 	codecParameters: CodecParameters | undefined;
 	/** The Track as announced, rebuilt when parameters change. */
 	track: Track | undefined;
-	/** Extended RTP timestamp and local arrival time of the first packet. */
+	/** Extended RTP timestamp of the first packet. */
 	firstTimestamp: number | undefined;
-	firstArrivalMs = 0;
+	/** DTS of the first access unit passed on. */
+	firstUnitDts: number | undefined;
 	senderReport: SenderReport | undefined;
 	/** `rtptime` from the PLAY response's RTP-Info: the RTP time at the range start (RFC 2326 §12.33). */
 	rtpInfoTimestamp: number | undefined;
@@ -66,8 +78,19 @@ export class RtpSessionTrack implements ReorderOutput, AccessUnitReceiver {
 		this.setup = setup;
 		this.#owner = owner;
 		this.reorder = new RtpReorderBuffer(this, setup.reorderCapacity, setup.maxDelayMs);
-		this.#timestamper = setup.kind === 'video' ? new DecodeTimestamper(this, setup.clockRate) : undefined;
-		this.depacketizer = createDepacketizer(this.#timestamper ?? this);
+		const timestamper = setup.kind === 'video' ? new DecodeTimestamper(this, setup.clockRate) : undefined;
+		const next: AccessUnitReceiver = timestamper ?? this;
+		this.#timestamper = timestamper;
+		this.depacketizer = createDepacketizer({
+			parameters: (parameters) => next.parameters(parameters),
+			accessUnit: (pts, dts, duration, keyframe, data) => {
+				const ring = this.#unitArrivals;
+				ring[(this.#unitArrivalHead + this.#unitArrivalCount) % ring.length] = this.#arrivalMs;
+				if (this.#unitArrivalCount < ring.length) this.#unitArrivalCount++;
+				else this.#unitArrivalHead = (this.#unitArrivalHead + 1) % ring.length;
+				next.accessUnit(pts, dts, duration, keyframe, data);
+			},
+		});
 		const initial = this.depacketizer.initialParameters;
 		if (initial) this.#adopt(initial);
 	}
@@ -77,12 +100,12 @@ export class RtpSessionTrack implements ReorderOutput, AccessUnitReceiver {
 			this.foreignPackets++;
 			return;
 		}
-		if (this.firstTimestamp === undefined) this.firstArrivalMs = arrivalMs;
 		this.reception.onPacket(packet, Math.round((arrivalMs * this.setup.clockRate) / 1000) % TWO_POW_32);
 		this.reorder.push(packet, arrivalMs);
 	}
 
-	sequenced(packet: RtpPacket, lostBefore: number): void {
+	sequenced(packet: RtpPacket, lostBefore: number, arrivalMs: number): void {
+		this.#arrivalMs = arrivalMs;
 		const timestamp = this.#unwrapper.unwrap(packet.timestamp);
 		if (this.firstTimestamp === undefined) this.firstTimestamp = timestamp;
 		this.depacketizer.push(packet, timestamp, lostBefore);
@@ -94,6 +117,16 @@ export class RtpSessionTrack implements ReorderOutput, AccessUnitReceiver {
 	}
 
 	accessUnit(pts: number, dts: number, duration: number, keyframe: boolean, data: Uint8Array): void {
+		this.firstUnitDts ??= dts;
+		let arrivalMs = this.#arrivalMs;
+		if (this.#unitArrivalCount > 0) {
+			arrivalMs = this.#unitArrivals[this.#unitArrivalHead]!;
+			this.#unitArrivalHead = (this.#unitArrivalHead + 1) % this.#unitArrivals.length;
+			this.#unitArrivalCount--;
+		}
+		if (this.#latencies.length < MAX_LATENCY_SAMPLES) {
+			this.#latencies.push(arrivalMs / 1000 - dts / this.setup.clockRate);
+		}
 		this.#owner.trackAccessUnit(this, pts, dts, duration, keyframe, data);
 	}
 
@@ -111,6 +144,19 @@ export class RtpSessionTrack implements ReorderOutput, AccessUnitReceiver {
 		if (delta > TWO_POW_32 / 2) delta -= TWO_POW_32;
 		else if (delta < -TWO_POW_32 / 2) delta += TWO_POW_32;
 		return reference + delta;
+	}
+
+	/**
+	 * Ties the RTP clock to local time without help from the sender: senders send in decode order
+	 * about when they encode (or, for a file played out, when its DTS comes due), so arrival time
+	 * minus DTS is a constant plus jitter. Its median over the first access units is used, not the
+	 * first value: a sender's start is often a burst (ffmpeg -re sends everything already due at
+	 * once), and a PTS would be off by the B-frame reordering delay. Returns (seconds at tick 0, 0).
+	 */
+	arrivalAnchor(): [number, number] | undefined {
+		if (this.#latencies.length === 0) return undefined;
+		const sorted = [...this.#latencies].sort((a, b) => a - b);
+		return [sorted[Math.floor(sorted.length / 2)]!, 0];
 	}
 
 	get decodeTimestampFixups(): number {

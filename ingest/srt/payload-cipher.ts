@@ -51,7 +51,16 @@ export class PayloadCipher {
 			c[o + 15] = i & 0xff;
 		}
 		const stream = cipher.update(c.subarray(0, blocks * 16));
-		for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] ?? 0) ^ (stream[i] ?? 0);
+		let i = 0;
+		if (payload.byteOffset % 4 === 0 && stream.byteOffset % 4 === 0) {
+			// Four bytes at a time when both views are word-aligned (datagrams usually are): XOR is byte-order blind.
+			const words = payload.length >>> 2;
+			const p32 = new Int32Array(payload.buffer, payload.byteOffset, words);
+			const s32 = new Int32Array(stream.buffer, stream.byteOffset, words);
+			for (; i < words; i++) p32[i] = (p32[i] ?? 0) ^ (s32[i] ?? 0);
+			i = words * 4;
+		}
+		for (; i < payload.length; i++) payload[i] = (payload[i] ?? 0) ^ (stream[i] ?? 0);
 		return true;
 	}
 }

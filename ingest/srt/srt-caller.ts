@@ -14,11 +14,11 @@ import type { IngestSource, StreamPublisher } from '../source.ts';
 import {
 	decodeHandshake,
 	decodeSrtInfo,
+	ExtensionType,
 	encodeHandshake,
 	encodePeerIp,
 	encodeSrtInfo,
 	encodeStringExtension,
-	ExtensionType,
 	findExtension,
 	type Handshake,
 	type HandshakeExtension,
@@ -30,10 +30,24 @@ import {
 	OUR_SRT_FLAGS,
 	OUR_SRT_VERSION,
 } from './handshake.ts';
-import { createKeyMaterial, decodeKeyMaterial, encodeKeyMaterial, isKeyLength, type KeyLength } from './key-material.ts';
+import {
+	createKeyMaterial,
+	decodeKeyMaterial,
+	encodeKeyMaterial,
+	isKeyLength,
+	type KeyLength,
+} from './key-material.ts';
 import { PayloadCipher } from './payload-cipher.ts';
 import { monotonicMicros, SrtConnection, type SrtStats } from './srt-connection.ts';
-import { ControlType, controlType, encodeControl, HEADER_SIZE, isControl, packetDestination, packetTimestamp } from './srt-packet.ts';
+import {
+	ControlType,
+	controlType,
+	encodeControl,
+	HEADER_SIZE,
+	isControl,
+	packetDestination,
+	packetTimestamp,
+} from './srt-packet.ts';
 import { parseSrtUrl, type SrtUrl } from './srt-url.ts';
 import { type DemuxerFactory, loadTsDemuxerFactory } from './ts-demuxer-factory.ts';
 
@@ -92,7 +106,10 @@ export class SrtCaller implements IngestSource {
 	#tick: NodeJS.Timeout | undefined;
 	#retry: NodeJS.Timeout | undefined;
 	#failures = 0;
-	#createDemuxer: DemuxerFactory | undefined;
+	/** Set by `start()`: the demuxer factory of the options or the registry's TS demuxer. */
+	#createDemuxer: DemuxerFactory = () => {
+		throw new TapedeckError('internal', 'SRT caller not started');
+	};
 	/** Connections made and the reason the last attempt or connection ended. */
 	connects = 0;
 	lastError: string | undefined;
@@ -157,7 +174,9 @@ export class SrtCaller implements IngestSource {
 		const hs = decodeHandshake(msg);
 		if (hs === undefined) return;
 		if (isRejection(hs.type)) {
-			this.#fail(`rejected by the listener: ${hs.type}${REJECTION_NAMES[hs.type] ? ` ${REJECTION_NAMES[hs.type]}` : ''}`);
+			this.#fail(
+				`rejected by the listener: ${hs.type}${REJECTION_NAMES[hs.type] ? ` ${REJECTION_NAMES[hs.type]}` : ''}`,
+			);
 		} else if (hs.type === HandshakeType.induction && attempt.conclusion === undefined) {
 			if (hs.version !== 5 || hs.extensionField !== HSV5_MAGIC) {
 				this.#fail(`listener does not speak HSv5 (version ${hs.version}, extension ${hs.extensionField})`);
@@ -176,7 +195,12 @@ export class SrtCaller implements IngestSource {
 		const extensions: HandshakeExtension[] = [
 			{
 				type: ExtensionType.hsreq,
-				data: encodeSrtInfo({ version: OUR_SRT_VERSION, flags: OUR_SRT_FLAGS, recvLatencyMs: latencyMs, sendLatencyMs: latencyMs }),
+				data: encodeSrtInfo({
+					version: OUR_SRT_VERSION,
+					flags: OUR_SRT_FLAGS,
+					recvLatencyMs: latencyMs,
+					sendLatencyMs: latencyMs,
+				}),
 			},
 		];
 		let flags: number = HandshakeFlag.hsreq;
@@ -223,11 +247,15 @@ export class SrtCaller implements IngestSource {
 				return;
 			}
 		}
+		let demuxer: Demuxer;
+		try {
+			demuxer = this.#createDemuxer(this.#o.target);
+		} catch (error) {
+			this.#fail(`no demuxer: ${(error as Error).message}`);
+			return;
+		}
 		clearInterval(attempt.resend);
 		clearTimeout(attempt.deadline);
-		const target = this.#o.target;
-		const demuxer = this.#createDemuxer?.(target);
-		if (demuxer === undefined) throw new TapedeckError('internal', 'SRT caller not started');
 		this.#demuxer = demuxer;
 		// The responder's HSRSP sender delay (low half) is our receive latency (libsrt processSrtMsg_HSRSP).
 		const latencyMs = Math.max(this.#url.latencyMs ?? DEFAULT_LATENCY_MS, hsrsp.sendLatencyMs);
@@ -241,8 +269,12 @@ export class SrtCaller implements IngestSource {
 			passphrase: this.#url.passphrase,
 			send: (datagram) => attempt.socket.send(datagram),
 			onPayload: (payload) => {
-				demuxer.push(payload);
 				this.#o.onPayload?.(payload);
+				try {
+					demuxer.push(payload);
+				} catch (error) {
+					queueMicrotask(() => this.#connection?.close(`demuxer failed: ${(error as Error).message}`));
+				}
 			},
 			onClose: (reason) => this.#disconnected(reason),
 		});

@@ -73,6 +73,8 @@ export type SrtStats = {
 	/** Could not be decrypted (key missing, cleartext on an encrypted link): dropped, never delivered. */
 	packetsUndecrypted: number;
 	nakSent: number;
+	/** KM refreshes (new even/odd keys) installed. */
+	keyRefreshes: number;
 	bitrateKbps: number;
 	/** Span of media waiting in the latency buffer, ms. */
 	bufferDelayMs: number;
@@ -140,6 +142,7 @@ export class SrtConnection {
 		packetsBelated: 0,
 		packetsUndecrypted: 0,
 		nakSent: 0,
+		keyRefreshes: 0,
 	};
 
 	constructor(params: SrtConnectionParams) {
@@ -291,6 +294,7 @@ export class SrtConnection {
 		const keys = km === undefined || passphrase === undefined ? undefined : openKeyMaterial(km, passphrase);
 		if (km === undefined || keys === undefined) return;
 		this.#p.cipher?.setKeys(keys.salt, keys.even, keys.odd);
+		this.#stats.keyRefreshes++;
 		this.#p.send(
 			encodeControl(
 				ControlType.extension,

@@ -60,6 +60,8 @@ export type SrtListenerOptions = {
 	passphrase?: string | ((key: StreamKey, streamId: ParsedStreamId) => string | undefined);
 	/** App for a stream id without one (`mystream` → default/<defaultApp>/mystream). Default `live`. */
 	defaultApp?: string;
+	/** Stream for a caller without a stream id (default: such callers are refused with 2400). */
+	defaultStream?: string;
 	maxConnections?: number;
 	/** Demuxer for the delivered payloads; default the MPEG-TS demuxer. */
 	createDemuxer?: DemuxerFactory;
@@ -112,6 +114,11 @@ export class SrtListener implements IngestSource {
 
 	constructor(options: SrtListenerOptions) {
 		if (typeof options.passphrase === 'string') validatePassphrase(options.passphrase);
+		const { port, latencyMs } = options;
+		if (!Number.isInteger(port) || port < 0 || port > 65535)
+			throw new TapedeckError('invalid_argument', `SRT listener port must be an integer 0-65535, got ${port}`);
+		if (latencyMs !== undefined && (!Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > 65535))
+			throw new TapedeckError('invalid_argument', `SRT latency must be an integer 0-65535 ms, got ${latencyMs}`);
 		this.#o = options;
 		this.description = `SRT listener on ${options.host ?? '127.0.0.1'}:${options.port}`;
 	}
@@ -160,7 +167,7 @@ export class SrtListener implements IngestSource {
 		if (hs === undefined) return;
 		if (hs.type === HandshakeType.induction) this.#induction(hs, rinfo);
 		else if (hs.type === HandshakeType.conclusion && this.#cookie.verify(rinfo.address, rinfo.port, hs.cookie))
-			void this.#conclusion(hs, packetTimestamp(msg), rinfo);
+			this.#conclusion(hs, packetTimestamp(msg), rinfo).catch(() => this.#reject(hs, RejectReason.system, rinfo));
 		// A wrong cookie is dropped silently, as libsrt does.
 	}
 
@@ -206,14 +213,23 @@ export class SrtListener implements IngestSource {
 			});
 			if (allowed && !this.#stopped) publisher = this.#o.hub.publish(key, 'srt');
 		} catch (error) {
-			reason = error instanceof TapedeckError && error.code === 'conflict' ? RejectReason.conflict : RejectReason.resource;
+			reason =
+				error instanceof TapedeckError && error.code === 'conflict' ? RejectReason.conflict : RejectReason.resource;
 		}
 		this.#byPeer.delete(peerKey);
 		if (publisher === undefined) {
 			if (!this.#stopped) this.#reject(hs, reason, rinfo);
 			return;
 		}
-		this.#accept(hs, peerTimestamp, rinfo, { streamId, key, passphrase, cipher, kmreq, publisher, peerKey });
+		let demuxer: Demuxer;
+		try {
+			demuxer = this.#createDemuxer(publisher);
+		} catch (error) {
+			publisher.end(`SRT ${formatStreamKey(key)}: no demuxer: ${(error as Error).message}`);
+			this.#reject(hs, RejectReason.resource, rinfo);
+			return;
+		}
+		this.#accept(hs, peerTimestamp, rinfo, { streamId, key, passphrase, cipher, kmreq, publisher, demuxer, peerKey });
 	}
 
 	/** The synchronous acceptance rules; a number is the rejection code. */
@@ -245,7 +261,7 @@ export class SrtListener implements IngestSource {
 		let key: StreamKey;
 		try {
 			parsed = parseStreamId(streamId);
-			key = streamKeyFromResource(parsed.resource, this.#o.defaultApp);
+			key = streamKeyFromResource(parsed.resource, this.#o.defaultApp, this.#o.defaultStream);
 		} catch {
 			return RejectReason.badRequest;
 		}
@@ -276,6 +292,7 @@ export class SrtListener implements IngestSource {
 			cipher: PayloadCipher | undefined;
 			kmreq: Uint8Array | undefined;
 			publisher: StreamPublisher;
+			demuxer: Demuxer;
 			peerKey: string;
 		},
 	): void {
@@ -310,7 +327,7 @@ export class SrtListener implements IngestSource {
 		};
 		const response = encodeControl(ControlType.handshake, 0, 0, this.#timestamp(), hs.socketId, encodeHandshake(reply));
 
-		const demuxer = this.#createDemuxer(a.publisher);
+		const demuxer = a.demuxer;
 		const session: LiveSession = {
 			socketId,
 			remoteAddress: rinfo.address,
@@ -333,8 +350,13 @@ export class SrtListener implements IngestSource {
 				passphrase: a.passphrase,
 				send: (datagram) => this.#send(datagram, rinfo),
 				onPayload: (payload) => {
-					demuxer.push(payload);
 					this.#o.onPayload?.(session, payload);
+					try {
+						demuxer.push(payload);
+					} catch (error) {
+						// Demuxers count bad input instead of throwing; one that throws ends this session, never the listener.
+						queueMicrotask(() => connection.close(`demuxer failed: ${(error as Error).message}`));
+					}
 				},
 				onClose: (reason) => this.#closed(session, reason),
 			}),

@@ -17,7 +17,16 @@ export type SrtUrl = {
 	connectTimeoutMs?: number;
 };
 
-const KNOWN = new Set(['streamid', 'passphrase', 'latency', 'rcvlatency', 'pbkeylen', 'mode', 'connect_timeout', 'conntimeo']);
+const KNOWN = new Set([
+	'streamid',
+	'passphrase',
+	'latency',
+	'rcvlatency',
+	'pbkeylen',
+	'mode',
+	'connect_timeout',
+	'conntimeo',
+]);
 
 const integer = (name: string, value: string, min: number, max: number): number => {
 	const n = Number(value);
@@ -57,7 +66,8 @@ export const parseSrtUrl = (text: string): SrtUrl => {
 	if (pbkeylen !== null) {
 		const n = integer('pbkeylen', pbkeylen, 0, 32);
 		if (n !== 0) {
-			if (!isKeyLength(n)) throw new TapedeckError('invalid_argument', `srt:// pbkeylen must be 16, 24 or 32, got ${n}`);
+			if (!isKeyLength(n))
+				throw new TapedeckError('invalid_argument', `srt:// pbkeylen must be 16, 24 or 32, got ${n}`);
 			result.keyLength = n;
 		}
 	}

@@ -41,11 +41,11 @@ export const parseStreamId = (streamId: string): ParsedStreamId => {
 /**
  * Maps a resource onto the bus: `app/stream` → default/app/stream; a longer path keeps its last two
  * components (the first ones name a host in srt-live-server style `host/app/stream`); a bare name
- * goes to `defaultApp`.
+ * goes to `defaultApp`; no name at all to `defaultStream` when there is one (a per-recording port).
  */
-export const streamKeyFromResource = (resource: string, defaultApp = 'live'): StreamKey => {
+export const streamKeyFromResource = (resource: string, defaultApp = 'live', defaultStream?: string): StreamKey => {
 	const parts = resource.split('/').filter((p) => p !== '');
-	const stream = parts.at(-1);
+	const stream = parts.at(-1) ?? defaultStream;
 	if (stream === undefined)
 		throw new TapedeckError('invalid_argument', `stream id resource "${resource}" names no stream`);
 	return { vhost: DEFAULT_VHOST, app: parts.length > 1 ? (parts.at(-2) ?? defaultApp) : defaultApp, stream };

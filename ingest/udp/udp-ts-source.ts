@@ -4,7 +4,7 @@
  * (RFC 2250, payload type 33) is unwrapped. UDP has no connection, so a session of the stream
  * starts with the first datagram and ends after a quiet spell.
  */
-import { type Socket, createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { createDemuxer } from '../demux/create-demuxer.ts';
@@ -40,13 +40,16 @@ export const isMulticast = (address: string): boolean => {
 export const parseUdpUrl = (text: string): UdpEndpoint => {
 	let url: URL;
 	try {
-		url = new URL(text.replace('udp://@', 'udp://'));
+		url = new URL(text.replace(/^udp:\/\/@?(?=:)/, 'udp://0.0.0.0').replace('udp://@', 'udp://'));
 	} catch {
 		throw new TapedeckError('invalid_argument', `input_stream_url must be udp://[address]:port, got "${text}"`);
 	}
 	const port = Number(url.port);
 	if (url.protocol !== 'udp:' || !Number.isInteger(port) || port < 1 || port > 65535) {
-		throw new TapedeckError('invalid_argument', `input_stream_url must be udp://[address]:port with a port, got "${text}"`);
+		throw new TapedeckError(
+			'invalid_argument',
+			`input_stream_url must be udp://[address]:port with a port, got "${text}"`,
+		);
 	}
 	const address = url.hostname.replace(/^\[|\]$/g, '') || '0.0.0.0';
 	const interfaceAddress = url.searchParams.get('localaddr') ?? undefined;
@@ -100,9 +103,12 @@ export class UdpTsSource implements IngestSource {
 		socket.setRecvBufferSize(8 << 20);
 		this.#socket = socket;
 		const idleMs = this.#endpoint.idleTimeoutMs ?? DEFAULT_IDLE_MS;
-		this.#idleTimer = setInterval(() => {
-			if (this.#demuxer && Date.now() - this.#lastDatagramMs > idleMs) this.#endSession(`no data for ${idleMs} ms`);
-		}, Math.min(500, idleMs));
+		this.#idleTimer = setInterval(
+			() => {
+				if (this.#demuxer && Date.now() - this.#lastDatagramMs > idleMs) this.#endSession(`no data for ${idleMs} ms`);
+			},
+			Math.min(500, idleMs),
+		);
 	}
 
 	async stop(): Promise<void> {

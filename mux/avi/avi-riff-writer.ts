@@ -12,7 +12,7 @@
  */
 import type { Sink } from '../../src/sink/sink.ts';
 import { AviChunkLog } from './avi-chunk-log.ts';
-import { type AviLayout, AvihField, chunkId, STRF_AVG_BYTES_PER_SEC, StrhField } from './avi-header.ts';
+import { AvihField, type AviLayout, chunkId, STRF_AVG_BYTES_PER_SEC, StrhField } from './avi-header.ts';
 import { setFourCc } from './avi-stream-format.ts';
 
 /** idx1 dwFlags AVIIF_KEYFRAME. */

@@ -9,7 +9,7 @@
  *
  * Reference: Adobe "Video File Format Specification" v10.1 §E.5 onMetaData; AMF0 §2.10, §2.12.
  */
-import { type AmfObject, AmfEcmaArray, encodeAmf0 } from '../../src/bytes/amf0.ts';
+import { AmfEcmaArray, type AmfObject, encodeAmf0 } from '../../src/bytes/amf0.ts';
 
 export const METADATA_NAME = 'onMetaData';
 const PADDING_KEY = '_padding';

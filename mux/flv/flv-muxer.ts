@@ -76,7 +76,9 @@ type TrackState = {
 	needsSequenceHeader: boolean;
 	firstDtsMs: number | undefined;
 	lastDtsMs: number;
+	/** Latest pts + duration seen; durations of 0 ("unknown") are estimated at the end. */
 	endMs: number;
+	knowsDurations: boolean;
 	packets: number;
 	bytes: number;
 };
@@ -158,6 +160,7 @@ export class FlvMuxer implements Muxer {
 		state.firstDtsMs ??= dtsMs;
 		state.lastDtsMs = dtsMs;
 		state.endMs = Math.max(state.endMs, ptsMs + durationMs);
+		if (durationMs > 0) state.knowsDurations = true;
 		state.packets++;
 		state.bytes += packet.data.length;
 		this.stats.packets.set(packet.trackId, state.packets);
@@ -177,7 +180,8 @@ export class FlvMuxer implements Muxer {
 		this.#finished = true;
 		const video = this.#video;
 		if (video && video.packets > 0) {
-			const end = video.track.codec === 'h265' ? hevcPrefix(FRAME_KEY, PACKET_SEQUENCE_END) : avcPrefix(FRAME_KEY, 2, 0);
+			const end =
+				video.track.codec === 'h265' ? hevcPrefix(FRAME_KEY, PACKET_SEQUENCE_END) : avcPrefix(FRAME_KEY, 2, 0);
 			this.#writeTag(TAG_VIDEO, video.lastDtsMs, end, new Uint8Array(0));
 		}
 		const body = encodeMetadataBody(
@@ -239,8 +243,11 @@ export class FlvMuxer implements Muxer {
 		const fields: AmfObject = {};
 		const video = this.#video;
 		const audio = this.#audio;
-		const first = Math.min(video?.firstDtsMs ?? Number.POSITIVE_INFINITY, audio?.firstDtsMs ?? Number.POSITIVE_INFINITY);
-		const end = Math.max(video?.endMs ?? 0, audio?.endMs ?? 0);
+		const first = Math.min(
+			video?.firstDtsMs ?? Number.POSITIVE_INFINITY,
+			audio?.firstDtsMs ?? Number.POSITIVE_INFINITY,
+		);
+		const end = Math.max(endOf(video), endOf(audio));
 		const durationSeconds = Number.isFinite(first) ? Math.max(0, end - first) / 1000 : 0;
 		fields['duration'] = durationSeconds;
 		if (video) {
@@ -264,12 +271,20 @@ export class FlvMuxer implements Muxer {
 	}
 }
 
+/** Where a track's media ends; without packet durations, the last frame lasts the mean spacing. */
+const endOf = (state: TrackState | undefined): number => {
+	if (!state || state.packets === 0) return 0;
+	if (state.knowsDurations || state.packets < 2) return state.endMs;
+	return state.endMs + (state.lastDtsMs - (state.firstDtsMs ?? 0)) / (state.packets - 1);
+};
+
 const newState = (track: Track): TrackState => ({
 	track,
 	needsSequenceHeader: track.codec !== 'mp3',
 	firstDtsMs: undefined,
 	lastDtsMs: 0,
 	endMs: 0,
+	knowsDurations: false,
 	packets: 0,
 	bytes: 0,
 });

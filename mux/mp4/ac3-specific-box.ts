@@ -36,6 +36,7 @@ export const ac3SpecificBox = (config: Uint8Array, firstFrame: Uint8Array | unde
 	const lfeon = read(1);
 	const bitRateCode = frmsizecod >> 1;
 	// dac3: fscod (2) bsid (5) bsmod (3) acmod (3) lfeon (1) bit_rate_code (5) reserved (5)
-	const packed = fscod * 2 ** 22 + bsid * 2 ** 17 + bsmod * 2 ** 14 + acmod * 2 ** 11 + lfeon * 2 ** 10 + bitRateCode * 32;
+	const packed =
+		fscod * 2 ** 22 + bsid * 2 ** 17 + bsmod * 2 ** 14 + acmod * 2 ** 11 + lfeon * 2 ** 10 + bitRateCode * 32;
 	return Uint8Array.of(packed >> 16, (packed >> 8) & 0xff, packed & 0xff);
 };

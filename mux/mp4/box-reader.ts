@@ -26,6 +26,32 @@ export const fourcc = (bytes: Uint8Array, at: number): string =>
 
 export const readU64 = (view: DataView, at: number): number => view.getUint32(at) * TWO_POW_32 + view.getUint32(at + 4);
 
+/** Reads consecutive big-endian fields of a box held in memory. */
+export class FieldReader {
+	readonly #view: DataView;
+	at: number;
+
+	constructor(view: DataView, at: number) {
+		this.#view = view;
+		this.at = at;
+	}
+
+	u32(): number {
+		this.at += 4;
+		return this.#view.getUint32(this.at - 4);
+	}
+
+	i32(): number {
+		this.at += 4;
+		return this.#view.getInt32(this.at - 4);
+	}
+
+	u64(): number {
+		this.at += 8;
+		return readU64(this.#view, this.at - 8);
+	}
+}
+
 /** The boxes inside `bytes[start, end)`; stops at the first header that does not fit. */
 export function* childBoxes(bytes: Uint8Array, start: number, end: number): Generator<BoxHeader> {
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);

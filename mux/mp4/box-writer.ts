@@ -7,8 +7,9 @@
  * 64-bit fields are split into two 32-bit halves with arithmetic, never with bitwise operators
  * (house rule: values past 2^32 lose their high bits under `>>>`).
  */
-import { TWO_POW_32 } from '../../src/core/time.ts';
+
 import { TapedeckError } from '../../src/core/errors.ts';
+import { TWO_POW_32 } from '../../src/core/time.ts';
 
 export class BoxWriter {
 	#bytes: Uint8Array;

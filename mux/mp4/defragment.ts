@@ -8,7 +8,7 @@
  * each mdat's payload is copied to the output in 4 MiB pieces, and the sample tables are typed
  * arrays. Output layout: ftyp, mdat (every kept fragment's payload, back to back), moov.
  */
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { type BoxHeader, FileBoxReader } from './box-reader.ts';
@@ -47,7 +47,9 @@ export const defragmentMp4 = async (
 			await sink.close();
 			return report;
 		} catch (error) {
+			// No half-written output is left behind for someone to mistake for a recording.
 			await sink.close().catch(() => undefined);
+			await rm(outputPath, { force: true });
 			throw error;
 		}
 	} finally {
@@ -62,7 +64,13 @@ const copyFragments = async (
 	sink: FileSink,
 	brand: (typeof BRANDS)[Mp4Brand],
 ): Promise<DefragmentReport> => {
-	const report: DefragmentReport = { fragmentsKept: 0, fragmentsDropped: 0, samples: new Map(), durationMs: 0, trailingBytes: 0 };
+	const report: DefragmentReport = {
+		fragmentsKept: 0,
+		fragmentsDropped: 0,
+		samples: new Map(),
+		durationMs: 0,
+		trailingBytes: 0,
+	};
 	const layout = new ProgressiveLayout(sink, brand);
 	let tracks: Map<number, OutputTrack> | undefined;
 	const nextDecodeTime = new Map<number, number>();
@@ -70,12 +78,14 @@ const copyFragments = async (
 	for (let box = await reader.headerAt(0); box; box = await reader.headerAt(position)) {
 		if (!reader.complete(box)) break;
 		if (box.type === 'moov' && !tracks) {
-			tracks = new Map(parseInitTracks(await reader.readBox(box)).map((init) => [init.id, { init, samples: new SampleTable() }]));
+			tracks = new Map(
+				parseInitTracks(await reader.readBox(box)).map((init) => [init.id, { init, samples: new SampleTable() }]),
+			);
 			layout.writeHead();
 		} else if (box.type === 'moof') {
 			if (!tracks) throw new TapedeckError('corrupt_input', `${reader.path}: moof at ${box.start} before any moov`);
 			const mdat = await reader.headerAt(box.start + box.size);
-			if (!mdat || mdat.type !== 'mdat' || !reader.complete(mdat)) break;
+			if (mdat?.type !== 'mdat' || !reader.complete(mdat)) break;
 			const kept = await copyFragment(reader, sink, box, mdat, tracks, nextDecodeTime);
 			if (kept) report.fragmentsKept++;
 			else report.fragmentsDropped++;
@@ -83,7 +93,8 @@ const copyFragments = async (
 		}
 		position = box.start + box.size;
 	}
-	if (!tracks) throw new TapedeckError('corrupt_input', `${reader.path}: no complete moov, so nothing can be recovered`);
+	if (!tracks)
+		throw new TapedeckError('corrupt_input', `${reader.path}: no complete moov, so nothing can be recovered`);
 	if (position < reader.size) {
 		report.fragmentsDropped++;
 		report.trailingBytes = reader.size - position;

@@ -9,7 +9,7 @@
  * width is decided again (co64 only when an offset reaches 2^32, which can change moov's size,
  * so the layout is computed until it is stable).
  */
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { TWO_POW_32 } from '../../src/core/time.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
@@ -39,9 +39,17 @@ export const faststartMp4 = async (inputPath: string, outputPath: string): Promi
 		const last = boxes[boxes.length - 1];
 		const moovBox = boxes.find((b) => b.type === 'moov');
 		if (!moovBox || !last || last.start + last.size !== reader.size) {
-			throw new TapedeckError('corrupt_input', `${inputPath}: not a complete MP4 (no moov, or cut short): cannot move moov`);
+			throw new TapedeckError(
+				'corrupt_input',
+				`${inputPath}: not a complete MP4 (no moov, or cut short): cannot move moov`,
+			);
 		}
-		const moov = parseNode(await reader.readBox(moovBox), { type: 'moov', start: 0, headerSize: 8, size: moovBox.size });
+		const moov = parseNode(await reader.readBox(moovBox), {
+			type: 'moov',
+			start: 0,
+			headerSize: 8,
+			size: moovBox.size,
+		});
 		const tables = offsetTables(moov);
 		const others = boxes.filter((b) => b !== moovBox);
 		// ftyp (and anything before it, e.g. nothing) stays first; moov goes right after it.
@@ -69,6 +77,7 @@ export const faststartMp4 = async (inputPath: string, outputPath: string): Promi
 			await sink.close();
 		} catch (error) {
 			await sink.close().catch(() => undefined);
+			await rm(outputPath, { force: true });
 			throw error;
 		}
 		return { moovBytes: moovSize, co64Tables: tables.filter((t) => t.wide).length };
@@ -129,7 +138,8 @@ const writeNode = (w: BoxWriter, node: MoovNode): void => {
 		const box = w.beginFull(node.wide ? 'co64' : 'stco', 0, 0); // §8.7.5
 		w.u32(node.offsets.length); // entry_count
 		for (const offset of node.offsets) {
-			if (node.wide) w.u64(offset); // chunk_offset
+			if (node.wide)
+				w.u64(offset); // chunk_offset
 			else w.u32(offset);
 		}
 		w.end(box);

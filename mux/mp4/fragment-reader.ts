@@ -5,7 +5,7 @@
  * defragment too, not only tapedeck's own.
  */
 import { TapedeckError } from '../../src/core/errors.ts';
-import { type BoxHeader, childBoxes, findChild, findPath, fourcc, readU64 } from './box-reader.ts';
+import { type BoxHeader, childBoxes, FieldReader, findChild, findPath, fourcc, readU64 } from './box-reader.ts';
 
 export type InitTrack = {
 	readonly id: number;
@@ -65,7 +65,16 @@ export const parseInitTracks = (moov: Uint8Array): InitTrack[] => {
 		const mdhd = findPath(moov, trak, ['mdia', 'mdhd']);
 		const hdlr = findPath(moov, trak, ['mdia', 'hdlr']);
 		const stsd = findPath(moov, trak, ['mdia', 'minf', 'stbl', 'stsd']);
-		if (!tkhd || !mdhd || !hdlr || !stsd) throw new TapedeckError('corrupt_input', 'init segment: a trak lacks tkhd, mdhd, hdlr or stsd');
+		if (!tkhd || !mdhd || !hdlr || !stsd)
+			throw new TapedeckError('corrupt_input', 'init segment: a trak lacks tkhd, mdhd, hdlr or stsd');
+		const stsz = findPath(moov, trak, ['mdia', 'minf', 'stbl', 'stsz']);
+		if (stsz && view.getUint32(stsz.start + 16) > 0) {
+			// ffmpeg's frag_keyframe without empty_moov puts the first fragment's samples in moov itself.
+			throw new TapedeckError(
+				'unsupported',
+				'init segment: moov holds samples of its own; only empty-moov fMP4 is read',
+			);
+		}
 		const handler = fourcc(moov, hdlr.start + 16);
 		if (handler !== 'vide' && handler !== 'soun') continue;
 		const id = view.getUint32(tkhd.start + (moov[tkhd.start + 8] === 1 ? 28 : 20));
@@ -88,7 +97,13 @@ export const parseInitTracks = (moov: Uint8Array): InitTrack[] => {
 };
 
 /** Empty edits before the first media edit, minus its media_time, in track ticks (§8.6.6). */
-const editOffset = (moov: Uint8Array, view: DataView, trak: BoxHeader, movieTimescale: number, timescale: number): number => {
+const editOffset = (
+	moov: Uint8Array,
+	view: DataView,
+	trak: BoxHeader,
+	movieTimescale: number,
+	timescale: number,
+): number => {
 	const elst = findPath(moov, trak, ['edts', 'elst']);
 	if (!elst) return 0;
 	const version = moov[elst.start + 8];
@@ -125,33 +140,33 @@ export const parseFragment = (
 		const trackId = view.getUint32(tfhd.start + 12);
 		const track = tracks.get(trackId);
 		if (!track) continue;
-		let at = tfhd.start + 16;
+		const fields = new FieldReader(view, tfhd.start + 16);
 		let base = previousTrafEnd; // no base offset and no default-base-is-moof: after the previous traf's data
-		if (tfhdFlags & 0x000001) {
-			base = readU64(view, at); // base_data_offset
-			at += 8;
-		} else if (tfhdFlags & 0x020000 || runs.length === 0) {
-			base = moofStart;
-		}
-		if (tfhdFlags & 0x000002) at += 4; // sample_description_index
-		const defaultDuration = tfhdFlags & 0x000008 ? view.getUint32((at += 4) - 4) : track.defaultDuration;
-		const defaultSize = tfhdFlags & 0x000010 ? view.getUint32((at += 4) - 4) : track.defaultSize;
-		const defaultFlags = tfhdFlags & 0x000020 ? view.getUint32((at += 4) - 4) : track.defaultFlags;
+		if (tfhdFlags & 0x000001)
+			base = fields.u64(); // base_data_offset
+		else if (tfhdFlags & 0x020000 || runs.length === 0) base = moofStart;
+		if (tfhdFlags & 0x000002) fields.u32(); // sample_description_index
+		const defaultDuration = tfhdFlags & 0x000008 ? fields.u32() : track.defaultDuration; // default_sample_duration
+		const defaultSize = tfhdFlags & 0x000010 ? fields.u32() : track.defaultSize; // default_sample_size
+		const defaultFlags = tfhdFlags & 0x000020 ? fields.u32() : track.defaultFlags; // default_sample_flags
 		const tfdt = findChild(moof, traf, 'tfdt');
 		let decodeTime = nextDecodeTime.get(trackId) ?? 0;
-		if (tfdt) decodeTime = moof[tfdt.start + 8] === 1 ? readU64(view, tfdt.start + 12) : view.getUint32(tfdt.start + 12);
+		if (tfdt)
+			decodeTime = moof[tfdt.start + 8] === 1 ? readU64(view, tfdt.start + 12) : view.getUint32(tfdt.start + 12);
 		let dataEnd = base;
 		for (const trun of childBoxes(moof, traf.start + 8, traf.start + traf.size)) {
 			if (trun.type !== 'trun') continue;
-			const version = moof[trun.start + 8];
 			const flags = view.getUint32(trun.start + 8) % 0x1000000;
 			const count = view.getUint32(trun.start + 12);
-			let p = trun.start + 16;
-			const dataStart = flags & 0x000001 ? base + view.getInt32((p += 4) - 4) : dataEnd;
-			const firstFlags = flags & 0x000004 ? view.getUint32((p += 4) - 4) : undefined;
+			const field = new FieldReader(view, trun.start + 16);
+			const dataStart = flags & 0x000001 ? base + field.i32() : dataEnd; // data_offset
+			const firstFlags = flags & 0x000004 ? field.u32() : undefined; // first_sample_flags
 			const perSample = ((flags >> 8) & 1) + ((flags >> 9) & 1) + ((flags >> 10) & 1) + ((flags >> 11) & 1);
-			if (p + count * perSample * 4 > trun.start + trun.size) {
-				throw new TapedeckError('corrupt_input', `moof at ${moofStart}: trun says ${count} samples, more than it holds`);
+			if (field.at + count * perSample * 4 > trun.start + trun.size) {
+				throw new TapedeckError(
+					'corrupt_input',
+					`moof at ${moofStart}: trun says ${count} samples, more than it holds`,
+				);
 			}
 			const run: ParsedRun = {
 				track,
@@ -165,12 +180,13 @@ export const parseFragment = (
 			};
 			let bytes = 0;
 			for (let i = 0; i < count; i++) {
-				const duration = flags & 0x000100 ? view.getUint32((p += 4) - 4) : defaultDuration;
-				const size = flags & 0x000200 ? view.getUint32((p += 4) - 4) : defaultSize;
-				let sampleFlags = flags & 0x000400 ? view.getUint32((p += 4) - 4) : defaultFlags;
+				const duration = flags & 0x000100 ? field.u32() : defaultDuration; // sample_duration
+				const size = flags & 0x000200 ? field.u32() : defaultSize; // sample_size
+				let sampleFlags = flags & 0x000400 ? field.u32() : defaultFlags; // sample_flags
 				if (i === 0 && firstFlags !== undefined) sampleFlags = firstFlags;
-				let offset = 0;
-				if (flags & 0x000800) offset = version === 0 ? view.getUint32((p += 4) - 4) : view.getInt32((p += 4) - 4);
+				// sample_composition_time_offset: unsigned in version 0, but writers put negative values there
+				// too, so both versions read as signed.
+				const offset = flags & 0x000800 ? field.i32() : 0;
 				run.durations[i] = duration;
 				run.sizes[i] = size;
 				run.compositionOffsets[i] = offset;

@@ -76,9 +76,11 @@ export class FragmentedMp4Muxer implements Muxer {
 		if (!Number.isFinite(fragmentMs) || fragmentMs <= 0) {
 			throw new TapedeckError('invalid_argument', `fragmentDurationMs must be a positive number, got ${fragmentMs}`);
 		}
-		for (const track of tracks) checkTrackForMp4(track, 'fmp4');
+		// Data tracks (ID3, SCTE-35) have no sample entry here: they are left out, their packets counted as dropped.
+		const media = tracks.filter((track) => track.kind !== 'data');
+		for (const track of media) checkTrackForMp4(track, 'fmp4');
 		this.#sink = sink;
-		this.#tracks = tracks.map((track) => ({
+		this.#tracks = media.map((track) => ({
 			track,
 			samples: new SampleTable(),
 			data: new Uint8Array(1 << 16),
@@ -103,7 +105,7 @@ export class FragmentedMp4Muxer implements Muxer {
 		return this.#sequence;
 	}
 
-	/** Packets dropped: unknown track, or a DTS that does not increase. */
+	/** Packets dropped: unknown or data track, or a DTS that does not increase. */
 	get droppedPackets(): number {
 		return this.#dropped;
 	}

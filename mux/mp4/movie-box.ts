@@ -52,7 +52,7 @@ export const writeMovie = (w: BoxWriter, tracks: readonly MovieTrack[], options:
 	let movieDuration = 0;
 	for (const edit of edits ?? []) movieDuration = Math.max(movieDuration, edit.trackDuration);
 	writeMovieHeader(w, movieDuration, Math.max(0, ...tracks.map((t) => t.id)) + 1);
-	tracks.forEach((track, index) => writeTrack(w, track, edits?.[index], options));
+	for (const [index, track] of tracks.entries()) writeTrack(w, track, edits?.[index], options);
 	if (options.fragmented) {
 		const mvex = w.begin('mvex'); // §8.8.1
 		for (const track of tracks) writeTrackExtends(w, track.id);
@@ -293,7 +293,8 @@ const writeSampleTables = (w: BoxWriter, table: SampleTable, options: MovieOptio
 	w.u32(table.chunkCount); // entry_count
 	for (let chunk = 0; chunk < table.chunkCount; chunk++) {
 		const offset = table.chunkOffsets[chunk] as number;
-		if (wide) w.u64(offset); // chunk_offset, 64-bit
+		if (wide)
+			w.u64(offset); // chunk_offset, 64-bit
 		else w.u32(offset); // chunk_offset
 	}
 	w.end(stco);

@@ -50,17 +50,19 @@ export class Mp4Muxer implements Muxer {
 	constructor(tracks: readonly Track[], sink: Sink, options: Mp4MuxerOptions = {}) {
 		this.#brand = options.brand ?? 'mp4';
 		this.format = this.#brand;
-		for (const track of tracks) checkTrackForMp4(track, this.#brand);
+		// Data tracks (ID3, SCTE-35) have no sample entry here: they are left out, their packets counted as dropped.
+		const media = tracks.filter((track) => track.kind !== 'data');
+		for (const track of media) checkTrackForMp4(track, this.#brand);
 		this.#sink = sink;
 		this.#layout = new ProgressiveLayout(sink, BRANDS[this.#brand], { forceCo64: options.forceCo64 });
-		this.#tracks = tracks.map((track) => ({ track, samples: new SampleTable(), firstFrame: undefined }));
+		this.#tracks = media.map((track) => ({ track, samples: new SampleTable(), firstFrame: undefined }));
 		for (const state of this.#tracks) {
 			this.#byId.set(state.track.id, state);
 			this.stats.packets.set(state.track.id, 0);
 		}
 	}
 
-	/** Packets dropped: unknown track, or a DTS that does not increase. */
+	/** Packets dropped: unknown or data track, or a DTS that does not increase. */
 	get droppedPackets(): number {
 		return this.#dropped;
 	}
@@ -107,7 +109,11 @@ export class Mp4Muxer implements Muxer {
 			timescale: track.timescale,
 			width: track.video?.width ?? 0,
 			height: track.video?.height ?? 0,
-			sampleDescription: sampleDescription(track, { quickTime, firstFrame, averageBitrate: averageBitrate(samples, track) }),
+			sampleDescription: sampleDescription(track, {
+				quickTime,
+				firstFrame,
+				averageBitrate: averageBitrate(samples, track),
+			}),
 			samples,
 		}));
 		this.stats.bytes += this.#layout.finish(movieTracks);

@@ -10,9 +10,6 @@ import type { Track } from '../../src/core/track.ts';
 import { ac3SpecificBox } from './ac3-specific-box.ts';
 import { BoxWriter } from './box-writer.ts';
 
-/** Containers, besides MP4/MOV, that carry what this file cannot write. */
-const OTHER_CONTAINERS: Readonly<Record<string, readonly string[]>> = { av1: [] };
-
 /** MPEG-4 objectTypeIndication (ISO/IEC 14496-1 Table 5, MP4REG). */
 const OBJECT_TYPE_AAC = 0x40;
 const OBJECT_TYPE_MP3 = 0x6b;
@@ -20,10 +17,8 @@ const OBJECT_TYPE_MP3 = 0x6b;
 /** Rejects, before any byte is written, tracks this muxer cannot describe. */
 export const checkTrackForMp4 = (track: Track, container: string): void => {
 	const needsConfig = track.codec === 'h264' || track.codec === 'h265' || track.codec === 'aac';
-	if (track.codec === 'av1') throw new UnsupportedCodecError('av1', container, OTHER_CONTAINERS.av1 ?? []);
-	if (track.kind === 'data') {
-		throw new TapedeckError('unsupported', `track ${track.id}: ${container} output carries no data tracks`);
-	}
+	// AV1 in ISOBMFF (av01 + av1C) is not written yet, and no other tapedeck container carries AV1.
+	if (track.codec === 'av1') throw new UnsupportedCodecError('av1', container, []);
 	if (needsConfig && track.config.length === 0) {
 		throw new TapedeckError(
 			'invalid_argument',
@@ -31,7 +26,10 @@ export const checkTrackForMp4 = (track: Track, container: string): void => {
 		);
 	}
 	if (!Number.isInteger(track.timescale) || track.timescale <= 0 || track.timescale >= 2 ** 32) {
-		throw new TapedeckError('invalid_argument', `track ${track.id}: timescale must be a positive 32-bit integer, got ${track.timescale}`);
+		throw new TapedeckError(
+			'invalid_argument',
+			`track ${track.id}: timescale must be a positive 32-bit integer, got ${track.timescale}`,
+		);
 	}
 	if (!Number.isInteger(track.id) || track.id < 1 || track.id >= 2 ** 32) {
 		throw new TapedeckError('invalid_argument', `track id must be a positive 32-bit integer, got ${track.id}`);
@@ -178,7 +176,10 @@ const writeDops = (w: BoxWriter, track: Track): void => {
 		w.i16(0); // OutputGain
 		w.u8(0); // ChannelMappingFamily
 	} else {
-		throw new TapedeckError('invalid_argument', `Opus track config must be a dOps payload or OpusHead, got ${config.length} bytes`);
+		throw new TapedeckError(
+			'invalid_argument',
+			`Opus track config must be a dOps payload or OpusHead, got ${config.length} bytes`,
+		);
 	}
 	w.end(dops);
 };

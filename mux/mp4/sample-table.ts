@@ -64,16 +64,12 @@ export class SampleTable {
 
 	/** Duration of sample `index` in track ticks. */
 	duration(index: number): number {
-		return index + 1 < this.count
-			? (this.dts[index + 1] as number) - (this.dts[index] as number)
-			: this.lastDuration;
+		return index + 1 < this.count ? (this.dts[index + 1] as number) - (this.dts[index] as number) : this.lastDuration;
 	}
 
 	/** Decode time from the first sample to the end of the last, in track ticks. */
 	get mediaDuration(): number {
-		return this.count === 0
-			? 0
-			: (this.dts[this.count - 1] as number) - (this.dts[0] as number) + this.lastDuration;
+		return this.count === 0 ? 0 : (this.dts[this.count - 1] as number) - (this.dts[0] as number) + this.lastDuration;
 	}
 
 	/** Removes the first `n` samples, keeping the rest (a fragment carries a sample whose duration is not known yet). */

@@ -1,13 +1,13 @@
 import type { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
-import { ADTS_HEADER_LENGTH, adtsCanCarry, parseAudioSpecificConfig, writeAdtsHeader } from '../../src/codec/aac.ts';
 import type { AacConfig } from '../../src/codec/aac.ts';
+import { ADTS_HEADER_LENGTH, adtsCanCarry, parseAudioSpecificConfig, writeAdtsHeader } from '../../src/codec/aac.ts';
 import { H264NalType, h264NalType, parseAvcC } from '../../src/codec/h264.ts';
 import { H265NalType, h265NalType, parseHvcC } from '../../src/codec/h265.ts';
 import { NalSpans, START_CODE, scanLengthPrefixed } from '../../src/codec/nal.ts';
 import { TsStreamType } from '../../src/codec/ts-stream-type.ts';
+import { UnsupportedCodecError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
-import { UnsupportedCodecError } from '../../src/core/errors.ts';
 
 /**
  * How one track's packets become PES payloads in MPEG-TS: the stream_type and descriptors for
@@ -65,7 +65,9 @@ class AnnexBWriter implements EsPayloadWriter {
 		this.#delimiter = h264 ? H264_AUD : H265_AUD;
 		this.#nalType = h264 ? h264NalType : h265NalType;
 		this.#delimiterType = h264 ? H264NalType.AccessUnitDelimiter : H265NalType.AccessUnitDelimiter;
-		const parameterSets = h264 ? avcParameterSets(track.config) : parseHvcC(track.config).arrays.flatMap((a) => a.units);
+		const parameterSets = h264
+			? avcParameterSets(track.config)
+			: parseHvcC(track.config).arrays.flatMap((a) => a.units);
 		const prefix: Uint8Array[] = [this.#delimiter];
 		for (const unit of parameterSets) prefix.push(START_CODE, unit);
 		this.#keyframePrefix = concat(prefix);

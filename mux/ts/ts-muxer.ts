@@ -16,10 +16,15 @@ const PMT_PID = 0x1000;
 const FIRST_STREAM_PID = 0x100;
 /** PAT and PMT are repeated at least this often (100 ms at 90 kHz), and before every video keyframe. */
 const TABLE_INTERVAL = 9000;
-/** PCR at least every 40 ms (ISO/IEC 13818-1 §2.7.2 allows 100 ms; 40 ms is the DVB rule). */
+/** Largest step between consecutive PCR values (ISO/IEC 13818-1 §2.7.2 allows 100 ms; 40 ms is the DVB rule). */
 const PCR_INTERVAL = 3600;
-/** How far the PCR runs behind the DTS of what is written: the decoder's buffering time. */
-const PCR_DELAY = 9000;
+/**
+ * How far the PCR runs behind the DTS of what is written: the decoder's buffering time. Sources
+ * interleave audio a few hundred ms ahead of video, and the PCR must not pass a DTS still to come.
+ */
+const PCR_DELAY = 45_000;
+/** A PCR step larger than this (1 s) is a gap in the media: the PCR jumps instead of being filled in. */
+const MAX_PCR_STEP = 90_000;
 /** TS packets gathered before one `sink.write`. */
 const BATCH_PACKETS = 512;
 
@@ -33,9 +38,10 @@ type MuxedStream = {
 
 /**
  * MPEG-TS muxer (ISO/IEC 13818-1): one program, PAT/PMT with CRC repeated every 100 ms and before
- * each video keyframe, PCR on the first video PID (or the first track) at least every 40 ms, one
- * PES per packet with PTS (and DTS when it differs). Timestamps are written as given (rescaled to
- * 90 kHz, modulo 2^33); the PCR trails the DTS by 100 ms and never goes below 0.
+ * each video keyframe, PCR on the first video PID (or the first track) in every PES of that PID,
+ * with PCR-only packets where consecutive values would be more than 40 ms apart, one PES per
+ * packet with PTS (and DTS when it differs). Timestamps are written as given (rescaled to
+ * 90 kHz, modulo 2^33); the PCR trails the DTS by 500 ms and never goes below 0.
  *
  * TS packets are written straight into a batch of 512 packets that goes to the sink in one
  * `write` and is then replaced (the sink may keep it); nothing is allocated per TS packet.
@@ -55,10 +61,12 @@ export class TsMuxer implements Muxer {
 	#batchLength = 0;
 	/** The PES being packetized: header then payload. */
 	readonly #pes = new GrowableBuffer(1 << 16);
-	/** 90 kHz time the tables were last written; NaN after the header, before the first packet. */
+	/** Latest DTS written on any track (90 kHz). */
+	#clock = Number.NEGATIVE_INFINITY;
+	/** #clock when the tables were last written; NaN after the header, before the first packet. */
 	#tablesAt = Number.NEGATIVE_INFINITY;
-	#pcrAt = Number.NEGATIVE_INFINITY;
-	#pcr = 0;
+	/** Last PCR written (90 kHz), NaN before the first. */
+	#pcr = Number.NaN;
 
 	constructor(tracks: readonly Track[], sink: Sink, _options: MuxerOptions = {}) {
 		if (tracks.length === 0) throw new TapedeckError('invalid_argument', 'a TS file needs at least one track, got 0');
@@ -88,27 +96,47 @@ export class TsMuxer implements Muxer {
 	writePacket(packet: Packet): void {
 		const stream = this.#streams.get(packet.trackId);
 		if (!stream) {
-			throw new TapedeckError('invalid_argument', `packet for track ${packet.trackId}, which this TS muxer was not given`);
+			throw new TapedeckError(
+				'invalid_argument',
+				`packet for track ${packet.trackId}, which this TS muxer was not given`,
+			);
 		}
 		const timescale = stream.track.timescale;
 		const dts = rescale(packet.dts, timescale, 90_000);
 		const pts = rescale(packet.pts, timescale, 90_000);
 		const videoKeyframe = packet.keyframe && stream.track.kind === 'video';
+		// tables follow the latest DTS of any track: interleaving jitter must not hold them back
+		this.#clock = Math.max(this.#clock, dts);
 		if (Number.isNaN(this.#tablesAt)) {
-			this.#tablesAt = dts; // the header has just written them
-		} else if (videoKeyframe || dts - this.#tablesAt >= TABLE_INTERVAL) {
+			this.#tablesAt = this.#clock; // the header has just written them
+		} else if (videoKeyframe || this.#clock - this.#tablesAt >= TABLE_INTERVAL) {
 			this.#writeTables();
-			this.#tablesAt = dts;
+			this.#tablesAt = this.#clock;
 		}
-		const pcrDue = dts - this.#pcrAt >= PCR_INTERVAL;
-		if (pcrDue) {
-			this.#pcr = Math.max(this.#pcr, dts - PCR_DELAY);
-			this.#pcrAt = dts;
-			if (stream !== this.#pcrStream) this.#writePcrPacket();
-		}
+		const onPcrPid = stream === this.#pcrStream;
+		this.#advanceClock(dts, onPcrPid);
 		const length = this.#buildPes(stream, packet, pts, dts);
-		this.#writePes(stream, length, pcrDue && stream === this.#pcrStream, packet.keyframe);
+		this.#writePes(stream, length, onPcrPid, packet.keyframe);
 		this.stats.packets.set(packet.trackId, (this.stats.packets.get(packet.trackId) ?? 0) + 1);
+	}
+
+	/**
+	 * Moves the PCR towards `dts − PCR_DELAY` (never below 0). Consecutive PCRs stay at most 40 ms
+	 * apart: PCR-only packets fill larger steps. A step of more than a second is a gap in the media,
+	 * not time to fill, so the PCR jumps. `carried`: the PES about to be written holds the new PCR.
+	 */
+	#advanceClock(dts: number, carried: boolean): void {
+		const target = Math.max(0, dts - PCR_DELAY);
+		if (Number.isNaN(this.#pcr) || Math.abs(target - this.#pcr) > MAX_PCR_STEP) {
+			this.#pcr = target;
+			if (!carried) this.#writePcrPacket();
+			return;
+		}
+		while (target - this.#pcr > PCR_INTERVAL) {
+			this.#pcr += PCR_INTERVAL;
+			this.#writePcrPacket();
+		}
+		if (carried) this.#pcr = Math.max(this.#pcr, target);
 	}
 
 	finish(): void {
@@ -134,8 +162,9 @@ export class TsMuxer implements Muxer {
 		pes.length = withDts ? 19 : 14;
 		stream.writer.write(packet, pes);
 		b = pes.bytes;
-		// PES_packet_length: 0 (unbounded) is allowed for video only, and needed past 65535
-		const length = stream.track.kind === 'video' || pes.length - 6 > 0xffff ? 0 : pes.length - 6;
+		// PES_packet_length, so readers can deliver the PES without waiting for the next one; video
+		// past 65535 bytes uses 0, "unbounded", which only video streams may (§2.4.3.7)
+		const length = pes.length - 6 > 0xffff ? 0 : pes.length - 6;
 		b[4] = length >> 8;
 		b[5] = length & 0xff;
 		return pes.length;

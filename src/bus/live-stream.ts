@@ -1,7 +1,7 @@
+import { formatStreamKey, type StreamKey } from '../../ingest/source.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
-import { type StreamKey, formatStreamKey } from '../../ingest/source.ts';
 import { GopCache, type GopCacheOptions } from './gop-cache.ts';
 import { type BusConsumer, Subscription, type SubscriptionOptions } from './subscription.ts';
 

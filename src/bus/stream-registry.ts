@@ -1,12 +1,12 @@
-import type { Packet } from '../core/packet.ts';
-import type { Track } from '../core/track.ts';
 import {
+	formatStreamKey,
 	type PublishRequest,
 	type StreamHub,
 	type StreamKey,
 	type StreamPublisher,
-	formatStreamKey,
 } from '../../ingest/source.ts';
+import type { Packet } from '../core/packet.ts';
+import type { Track } from '../core/track.ts';
 import type { GopCacheOptions } from './gop-cache.ts';
 import { LiveStream } from './live-stream.ts';
 import type { BusConsumer, Subscription, SubscriptionOptions } from './subscription.ts';

@@ -1,6 +1,6 @@
+import { TapedeckError } from '../core/errors.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
-import { TapedeckError } from '../core/errors.ts';
 
 /** What a subscriber implements. Calls arrive in order, from a scheduled drain, never from inside the publisher's push. */
 export interface BusConsumer {
@@ -57,7 +57,11 @@ export class Subscription {
 	/** Most entries that waited at once: how close the consumer came to overflowing. */
 	highWater = 0;
 
-	constructor(consumer: BusConsumer, options: SubscriptionOptions = {}, onClose?: (subscription: Subscription) => void) {
+	constructor(
+		consumer: BusConsumer,
+		options: SubscriptionOptions = {},
+		onClose?: (subscription: Subscription) => void,
+	) {
 		const capacity = options.capacity ?? DEFAULT_SUBSCRIPTION_CAPACITY;
 		if (!Number.isInteger(capacity) || capacity < 2) {
 			throw new TapedeckError('invalid_argument', `subscription capacity must be an integer ≥ 2, got ${capacity}`);

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
+import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import type { IngestSource } from '../../ingest/source.ts';
+import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { createApp } from '../api/app.ts';
 import { issueAccessJwt } from '../api/auth.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
@@ -28,7 +30,11 @@ export type ListenerContext = {
  * The built-in protocol listeners (RTMP, SRT, RTSP publish endpoints), one line each: a factory that
  * returns the listener, or undefined when its port is 0 (turned off).
  */
-const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [];
+const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [
+	({ hub, config }) => (config.srtPort ? new SrtListener({ hub, host: config.host, port: config.srtPort }) : undefined),
+	({ hub, config, log }) =>
+		config.rtmpPort ? new RtmpListener({ hub, host: config.host, port: config.rtmpPort, log }) : undefined,
+];
 
 export type RunningServer = {
 	/** `http://host:port` of the API. */

@@ -170,7 +170,10 @@ export const buildAvcC = (sps: readonly Uint8Array[], pps: readonly Uint8Array[]
 /** Parses an avcC record. Throws a corrupt_input TapedeckError naming the field that runs short. */
 export const parseAvcC = (config: Uint8Array): AvcConfig => {
 	if (config.length < 7 || config[0] !== 1) {
-		throw new TapedeckError('corrupt_input', `avcC must start with configurationVersion 1 and be ≥ 7 bytes, got ${config.length} bytes`);
+		throw new TapedeckError(
+			'corrupt_input',
+			`avcC must start with configurationVersion 1 and be ≥ 7 bytes, got ${config.length} bytes`,
+		);
 	}
 	const view = new DataView(config.buffer, config.byteOffset, config.byteLength);
 	let at = 5;
@@ -200,4 +203,3 @@ export const parseAvcC = (config: Uint8Array): AvcConfig => {
 
 const short = (field: string): TapedeckError =>
 	new TapedeckError('corrupt_input', `avcC ends inside ${field}: the record is truncated`);
-

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { repairPart } from './part-file.ts';
 import { RECORD_FORMATS, type RecordFormat } from './recording.ts';
 import type { RecordingJob } from './recording-job.ts';
-import { repairPart } from './part-file.ts';
 
 export type RecoveredFile = {
 	/** The job the file belongs to; undefined for a `.part` no job knows (an orphan). */

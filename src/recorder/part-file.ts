@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { open, rename, stat, truncate, unlink } from 'node:fs/promises';
-import { type DemuxerKind, createDemuxer } from '../../ingest/demux/create-demuxer.ts';
+import { rename, stat, unlink } from 'node:fs/promises';
+import { createDemuxer, type DemuxerKind } from '../../ingest/demux/create-demuxer.ts';
+import { repairAvi } from '../../mux/avi/repair-avi.ts';
+import { repairFlv } from '../../mux/flv/repair-flv.ts';
+import { type DefragmentReport, defragmentMp4 } from '../../mux/mp4/defragment.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { RecordFormat } from './recording.ts';
-
-/** MPEG-TS packet size (ISO/IEC 13818-1 §2.4.3.2): a file cut mid-packet is truncated to whole packets. */
-const TS_PACKET_BYTES = 188;
+import { repairTs } from './repair-ts.ts';
 
 /** What a repair did, for the start-up report; the media duration when it could be measured. */
 export type RepairResult = { readonly bytes: number; readonly note: string; readonly durationMs?: number };
@@ -23,7 +24,8 @@ export const finalizePart = async (partPath: string, finalPath: string, format: 
 
 /**
  * Makes a `.part` left by a crash or a failed write playable under its final name: MP4/MOV are
- * rebuilt from their fragments, MPEG-TS is cut to whole packets, and an empty file is removed.
+ * rebuilt from their complete fragments, MPEG-TS is cut to whole packets and access units, FLV to whole tags (with
+ * its metadata rewritten), AVI to whole chunks (with its indexes rebuilt), and an empty file is removed.
  */
 export const repairPart = async (partPath: string, finalPath: string, format: RecordFormat): Promise<RepairResult> => {
 	const size = (await stat(partPath)).size;
@@ -32,30 +34,64 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 		throw new TapedeckError('corrupt_input', `${partPath} is empty: nothing was recorded, removed`);
 	}
 	switch (format) {
+		case 'mp4':
+		case 'mov':
+			return defragment(partPath, finalPath, format);
 		case 'ts': {
-			const whole = size - (size % TS_PACKET_BYTES);
-			if (whole !== size) await truncate(partPath, whole);
-			await syncFile(partPath);
+			const report = await repairTs(partPath);
 			await rename(partPath, finalPath);
+			const cut = report.bytesBefore - report.bytesAfter;
 			return {
-				bytes: whole,
-				note: whole === size ? 'complete' : `cut ${size - whole} bytes of a partial packet`,
+				bytes: report.bytesAfter,
+				note: cut > 0 ? `cut ${cut} bytes of partial packets and access units` : 'complete',
 				durationMs: await measureDurationMs(finalPath, 'ts').catch(() => undefined),
 			};
 		}
-		default:
+		case 'flv': {
+			const report = await repairFlv(partPath);
 			await rename(partPath, finalPath);
-			return { bytes: size, note: 'renamed' };
+			return {
+				bytes: report.bytesAfter,
+				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of a partial tag` : 'complete',
+				durationMs: Math.round(report.durationSeconds * 1000),
+			};
+		}
+		case 'avi': {
+			const report = await repairAvi(partPath);
+			await rename(partPath, finalPath);
+			return {
+				bytes: report.bytesAfter,
+				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial chunks, index rebuilt` : 'index rebuilt',
+			};
+		}
 	}
 };
 
-const syncFile = async (path: string): Promise<void> => {
-	const handle = await open(path, 'r+');
+/**
+ * The fragmented `.part` becomes a progressive file. When that fails for want of space or a broken
+ * fragment table, the fragmented file itself is kept under the final name: it plays as it is.
+ */
+const defragment = async (partPath: string, finalPath: string, brand: 'mp4' | 'mov'): Promise<RepairResult> => {
+	let report: DefragmentReport;
 	try {
-		await handle.datasync();
-	} finally {
-		await handle.close();
+		report = await defragmentMp4(partPath, finalPath, { brand });
+	} catch (error) {
+		await unlink(finalPath).catch(() => {});
+		await rename(partPath, finalPath);
+		return { bytes: (await stat(finalPath)).size, note: `kept fragmented: ${(error as Error).message}` };
 	}
+	if (report.fragmentsKept === 0) {
+		await unlink(finalPath).catch(() => {});
+		await unlink(partPath);
+		throw new TapedeckError('corrupt_input', `${partPath} holds no complete fragment: nothing was recorded, removed`);
+	}
+	await unlink(partPath);
+	const dropped = report.fragmentsDropped + (report.trailingBytes > 0 ? 1 : 0);
+	return {
+		bytes: (await stat(finalPath)).size,
+		note: dropped > 0 ? `rebuilt from ${report.fragmentsKept} fragments, dropped a partial one` : 'complete',
+		durationMs: report.durationMs,
+	};
 };
 
 /**

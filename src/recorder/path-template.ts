@@ -19,7 +19,15 @@ export type PathValues = {
 const MACRO = /\$\{([A-Za-z]+)(?::([^}]*))?\}/g;
 const TIME_TOKEN = /YYYY|MM|DD|hh|mm|ss/g;
 const TIME_MACROS = new Set(['StartTime', 'EndTime']);
-const PLAIN_MACROS = new Set(['VirtualHost', 'Application', 'Stream', 'SourceStream', 'Sequence', 'Id', 'TransactionId']);
+const PLAIN_MACROS = new Set([
+	'VirtualHost',
+	'Application',
+	'Stream',
+	'SourceStream',
+	'Sequence',
+	'Id',
+	'TransactionId',
+]);
 
 /**
  * A file path with OvenMediaEngine's macros: `${VirtualHost} ${Application} ${Stream} ${SourceStream}

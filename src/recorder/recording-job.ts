@@ -1,7 +1,7 @@
 import type { InputSpec } from '../../ingest/create-input.ts';
 import type { StreamKey } from '../../ingest/source.ts';
 import type { SegmentationRule } from './rebaser.ts';
-import type { RecordFormat, RecordedFile, RecordingState } from './recording.ts';
+import type { RecordedFile, RecordFormat, RecordingState } from './recording.ts';
 
 /** What a dialect sets on a job: every API's create/update request translates to this. */
 export type JobSettings = {

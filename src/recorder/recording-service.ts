@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { type InputSpec, createInput } from '../../ingest/create-input.ts';
+import { createInput, type InputSpec } from '../../ingest/create-input.ts';
 import type { IngestSource } from '../../ingest/source.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
@@ -9,8 +9,8 @@ import type { JournalStore } from '../store/journal-store.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
 import { PathTemplate } from './path-template.ts';
-import type { JobSettings, RecordingJob } from './recording-job.ts';
 import { type RecordedFile, Recording, type RecordingState } from './recording.ts';
+import type { JobSettings, RecordingJob } from './recording-job.ts';
 
 export type RecordingServiceOptions = {
 	readonly registry: StreamRegistry;
@@ -196,14 +196,25 @@ export class RecordingService {
 
 	/** SIGTERM: finalizes every open file; active jobs stay active and resume at the next start. */
 	async shutdown(): Promise<void> {
-		await Promise.all([...this.#runs.keys()].map((id) => this.#locked(id, () => this.#stopRun(id, { lastSequence: false }))));
+		await Promise.all(
+			[...this.#runs.keys()].map((id) => this.#locked(id, () => this.#stopRun(id, { lastSequence: false }))),
+		);
 	}
 
 	#validate(settings: JobSettings): void {
 		const root = this.#options.recordingsRoot;
 		new PathTemplate(settings.filePath, root);
 		if (settings.infoPath !== undefined) new PathTemplate(settings.infoPath, root);
-		this.#recordingFor({ ...settings, id: 'validation', transactionId: 'validation', createdAt: new Date().toISOString(), modifiedAt: '', state: 'ready', reason: '', files: [] });
+		this.#recordingFor({
+			...settings,
+			id: 'validation',
+			transactionId: 'validation',
+			createdAt: new Date().toISOString(),
+			modifiedAt: '',
+			state: 'ready',
+			reason: '',
+			files: [],
+		});
 		if (settings.input) this.#sourceFor(settings, settings.input);
 	}
 
@@ -286,13 +297,21 @@ export class RecordingService {
 		} catch (error) {
 			recording.fail(error);
 		}
+		if (recording.state === 'ready') {
+			this.#mutate(job.id, (j) => {
+				j.state = 'ready';
+				j.reason = source ? `waiting for stream on ${source.description}` : recording.reason;
+			});
+		}
 	}
 
 	async #stopRun(id: string, options: { lastSequence: boolean }): Promise<void> {
 		const run = this.#runs.get(id);
 		if (!run) return;
 		this.#runs.delete(id);
-		await run.source?.stop().catch((error: unknown) => this.#log(`stopping input of ${id}: ${(error as Error).message}`));
+		await run.source
+			?.stop()
+			.catch((error: unknown) => this.#log(`stopping input of ${id}: ${(error as Error).message}`));
 		await run.recording.stop(options);
 	}
 

@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+	closeSync,
+	existsSync,
+	fdatasyncSync,
+	fsyncSync,
+	mkdirSync,
+	openSync,
+	readFileSync,
+	renameSync,
+	writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { TapedeckError } from '../core/errors.ts';
 

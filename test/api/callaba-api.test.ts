@@ -16,7 +16,12 @@ const SECRET = 'test-secret';
 const data = mkdtempSync(join(tmpdir(), 'tapedeck-api-'));
 const recordingsRoot = join(data, 'recordings');
 const store = new JournalStore<RecordingJob>(join(data, 'store', 'recordings.jsonl'));
-const service = new RecordingService({ registry: new StreamRegistry(), store, recordingsRoot, listenHost: '127.0.0.1' });
+const service = new RecordingService({
+	registry: new StreamRegistry(),
+	store,
+	recordingsRoot,
+	listenHost: '127.0.0.1',
+});
 const app = createApp({ service, recordingsRoot, accessToken: SECRET, version: 'test' });
 const jwt = await issueAccessJwt(SECRET, 1);
 
@@ -105,7 +110,10 @@ test('create: unsupported choices and unsafe paths are refused with a clear mess
 });
 
 test('create → getById → getAll → update → start/stop → getStat → remove, with the seed shapes', async () => {
-	const created = await call('/api/recording/create', valid('Awesome recorded stream', { transcoding: { video_transcoding: 'Disabled', audio_transcoding: 'Disabled' } }));
+	const created = await call(
+		'/api/recording/create',
+		valid('Awesome recorded stream', { transcoding: { video_transcoding: 'Disabled', audio_transcoding: 'Disabled' } }),
+	);
 	assert.is(created.status, 200);
 	assert.is(created.json.success, 'true');
 	const id = created.json.id as string;
@@ -117,7 +125,16 @@ test('create → getById → getAll → update → start/stop → getStat → re
 
 	const one = await call('/api/recording/getById', { id });
 	assert.is(one.status, 200);
-	for (const field of ['id', 'recording_name', 'recording_type', 'output_format', 'active', 'created', 'recordedFiles', 'modified']) {
+	for (const field of [
+		'id',
+		'recording_name',
+		'recording_type',
+		'output_format',
+		'active',
+		'created',
+		'recordedFiles',
+		'modified',
+	]) {
 		assert.ok(field in one.json, `getById has ${field}`);
 	}
 	assert.is(one.json.recording_type, 'RECORDING_STREAM_TO_FILE');
@@ -128,7 +145,11 @@ test('create → getById → getAll → update → start/stop → getStat → re
 	assert.ok(Array.isArray(all.json));
 	assert.ok(all.json.some((r) => r.id === id));
 
-	const updated = await call('/api/recording/update', { ...valid('Awesome recorded stream MOV'), id, output_format: 'mov' });
+	const updated = await call('/api/recording/update', {
+		...valid('Awesome recorded stream MOV'),
+		id,
+		output_format: 'mov',
+	});
 	assert.is(updated.status, 200);
 	assert.is(updated.json.success, true);
 	const after = await call('/api/recording/getById', { id });
@@ -170,7 +191,10 @@ test('utils/getStat reports free disk space; the OpenAPI document lists every en
 	assert.ok(disk.free_bytes > 0 && disk.total_bytes >= disk.free_bytes);
 	const response = await app.request('/api/openapi.json');
 	assert.is(response.status, 200);
-	const doc = (await response.json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+	const doc = (await response.json()) as {
+		paths: Record<string, unknown>;
+		components: { schemas: Record<string, unknown> };
+	};
 	for (const name of ['create', 'update', 'start', 'stop', 'getAll', 'getById', 'getStat', 'removeFile', 'remove']) {
 		assert.ok(`/api/recording/${name}` in doc.paths, name);
 	}

@@ -7,7 +7,14 @@ import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 
 const key = { vhost: 'default', app: 'live', stream: 'cam' };
-const video: Track = { id: 1, kind: 'video', codec: 'h264', timescale: 90_000, config: new Uint8Array(), name: 'video' };
+const video: Track = {
+	id: 1,
+	kind: 'video',
+	codec: 'h264',
+	timescale: 90_000,
+	config: new Uint8Array(),
+	name: 'video',
+};
 const audio: Track = { id: 2, kind: 'audio', codec: 'aac', timescale: 48_000, config: new Uint8Array(), name: 'audio' };
 
 const packet = (trackId: number, dts: number, keyframe = false, fill = 0): Packet => ({
@@ -137,10 +144,7 @@ test('publish keys: a listed stream needs its key, others are open', async () =>
 	assert.is(await registry.authorize({ ...request, credentials: {} }), false);
 	assert.is(await registry.authorize({ ...request, credentials: { key: 'nope' } }), false);
 	assert.is(await registry.authorize({ ...request, credentials: { key: 's3cret' } }), true);
-	assert.is(
-		await registry.authorize({ ...request, key: { ...key, stream: 'other' }, credentials: {} }),
-		true,
-	);
+	assert.is(await registry.authorize({ ...request, key: { ...key, stream: 'other' }, credentials: {} }), true);
 });
 
 test.run();

@@ -12,6 +12,8 @@ const ROOT = join(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'fixtures/out/cli');
 mkdirSync(OUT, { recursive: true });
 const INPUT = fixture('h264-aac48-flv');
+// test/run.sh sets NO_COLOR and FORCE_COLOR together, which makes every child node warn on stderr.
+delete process.env.FORCE_COLOR;
 
 const tapedeck = (...args: string[]) => run(process.execPath, [join(ROOT, 'src/cli/bin.mjs'), ...args], 30_000);
 

@@ -95,10 +95,16 @@ for (const { name, codecs } of FIXTURES) {
 			}
 			const [video, audio] = [byType(input, 'video'), byType(input, 'audio')];
 			if (video && audio) {
-				const inputOffset = audio.firstPts - video.firstPts;
-				const outputOffset = byType(written, 'audio')!.firstPts - byType(written, 'video')!.firstPts;
+				const [outVideo, outAudio] = [byType(written, 'video')!, byType(written, 'audio')!];
+				// AVI stores no presentation times: video shows its decode times, and audio can only start a
+				// whole number of audio frames late, so its A/V offset is checked on DTS within half a frame.
+				const noPts = format === 'avi';
+				const videoStart = (s: ProbedStream) => (noPts ? Math.min(...s.dts) : s.firstPts);
+				const inputOffset = audio.firstPts - videoStart(video);
+				const outputOffset = outAudio.firstPts - videoStart(outVideo);
+				const tolerance = noPts ? frameSeconds(audio) / 2 + 0.001 : 0.001;
 				assert.ok(
-					Math.abs(outputOffset - inputOffset) <= 0.001,
+					Math.abs(outputOffset - inputOffset) <= tolerance,
 					`A/V first-PTS offset ${outputOffset.toFixed(4)} s vs input ${inputOffset.toFixed(4)} s`,
 				);
 			}

@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { FlvDemuxer } from '../../ingest/demux/flv/flv-demuxer.ts';
-import type { MediaReceiver } from '../../ingest/media-receiver.ts';
 import { parseVideoTagBody } from '../../ingest/demux/flv/flv-video-tag.ts';
+import type { MediaReceiver } from '../../ingest/media-receiver.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { probeStreams } from '../helpers/media-check.ts';
@@ -17,7 +17,7 @@ class Collector implements MediaReceiver {
 		this.announcements.push([...tracks]);
 	}
 	push(packet: Packet): void {
-		this.packets.push({ ...packet, data: packet.data.slice() });
+		this.packets.push({ ...packet, data: new Uint8Array(packet.data) });
 	}
 	of(trackId: number): Packet[] {
 		return this.packets.filter((p) => p.trackId === trackId);
@@ -80,6 +80,21 @@ test('FLV fixture: tracks, counts, keyframes and timestamps match ffprobe', asyn
 	}
 });
 
+test('FLV with MP3: the frame header describes the track, counts and timestamps match ffprobe', async () => {
+	const file = fixture('h264-mp3-flv');
+	const { collector, demuxer } = demux(readFileSync(file));
+	const audio = collector.announcements[0]?.find((t) => t.kind === 'audio');
+	assert.equal([audio?.codec, audio?.timescale, audio?.audio], ['mp3', 44_100, { sampleRate: 44_100, channels: 1 }]);
+	const probed = (await probeStreams(file)).find((s) => s.codecType === 'audio')!;
+	const packets = collector.of(2);
+	assert.is(packets.length, probed.packets);
+	for (const [i, p] of packets.entries()) {
+		assert.ok(Math.abs(p.pts / 44_100 - probed.pts[i]!) <= 0.001, `mp3 ${i}`);
+		if (i > 0) assert.is(p.dts - packets[i - 1]!.dts, 1152);
+	}
+	assert.is(demuxer.stats.droppedUnits, 0);
+});
+
 test('bytes in any split give the same packets', () => {
 	const bytes = readFileSync(fixture('h264-aac48-flv'));
 	const whole = demux(bytes).collector;
@@ -113,7 +128,12 @@ test('corrupt bytes never throw and losses are counted', () => {
 test('enhanced RTMP video tags: hvc1 with SI24 composition time, CodedFramesX, legacy HEVC id 12', () => {
 	const coded = Uint8Array.of(0x91, 0x68, 0x76, 0x63, 0x31, 0xff, 0xff, 0xd8, 0, 0, 0, 1, 0x26);
 	const frame = parseVideoTagBody(coded, 1000);
-	assert.equal(frame.kind === 'frame' && [frame.codec, frame.keyframe, frame.dtsMs, frame.ptsMs], ['h265', true, 1000, 960]);
+	assert.equal(frame.kind === 'frame' && [frame.codec, frame.keyframe, frame.dtsMs, frame.ptsMs], [
+		'h265',
+		true,
+		1000,
+		960,
+	]);
 	const x = parseVideoTagBody(Uint8Array.of(0xa3, 0x68, 0x76, 0x63, 0x31, 0, 0, 0, 1, 2), 5);
 	assert.equal(x.kind === 'frame' && [x.keyframe, x.ptsMs, x.data.length], [false, 5, 5]);
 	const legacy = parseVideoTagBody(Uint8Array.of(0x1c, 0, 0, 0, 0, 1, 2, 3), 0);

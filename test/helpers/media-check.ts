@@ -94,3 +94,49 @@ export const formatDuration = async (file: string): Promise<number> => {
 	const result = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
 	return Number(result.stdout.trim());
 };
+
+/** Codec parameters of one stream as ffprobe reads them, with the container's decoder config bytes. */
+export type ProbedCodec = {
+	index: number;
+	codecName: string;
+	width?: number;
+	height?: number;
+	sampleRate?: number;
+	channels?: number;
+	/** Decoder config as the container stores it (avcC, hvcC, AudioSpecificConfig in MP4; Annex B in TS). */
+	extradata: Uint8Array;
+};
+
+/** Per-stream codec parameters and extradata from `ffprobe -show_streams -show_data`. */
+export const probeCodecs = async (file: string): Promise<ProbedCodec[]> => {
+	const result = await run('ffprobe', ['-v', 'error', '-show_streams', '-show_data', '-of', 'json', file]);
+	if (result.code !== 0) throw new Error(`ffprobe failed on ${file}: ${result.stderr}`);
+	type Stream = {
+		index: number;
+		codec_name: string;
+		width?: number;
+		height?: number;
+		sample_rate?: string;
+		channels?: number;
+		extradata?: string;
+	};
+	const parsed = JSON.parse(result.stdout) as { streams?: Stream[] };
+	return (parsed.streams ?? []).map((s) => ({
+		index: s.index,
+		codecName: s.codec_name,
+		width: s.width,
+		height: s.height,
+		sampleRate: s.sample_rate === undefined ? undefined : Number(s.sample_rate),
+		channels: s.channels,
+		extradata: hexDumpBytes(s.extradata ?? ''),
+	}));
+};
+
+/** The bytes of an ffprobe hex dump (`00000000: 0164 000d …  .d..`). */
+const hexDumpBytes = (dump: string): Uint8Array => {
+	const hex = dump
+		.split('\n')
+		.map((line) => line.slice(10, 50).replace(/\s/g, ''))
+		.join('');
+	return Uint8Array.from(hex.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16));
+};

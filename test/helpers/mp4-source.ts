@@ -8,10 +8,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createFile, MP4BoxBuffer } from 'mp4box';
+import type { Muxer } from '../../mux/muxer.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { CodecId, Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
-import type { Muxer } from '../../mux/muxer.ts';
 
 export type Mp4Source = { tracks: Track[]; packets: Packet[] };
 
@@ -131,20 +131,15 @@ const toTrack = (id: number, timescale: number, entry: SampleEntry, payload: (bo
 		default: {
 			const decoderConfig = entry.esds?.esd.descs.find((d) => d.tag === 4);
 			const codec: CodecId =
-				entry.type === 'Opus'
-					? 'opus'
-					: entry.type === 'ac-3'
-						? 'ac3'
-						: decoderConfig?.oti === 0x40
-							? 'aac'
-							: 'mp3';
+				entry.type === 'Opus' ? 'opus' : entry.type === 'ac-3' ? 'ac3' : decoderConfig?.oti === 0x40 ? 'aac' : 'mp3';
 			const dsi = decoderConfig?.descs.find((d) => d.tag === 5)?.data;
 			return {
 				...base,
 				kind: 'audio',
 				name: 'audio',
 				codec,
-				config: codec === 'opus' ? payload(entry.dOps) : codec === 'aac' && dsi ? new Uint8Array(dsi) : new Uint8Array(0),
+				config:
+					codec === 'opus' ? payload(entry.dOps) : codec === 'aac' && dsi ? new Uint8Array(dsi) : new Uint8Array(0),
 				audio: { sampleRate: entry.samplerate ?? timescale, channels: entry.channel_count ?? 2 },
 			};
 		}

@@ -5,9 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { createFile, MP4BoxBuffer } from 'mp4box';
+import * as assert from 'uvu/assert';
 import type { Packet } from '../../src/core/packet.ts';
+import { decodeErrors, ffprobeErrors, probeStreams } from './media-check.ts';
 
-export type CheckedSample = { dts: number; cts: number; duration: number; size: number; sync: boolean };
+/** One sample as mp4box.js reads it; `fragment` is its moof's index (0-based) in fragmented files. */
+export type CheckedSample = {
+	dts: number;
+	cts: number;
+	duration: number;
+	size: number;
+	sync: boolean;
+	fragment: number;
+};
 
 export type CheckedTrack = {
 	id: number;
@@ -28,12 +38,22 @@ export type CheckedFile = {
 	tracks: CheckedTrack[];
 };
 
-type Trak = { tkhd: { track_id: number }; edts?: { elst?: { entries: { segment_duration: number; media_time: number }[] } } };
+type Trak = {
+	tkhd: { track_id: number };
+	edts?: { elst?: { entries: { segment_duration: number; media_time: number }[] } };
+};
 
 export const readWithMp4box = (path: string): CheckedFile => {
 	const bytes = readFileSync(path);
 	const file = createFile();
-	let info: { brands: string[]; isFragmented: boolean; timescale: number; tracks: { id: number; codec: string; timescale: number }[] } | undefined;
+	let info:
+		| {
+				brands: string[];
+				isFragmented: boolean;
+				timescale: number;
+				tracks: { id: number; codec: string; timescale: number }[];
+		  }
+		| undefined;
 	const errors: string[] = [];
 	file.onReady = (i) => {
 		info = i as unknown as typeof info;
@@ -42,7 +62,10 @@ export const readWithMp4box = (path: string): CheckedFile => {
 		errors.push(`${module}: ${message}`);
 	};
 	file.appendBuffer(
-		MP4BoxBuffer.fromArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, 0),
+		MP4BoxBuffer.fromArrayBuffer(
+			bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+			0,
+		),
 		true,
 	);
 	file.flush();
@@ -63,6 +86,7 @@ export const readWithMp4box = (path: string): CheckedFile => {
 				duration: s.duration,
 				size: s.size,
 				sync: s.is_sync,
+				fragment: s.moof_number ?? 0,
 			})),
 			edits: (traks.find((k) => k.tkhd.track_id === t.id)?.edts?.elst?.entries ?? []).map((e) => ({
 				duration: e.segment_duration,
@@ -94,4 +118,45 @@ export const compareSamples = (packets: readonly Packet[], samples: readonly Che
 		if (offset !== expected) problems.push(`#${i} composition offset ${offset}, expected ${expected}`);
 	}
 	return problems;
+};
+
+/**
+ * Asserts what a user would check of a file written from packets `packets` (tracks `trackIds`)
+ * whose original is `reference` (the fixture): ffprobe and a full decode are clean, mp4box.js
+ * reads every sample back exactly, each stream lasts as long as the original's within one frame,
+ * and the A/V first-PTS offset is the original's within 1 ms.
+ */
+export const assertFaithfulMp4 = async (
+	file: string,
+	reference: string,
+	source: { readonly tracks: readonly { id: number }[]; readonly packets: readonly Packet[] },
+): Promise<void> => {
+	assert.is(await ffprobeErrors(file), '', 'ffprobe errors');
+	assert.is(await decodeErrors(file), '', 'decode errors');
+	const read = readWithMp4box(file);
+	for (const { id } of source.tracks) {
+		const samples = read.tracks.find((t) => t.id === id)?.samples ?? [];
+		const packets = source.packets.filter((p) => p.trackId === id);
+		assert.equal(compareSamples(packets, samples), [], `track ${id} samples`);
+	}
+	const [expected, actual] = await Promise.all([probeStreams(reference), probeStreams(file)]);
+	assert.is(actual.length, expected.length, 'stream count');
+	for (const want of expected) {
+		const got = actual.find((s) => s.codecType === want.codecType);
+		assert.ok(got, `${want.codecType} stream present`);
+		const frame = want.duration / want.packets;
+		assert.ok(
+			Math.abs(got.duration - want.duration) <= frame + 1e-6,
+			`${want.codecType} duration ${got.duration} s, original ${want.duration} s`,
+		);
+	}
+	const offset = (streams: typeof expected): number | undefined => {
+		const video = streams.find((s) => s.codecType === 'video');
+		const audio = streams.find((s) => s.codecType === 'audio');
+		return video && audio ? video.firstPts - audio.firstPts : undefined;
+	};
+	const [got, want] = [offset(actual), offset(expected)];
+	if (got !== undefined || want !== undefined) {
+		assert.ok(Math.abs((got ?? 0) - (want ?? 0)) <= 0.001, `A/V offset ${got} s, original ${want} s`);
+	}
 };

@@ -115,6 +115,7 @@ test('a publisher that vanishes ends the stream: killed, or silent past the idle
 	try {
 		const killed = ffmpegPush(fixture('h264-aac48-10s'), ['-f', 'flv', 'rtmp://127.0.0.1:22102/app/gone']);
 		await waitFor(() => collector.packets.length > 20, 8000, 'media');
+		assert.ok(listener.connections[0]?.digestHandshake, 'ffmpeg signs C1: the digest handshake was answered');
 		killed.child.kill('SIGKILL');
 		await killed.exited;
 		await waitFor(() => collector.ends.length === 1, 3000, 'the end after a kill');

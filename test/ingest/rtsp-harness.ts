@@ -2,10 +2,11 @@
  * Shared pieces of the RTSP tests: a fake hub that collects what publishers send, a collector
  * receiver, and a writer that muxes collected packets to a file for ffprobe/ffmpeg checks.
  */
-import { createMuxer } from '../../mux/create-muxer.ts';
-import type { ContainerFormat } from '../../mux/muxer.ts';
+
 import type { PublishRequest, StreamHub, StreamKey, StreamPublisher } from '../../ingest/source.ts';
 import { formatStreamKey } from '../../ingest/source.ts';
+import { createMuxer } from '../../mux/create-muxer.ts';
+import type { ContainerFormat } from '../../mux/muxer.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';

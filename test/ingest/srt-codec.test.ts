@@ -4,10 +4,10 @@ import {
 	decodeHandshake,
 	decodeSrtInfo,
 	decodeStringExtension,
+	ExtensionType,
 	encodeHandshake,
 	encodePeerIp,
 	encodeStringExtension,
-	ExtensionType,
 	findExtension,
 	HandshakeType,
 } from '../../ingest/srt/handshake.ts';
@@ -35,6 +35,7 @@ import {
 	packetTimestamp,
 	writeDataHeader,
 } from '../../ingest/srt/srt-packet.ts';
+import { parseSrtUrl } from '../../ingest/srt/srt-url.ts';
 import { parseStreamId, streamKeyFromResource } from '../../ingest/srt/stream-id.ts';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/[\s|]/g, ''), 'hex');
@@ -105,7 +106,14 @@ test('truncated headers and absurd extension lengths decode to nothing', () => {
 
 test('data header fields: seq, KK, R flag, msgno', () => {
 	const d = new Uint8Array(20);
-	writeDataHeader(d, { seq: 0x7ffffffe, msgNo: 0x03ffffff, keyFlag: 2, retransmitted: true, timestamp: 0xfffffff0, destination: 42 });
+	writeDataHeader(d, {
+		seq: 0x7ffffffe,
+		msgNo: 0x03ffffff,
+		keyFlag: 2,
+		retransmitted: true,
+		timestamp: 0xfffffff0,
+		destination: 42,
+	});
 	assert.is(dataSeq(d), 0x7ffffffe);
 	assert.is(dataMsgNo(d), 0x03ffffff);
 	assert.is(dataKeyFlag(d), 2);
@@ -143,9 +151,14 @@ test('key material of capture B: KEK, unwrap and AES-CTR decryption (known answe
 	assert.is(openKeyMaterial(km, 'not-the-passphrase'), undefined, 'wrong passphrase fails the integrity check');
 	const cipher = new PayloadCipher();
 	cipher.setKeys(keys.salt, keys.even, undefined);
-	const payload = hex('568d46bd8cd53261200a3be9ee631339 8892742501039561e1f515ade5877c03');
-	assert.ok(cipher.apply(payload, 1284338389, 1));
-	assert.is(payload.toString('hex'), '474011100042f0250001c10000ff01ff0001fc80144812010646466d70656709');
+	const ciphertext = hex('568d46bd8cd53261200a3be9ee631339 8892742501039561e1f515ade5877c03 00');
+	// Word-aligned (fast path) and odd-offset views decrypt alike.
+	for (const payload of [Buffer.alloc(33), Buffer.alloc(34).subarray(1)]) {
+		ciphertext.copy(payload);
+		assert.ok(cipher.apply(payload, 1284338389, 1));
+		assert.is(payload.toString('hex', 0, 32), '474011100042f0250001c10000ff01ff0001fc80144812010646466d70656709');
+	}
+	const payload = Buffer.from(ciphertext);
 	assert.not.ok(cipher.apply(payload, 1, 2), 'no odd key installed');
 });
 
@@ -174,7 +187,11 @@ test('stream ids: structured, plain, r= only, host-prefixed; bad ones are errors
 	assert.is(s.mode, 'publish');
 	assert.is(s.fields.u, 'alice');
 	assert.equal(streamKeyFromResource(s.resource), { vhost: 'default', app: 'live', stream: 'cam1' });
-	assert.equal(streamKeyFromResource(parseStreamId('app/stream').resource), { vhost: 'default', app: 'app', stream: 'stream' });
+	assert.equal(streamKeyFromResource(parseStreamId('app/stream').resource), {
+		vhost: 'default',
+		app: 'app',
+		stream: 'stream',
+	});
 	assert.equal(parseStreamId('#!::r=show/feed').mode, 'publish');
 	assert.equal(streamKeyFromResource(parseStreamId('r=show/feed').resource).app, 'show');
 	assert.equal(streamKeyFromResource('host.example/app/s'), { vhost: 'default', app: 'app', stream: 's' });
@@ -183,6 +200,26 @@ test('stream ids: structured, plain, r= only, host-prefixed; bad ones are errors
 	assert.throws(() => parseStreamId('#!::r=a/b,m=sideways'), /mode/);
 	assert.throws(() => parseStreamId('#!::garbage'), /key=value/);
 	assert.throws(() => streamKeyFromResource(''), /names no stream/);
+});
+
+test('srt:// pull URLs: stream id with a raw #, passphrase, latency in ms, pbkeylen; bad options are named', () => {
+	const u = parseSrtUrl(
+		'srt://10.0.0.5:9000?streamid=#!::r=live/a,m=request&passphrase=0123456789&latency=250&pbkeylen=32',
+	);
+	assert.equal(u, {
+		host: '10.0.0.5',
+		port: 9000,
+		streamId: '#!::r=live/a,m=request',
+		passphrase: '0123456789',
+		latencyMs: 250,
+		keyLength: 32,
+	});
+	assert.throws(() => parseSrtUrl('srt://h:1?passphrase=short'), /10 to 80 bytes/);
+	assert.throws(() => parseSrtUrl('srt://h:1?pbkeylen=20'), /16, 24 or 32/);
+	assert.throws(() => parseSrtUrl('srt://h:1?mode=listener'), /mode=caller/);
+	assert.throws(() => parseSrtUrl('srt://h:1?maxbw=5'), /"maxbw" is not supported/);
+	assert.throws(() => parseSrtUrl('srt://h?latency=1'), /host and a port/);
+	assert.throws(() => parseSrtUrl('udp://h:1'), /srt:\/\//);
 });
 
 test.run();

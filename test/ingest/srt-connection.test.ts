@@ -143,7 +143,8 @@ test('periodic NAK repeats the loss list until the retransmission arrives', () =
 	run(h, 70_000);
 	const naks = h.controls(ControlType.nak);
 	assert.ok(naks.length >= 3, `NAK repeated (${naks.length})`);
-	for (const n of naks) assert.equal(decodeLossList(n.subarray(HEADER_SIZE)), [{ first: seqAdd(ISN, 1), last: seqAdd(ISN, 3) }]);
+	for (const n of naks)
+		assert.equal(decodeLossList(n.subarray(HEADER_SIZE)), [{ first: seqAdd(ISN, 1), last: seqAdd(ISN, 3) }]);
 	for (const i of [1, 2, 3]) h.conn.receive(h.data(i, { retransmitted: true }));
 	const before = h.controls(ControlType.nak).length;
 	run(h, 60_000);

@@ -2,11 +2,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { TapedeckError } from '../../src/core/errors.ts';
-import type { Packet } from '../../src/core/packet.ts';
-import type { Track } from '../../src/core/track.ts';
 import { type Demuxer, emptyDemuxStats } from '../../ingest/media-receiver.ts';
-import { type DemuxerFactory, loadTsDemuxerFactory } from '../../ingest/srt/ts-demuxer-factory.ts';
 import {
 	formatStreamKey,
 	type PublishRequest,
@@ -14,6 +10,10 @@ import {
 	type StreamKey,
 	type StreamPublisher,
 } from '../../ingest/source.ts';
+import { type DemuxerFactory, loadTsDemuxerFactory } from '../../ingest/srt/ts-demuxer-factory.ts';
+import { TapedeckError } from '../../src/core/errors.ts';
+import type { Packet } from '../../src/core/packet.ts';
+import type { Track } from '../../src/core/track.ts';
 import { Peer, run } from '../helpers/process.ts';
 
 /** A publisher that records what reaches the bus. */
@@ -129,7 +129,11 @@ export const paddedTs = (path: string): Buffer => {
 /** What `ffmpeg -i file -c copy -f mpegts` produces: what an ffmpeg SRT publisher sends of that file. */
 export const ffmpegRemux = async (path: string): Promise<Buffer> => {
 	const out = join(tmpdir(), `srt-remux-${process.pid}-${basename(path)}`);
-	const r = await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', path, '-c', 'copy', '-f', 'mpegts', out], 30_000);
+	const r = await run(
+		'ffmpeg',
+		['-nostdin', '-v', 'error', '-y', '-i', path, '-c', 'copy', '-f', 'mpegts', out],
+		30_000,
+	);
 	if (r.code !== 0) throw new Error(`ffmpeg remux failed: ${r.stderr}`);
 	const bytes = readFileSync(out);
 	rmSync(out, { force: true });

@@ -8,9 +8,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeHandshake, encodeHandshake, encodeStringExtension, HandshakeType } from '../../ingest/srt/handshake.ts';
+import { SinglePublisherHub } from '../../ingest/srt/single-publisher-hub.ts';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
-import { type SrtListenerOptions, SrtListener, type SrtSession } from '../../ingest/srt/srt-listener.ts';
+import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ingest/srt/srt-listener.ts';
 import { encodeControl } from '../../ingest/srt/srt-packet.ts';
 import { Peer } from '../helpers/process.ts';
 import {
@@ -41,8 +42,8 @@ const startListener = async (port: number, hub: FakeHub, extra: Partial<SrtListe
 		port,
 		createDemuxer: demux.factory,
 		onPayload: (s, p) => {
-			let tap = taps.get(name(s));
-			if (!tap) taps.set(name(s), (tap = new PayloadTap()));
+			const tap = taps.get(name(s)) ?? new PayloadTap();
+			taps.set(name(s), tap);
 			tap.add(p);
 		},
 		onSessionClosed: (s, reason) => finals.set(name(s), { stats: s.stats(), reason }),
@@ -69,7 +70,10 @@ const assertMedia = (publisher: RecordingPublisher | undefined) => {
 test('ffmpeg caller → listener: byte-exact TS, stream id routed, latency negotiated', async () => {
 	const hub = new FakeHub();
 	const { listener, taps, finals } = await startListener(21000, hub);
-	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21000?mode=caller&latency=200000&linger=2&streamid=#!::r=live/cam1,m=publish');
+	const peer = ffmpegPublisher(
+		media,
+		'srt://127.0.0.1:21000?mode=caller&latency=200000&linger=2&streamid=#!::r=live/cam1,m=publish',
+	);
 	try {
 		assert.is(await peer.exited, 0, peer.stderr);
 		assert.ok(await waitFor(() => finals.has('live/cam1'), 3000), 'session closed after the publisher left');
@@ -91,9 +95,13 @@ test('srt-live-transmit caller (stdin) → listener with a plain stream id: byte
 	const hub = new FakeHub();
 	const { listener, taps, finals } = await startListener(21001, hub);
 	const bytes = paddedTs(media);
-	const peer = new Peer('srt-live-transmit', ['-q', '-chunk:1316', 'file://con', 'srt://127.0.0.1:21001?streamid=show/slt'], {
-		stdin: true,
-	});
+	const peer = new Peer(
+		'srt-live-transmit',
+		['-q', '-chunk:1316', 'file://con', 'srt://127.0.0.1:21001?streamid=show/slt'],
+		{
+			stdin: true,
+		},
+	);
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000), 'connected');
 		await feedStdin(peer, bytes);
@@ -155,6 +163,39 @@ test('rejections: stream already live (2409), mode=request (2405), auth hook say
 		assert.is(listener.sessions().length, 1, 'no state kept for rejected callers');
 	} finally {
 		await live.stop();
+		await listener.stop();
+	}
+});
+
+test('a per-recording port (INPUT_TYPE_SRT_LISTEN) publishes any stream id into its one target, one caller at a time', async () => {
+	const target = new RecordingPublisher();
+	const tap = new PayloadTap();
+	const listener = new SrtListener({
+		hub: new SinglePublisherHub(target),
+		port: 21005,
+		defaultStream: 'rec1',
+		createDemuxer: demux.factory,
+		onPayload: (_s, p) => tap.add(p),
+	});
+	await listener.start();
+	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21005?mode=caller&linger=2&streamid=whatever/name');
+	try {
+		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000));
+		const second = new SrtCaller({
+			url: 'srt://127.0.0.1:21005',
+			target: new RecordingPublisher(),
+			createDemuxer: demux.factory,
+			retryMinMs: 60_000,
+		});
+		await second.start();
+		await waitFor(() => second.state !== 'connecting', 3000);
+		await second.stop();
+		assert.match(second.lastError ?? '', /2409/);
+		assert.is(await peer.exited, 0, peer.stderr);
+		assert.ok(await waitFor(() => target.ended !== undefined, 3000));
+		assertSameBytes(tap.bytes(), sent, 'single-target port');
+	} finally {
+		await peer.stop();
 		await listener.stop();
 	}
 });

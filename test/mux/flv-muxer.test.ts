@@ -4,98 +4,111 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
-import { FlvDemuxer } from '../../ingest/demux/flv/flv-demuxer.ts';
-import type { MediaReceiver } from '../../ingest/media-receiver.ts';
 import { FlvMuxer } from '../../mux/flv/flv-muxer.ts';
 import type { AmfValue } from '../../src/bytes/amf0.ts';
-import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors, formatDuration, probeStreams } from '../helpers/media-check.ts';
 import { readMp4Source, remux } from '../helpers/mp4-source.ts';
 import { run } from '../helpers/process.ts';
+import { demuxFlv, demuxTs, type Source, writeAll } from './flv-source.ts';
 
 const OUT = join(tmpdir(), 'tapedeck-flv-muxer');
 mkdirSync(OUT, { recursive: true });
 
-type Demuxed = { tracks: Track[]; packets: Packet[] };
-
-const demuxFlv = (bytes: Uint8Array): Demuxed & { demuxer: FlvDemuxer } => {
-	const out: Demuxed = { tracks: [], packets: [] };
-	const receiver: MediaReceiver = {
-		announce: (tracks) => {
-			out.tracks = [...tracks];
-		},
-		push: (packet) => {
-			out.packets.push({ ...packet, data: packet.data.slice() });
-		},
-	};
-	const demuxer = new FlvDemuxer(receiver);
-	demuxer.push(bytes);
-	demuxer.end();
-	return { ...out, demuxer };
-};
-
-const muxToFile = async (input: Demuxed, name: string, options = {}): Promise<string> => {
+const muxToFile = async (input: Source, name: string, options = {}): Promise<string> => {
 	const path = join(OUT, name);
 	const sink = new FileSink(path);
-	const muxer = new FlvMuxer(input.tracks, sink, options);
-	muxer.writeHeader();
-	for (const p of input.packets) muxer.writePacket(p);
-	muxer.finish();
+	writeAll(new FlvMuxer(input.tracks, sink, options), input.packets);
 	await sink.close();
 	return path;
 };
 
-test('FLV → FLV round trip: clean, same packets, same timestamps, metadata duration and keyframes', async () => {
-	const source = fixture('h264-aac48-flv');
-	const input = demuxFlv(readFileSync(source));
-	const out = await muxToFile(input, 'roundtrip.flv');
+for (const [name, audioFormat] of [
+	['h264-aac48-flv', 'AAC'],
+	['h264-mp3-flv', 'MPEG Audio'],
+] as const) {
+	test(`FLV → FLV round trip (${name}): clean, same packets, same timestamps, metadata duration and keyframes`, async () => {
+		const source = fixture(name);
+		const input = demuxFlv(readFileSync(source));
+		const out = await muxToFile(input, `${name}.flv`);
+		assert.is(await ffprobeErrors(out), '');
+		assert.is(await decodeErrors(out), '');
+		const [before, after] = await Promise.all([probeStreams(source), probeStreams(out)]);
+		for (const kind of ['video', 'audio']) {
+			const a = before.find((s) => s.codecType === kind)!;
+			const b = after.find((s) => s.codecType === kind)!;
+			assert.is(b.codecName, a.codecName);
+			assert.is(b.packets, a.packets, `${kind} packets`);
+			assert.is(b.keyframes, a.keyframes, `${kind} keyframes`);
+			// Audio ticks sit on an exact frame grid anchored at the first (rounded) millisecond, so a
+			// timestamp may round to the neighbouring millisecond on the way back out.
+			const tolerance = kind === 'audio' ? 0.0011 : 0;
+			for (const [i, pts] of b.pts.entries()) assert.ok(Math.abs(pts - a.pts[i]!) <= tolerance, `${kind} pts ${i}`);
+			for (const [i, dts] of b.dts.entries()) assert.ok(Math.abs(dts - a.dts[i]!) <= tolerance, `${kind} dts ${i}`);
+		}
+		// Metadata: duration close to the media, keyframes pointing at video keyframe tags.
+		const output = readFileSync(out);
+		const reread = demuxFlv(output);
+		const meta = reread.demuxer.metadata!;
+		const duration = meta['duration'] as number;
+		assert.ok(Math.abs(duration - (await formatDuration(source))) <= 0.041, `duration ${duration}`);
+		assert.ok(Math.abs((await formatDuration(out)) - duration) < 0.001, 'ffprobe reads our duration');
+		assert.is(meta['filesize'], output.length);
+		assert.is(meta['framerate'], 25);
+		const keyframes = meta['keyframes'] as { times: AmfValue[]; filepositions: AmfValue[] };
+		const videoKeys = before.find((s) => s.codecType === 'video')!.keyframePts.length;
+		assert.is(keyframes.times.length, videoKeys);
+		keyframes.filepositions.forEach((position, i) => {
+			const at = position as number;
+			assert.is(output[at], 9, 'a video tag');
+			assert.is(output[at + 11]! >> 4, 1, 'a keyframe');
+			const ts = (output[at + 4]! << 16) | (output[at + 5]! << 8) | output[at + 6]!;
+			assert.is(ts / 1000, keyframes.times[i]);
+		});
+		// Seeking uses the index: no errors, and it lands on a frame.
+		const seek = await run('ffmpeg', [
+			'-nostdin',
+			'-v',
+			'error',
+			'-ss',
+			'2',
+			'-i',
+			out,
+			'-frames:v',
+			'1',
+			'-f',
+			'null',
+			'-',
+		]);
+		assert.is(seek.code, 0);
+		assert.is(seek.stderr.trim(), '');
+		const info = await run('mediainfo', ['--Output=JSON', out]);
+		const mi = JSON.parse(info.stdout) as { media: { track: Record<string, string>[] } };
+		const general = mi.media.track.find((t) => t['@type'] === 'General')!;
+		assert.ok(Math.abs(Number(general['Duration']) - duration) < 0.05, `mediainfo duration ${general['Duration']}`);
+		assert.is(mi.media.track.find((t) => t['@type'] === 'Video')?.['Format'], 'AVC');
+		assert.is(mi.media.track.find((t) => t['@type'] === 'Audio')?.['Format'], audioFormat);
+	});
+}
+
+test('TS (H.264 + AAC, through TsDemuxer) → FLV: clean, same packets, durations within a frame, A/V offset within 1 ms', async () => {
+	const source = fixture('h264-aac48');
+	const out = await muxToFile(demuxTs(readFileSync(source)), 'from-ts.flv');
 	assert.is(await ffprobeErrors(out), '');
 	assert.is(await decodeErrors(out), '');
 	const [before, after] = await Promise.all([probeStreams(source), probeStreams(out)]);
+	const offset = (streams: typeof before) =>
+		streams.find((s) => s.codecType === 'audio')!.firstPts - streams.find((s) => s.codecType === 'video')!.firstPts;
 	for (const kind of ['video', 'audio']) {
 		const a = before.find((s) => s.codecType === kind)!;
 		const b = after.find((s) => s.codecType === kind)!;
-		assert.is(b.codecName, a.codecName);
 		assert.is(b.packets, a.packets, `${kind} packets`);
 		assert.is(b.keyframes, a.keyframes, `${kind} keyframes`);
-		// Audio ticks sit on an exact frame grid anchored at the first (rounded) millisecond, so a
-		// timestamp may round to the neighbouring millisecond on the way back out.
-		const tolerance = kind === 'audio' ? 0.0011 : 0;
-		b.pts.forEach((pts, i) => assert.ok(Math.abs(pts - a.pts[i]!) <= tolerance, `${kind} pts ${i}`));
-		b.dts.forEach((dts, i) => assert.ok(Math.abs(dts - a.dts[i]!) <= tolerance, `${kind} dts ${i}`));
+		assert.ok(Math.abs(b.duration - a.duration) <= 0.04, `${kind} duration ${b.duration} vs ${a.duration}`);
 	}
-	// Metadata: duration close to the media, keyframes pointing at video keyframe tags.
-	const output = readFileSync(out);
-	const reread = demuxFlv(output);
-	const meta = reread.demuxer.metadata!;
-	const duration = meta['duration'] as number;
-	assert.ok(Math.abs(duration - (await formatDuration(source))) <= 0.041, `duration ${duration}`);
-	assert.ok(Math.abs((await formatDuration(out)) - duration) < 0.001, 'ffprobe reads our duration');
-	assert.is(meta['filesize'], output.length);
-	assert.is(meta['framerate'], 25);
-	const keyframes = meta['keyframes'] as { times: AmfValue[]; filepositions: AmfValue[] };
-	const videoKeys = before.find((s) => s.codecType === 'video')!.keyframePts.length;
-	assert.is(keyframes.times.length, videoKeys);
-	keyframes.filepositions.forEach((position, i) => {
-		const at = position as number;
-		assert.is(output[at], 9, 'a video tag');
-		assert.is(output[at + 11]! >> 4, 1, 'a keyframe');
-		const ts = (output[at + 4]! << 16) | (output[at + 5]! << 8) | output[at + 6]!;
-		assert.is(ts / 1000, keyframes.times[i]);
-	});
-	// Seeking uses the index: no errors, and it lands on a frame.
-	const seek = await run('ffmpeg', ['-nostdin', '-v', 'error', '-ss', '2', '-i', out, '-frames:v', '1', '-f', 'null', '-']);
-	assert.is(seek.code, 0);
-	assert.is(seek.stderr.trim(), '');
-	const info = await run('mediainfo', ['--Output=JSON', out]);
-	const mi = JSON.parse(info.stdout) as { media: { track: Record<string, string>[] } };
-	const general = mi.media.track.find((t) => t['@type'] === 'General')!;
-	assert.ok(Math.abs(Number(general['Duration']) - duration) < 0.05, `mediainfo duration ${general['Duration']}`);
-	assert.is(mi.media.track.find((t) => t['@type'] === 'Video')?.['Format'], 'AVC');
-	assert.is(mi.media.track.find((t) => t['@type'] === 'Audio')?.['Format'], 'AAC');
+	assert.ok(Math.abs(offset(after) - offset(before)) <= 0.001, `A/V offset ${offset(after)} vs ${offset(before)}`);
 });
 
 test('keyframe index thins itself past its capacity and still spans the file', async () => {

@@ -38,8 +38,6 @@ const HOLD_MS = 2000;
 const HOLD_PACKETS = 1000;
 const VIDEO_TIMESCALE = 90_000;
 
-
-
 type AudioClock = { frameSamples: number; lastTicks: number | undefined };
 
 export class FlvMediaAssembler {
@@ -180,7 +178,7 @@ export class FlvMediaAssembler {
 			return;
 		}
 		this.#videoLengthSize = size.lengthSize;
-		const stored = config.slice();
+		const stored = new Uint8Array(config);
 		// The bus carries 4-byte NAL lengths: patch lengthSizeMinusOne when the source used 1 or 2 bytes.
 		if (size.lengthSize !== 4) {
 			if (codec === 'h264') stored[4] = stored[4]! | 0x03;
@@ -213,7 +211,7 @@ export class FlvMediaAssembler {
 			kind: 'audio',
 			codec: 'aac',
 			timescale: asc.sampleRate,
-			config: config.slice(),
+			config: new Uint8Array(config),
 			name: 'audio',
 			audio: { sampleRate: asc.sampleRate, channels: asc.channels },
 		});
@@ -278,7 +276,8 @@ export class FlvMediaAssembler {
 			this.#receiver.push(packet);
 			return;
 		}
-		this.#held.push({ ...packet, data: packet.data.slice() });
+		// A real copy: the input may be a Node Buffer, whose `.slice()` is a view.
+		this.#held.push({ ...packet, data: new Uint8Array(packet.data) });
 		const first = this.#held[0]!;
 		const firstMs = first.trackId === FLV_VIDEO_TRACK_ID ? first.dts / 90 : (first.dts * 1000) / this.#timescale(first);
 		if (this.#ready() || ms - firstMs >= HOLD_MS || this.#held.length >= HOLD_PACKETS) this.#announce();

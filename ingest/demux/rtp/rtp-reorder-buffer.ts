@@ -2,8 +2,11 @@ import type { RtpPacket } from './rtp-packet.ts';
 
 /** Where packets leave the buffer, in sequence order. */
 export interface ReorderOutput {
-	/** `lostBefore` packets were given up on just before this one (0 when it follows its predecessor). */
-	sequenced(packet: RtpPacket, lostBefore: number): void;
+	/**
+	 * `lostBefore` packets were given up on just before this one (0 when it follows its predecessor);
+	 * `arrivalMs` is when it arrived.
+	 */
+	sequenced(packet: RtpPacket, lostBefore: number, arrivalMs: number): void;
 }
 
 export type ReorderStats = {
@@ -63,7 +66,7 @@ export class RtpReorderBuffer {
 			return;
 		}
 		if (ahead === 0) {
-			this.#emit(packet);
+			this.#emit(packet, arrivalMs);
 			this.#drainInOrder();
 			return;
 		}
@@ -71,7 +74,7 @@ export class RtpReorderBuffer {
 			this.#lostRun += ahead;
 			this.stats.lost += ahead;
 			this.#next = (this.#next + ahead) % 65536;
-			this.#emit(packet);
+			this.#emit(packet, arrivalMs);
 			return;
 		}
 		while (ahead >= this.#capacity) {
@@ -79,7 +82,7 @@ export class RtpReorderBuffer {
 			ahead = (packet.sequence - this.#next + 65536) % 65536;
 		}
 		if (ahead === 0) {
-			this.#emit(packet);
+			this.#emit(packet, arrivalMs);
 			this.#drainInOrder();
 			return;
 		}
@@ -108,11 +111,11 @@ export class RtpReorderBuffer {
 		while (this.#waiting > 0) this.#skipToNextWaiting();
 	}
 
-	#emit(packet: RtpPacket): void {
+	#emit(packet: RtpPacket, arrivalMs: number): void {
 		const lost = this.#lostRun;
 		this.#lostRun = 0;
 		this.#next = (packet.sequence + 1) % 65536;
-		this.#output.sequenced(packet, lost);
+		this.#output.sequenced(packet, lost, arrivalMs);
 	}
 
 	#drainInOrder(): void {
@@ -122,7 +125,7 @@ export class RtpReorderBuffer {
 			if (packet === undefined || packet.sequence !== this.#next) return;
 			this.#slots[slot] = undefined;
 			this.#waiting--;
-			this.#emit(packet);
+			this.#emit(packet, this.#arrivals[slot]!);
 		}
 	}
 
@@ -133,7 +136,7 @@ export class RtpReorderBuffer {
 		if (packet !== undefined && packet.sequence === this.#next) {
 			this.#slots[slot] = undefined;
 			this.#waiting--;
-			this.#emit(packet);
+			this.#emit(packet, this.#arrivals[slot]!);
 			this.#drainInOrder();
 			return;
 		}

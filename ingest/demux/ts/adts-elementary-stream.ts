@@ -1,6 +1,4 @@
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
-import type { Track } from '../../../src/core/track.ts';
-import { rescale } from '../../../src/core/time.ts';
 import {
 	AAC_SAMPLES_PER_FRAME,
 	type AacConfig,
@@ -9,6 +7,8 @@ import {
 	buildAudioSpecificConfig,
 	parseAdtsHeader,
 } from '../../../src/codec/aac.ts';
+import { rescale } from '../../../src/core/time.ts';
+import type { Track } from '../../../src/core/track.ts';
 import type { DemuxStats } from '../../media-receiver.ts';
 import type { AccessUnitSink, ElementaryStream, StreamIdentity } from './elementary-stream.ts';
 

@@ -1,5 +1,5 @@
-import type { CodecId } from '../../../src/core/track.ts';
 import { TsStreamType } from '../../../src/codec/ts-stream-type.ts';
+import type { CodecId } from '../../../src/core/track.ts';
 import type { ElementaryStreamInfo } from './psi-tables.ts';
 
 /** The codec of a PMT entry, or undefined for streams tapedeck does not read (they are ignored). */

@@ -1,5 +1,5 @@
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
-import { TWO_POW_32, TWO_POW_33, type TimestampUnwrapper } from '../../../src/core/time.ts';
+import { type TimestampUnwrapper, TWO_POW_32, TWO_POW_33 } from '../../../src/core/time.ts';
 import type { DemuxStats } from '../../media-receiver.ts';
 import type { ElementaryStream } from './elementary-stream.ts';
 

@@ -1,13 +1,12 @@
-import type { TrackKind } from '../../../src/core/track.ts';
 import { TimestampUnwrapper } from '../../../src/core/time.ts';
-import type { CodecId } from '../../../src/core/track.ts';
+import type { CodecId, TrackKind } from '../../../src/core/track.ts';
 import { type Demuxer, type DemuxStats, emptyDemuxStats, type MediaReceiver } from '../../media-receiver.ts';
 import { AdtsElementaryStream } from './adts-elementary-stream.ts';
+import { codecOfStream } from './codec-of-stream.ts';
 import type { ElementaryStream, StreamIdentity } from './elementary-stream.ts';
 import { PesAssembler } from './pes-assembler.ts';
 import { PsiSectionAssembler, type SectionListener } from './psi-section-assembler.ts';
 import { PAT_PID, type ProgramMap, parsePat, parsePmt } from './psi-tables.ts';
-import { codecOfStream } from './codec-of-stream.ts';
 import { TrackGate } from './track-gate.ts';
 import { TS_PACKET_SIZE, type TsPacketListener, TsPacketReader } from './ts-packet-reader.ts';
 import { VideoElementaryStream } from './video-elementary-stream.ts';
@@ -40,11 +39,13 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 	readonly #pids: (PsiSectionAssembler | PesAssembler | undefined)[] = new Array(PID_COUNT);
 	/** Last continuity_counter per PID, −1 before the first packet. */
 	readonly #continuity = new Int8Array(PID_COUNT).fill(-1);
+	/** PID of the last packet given to a consumer. */
+	#lastPid = -1;
 	#pmtPid = -1;
 	#pmtVersion = -1;
 	readonly #streams = new Map<number, DemuxedStream>();
-	/** Track identity per PID, kept across PMT versions so ids and names stay stable. */
-	readonly #identities = new Map<number, StreamIdentity>();
+	/** Track identity per kind and PID, kept across PMT versions so ids and names stay stable. */
+	readonly #identities = new Map<string, StreamIdentity>();
 	readonly #kindCounts = new Map<TrackKind, number>();
 
 	constructor(receiver: MediaReceiver) {
@@ -74,6 +75,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 		const pid = ((b1 & 0x1f) << 8) | data[offset + 2]!;
 		const consumer = this.#pids[pid];
 		if (!consumer) return;
+		this.#lastPid = pid;
 		const b3 = data[offset + 3]!;
 		const adaptationFieldControl = (b3 >> 4) & 3;
 		let start = offset + 4;
@@ -98,6 +100,12 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 			return;
 		}
 		consumer.payload(data, start, end, (b1 & 0x40) !== 0);
+	}
+
+	/** The packet before a sync loss may hold bytes of something else: drop what its PID was assembling. */
+	syncLost(): void {
+		this.stats.discontinuities++;
+		if (this.#lastPid >= 0) this.#pids[this.#lastPid]?.discontinuity();
 	}
 
 	section(pid: number, section: Uint8Array, length: number): void {
@@ -147,12 +155,13 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 
 	#openStream(pid: number, codec: CodecId): DemuxedStream {
 		const kind: TrackKind = codec === 'h264' || codec === 'h265' ? 'video' : 'audio';
-		let identity = this.#identities.get(pid);
+		const key = `${kind}:${pid}`;
+		let identity = this.#identities.get(key);
 		if (!identity) {
 			const count = (this.#kindCounts.get(kind) ?? 0) + 1;
 			this.#kindCounts.set(kind, count);
 			identity = { id: this.#identities.size + 1, name: count === 1 ? kind : `${kind}${count}` };
-			this.#identities.set(pid, identity);
+			this.#identities.set(key, identity);
 		}
 		this.#continuity[pid] = -1;
 		const es = this.#createElementaryStream(codec, identity);

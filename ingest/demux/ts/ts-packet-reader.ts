@@ -12,6 +12,8 @@ import type { DemuxStats } from '../../media-receiver.ts';
 export interface TsPacketListener {
 	/** One packet at `data[offset, offset + 188)`; the view is only valid during the call. */
 	tsPacket(data: Uint8Array, offset: number): void;
+	/** Sync was lost after the last packet: that packet may have been cut short and filled with what followed. */
+	syncLost(): void;
 }
 
 export const TS_PACKET_SIZE = 188;
@@ -36,7 +38,7 @@ export class TsPacketReader {
 		let pos = 0;
 		if (this.#carryLength > 0) {
 			const need = TS_PACKET_SIZE - this.#carryLength;
-			if (this.#carry[0] !== SYNC_BYTE) this.#locked = false;
+			if (this.#locked && this.#carry[0] !== SYNC_BYTE) this.#loseSync();
 			if (this.#locked && chunk.length >= need) {
 				// The common case: complete the packet begun in the previous chunk and carry on in this one.
 				this.#carry.set(chunk.subarray(0, need), this.#carryLength);
@@ -78,7 +80,7 @@ export class TsPacketReader {
 					pos += TS_PACKET_SIZE;
 				}
 				if (pos + TS_PACKET_SIZE > length) break;
-				this.#locked = false; // a packet that does not start with the sync byte
+				this.#loseSync(); // a packet that does not start with the sync byte
 			}
 			const candidate = this.#findSync(data, pos);
 			this.#stats.skippedBytes += candidate - pos;
@@ -91,6 +93,11 @@ export class TsPacketReader {
 			this.#carry.set(data.subarray(pos), 0);
 			this.#carryLength = rest;
 		}
+	}
+
+	#loseSync(): void {
+		this.#locked = false;
+		this.#listener.syncLost();
 	}
 
 	/**

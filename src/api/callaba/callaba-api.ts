@@ -5,11 +5,11 @@
  * without one); query parameters are accepted too, the body wins.
  */
 import { statfs } from 'node:fs/promises';
-import type { Context } from 'hono';
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { TapedeckError } from '../../core/errors.ts';
-import { newObjectId } from '../../store/object-id.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
+import { newObjectId } from '../../store/object-id.ts';
 import { accessTokenAuth } from '../auth.ts';
 import { httpStatusOf, publicMessage } from '../errors.ts';
 import {
@@ -76,18 +76,25 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 					}
 					input = parsed.data;
 				}
-				return c.json(await handler(input) as object);
+				return c.json((await handler(input)) as object);
 			} catch (error) {
 				return fail(c, error);
 			}
 		});
 	};
 
-	endpoint('post', '/api/recording/create', 'Create a recording task', RecordingSettingsSchema, CreatedSchema, async (body) => {
-		const id = newObjectId();
-		const job = await service.create(toJobSettings(id, body), id);
-		return { id: job.id, created: job.createdAt, success: 'true' };
-	});
+	endpoint(
+		'post',
+		'/api/recording/create',
+		'Create a recording task',
+		RecordingSettingsSchema,
+		CreatedSchema,
+		async (body) => {
+			const id = newObjectId();
+			const job = await service.create(toJobSettings(id, body), id);
+			return { id: job.id, created: job.createdAt, success: 'true' };
+		},
+	);
 	endpoint('post', '/api/recording/update', 'Update a recording task', UpdateSchema, SuccessSchema, async (body) => {
 		service.get(body.id);
 		const job = await service.update(body.id, toJobSettings(body.id, body));
@@ -107,13 +114,25 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 	endpoint('post', '/api/recording/getById', 'Get a recording task', IdSchema, RecordingSchema, async ({ id }) =>
 		toRecordingView(service.get(id), recordingsRoot),
 	);
-	endpoint('post', '/api/recording/getStat', 'Statistics of the recording tasks', undefined, StatSchema.array(), async () =>
-		service.list(CALLABA).map((job) => toStatView(service.stats(job.id), recordingsRoot)),
+	endpoint(
+		'post',
+		'/api/recording/getStat',
+		'Statistics of the recording tasks',
+		undefined,
+		StatSchema.array(),
+		async () => service.list(CALLABA).map((job) => toStatView(service.stats(job.id), recordingsRoot)),
 	);
-	endpoint('post', '/api/recording/removeFile', 'Remove a recorded file', RemoveFileSchema, SuccessSchema, async (body) => {
-		await service.removeFile(body.record_id, body.file_id);
-		return { success: true };
-	});
+	endpoint(
+		'post',
+		'/api/recording/removeFile',
+		'Remove a recorded file',
+		RemoveFileSchema,
+		SuccessSchema,
+		async (body) => {
+			await service.removeFile(body.record_id, body.file_id);
+			return { success: true };
+		},
+	);
 	endpoint('delete', '/api/recording/remove', 'Remove a recording task', IdSchema, SuccessSchema, async ({ id }) => {
 		await service.remove(id);
 		return { success: true };
@@ -188,9 +207,15 @@ const documentEndpoint = (
 		responses: {
 			200: { description: 'OK', content: { 'application/json': { schema: response } } },
 			400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorSchema } } },
-			401: { description: 'Missing or invalid x-access-token', content: { 'application/json': { schema: ErrorSchema } } },
+			401: {
+				description: 'Missing or invalid x-access-token',
+				content: { 'application/json': { schema: ErrorSchema } },
+			},
 			404: { description: 'Unknown id', content: { 'application/json': { schema: ErrorSchema } } },
-			409: { description: 'Name taken, or file being written', content: { 'application/json': { schema: ErrorSchema } } },
+			409: {
+				description: 'Name taken, or file being written',
+				content: { 'application/json': { schema: ErrorSchema } },
+			},
 		},
 	});
 };

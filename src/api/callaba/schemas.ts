@@ -5,8 +5,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { INPUT_TYPES } from '../../../ingest/create-input.ts';
-import { RECORD_FORMATS } from '../../recorder/recording.ts';
 import { SEGMENTATION_RULES } from '../../recorder/rebaser.ts';
+import { RECORD_FORMATS } from '../../recorder/recording.ts';
 
 export const RECORDING_TYPES = ['RECORDING_STREAM_TO_FILE', 'RECORDING_STREAM_TO_MEMORY'] as const;
 
@@ -48,8 +48,7 @@ export const RecordingSettingsSchema = z
 		active: z.boolean().optional(),
 		transcoding: Transcoding.optional(),
 		file_path: z.string().min(1).optional().openapi({
-			description:
-				'tapedeck: file name template under the recordings folder, with OvenMediaEngine macros; default ${Id}/${Stream}_${StartTime:YYYYMMDDhhmmss}_${Sequence}.<format>',
+			description: `tapedeck: file name template under the recordings folder, with OvenMediaEngine macros; default \${Id}/\${Stream}_\${StartTime:YYYYMMDDhhmmss}_\${Sequence}.<format>`,
 		}),
 		info_path: z
 			.string()

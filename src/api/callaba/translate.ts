@@ -1,9 +1,9 @@
 import { relative } from 'node:path';
 import type { InputSpec } from '../../../ingest/create-input.ts';
 import { TapedeckError } from '../../core/errors.ts';
+import type { RecordedFile } from '../../recorder/recording.ts';
 import type { JobSettings, RecordingJob } from '../../recorder/recording-job.ts';
 import type { JobStats } from '../../recorder/recording-service.ts';
-import type { RecordedFile } from '../../recorder/recording.ts';
 import type { RecordingSettings } from './schemas.ts';
 
 export const CALLABA = 'callaba';

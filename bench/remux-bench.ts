@@ -1,0 +1,181 @@
+/**
+ * Remux throughput of tapedeck against its peers on one ~200 MB MPEG-TS file (10 min 720p30
+ * H.264 + AAC, `fixture('bench-720p-10min')`, made on first run).
+ *
+ * Every run is a whole process (start-up included) under `/usr/bin/time -f '%e %U %S %M'`: wall
+ * seconds, user and system CPU seconds, peak RSS. Tools alternate run by run so a noisy neighbour
+ * hurts all of them alike; the table shows medians of N runs (BENCH_RUNS, default 3). The figures
+ * go to stdout and into the "Latest figures" section of bench/README.md.
+ *
+ * Usage: npm run bench        (Debian: apt-get install -y time, for /usr/bin/time)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fixture } from '../fixtures/fixtures.ts';
+import { MUXER_FORMATS } from '../mux/create-muxer.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const WORK = join(ROOT, 'bench/work');
+const README = join(ROOT, 'bench/README.md');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TIME = '/usr/bin/time';
+
+type Case = {
+	readonly conversion: 'TS→MP4' | 'TS→TS' | 'TS→fMP4';
+	readonly tool: 'tapedeck' | 'ffmpeg' | 'mux.js' | 'mediabunny';
+	readonly output: string;
+	readonly command: (input: string, output: string) => string[];
+	readonly note?: string;
+};
+
+type Sample = { wall: number; cpu: number; rssMb: number };
+
+const node = (...args: string[]) => [process.execPath, ...args];
+const tapedeck = (format: string) => (input: string, output: string) =>
+	node(join(ROOT, 'src/cli/bin.mjs'), 'remux', input, output, '--format', format);
+const ffmpeg =
+	(...format: string[]) =>
+	(input: string, output: string) => [
+		'ffmpeg',
+		'-nostdin',
+		'-v',
+		'error',
+		'-y',
+		'-i',
+		input,
+		'-c',
+		'copy',
+		...format,
+		output,
+	];
+
+const CASES: readonly Case[] = [
+	{ conversion: 'TS→MP4', tool: 'tapedeck', output: 'tapedeck.mp4', command: tapedeck('mp4') },
+	{ conversion: 'TS→MP4', tool: 'ffmpeg', output: 'ffmpeg.mp4', command: ffmpeg('-f', 'mp4') },
+	{
+		conversion: 'TS→MP4',
+		tool: 'mux.js',
+		output: 'muxjs.mp4',
+		command: (input, output) => node('--import', 'tsx', join(ROOT, 'bench/peers/muxjs-remux.ts'), input, output),
+		note: 'writes fMP4 (its only output), whole file buffered until flush',
+	},
+	{
+		conversion: 'TS→MP4',
+		tool: 'mediabunny',
+		output: 'mediabunny.mp4',
+		command: (input, output) => node('--import', 'tsx', join(ROOT, 'bench/peers/mediabunny-remux.ts'), input, output),
+	},
+	{ conversion: 'TS→TS', tool: 'tapedeck', output: 'tapedeck.ts', command: tapedeck('ts') },
+	{ conversion: 'TS→TS', tool: 'ffmpeg', output: 'ffmpeg.ts', command: ffmpeg('-f', 'mpegts') },
+	{ conversion: 'TS→fMP4', tool: 'tapedeck', output: 'tapedeck-frag.mp4', command: tapedeck('fmp4') },
+	{
+		conversion: 'TS→fMP4',
+		tool: 'ffmpeg',
+		output: 'ffmpeg-frag.mp4',
+		command: ffmpeg('-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4'),
+	},
+];
+
+const FORMAT_OF: Record<Case['conversion'], string> = { 'TS→MP4': 'mp4', 'TS→TS': 'ts', 'TS→fMP4': 'fmp4' };
+
+/** One run under /usr/bin/time; throws with the tool's stderr when it fails. */
+const measure = (c: Case, input: string): Sample => {
+	const output = join(WORK, c.output);
+	const times = join(WORK, `${c.output}.time`);
+	rmSync(output, { force: true });
+	const result = spawnSync(TIME, ['-f', '%e %U %S %M', '-o', times, ...c.command(input, output)], {
+		cwd: ROOT,
+		encoding: 'utf8',
+		timeout: 30 * 60_000,
+	});
+	if (result.status !== 0) throw new Error(`${c.tool} ${c.conversion} failed: ${result.stderr}`);
+	const [wall, user, sys, rssKb] = readFileSync(times, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+	return { wall: wall!, cpu: user! + sys!, rssMb: rssKb! / 1024 };
+};
+
+/** ffprobe's verdict on an output: "ok" or its first complaint. */
+const verdict = (output: string): string => {
+	const probe = spawnSync('ffprobe', ['-v', 'error', '-i', output], { encoding: 'utf8' });
+	const complaint = probe.stderr.trim().split('\n')[0];
+	return complaint ? `ffprobe: ${complaint.slice(0, 60)}` : 'ok';
+};
+
+const median = (values: number[]): number => {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+const machine = (): string => {
+	const ffmpegVersion = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.split(' ')[2];
+	return `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ffmpeg ${ffmpegVersion}`;
+};
+
+const main = (): void => {
+	if (!existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install -y time`);
+	mkdirSync(WORK, { recursive: true });
+	console.log('making or finding the bench input (first run: a few minutes of ffmpeg)…');
+	const input = fixture('bench-720p-10min');
+	const inputMb = statSync(input).size / 1e6;
+	const cases = CASES.filter((c) => c.tool !== 'tapedeck' || MUXER_FORMATS.includes(FORMAT_OF[c.conversion] as never));
+	const skipped = CASES.filter((c) => !cases.includes(c)).map((c) => `${c.tool} ${c.conversion} (no muxer yet)`);
+	const samples = new Map<Case, Sample[]>(cases.map((c) => [c, []]));
+	for (let run = 1; run <= RUNS; run++) {
+		for (const c of cases) {
+			const sample = measure(c, input);
+			samples.get(c)!.push(sample);
+			console.log(`run ${run}/${RUNS}  ${c.conversion.padEnd(8)} ${c.tool.padEnd(10)} ${sample.wall.toFixed(2)} s`);
+		}
+	}
+	const medians = new Map(
+		cases.map((c) => {
+			const s = samples.get(c)!;
+			return [
+				c,
+				{ wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)), rssMb: median(s.map((x) => x.rssMb)) },
+			];
+		}),
+	);
+	const ffmpegWall = (conversion: Case['conversion']) =>
+		[...medians].find(([c]) => c.tool === 'ffmpeg' && c.conversion === conversion)?.[1].wall;
+	const rows = cases.map((c) => {
+		const m = medians.get(c)!;
+		const reference = ffmpegWall(c.conversion);
+		return `| ${c.conversion} | ${c.tool} | ${m.wall.toFixed(2)} | ${(inputMb / m.wall).toFixed(0)} | ${m.cpu.toFixed(2)} | ${m.rssMb.toFixed(0)} | ${reference ? (reference / m.wall).toFixed(2) : '–'}× | ${verdict(join(WORK, c.output))}${c.note ? `; ${c.note}` : ''} |`;
+	});
+	const tapedeckMp4 = [...medians].find(([c]) => c.tool === 'tapedeck' && c.conversion === 'TS→MP4')?.[1];
+	const versus = (tool: Case['tool']) => {
+		const peer = [...medians].find(([c]) => c.tool === tool && c.conversion === 'TS→MP4')?.[1];
+		return tapedeckMp4 && peer ? (peer.wall / tapedeckMp4.wall).toFixed(1) : '–';
+	};
+	const table = [
+		'| conversion | tool | wall s | MB/s of input | CPU s (user+sys) | peak RSS MB | speed vs ffmpeg | output |',
+		'|---|---|---:|---:|---:|---:|---:|---|',
+		...rows,
+	].join('\n');
+	const summary = [
+		`tapedeck TS→MP4 is ${versus('mux.js')}× mux.js and ${versus('mediabunny')}× mediabunny (goals: ≥5×, ≥8×);`,
+		`peak RSS ${tapedeckMp4 ? tapedeckMp4.rssMb.toFixed(0) : '–'} MB (goal < 150 MB).`,
+	].join(' ');
+	const section = [
+		'## Latest figures',
+		'',
+		`${new Date().toISOString().slice(0, 10)} · ${machine()} · input ${inputMb.toFixed(0)} MB · median of ${RUNS} runs`,
+		'',
+		table,
+		'',
+		summary,
+		...(skipped.length ? ['', `Not run: ${skipped.join(', ')}.`] : []),
+		'',
+	].join('\n');
+	console.log(`\n${section}`);
+	const readme = readFileSync(README, 'utf8');
+	const head = readme.includes('## Latest figures')
+		? readme.slice(0, readme.indexOf('## Latest figures'))
+		: `${readme}\n`;
+	writeFileSync(README, head + section);
+	console.log(`figures written to ${README}`);
+};
+
+main();

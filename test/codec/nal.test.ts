@@ -1,0 +1,78 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fixture } from '../../fixtures/fixtures.ts';
+import { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
+import {
+	annexBToLengthPrefixed,
+	findStartCode,
+	lengthPrefixedToAnnexB,
+	NalSpans,
+	packLengthPrefixed,
+	scanAnnexB,
+	scanLengthPrefixed,
+	unescapeRbsp,
+} from '../../src/codec/nal.ts';
+import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
+
+const A = [0x09, 0xf0];
+const B = [0x67, 1, 2, 3];
+const C = [0x65, 0xaa, 0xbb, 0xcc, 0xdd, 0xee];
+
+test('Annex B scanning: 3- and 4-byte start codes, trailing zeros, leading junk', () => {
+	const data = Uint8Array.of(0xff, 0, 0, 0, 1, ...A, 0, 0, 1, ...B, 0, 0, 0, 0, 1, ...C, 0, 0);
+	const spans = scanAnnexB(data, new NalSpans());
+	const found = Array.from({ length: spans.count }, (_, i) => [...data.subarray(spans.starts[i], spans.ends[i])]);
+	assert.equal(found, [A, B, C]);
+	assert.is(findStartCode(data, 0), 2); // the 00 00 01 inside 00 00 00 01
+	assert.is(findStartCode(Uint8Array.of(1, 2, 3, 0, 0), 0), -1);
+});
+
+test('packLengthPrefixed works in place with 4-byte start codes, copies with 3-byte ones, same result', () => {
+	const expected = Uint8Array.of(0, 0, 0, 4, ...B, 0, 0, 0, 6, ...C);
+	const long = Uint8Array.of(0, 0, 0, 1, ...A, 0, 0, 0, 1, ...B, 0, 0, 0, 1, ...C);
+	const spans = scanAnnexB(long, new NalSpans());
+	spans.keep[0] = 0; // drop the delimiter
+	const scratch = new GrowableBuffer(4);
+	const inPlace = packLengthPrefixed(long, spans, scratch);
+	assert.equal(inPlace, expected);
+	assert.is(inPlace.buffer, long.buffer);
+
+	const short = Uint8Array.of(0, 0, 1, ...B, 0, 0, 1, ...C);
+	const copied = packLengthPrefixed(short, scanAnnexB(short, spans), scratch);
+	assert.equal(copied, expected);
+	assert.is(copied.buffer, scratch.bytes.buffer);
+});
+
+test('length-prefixed scanning stops at a length that runs past the end', () => {
+	const spans = new NalSpans();
+	assert.ok(scanLengthPrefixed(Uint8Array.of(0, 0, 0, 2, 1, 2, 0, 0, 0, 1, 9), spans));
+	assert.is(spans.count, 2);
+	assert.not.ok(scanLengthPrefixed(Uint8Array.of(0, 0, 0, 2, 1, 2, 0, 0, 0, 9, 9), spans));
+	assert.is(spans.count, 1);
+});
+
+test('emulation prevention bytes are removed; a unit without any is returned as is', () => {
+	assert.equal(
+		unescapeRbsp(Uint8Array.of(0x67, 0, 0, 3, 1, 0, 0, 3, 0, 0, 3)),
+		Uint8Array.of(0x67, 0, 0, 1, 0, 0, 0, 0),
+	);
+	const clean = Uint8Array.of(0x67, 0, 1, 3);
+	assert.is(unescapeRbsp(clean), clean);
+});
+
+test('a real stream survives Annex B → length-prefixed → Annex B: ffmpeg decodes every frame', async () => {
+	const file = fixture('h264-interlaced');
+	const original = new Uint8Array(readFileSync(file));
+	const back = lengthPrefixedToAnnexB(annexBToLengthPrefixed(original));
+	const out = join(tmpdir(), `tapedeck-nal-${process.pid}.h264`);
+	writeFileSync(out, back);
+	assert.is(await decodeErrors(out), '');
+	const [a] = await probeStreams(file);
+	const [b] = await probeStreams(out);
+	assert.is(b!.packets, a!.packets);
+});
+
+test.run();

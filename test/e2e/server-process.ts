@@ -1,0 +1,92 @@
+/** A real `tapedeck serve` in a child process, and a client for its Callaba API. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { issueAccessJwt } from '../../src/api/auth.ts';
+import { Peer } from '../helpers/process.ts';
+
+export const ACCESS_TOKEN = 'e2e-secret';
+// The child inherits the environment: the server signs with this token instead of generating one.
+process.env['TAPEDECK_ACCESS_TOKEN'] = ACCESS_TOKEN;
+
+export const newDataDir = (): string => mkdtempSync(join(tmpdir(), 'tapedeck-e2e-'));
+
+export type Server = {
+	readonly peer: Peer;
+	readonly url: string;
+	api<T = Record<string, unknown>>(endpoint: string, body?: unknown, method?: string): Promise<T>;
+};
+
+/** Starts the server and waits (≤ 15 s) until the API answers. */
+export const startServer = async (port: number, dataDir: string): Promise<Server> => {
+	const peer = new Peer('node', [
+		'src/cli/bin.mjs',
+		'serve',
+		'--host',
+		'127.0.0.1',
+		'--port',
+		String(port),
+		'--data',
+		dataDir,
+	]);
+	const url = `http://127.0.0.1:${port}`;
+	const token = await issueAccessJwt(ACCESS_TOKEN, 1);
+	const api = async <T>(endpoint: string, body?: unknown, method = 'POST'): Promise<T> => {
+		const response = await fetch(`${url}/api/recording/${endpoint}`, {
+			method,
+			headers: { 'x-access-token': token, 'content-type': 'application/json' },
+			body: body === undefined ? '' : JSON.stringify(body),
+		});
+		const json = (await response.json()) as T;
+		if (!response.ok) throw new Error(`${endpoint} → ${response.status} ${JSON.stringify(json)}`);
+		return json;
+	};
+	const deadline = Date.now() + 15_000;
+	for (;;) {
+		if (peer.child.exitCode !== null) throw new Error(`server exited: ${peer.stderr}`);
+		const up = await fetch(`${url}/api/openapi.json`).then(
+			(r) => r.ok,
+			() => false,
+		);
+		if (up) break;
+		if (Date.now() > deadline) {
+			await peer.stop();
+			throw new Error(`server did not start: ${peer.stderr}`);
+		}
+		await sleep(100);
+	}
+	return { peer, url, api };
+};
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` every 100 ms until it returns true, or fails after `timeoutMs`. */
+export const waitFor = async (what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await probe())) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await sleep(100);
+	}
+};
+
+export type FileView = {
+	id: string;
+	path: string;
+	name: string;
+	size: number;
+	duration: number;
+	sequence: number;
+	state: string;
+	start_time: string;
+};
+export type RecordingView = {
+	id: string;
+	state: string;
+	state_reason: string;
+	active: boolean;
+	recordedFiles: FileView[];
+};
+
+/** ffmpeg sending a file in real time (`-re`), stream-copied, to `output` in `format`. */
+export const pushWithFfmpeg = (input: string, format: 'mpegts' | 'flv', output: string, extra: string[] = []): Peer =>
+	new Peer('ffmpeg', ['-nostdin', '-v', 'error', '-re', ...extra, '-i', input, '-c', 'copy', '-f', format, output]);

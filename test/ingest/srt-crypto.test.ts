@@ -1,0 +1,194 @@
+/**
+ * Encrypted SRT against libsrt peers: AES-128 and AES-256, a forced key refresh, wrong and missing
+ * passphrases, per-stream passphrases, and our caller's key material accepted by srt-live-transmit.
+ * Ports 21100–21199.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fixture } from '../../fixtures/fixtures.ts';
+import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
+import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
+import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ingest/srt/srt-listener.ts';
+import { Peer } from '../helpers/process.ts';
+import {
+	FakeHub,
+	feedStdin,
+	ffmpegPublisher,
+	ffmpegRemux,
+	firstDifference,
+	loadTsDemuxer,
+	PayloadTap,
+	paddedTs,
+	RecordingPublisher,
+	sleep,
+	waitFor,
+} from './srt-kit.ts';
+
+const demux = await loadTsDemuxer();
+const media = fixture('h264-aac48');
+const sent = await ffmpegRemux(media);
+const SECRET = 'tapedeck-secret-42';
+
+type Capture = { tap: PayloadTap; final?: { stats: SrtStats; reason: string; encrypted: boolean } };
+
+const startListener = async (port: number, hub: FakeHub, passphrase: SrtListenerOptions['passphrase']) => {
+	const captures = new Map<string, Capture>();
+	const get = (s: SrtSession) => {
+		const c = captures.get(s.key.stream) ?? { tap: new PayloadTap() };
+		captures.set(s.key.stream, c);
+		return c;
+	};
+	const listener = new SrtListener({
+		hub,
+		port,
+		passphrase,
+		createDemuxer: demux.factory,
+		onPayload: (s, p) => get(s).tap.add(p),
+		onSessionClosed: (s, reason) => {
+			get(s).final = { stats: s.stats(), reason, encrypted: s.encrypted };
+		},
+	});
+	await listener.start();
+	return { listener, captures };
+};
+
+const assertDelivered = (c: Capture | undefined, expected: Uint8Array) => {
+	assert.ok(c?.final, 'session ended');
+	const got = c.tap.bytes();
+	assert.is(firstDifference(got, expected), -1, `${got.length} of ${expected.length} bytes, identical`);
+	assert.ok(c.final.encrypted);
+	assert.is(c.final.stats.packetsUndecrypted, 0);
+};
+
+for (const [keyLength, port] of [
+	[16, 21100],
+	[32, 21101],
+] as const) {
+	test(`ffmpeg caller with pbkeylen=${keyLength} → encrypted listener: decrypted byte for byte`, async () => {
+		const { listener, captures } = await startListener(port, new FakeHub(), SECRET);
+		const peer = ffmpegPublisher(
+			media,
+			`srt://127.0.0.1:${port}?mode=caller&linger=2&passphrase=${SECRET}&pbkeylen=${keyLength}&streamid=live/k${keyLength}`,
+		);
+		try {
+			assert.is(await peer.exited, 0, peer.stderr);
+			assert.ok(await waitFor(() => captures.get(`k${keyLength}`)?.final !== undefined, 3000));
+			assertDelivered(captures.get(`k${keyLength}`), sent);
+		} finally {
+			await peer.stop();
+			await listener.stop();
+		}
+	});
+}
+
+test('forced key refresh (kmrefreshrate=100, kmpreannounce=20): keys switch even ↔ odd, nothing lost', async () => {
+	const { listener, captures } = await startListener(21102, new FakeHub(), SECRET);
+	const peer = ffmpegPublisher(
+		media,
+		`srt://127.0.0.1:21102?mode=caller&linger=2&passphrase=${SECRET}&pbkeylen=32&kmrefreshrate=100&kmpreannounce=20&streamid=live/refresh`,
+	);
+	try {
+		assert.is(await peer.exited, 0, peer.stderr);
+		assert.ok(await waitFor(() => captures.get('refresh')?.final !== undefined, 3000));
+		const c = captures.get('refresh');
+		assertDelivered(c, sent);
+		assert.ok((c?.final?.stats.keyRefreshes ?? 0) >= 1, `key refreshes: ${c?.final?.stats.keyRefreshes}`);
+	} finally {
+		await peer.stop();
+		await listener.stop();
+	}
+});
+
+test('wrong passphrase (1010) and passphrase on one side only (1011) are rejected; nothing is published', async () => {
+	const hub = new FakeHub();
+	const { listener, captures } = await startListener(21103, hub, SECRET);
+	try {
+		const wrong = ffmpegPublisher(
+			media,
+			'srt://127.0.0.1:21103?mode=caller&passphrase=not-the-secret&streamid=live/wrong',
+		);
+		assert.is.not(await wrong.exited, 0, 'ffmpeg with a wrong passphrase fails');
+		const clear = ffmpegPublisher(media, 'srt://127.0.0.1:21103?mode=caller&streamid=live/clear');
+		assert.is.not(await clear.exited, 0, 'ffmpeg without a passphrase fails');
+		const reasons: (string | undefined)[] = [];
+		for (const url of [
+			'srt://127.0.0.1:21103?streamid=live/ours&passphrase=not-the-secret',
+			'srt://127.0.0.1:21103?streamid=live/ours',
+		]) {
+			const caller = new SrtCaller({
+				url,
+				target: new RecordingPublisher(),
+				createDemuxer: demux.factory,
+				retryMinMs: 60_000,
+			});
+			await caller.start();
+			await waitFor(() => caller.state !== 'connecting', 3000);
+			await caller.stop();
+			reasons.push(caller.lastError);
+		}
+		assert.match(reasons[0] ?? '', /1010 BADSECRET/);
+		assert.match(reasons[1] ?? '', /1011 UNSECURE/);
+		assert.is(hub.publishers.size, 0, 'no stream was published');
+		assert.is(captures.size, 0, 'not a byte passed on');
+	} finally {
+		await listener.stop();
+	}
+});
+
+test('per-stream passphrases: one stream encrypted, another in the clear, on one port', async () => {
+	const { listener, captures } = await startListener(21104, new FakeHub(), (key) =>
+		key.stream === 'secret' ? SECRET : undefined,
+	);
+	const a = ffmpegPublisher(
+		media,
+		`srt://127.0.0.1:21104?mode=caller&linger=2&passphrase=${SECRET}&streamid=live/secret`,
+	);
+	const b = ffmpegPublisher(media, 'srt://127.0.0.1:21104?mode=caller&linger=2&streamid=live/open');
+	try {
+		assert.is(await a.exited, 0, a.stderr);
+		assert.is(await b.exited, 0, b.stderr);
+		assert.ok(
+			await waitFor(
+				() => captures.get('secret')?.final !== undefined && captures.get('open')?.final !== undefined,
+				3000,
+			),
+		);
+		assertDelivered(captures.get('secret'), sent);
+		assert.is(firstDifference(captures.get('open')?.tap.bytes() ?? new Uint8Array(), sent), -1);
+		assert.not.ok(captures.get('open')?.final?.encrypted);
+	} finally {
+		await a.stop();
+		await b.stop();
+		await listener.stop();
+	}
+});
+
+test('our caller makes the key (AES-256) and srt-live-transmit listener decrypts nothing wrong: byte-exact pull', async () => {
+	const bytes = paddedTs(media);
+	const peer = new Peer(
+		'srt-live-transmit',
+		['-q', '-chunk:1316', 'file://con', `srt://:21105?mode=listener&passphrase=${SECRET}&pbkeylen=32`],
+		{ stdin: true },
+	);
+	const tap = new PayloadTap();
+	const caller = new SrtCaller({
+		url: `srt://127.0.0.1:21105?passphrase=${SECRET}&pbkeylen=32`,
+		target: new RecordingPublisher(),
+		createDemuxer: demux.factory,
+		onPayload: tap.add,
+	});
+	try {
+		await sleep(300);
+		await caller.start();
+		assert.ok(await waitFor(() => caller.state === 'connected', 3000), caller.lastError);
+		await feedStdin(peer, bytes);
+		assert.ok(await waitFor(() => tap.length >= bytes.length, 3000), `${tap.length} of ${bytes.length} bytes`);
+		assert.is(firstDifference(tap.bytes(), bytes), -1);
+		assert.is(caller.stats()?.packetsUndecrypted, 0);
+	} finally {
+		await caller.stop();
+		await peer.stop();
+	}
+});
+
+test.run();

@@ -1,0 +1,161 @@
+/**
+ * Loss recovery through our own lossy UDP relay (netem is unavailable here): random and burst loss
+ * with reordering between a libsrt peer and us, in both directions of use; a gap longer than the
+ * sender keeps packets; a peer that vanishes. Ports 21300–21399.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fixture } from '../../fixtures/fixtures.ts';
+import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
+import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
+import { SrtListener } from '../../ingest/srt/srt-listener.ts';
+import { LossyUdpRelay, type LossyUdpRelayOptions } from '../helpers/lossy-udp-relay.ts';
+import { Peer } from '../helpers/process.ts';
+import {
+	FakeHub,
+	feedStdin,
+	ffmpegPublisher,
+	ffmpegRemux,
+	firstDifference,
+	loadTsDemuxer,
+	PayloadTap,
+	paddedTs,
+	RecordingPublisher,
+	sleep,
+	waitFor,
+} from './srt-kit.ts';
+
+const demux = await loadTsDemuxer();
+const media = fixture('h264-aac48');
+const sent = await ffmpegRemux(media);
+/** SRT data packets have the F bit (first bit) clear. */
+const isData = (d: Buffer) => ((d[0] ?? 0) & 0x80) === 0;
+
+/** 2 % random loss, a burst of 4 every 150 data packets, 2 % reordering. */
+const lossy = (port: number, targetPort: number, seed: number): LossyUdpRelayOptions => ({
+	port,
+	targetPort,
+	seed,
+	dropRate: 0.02,
+	burstEvery: 150,
+	burstLength: 4,
+	reorderRate: 0.02,
+});
+
+const listen = async (port: number) => {
+	const tap = new PayloadTap();
+	const finals: { stats: SrtStats; reason: string }[] = [];
+	const listener = new SrtListener({
+		hub: new FakeHub(),
+		port,
+		createDemuxer: demux.factory,
+		onPayload: (_s, p) => tap.add(p),
+		onSessionClosed: (s, reason) => finals.push({ stats: s.stats(), reason }),
+	});
+	await listener.start();
+	return { listener, tap, finals };
+};
+
+test('ffmpeg → lossy relay (random + burst loss, reordering) → listener: every byte in time, retransmissions counted', async () => {
+	const { listener, tap, finals } = await listen(21301);
+	const relay = new LossyUdpRelay({ ...lossy(21300, 21301, 11), applies: (d, dir) => dir === 'forward' && isData(d) });
+	await relay.start();
+	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21300?mode=caller&latency=200000&linger=2&streamid=live/lossy');
+	try {
+		assert.is(await peer.exited, 0, peer.stderr);
+		assert.ok(await waitFor(() => finals.length === 1, 3000));
+		const stats = finals[0]?.stats;
+		assert.ok(relay.stats.dropped >= 8 && relay.stats.reordered >= 2, JSON.stringify(relay.stats));
+		assert.is(firstDifference(tap.bytes(), sent), -1, `${tap.length} of ${sent.length} bytes, identical`);
+		assert.ok((stats?.packetsLost ?? 0) > 0, 'losses seen');
+		assert.ok((stats?.packetsRetransmitted ?? 0) >= relay.stats.dropped, JSON.stringify(stats));
+		assert.is(stats?.packetsDropped, 0, 'nothing given up: all recovered within the latency');
+	} finally {
+		await peer.stop();
+		await relay.stop();
+		await listener.stop();
+	}
+});
+
+test('our caller ← lossy relay ← srt-live-transmit listener: byte-exact pull', async () => {
+	const bytes = paddedTs(media);
+	const peer = new Peer('srt-live-transmit', ['-q', '-chunk:1316', 'file://con', 'srt://:21311?mode=listener'], {
+		stdin: true,
+	});
+	const relay = new LossyUdpRelay({ ...lossy(21310, 21311, 23), applies: (d, dir) => dir === 'backward' && isData(d) });
+	await relay.start();
+	const tap = new PayloadTap();
+	const caller = new SrtCaller({
+		url: 'srt://127.0.0.1:21310?latency=200',
+		target: new RecordingPublisher(),
+		createDemuxer: demux.factory,
+		onPayload: tap.add,
+	});
+	try {
+		await sleep(300);
+		await caller.start();
+		assert.ok(await waitFor(() => caller.state === 'connected', 4000), caller.lastError);
+		await feedStdin(peer, bytes);
+		assert.ok(await waitFor(() => tap.length >= bytes.length, 3000), `${tap.length} of ${bytes.length} bytes`);
+		assert.is(firstDifference(tap.bytes(), bytes), -1);
+		const stats = caller.stats();
+		assert.ok(relay.stats.dropped >= 5, JSON.stringify(relay.stats));
+		assert.ok((stats?.packetsRetransmitted ?? 0) >= relay.stats.dropped, JSON.stringify(stats));
+		assert.is(stats?.packetsDropped, 0);
+	} finally {
+		await caller.stop();
+		await peer.stop();
+		await relay.stop();
+	}
+});
+
+test('a 1.5 s outage with 120 ms latency: the gap is dropped (DROPREQ / too late), the stream goes on', async () => {
+	const { listener, tap, finals } = await listen(21321);
+	const relay = new LossyUdpRelay({ port: 21320, targetPort: 21321 });
+	await relay.start();
+	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21320?mode=caller&linger=2&streamid=live/outage');
+	try {
+		await sleep(1200);
+		relay.blackhole = true;
+		await sleep(1500);
+		relay.blackhole = false;
+		assert.is(await peer.exited, 0, peer.stderr);
+		assert.ok(await waitFor(() => finals.length === 1, 3000));
+		assert.is(finals[0]?.reason, 'peer sent SHUTDOWN', 'one connection survived the outage');
+		assert.ok((finals[0]?.stats.packetsDropped ?? 0) > 20, JSON.stringify(finals[0]?.stats));
+		const got = tap.bytes();
+		assert.ok(got.length < sent.length && got.length > sent.length / 3, `${got.length} of ${sent.length}`);
+		const tail = 1316 * 40;
+		assert.is(
+			firstDifference(got.subarray(got.length - tail), sent.subarray(sent.length - tail)),
+			-1,
+			'the end arrived intact',
+		);
+	} finally {
+		await peer.stop();
+		await relay.stop();
+		await listener.stop();
+	}
+});
+
+test('a peer that vanishes is declared gone after the 5 s idle timeout', async () => {
+	const { listener, finals } = await listen(21331);
+	const relay = new LossyUdpRelay({ port: 21330, targetPort: 21331 });
+	await relay.start();
+	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21330?mode=caller&streamid=live/vanish');
+	try {
+		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000));
+		relay.blackhole = true;
+		const t0 = Date.now();
+		assert.ok(await waitFor(() => finals.length === 1, 7000));
+		const waited = Date.now() - t0;
+		assert.match(finals[0]?.reason ?? '', /idle timeout/);
+		assert.ok(waited > 4500 && waited < 6500, `closed after ${waited} ms`);
+	} finally {
+		await peer.stop();
+		await relay.stop();
+		await listener.stop();
+	}
+});
+
+test.run();

@@ -1,0 +1,135 @@
+/** UDP MPEG-TS in: unicast, multicast on loopback, RTP-wrapped, sessions ended by silence, URL parsing. */
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fixture } from '../../fixtures/fixtures.ts';
+import type { StreamPublisher } from '../../ingest/source.ts';
+import { UdpTsSource, isMulticast, parseUdpUrl } from '../../ingest/udp/udp-ts-source.ts';
+import type { TapedeckError } from '../../src/core/errors.ts';
+import type { Packet } from '../../src/core/packet.ts';
+import type { Track } from '../../src/core/track.ts';
+
+/** A publisher that records what reaches it. */
+class Collector implements StreamPublisher {
+	sessions = 0;
+	packets: Packet[] = [];
+	tracks: readonly Track[] = [];
+	ends: string[] = [];
+	#live = false;
+	announce(tracks: readonly Track[]): void {
+		if (!this.#live) this.sessions++;
+		this.#live = true;
+		this.tracks = tracks;
+	}
+	push(packet: Packet): void {
+		this.packets.push(packet);
+	}
+	end(reason = ''): void {
+		this.#live = false;
+		this.ends.push(reason);
+	}
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends a TS file as 7-packet datagrams (as ffmpeg does), optionally wrapped in RTP, paced a little. */
+const send = async (port: number, address: string, options: { rtp?: boolean; multicast?: boolean } = {}) => {
+	const socket = createSocket('udp4');
+	await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+	if (options.multicast) socket.setMulticastInterface('127.0.0.1');
+	const bytes = readFileSync(fixture('h264-aac48'));
+	let sequence = 0;
+	for (let i = 0; i < bytes.length; i += 1316) {
+		let datagram: Uint8Array = bytes.subarray(i, i + 1316);
+		if (options.rtp) {
+			const header = Buffer.alloc(12);
+			header[0] = 0x80;
+			header[1] = 33;
+			header.writeUInt16BE(sequence++ & 0xffff, 2);
+			datagram = Buffer.concat([header, datagram]);
+		}
+		await new Promise<void>((resolve) => socket.send(datagram, port, address, () => resolve()));
+		if (i % (1316 * 20) === 0) await sleep(1);
+	}
+	socket.close();
+};
+
+test('unicast: tracks and packets arrive; silence ends the session; the next burst is a new session', async () => {
+	const target = new Collector();
+	const source = new UdpTsSource({ address: '127.0.0.1', port: 20_400, idleTimeoutMs: 300 }, target);
+	await source.start();
+	try {
+		await send(20_400, '127.0.0.1');
+		await sleep(600);
+		assert.equal(
+			target.tracks.map((t) => t.codec),
+			['h264', 'aac'],
+		);
+		assert.ok(target.packets.length > 250, `${target.packets.length} packets`);
+		assert.equal(target.ends, ['no data for 300 ms']);
+		await send(20_400, '127.0.0.1');
+		await sleep(600);
+		assert.is(target.sessions, 2);
+	} finally {
+		await source.stop();
+	}
+});
+
+test('RTP-wrapped TS (payload type 33) is unwrapped', async () => {
+	const target = new Collector();
+	const source = new UdpTsSource({ address: '127.0.0.1', port: 20_401 }, target);
+	await source.start();
+	try {
+		await send(20_401, '127.0.0.1', { rtp: true });
+		await sleep(100);
+		assert.ok(target.packets.length > 250);
+		assert.is(source.droppedDatagrams, 0);
+	} finally {
+		await source.stop();
+	}
+	assert.equal(target.ends, ['input stopped']);
+});
+
+test('multicast: the group is joined on the given interface', async () => {
+	const target = new Collector();
+	const source = new UdpTsSource({ address: '239.255.20.1', port: 20_402, interfaceAddress: '127.0.0.1' }, target);
+	await source.start();
+	try {
+		await send(20_402, '239.255.20.1', { multicast: true });
+		await sleep(100);
+		assert.ok(target.packets.length > 250, `${target.packets.length} packets`);
+	} finally {
+		await source.stop();
+	}
+});
+
+test('a taken port is a clear error', async () => {
+	const a = new UdpTsSource({ address: '127.0.0.1', port: 20_403 }, new Collector());
+	const b = new UdpTsSource({ address: '127.0.0.1', port: 20_403 }, new Collector());
+	await a.start();
+	try {
+		await b.start().then(
+			() => assert.unreachable('second bind succeeded'),
+			(e: TapedeckError) => assert.match(e.message, 'cannot listen on udp://127.0.0.1:20403'),
+		);
+	} finally {
+		await a.stop();
+	}
+});
+
+test('udp:// URLs as ffmpeg and VLC write them', () => {
+	assert.equal(parseUdpUrl('udp://127.0.0.1:5000'), { address: '127.0.0.1', port: 5000 });
+	assert.equal(parseUdpUrl('udp://@:5000'), { address: '0.0.0.0', port: 5000 });
+	assert.equal(parseUdpUrl('udp://@239.1.1.1:1234?localaddr=10.0.0.2&timeout=900'), {
+		address: '239.1.1.1',
+		port: 1234,
+		interfaceAddress: '10.0.0.2',
+		idleTimeoutMs: 900,
+	});
+	assert.throws(() => parseUdpUrl('udp://127.0.0.1'), /with a port/);
+	assert.throws(() => parseUdpUrl('http://x:1'), /udp:/);
+	assert.ok(isMulticast('239.0.0.1') && isMulticast('ff02::1') && !isMulticast('127.0.0.1'));
+});
+
+test.run();
