@@ -74,7 +74,7 @@ const CASES: readonly Case[] = [
 		conversion: 'TS→fMP4',
 		tool: 'ffmpeg',
 		output: 'ffmpeg-frag.mp4',
-		command: ffmpeg('-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4'),
+		command: ffmpeg('-bsf:a', 'aac_adtstoasc', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4'),
 	},
 ];
 

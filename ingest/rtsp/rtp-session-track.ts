@@ -22,6 +22,10 @@ export interface TrackOwner {
 
 /** Access units whose arrival latency is sampled for `arrivalAnchor`. */
 const MAX_LATENCY_SAMPLES = 250;
+/** Access units at the start whose latency is not trusted (a start burst). */
+const BURST_UNITS = 8;
+/** The latency percentile taken as the sender's schedule. */
+const LATENCY_PERCENTILE = 0.1;
 
 export type TrackSetup = {
 	readonly mediaIndex: number;
@@ -92,7 +96,10 @@ export class RtpSessionTrack implements ReorderOutput, AccessUnitReceiver {
 			},
 		});
 		const initial = this.depacketizer.initialParameters;
-		if (initial) this.#adopt(initial);
+		if (initial) {
+			timestamper?.declare(initial);
+			this.#adopt(initial);
+		}
 	}
 
 	receive(packet: RtpPacket, arrivalMs: number): void {
@@ -149,14 +156,17 @@ export class RtpSessionTrack implements ReorderOutput, AccessUnitReceiver {
 	/**
 	 * Ties the RTP clock to local time without help from the sender: senders send in decode order
 	 * about when they encode (or, for a file played out, when its DTS comes due), so arrival time
-	 * minus DTS is a constant plus jitter. Its median over the first access units is used, not the
-	 * first value: a sender's start is often a burst (ffmpeg -re sends everything already due at
-	 * once), and a PTS would be off by the B-frame reordering delay. Returns (seconds at tick 0, 0).
+	 * minus DTS is a constant plus delays. Sender buffering and the network only ever add delay, so
+	 * a low percentile of it estimates the constant; the first access units are left out because a
+	 * sender's start is often a burst (ffmpeg -re sends everything already due at once). DTS, not
+	 * PTS: a PTS would be off by the B-frame reordering delay. Returns (seconds at tick 0, 0).
 	 */
 	arrivalAnchor(): [number, number] | undefined {
-		if (this.#latencies.length === 0) return undefined;
-		const sorted = [...this.#latencies].sort((a, b) => a - b);
-		return [sorted[Math.floor(sorted.length / 2)]!, 0];
+		const all = this.#latencies;
+		if (all.length === 0) return undefined;
+		const steady = all.length > 2 * BURST_UNITS ? all.slice(BURST_UNITS) : all;
+		const sorted = [...steady].sort((a, b) => a - b);
+		return [sorted[Math.floor(sorted.length * LATENCY_PERCENTILE)]!, 0];
 	}
 
 	get decodeTimestampFixups(): number {

@@ -127,6 +127,13 @@ export class ReceiveBuffer {
 		return missing;
 	}
 
+	/** Moves an empty buffer's head to `seq` (the sender jumped further ahead than the ring holds). */
+	restartAt(seq: number): void {
+		if (this.#span !== 0) return;
+		this.#headSeq = seq;
+		this.#contiguous = 0;
+	}
+
 	/** Missing sequences between the ACK point and the highest received, as ranges (at most `max`). */
 	lossRanges(max: number): LossRange[] {
 		const ranges: LossRange[] = [];

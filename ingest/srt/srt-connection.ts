@@ -243,9 +243,30 @@ export class SrtConnection {
 			return;
 		}
 		const time = this.#tsbpdBase + this.#unwrapper.unwrap(packetTimestamp(d)) + this.latencyMs * 1000;
-		const result = buffer.insert(seq, payload, time);
+		let result = buffer.insert(seq, payload, time);
+		if (result === 'overflow') {
+			this.#makeRoom(seq);
+			result = buffer.insert(seq, payload, time);
+		}
 		if (result === 'duplicate') s.packetsDuplicate++;
-		else if (result === 'overflow') s.packetsDropped++;
+	}
+
+	/**
+	 * A packet beyond the ring (an outage longer than the buffer at a high rate): what is buffered is
+	 * delivered or dropped from the head until it fits, and an emptied ring restarts at that packet,
+	 * so the connection never stalls waiting for holes nobody can fill.
+	 */
+	#makeRoom(seq: number): void {
+		const buffer = this.#buffer;
+		while (!buffer.isEmpty && seqOffset(buffer.headSeq, seq) >= buffer.capacity) {
+			const head = buffer.head;
+			if (buffer.shift()) this.#stats.packetsDropped++;
+			else if (head !== undefined && head !== ABANDONED) this.#p.onPayload(head);
+		}
+		if (buffer.isEmpty) {
+			this.#stats.packetsDropped += Math.max(0, seqOffset(buffer.headSeq, seq));
+			buffer.restartAt(seq);
+		}
 	}
 
 	#control(d: Uint8Array, now: number): void {

@@ -9,7 +9,8 @@ import { parseAvcC } from '../../src/codec/h264.ts';
 import { H265NalType, parseHvcC } from '../../src/codec/h265.ts';
 import { START_CODE } from '../../src/codec/nal.ts';
 import { UnsupportedCodecError } from '../../src/core/errors.ts';
-import type { CodecId, Track } from '../../src/core/track.ts';
+import type { Track } from '../../src/core/track.ts';
+import { CODEC_CARRIERS } from '../codec-carriers.ts';
 
 export type AviStreamFormat = {
 	readonly track: Track;
@@ -25,17 +26,6 @@ export type AviStreamFormat = {
 	readonly strf: Uint8Array;
 	/** Annex B parameter sets written before each video keyframe; empty for audio. */
 	readonly parameterSets: Uint8Array;
-};
-
-export const AVI_CODECS: readonly CodecId[] = ['h264', 'h265', 'aac', 'mp3', 'ac3'];
-const CARRIERS: Record<CodecId, readonly string[]> = {
-	h264: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
-	h265: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
-	av1: ['mp4', 'fmp4'],
-	aac: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
-	mp3: ['ts', 'mp4', 'mov', 'flv', 'avi'],
-	opus: ['ts', 'mp4', 'fmp4'],
-	ac3: ['ts', 'mp4', 'mov', 'avi'],
 };
 
 /** mmreg.h wFormatTag values. */
@@ -58,7 +48,7 @@ export const aviStreamFormat = (track: Track): AviStreamFormat => {
 		case 'ac3':
 			return audioFormat(track, WAVE_FORMAT_AC3, 1536, AC3_MAX_FRAME_BYTES, new Uint8Array(0));
 		default:
-			throw new UnsupportedCodecError(track.codec, 'avi', CARRIERS[track.codec]);
+			throw new UnsupportedCodecError(track.codec, 'avi', CODEC_CARRIERS[track.codec]);
 	}
 };
 

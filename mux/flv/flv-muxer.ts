@@ -18,6 +18,7 @@ import type { Packet } from '../../src/core/packet.ts';
 import { rescale } from '../../src/core/time.ts';
 import type { CodecId, Track } from '../../src/core/track.ts';
 import type { Sink } from '../../src/sink/sink.ts';
+import { CODEC_CARRIERS } from '../codec-carriers.ts';
 import type { ContainerFormat, Muxer, MuxerOptions, MuxerStats } from '../muxer.ts';
 import { DEFAULT_KEYFRAME_CAPACITY, FlvKeyframeIndex, MAX_KEYFRAME_CAPACITY } from './flv-keyframe-index.ts';
 import { encodeMetadataBody, reservedMetadataSize } from './flv-metadata.ts';
@@ -28,17 +29,6 @@ export type FlvMuxerOptions = MuxerOptions & {
 	 * index (see FlvKeyframeIndex) rather than being lost. Default 1800.
 	 */
 	readonly keyframeIndexCapacity?: number;
-};
-
-const SUPPORTED: readonly CodecId[] = ['h264', 'h265', 'aac', 'mp3'];
-const CARRIERS: Record<CodecId, readonly string[]> = {
-	h264: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
-	h265: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
-	av1: ['mp4', 'fmp4'],
-	aac: ['ts', 'mp4', 'mov', 'fmp4', 'flv', 'avi'],
-	mp3: ['ts', 'mp4', 'mov', 'flv', 'avi'],
-	opus: ['ts', 'mp4', 'fmp4'],
-	ac3: ['ts', 'mp4', 'mov', 'avi'],
 };
 
 /** §E.4.1 TagType. */
@@ -98,8 +88,8 @@ export class FlvMuxer implements Muxer {
 		const video = tracks.filter((t) => t.kind === 'video');
 		const audio = tracks.filter((t) => t.kind === 'audio');
 		for (const track of tracks) {
-			if (!SUPPORTED.includes(track.codec) || track.kind === 'data') {
-				throw new UnsupportedCodecError(track.codec, 'flv', CARRIERS[track.codec] ?? []);
+			if (!CODEC_CARRIERS[track.codec].includes('flv') || track.kind === 'data') {
+				throw new UnsupportedCodecError(track.codec, 'flv', CODEC_CARRIERS[track.codec]);
 			}
 		}
 		if (video.length > 1 || audio.length > 1) {
@@ -140,7 +130,8 @@ export class FlvMuxer implements Muxer {
 		if (!state || state.track.kind !== track.kind) {
 			throw new TapedeckError('invalid_argument', `updateTrack: track ${track.id} (${track.kind}) is not in this file`);
 		}
-		if (!SUPPORTED.includes(track.codec)) throw new UnsupportedCodecError(track.codec, 'flv', CARRIERS[track.codec]);
+		if (!CODEC_CARRIERS[track.codec].includes('flv'))
+			throw new UnsupportedCodecError(track.codec, 'flv', CODEC_CARRIERS[track.codec]);
 		state.track = track;
 		state.needsSequenceHeader = true;
 	}

@@ -34,6 +34,11 @@ export type H264Sps = {
 	/** Displayed size: coded macroblocks minus the frame cropping window. */
 	readonly width: number;
 	readonly height: number;
+	/**
+	 * VUI max_num_reorder_frames (§E.2.1): frames that may precede a frame in decode order and follow
+	 * it in output order; undefined when the SPS has no bitstream_restriction. Added by the RTSP helper.
+	 */
+	readonly maxNumReorderFrames?: number;
 };
 
 /** Profiles whose SPS carries chroma format, bit depths and scaling matrices (§7.3.2.1.1). */
@@ -96,6 +101,7 @@ export const parseH264Sps = (nal: Uint8Array): H264Sps => {
 		width -= cropX * (left + right);
 		height -= cropY * (top + bottom);
 	}
+	const maxNumReorderFrames = r.bitsLeft > 0 && r.readFlag() ? readVuiReorderFrames(r) : undefined;
 	return {
 		profileIdc,
 		profileCompatibility,
@@ -106,7 +112,50 @@ export const parseH264Sps = (nal: Uint8Array): H264Sps => {
 		bitDepthChroma,
 		width,
 		height,
+		...(maxNumReorderFrames === undefined ? {} : { maxNumReorderFrames }),
 	};
+};
+
+/** vui_parameters() (§E.1.1) up to max_num_reorder_frames; undefined without bitstream_restriction or when truncated. */
+const readVuiReorderFrames = (r: BitReader): number | undefined => {
+	try {
+		if (r.readFlag() && r.readBits(8) === 255) r.skipBits(32); // aspect_ratio_idc, Extended_SAR: sar_width, sar_height
+		if (r.readFlag()) r.skipBits(1); // overscan_info_present_flag → overscan_appropriate_flag
+		if (r.readFlag()) {
+			// video_signal_type_present_flag: video_format, video_full_range_flag, colour_description_present_flag
+			r.skipBits(4);
+			if (r.readFlag()) r.skipBits(24); // colour_primaries, transfer_characteristics, matrix_coefficients
+		}
+		if (r.readFlag()) {
+			r.readUe(); // chroma_sample_loc_type_top_field
+			r.readUe(); // chroma_sample_loc_type_bottom_field
+		}
+		if (r.readFlag()) r.skipBits(65); // timing_info: num_units_in_tick, time_scale, fixed_frame_rate_flag
+		const nalHrd = r.readFlag();
+		if (nalHrd) skipHrdParameters(r);
+		const vclHrd = r.readFlag();
+		if (vclHrd) skipHrdParameters(r);
+		if (nalHrd || vclHrd) r.skipBits(1); // low_delay_hrd_flag
+		r.skipBits(1); // pic_struct_present_flag
+		if (!r.readFlag()) return undefined; // bitstream_restriction_flag
+		r.skipBits(1); // motion_vectors_over_pic_boundaries_flag
+		for (let i = 0; i < 4; i++) r.readUe(); // max_bytes_per_pic_denom, max_bits_per_mb_denom, log2_max_mv_length_{h,v}
+		return r.readUe(); // max_num_reorder_frames
+	} catch {
+		return undefined;
+	}
+};
+
+/** hrd_parameters() (§E.1.2). */
+const skipHrdParameters = (r: BitReader): void => {
+	const count = r.readUe() + 1; // cpb_cnt_minus1
+	r.skipBits(8); // bit_rate_scale, cpb_size_scale
+	for (let i = 0; i < count; i++) {
+		r.readUe(); // bit_rate_value_minus1
+		r.readUe(); // cpb_size_value_minus1
+		r.skipBits(1); // cbr_flag
+	}
+	r.skipBits(20); // initial_cpb_removal_delay_length_minus1, cpb_removal_delay_length_minus1, dpb_output_delay_length_minus1, time_offset_length
 };
 
 /** scaling_list() (§7.3.2.1.1.1): only the delta_scale codes matter for skipping. */

@@ -48,6 +48,11 @@ export type H265Sps = {
 	/** Displayed size: coded luma samples minus the conformance window. */
 	readonly width: number;
 	readonly height: number;
+	/**
+	 * sps_max_num_reorder_pics of the highest sub-layer (§7.4.3.2.1): pictures that may precede one
+	 * in decode order and follow it in output order; undefined when truncated. Added by the RTSP helper.
+	 */
+	readonly maxNumReorderPics?: number;
 };
 
 /** Parses an SPS NAL unit (2-byte header included). Throws a corrupt_input TapedeckError when truncated. */
@@ -84,6 +89,7 @@ export const parseH265Sps = (nal: Uint8Array): H265Sps => {
 	}
 	const bitDepthLuma = r.readUe() + 8;
 	const bitDepthChroma = r.readUe() + 8;
+	const maxNumReorderPics = readMaxNumReorderPics(r, maxSubLayersMinus1);
 	const first = generalProfileTierLevel[0]!;
 	return {
 		generalProfileTierLevel,
@@ -97,7 +103,25 @@ export const parseH265Sps = (nal: Uint8Array): H265Sps => {
 		bitDepthChroma,
 		width,
 		height,
+		...(maxNumReorderPics === undefined ? {} : { maxNumReorderPics }),
 	};
+};
+
+/** From log2_max_pic_order_cnt_lsb_minus4 through the sub-layer ordering info (§7.3.2.2.1): the last reorder count. */
+const readMaxNumReorderPics = (r: BitReader, maxSubLayersMinus1: number): number | undefined => {
+	try {
+		r.readUe(); // log2_max_pic_order_cnt_lsb_minus4
+		const allSubLayers = r.readFlag(); // sps_sub_layer_ordering_info_present_flag
+		let reorder = 0;
+		for (let i = allSubLayers ? 0 : maxSubLayersMinus1; i <= maxSubLayersMinus1; i++) {
+			r.readUe(); // sps_max_dec_pic_buffering_minus1
+			reorder = r.readUe(); // sps_max_num_reorder_pics
+			r.readUe(); // sps_max_latency_increase_plus1
+		}
+		return reorder;
+	} catch {
+		return undefined;
+	}
 };
 
 /** The sub-layer part of profile_tier_level (§7.3.3), after the 96 general bits. */

@@ -32,20 +32,27 @@ export type AccessToken = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** node:util parseArgs with string options only, its errors turned into named usage errors. */
+export const parseOptions = <O extends Record<string, { type: 'string'; short?: string }>>(
+	argv: readonly string[],
+	options: O,
+) => {
+	try {
+		return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+	} catch (error) {
+		throw new TapedeckError('invalid_argument', (error as Error).message);
+	}
+};
+
 /** Reads `--host`, `--port`, `--data` (and the environment) into a config; bad values are named errors. */
 export const loadServeConfig = (argv: readonly string[], env: Env = process.env): ServeConfig => {
-	const { values } = parseArgs({
-		args: [...argv],
-		options: {
-			host: { type: 'string' },
-			port: { type: 'string', short: 'p' },
-			data: { type: 'string', short: 'd' },
-			'rtmp-port': { type: 'string' },
-			'srt-port': { type: 'string' },
-			'rtsp-port': { type: 'string' },
-		},
-		strict: true,
-		allowPositionals: false,
+	const { values } = parseOptions(argv, {
+		host: { type: 'string' },
+		port: { type: 'string', short: 'p' },
+		data: { type: 'string', short: 'd' },
+		'rtmp-port': { type: 'string' },
+		'srt-port': { type: 'string' },
+		'rtsp-port': { type: 'string' },
 	});
 	const host = values.host ?? env[ENV.host] ?? DEFAULTS.host;
 	const port = parsePort(`--port / ${ENV.port}`, values.port ?? env[ENV.port], DEFAULTS.port);

@@ -11,6 +11,8 @@ import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
 import { PathTemplate } from './path-template.ts';
 import { type RecordedFile, Recording, type RecordingState } from './recording.ts';
 import type { JobSettings, RecordingJob } from './recording-job.ts';
+import { SplitPolicy } from './split-policy.ts';
+import { TrackFilter } from './track-filter.ts';
 
 export type RecordingServiceOptions = {
 	readonly registry: StreamRegistry;
@@ -205,16 +207,8 @@ export class RecordingService {
 		const root = this.#options.recordingsRoot;
 		new PathTemplate(settings.filePath, root);
 		if (settings.infoPath !== undefined) new PathTemplate(settings.infoPath, root);
-		this.#recordingFor({
-			...settings,
-			id: 'validation',
-			transactionId: 'validation',
-			createdAt: new Date().toISOString(),
-			modifiedAt: '',
-			state: 'ready',
-			reason: '',
-			files: [],
-		});
+		SplitPolicy.from(settings.split ?? {});
+		new TrackFilter(settings.tracks ?? {});
 		if (settings.input) this.#sourceFor(settings, settings.input);
 	}
 

@@ -128,9 +128,6 @@ export class Recording {
 		this.#deps = deps;
 		this.#now = deps.now ?? (() => new Date());
 		this.#reason = `waiting for stream ${spec.key.vhost}/${spec.key.app}/${spec.key.stream}`;
-		// Both validate now, so a bad setting fails the request rather than the first packet.
-		SplitPolicy.from(spec.split ?? {});
-		new TrackFilter(spec.tracks ?? {});
 	}
 
 	get state(): RecordingState {

@@ -1,6 +1,6 @@
 /** HTTP in: uploads (POST/PUT of TS or FLV, chunked) and pulls (GET, reconnecting with back-off). */
 import { readFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -56,7 +56,10 @@ test('chunked POST of MPEG-TS and PUT of FLV: one session each', async () => {
 	try {
 		const ts = await upload(20_500, readFileSync(fixture('h264-aac48')));
 		assert.is(ts.status, 200);
-		assert.equal(target.tracks.map((t) => t.codec), ['h264', 'aac']);
+		assert.equal(
+			target.tracks.map((t) => t.codec),
+			['h264', 'aac'],
+		);
 		const afterTs = target.packets;
 		assert.ok(afterTs > 250);
 		const flv = await upload(20_500, readFileSync(fixture('h264-aac48-flv')), 'PUT');

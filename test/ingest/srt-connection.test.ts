@@ -219,6 +219,19 @@ test('SHUTDOWN flushes the latency buffer at once (tail policy); idle peer times
 	assert.is(idle.controls(ControlType.shutdown).length, 1);
 });
 
+test('a jump beyond the receive buffer flushes what is buffered and carries on (no stall)', () => {
+	const h = harness();
+	for (const i of [0, 1, 3]) h.conn.receive(h.data(i));
+	h.conn.receive(h.data(20_000));
+	assert.equal(h.delivered, [0, 1, 3], 'the older packets are handed over at once');
+	run(h, 15_000);
+	assert.is(lastAck(h), seqAdd(ISN, 20_001));
+	h.conn.receive(h.data(20_001));
+	run(h, LATENCY_MS * 1000 + 10_000);
+	assert.equal(h.delivered, [0, 1, 3, 20_000 % 256, 20_001 % 256]);
+	assert.is(h.conn.stats().packetsDropped, 20_000 - 3);
+});
+
 test('garbage datagrams never throw', () => {
 	const h = harness();
 	let seed = 12345;

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import type { StreamPublisher } from '../../ingest/source.ts';
-import { UdpTsSource, isMulticast, parseUdpUrl } from '../../ingest/udp/udp-ts-source.ts';
+import { isMulticast, parseUdpUrl, UdpTsSource } from '../../ingest/udp/udp-ts-source.ts';
 import type { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
+import { FlvDemuxer } from '../../ingest/demux/flv/flv-demuxer.ts';
 import { FlvMuxer } from '../../mux/flv/flv-muxer.ts';
 import type { AmfValue } from '../../src/bytes/amf0.ts';
 import type { Track } from '../../src/core/track.ts';
@@ -109,6 +110,28 @@ test('TS (H.264 + AAC, through TsDemuxer) → FLV: clean, same packets, duration
 		assert.ok(Math.abs(b.duration - a.duration) <= 0.04, `${kind} duration ${b.duration} vs ${a.duration}`);
 	}
 	assert.ok(Math.abs(offset(after) - offset(before)) <= 0.001, `A/V offset ${offset(after)} vs ${offset(before)}`);
+});
+
+test('a new track version re-sends its sequence header, which the demuxer announces as a new version', () => {
+	const input = demuxFlv(readFileSync(fixture('h264-aac48-flv')));
+	const audio = input.tracks.find((t) => t.kind === 'audio')!;
+	const sink = new MemorySink();
+	const muxer = new FlvMuxer(input.tracks, sink);
+	muxer.writeHeader();
+	const half = input.packets.length >> 1;
+	for (const p of input.packets.slice(0, half)) muxer.writePacket(p);
+	// AAC LC, 48 kHz, channelConfiguration 1 instead of 2.
+	muxer.updateTrack({ ...audio, config: Uint8Array.of(0x11, 0x88), audio: { sampleRate: 48_000, channels: 1 } });
+	for (const p of input.packets.slice(half)) muxer.writePacket(p);
+	muxer.finish();
+	const announcements: number[] = [];
+	const demuxer = new FlvDemuxer({
+		announce: (tracks) => announcements.push(tracks.find((t) => t.kind === 'audio')?.audio?.channels ?? 0),
+		push: () => {},
+	});
+	demuxer.push(sink.bytes());
+	demuxer.end();
+	assert.equal(announcements, [2, 1]);
 });
 
 test('keyframe index thins itself past its capacity and still spans the file', async () => {

@@ -9,9 +9,11 @@ type Held = { pts: number; duration: number; keyframe: boolean; data: Uint8Array
  * RTP carries only presentation timestamps; with B-frames the decode order differs and muxers need
  * a DTS. This derives one: with a reordering depth D (frames decoded before an earlier-displayed
  * one), the i-th DTS is the (i − D)-th smallest PTS seen, which is never above the frame's own PTS
- * and never decreases. D is measured on the first frames (a short hold at start only); the first D
- * frames get DTS values one frame apart below the first PTS. A larger D later on (an encoder
- * change) cannot break order: DTS is then clamped and the fix-up counted.
+ * and never decreases. D is the larger of what the encoder declares in its SPS (so the DTS matches
+ * the encoder's own, which matters for aligning tracks by arrival time) and what the first frames
+ * show (a short hold at start only); the first D frames get DTS values one frame apart below the
+ * first PTS. A larger D later on (an encoder change) cannot break order: DTS is then clamped and
+ * the fix-up counted.
  */
 export class DecodeTimestamper implements AccessUnitReceiver {
 	/** Times a DTS had to be clamped because reordering went deeper than measured. */
@@ -20,6 +22,7 @@ export class DecodeTimestamper implements AccessUnitReceiver {
 	readonly #clockRate: number;
 	#held: Held[] | undefined = [];
 	#depth = 0;
+	#declaredDepth = 0;
 	#frameTicks = 0;
 	#firstPts = 0;
 	#index = 0;
@@ -34,7 +37,13 @@ export class DecodeTimestamper implements AccessUnitReceiver {
 	}
 
 	parameters(parameters: CodecParameters): void {
+		this.declare(parameters);
 		this.#downstream.parameters(parameters);
+	}
+
+	/** Takes the reordering depth the parameters declare (before the first frames, for SDP parameters). */
+	declare(parameters: CodecParameters): void {
+		if (parameters.reorderDepth !== undefined) this.#declaredDepth = Math.min(parameters.reorderDepth, WINDOW_FRAMES);
 	}
 
 	accessUnit(pts: number, _dts: number, duration: number, keyframe: boolean, data: Uint8Array): void {
@@ -53,7 +62,7 @@ export class DecodeTimestamper implements AccessUnitReceiver {
 		const held = this.#held;
 		if (held === undefined) return;
 		this.#held = undefined;
-		let depth = 0;
+		let depth = this.#declaredDepth;
 		for (let i = 0; i < held.length; i++) {
 			let later = 0;
 			for (let j = 0; j < i; j++) if (held[j]!.pts > held[i]!.pts) later++;

@@ -26,7 +26,17 @@ const H264: NalCodec = {
 		const pps = sets.get('pps');
 		if (!sps?.length || !pps?.length) return undefined;
 		const info = parseH264Sps(sps[0]!);
-		return { codec: 'h264', config: buildAvcC(sps, pps), video: { width: info.width, height: info.height } };
+		return {
+			codec: 'h264',
+			config: buildAvcC(sps, pps),
+			video: { width: info.width, height: info.height },
+			// Without a bitstream restriction, Baseline (66) and Constrained Baseline have no B-frames.
+			...(info.maxNumReorderFrames !== undefined
+				? { reorderDepth: info.maxNumReorderFrames }
+				: info.profileIdc === 66
+					? { reorderDepth: 0 }
+					: {}),
+		};
 	},
 };
 

@@ -30,7 +30,12 @@ const H265: NalCodec = {
 		const pps = sets.get('pps');
 		if (!vps?.length || !sps?.length || !pps?.length) return undefined;
 		const info = parseH265Sps(sps[0]!);
-		return { codec: 'h265', config: buildHvcC(vps, sps, pps), video: { width: info.width, height: info.height } };
+		return {
+			codec: 'h265',
+			config: buildHvcC(vps, sps, pps),
+			video: { width: info.width, height: info.height },
+			...(info.maxNumReorderPics === undefined ? {} : { reorderDepth: info.maxNumReorderPics }),
+		};
 	},
 };
 

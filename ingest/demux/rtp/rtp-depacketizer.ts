@@ -8,6 +8,8 @@ export type CodecParameters = {
 	readonly config: Uint8Array;
 	readonly video?: VideoInfo;
 	readonly audio?: AudioInfo;
+	/** Video: the reordering depth the encoder declares (H.264 VUI max_num_reorder_frames, H.265 sps_max_num_reorder_pics). */
+	readonly reorderDepth?: number;
 };
 
 /** Where depacketized access units go (a track of an RTP session, or a test collector). */

@@ -29,8 +29,8 @@ export class PesAssembler {
 		return this.#stream;
 	}
 
-	/** The payload of one TS packet of this PID: `data[start, end)`. */
-	payload(data: Uint8Array, start: number, end: number, unitStart: boolean): void {
+	/** The payload of one TS packet of this PID: bytes `[start, end)` of `view`. */
+	payload(view: DataView, start: number, end: number, unitStart: boolean): void {
 		if (unitStart) {
 			if (this.#collecting) this.#complete();
 			this.#buffer.length = 0;
@@ -41,7 +41,7 @@ export class PesAssembler {
 			return;
 		}
 		const buffer = this.#buffer;
-		buffer.append(data, start, end);
+		buffer.appendView(view, start, end);
 		if (this.#expected < 0 && buffer.length >= 6) {
 			const length = (buffer.bytes[4]! << 8) | buffer.bytes[5]!; // PES_packet_length
 			this.#expected = length === 0 ? 0 : 6 + length;

@@ -35,8 +35,9 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 	readonly #reader: TsPacketReader;
 	readonly #gate: TrackGate;
 	readonly #clock = new TimestampUnwrapper(33);
-	/** The consumer of each PID's payloads: PAT/PMT section assemblers and PES assemblers. */
-	readonly #pids: (PsiSectionAssembler | PesAssembler | undefined)[] = new Array(PID_COUNT);
+	/** The consumer of each PID's payloads: PES assemblers, and PAT/PMT section assemblers (apart, so calls stay monomorphic). */
+	readonly #pes: (PesAssembler | undefined)[] = new Array(PID_COUNT);
+	readonly #psi: (PsiSectionAssembler | undefined)[] = new Array(PID_COUNT);
 	/** Last continuity_counter per PID, −1 before the first packet. */
 	readonly #continuity = new Int8Array(PID_COUNT).fill(-1);
 	/** PID of the last packet given to a consumer. */
@@ -51,7 +52,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 	constructor(receiver: MediaReceiver) {
 		this.#reader = new TsPacketReader(this, this.stats);
 		this.#gate = new TrackGate(receiver, this.stats);
-		this.#pids[PAT_PID] = new PsiSectionAssembler(PAT_PID, this);
+		this.#psi[PAT_PID] = new PsiSectionAssembler(PAT_PID, this);
 	}
 
 	push(chunk: Uint8Array): void {
@@ -66,15 +67,16 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 	}
 
 	/** One TS packet (§2.4.3.2): header, optional adaptation field, payload to the PID's consumer. */
-	tsPacket(data: Uint8Array, offset: number): void {
+	tsPacket(data: Uint8Array, view: DataView, offset: number): void {
 		const b1 = data[offset + 1]!;
 		if (b1 & 0x80) {
 			this.stats.skippedBytes += TS_PACKET_SIZE; // transport_error_indicator: the packet is damaged
 			return;
 		}
 		const pid = ((b1 & 0x1f) << 8) | data[offset + 2]!;
-		const consumer = this.#pids[pid];
-		if (!consumer) return;
+		const pes = this.#pes[pid];
+		const psi = pes ? undefined : this.#psi[pid];
+		if (!pes && !psi) return;
 		this.#lastPid = pid;
 		const b3 = data[offset + 3]!;
 		const adaptationFieldControl = (b3 >> 4) & 3;
@@ -93,19 +95,21 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 		if (last >= 0 && counter !== ((last + 1) & 0x0f) && !discontinuityIndicator) {
 			if (counter === last) return; // a duplicate packet (§2.4.3.3): sent twice, read once
 			this.stats.discontinuities++;
-			consumer.discontinuity();
+			(pes ?? psi)!.discontinuity();
 		}
 		if (start >= end) {
 			if (start > end) this.stats.skippedBytes += TS_PACKET_SIZE; // adaptation field longer than the packet
 			return;
 		}
-		consumer.payload(data, start, end, (b1 & 0x40) !== 0);
+		const unitStart = (b1 & 0x40) !== 0;
+		if (pes) pes.payload(view, start, end, unitStart);
+		else psi!.payload(data, start, end, unitStart);
 	}
 
 	/** The packet before a sync loss may hold bytes of something else: drop what its PID was assembling. */
 	syncLost(): void {
 		this.stats.discontinuities++;
-		if (this.#lastPid >= 0) this.#pids[this.#lastPid]?.discontinuity();
+		if (this.#lastPid >= 0) (this.#pes[this.#lastPid] ?? this.#psi[this.#lastPid])?.discontinuity();
 	}
 
 	section(pid: number, section: Uint8Array, length: number): void {
@@ -123,10 +127,10 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 	}
 
 	#followPmt(pmtPid: number): void {
-		if (this.#pmtPid >= 0 && !this.#streams.has(this.#pmtPid)) this.#pids[this.#pmtPid] = undefined;
+		if (this.#pmtPid >= 0) this.#psi[this.#pmtPid] = undefined;
 		this.#pmtPid = pmtPid;
 		this.#pmtVersion = -1;
-		this.#pids[pmtPid] = new PsiSectionAssembler(pmtPid, this);
+		this.#psi[pmtPid] = new PsiSectionAssembler(pmtPid, this);
 		this.#continuity[pmtPid] = -1;
 	}
 
@@ -143,12 +147,12 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 		for (const [pid, stream] of this.#streams) {
 			if (kept.get(pid) === stream) continue;
 			stream.pes.end();
-			if (!kept.has(pid)) this.#pids[pid] = undefined;
+			if (!kept.has(pid)) this.#pes[pid] = undefined;
 		}
 		this.#streams.clear();
 		for (const [pid, stream] of kept) {
 			this.#streams.set(pid, stream);
-			this.#pids[pid] = stream.pes;
+			this.#pes[pid] = stream.pes;
 		}
 		this.#gate.setStreams([...kept.values()].map((stream) => stream.identity.id));
 	}
