@@ -87,7 +87,12 @@ export const REASONS: Readonly<Record<number, string>> = {
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
-export const request = (method: string, uri: string, headers = new RtspHeaders(), body = EMPTY): RtspRequest => ({
+export const request = (
+	method: string,
+	uri: string,
+	headers = new RtspHeaders(),
+	body: Uint8Array = EMPTY,
+): RtspRequest => ({
 	kind: 'request',
 	method,
 	uri,
@@ -95,7 +100,7 @@ export const request = (method: string, uri: string, headers = new RtspHeaders()
 	body,
 });
 
-export const response = (status: number, headers = new RtspHeaders(), body = EMPTY): RtspResponse => ({
+export const response = (status: number, headers = new RtspHeaders(), body: Uint8Array = EMPTY): RtspResponse => ({
 	kind: 'response',
 	status,
 	reason: REASONS[status] ?? 'Unknown',

@@ -4,6 +4,7 @@ import { ADTS_HEADER_LENGTH, adtsCanCarry, parseAudioSpecificConfig, writeAdtsHe
 import { H264NalType, h264NalType, parseAvcC } from '../../src/codec/h264.ts';
 import { H265NalType, h265NalType, parseHvcC } from '../../src/codec/h265.ts';
 import { NalSpans, START_CODE, scanLengthPrefixed } from '../../src/codec/nal.ts';
+import { parseDOps } from '../../src/codec/opus.ts';
 import { TsStreamType } from '../../src/codec/ts-stream-type.ts';
 import { UnsupportedCodecError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
@@ -34,10 +35,25 @@ export const createEsPayloadWriter = (track: Track, ordinal: number): EsPayloadW
 			return new AnnexBWriter(track, 0xe0 + ordinal);
 		case 'aac':
 			return new AdtsWriter(track, 0xc0 + ordinal);
+		case 'mp3': {
+			// MPEG-1 rates are 32 kHz and up; MPEG-2's lower rates take the MPEG-2 audio stream_type
+			const mpeg1 = (track.audio?.sampleRate ?? 48_000) >= 32_000;
+			return new FrameWriter(mpeg1 ? TsStreamType.Mpeg1Audio : TsStreamType.Mpeg2Audio, 0xc0 + ordinal, NO_DESCRIPTORS);
+		}
+		case 'ac3':
+			return new FrameWriter(TsStreamType.Ac3, PRIVATE_STREAM_1, AC3_REGISTRATION);
+		case 'opus':
+			return new OpusWriter(track);
 		default:
 			throw new UnsupportedCodecError(track.codec, 'ts', OTHER_CARRIERS);
 	}
 };
+
+const NO_DESCRIPTORS = new Uint8Array(0);
+/** stream_id of private_stream_1 (ISO/IEC 13818-1 Table 2-22): AC-3 and Opus PES. */
+const PRIVATE_STREAM_1 = 0xbd;
+/** registration_descriptor (tag 5, §2.6.8) with format_identifier 'AC-3' (ATSC A/52 Annex A). */
+const AC3_REGISTRATION = Uint8Array.of(0x05, 4, 0x41, 0x43, 0x2d, 0x33);
 
 /** access_unit_delimiter NAL units with "any picture type": H.264 primary_pic_type 7, H.265 pic_type 2. */
 const H264_AUD = Uint8Array.of(0, 0, 0, 1, 0x09, 0xf0);
@@ -51,7 +67,7 @@ const H265_AUD = Uint8Array.of(0, 0, 0, 1, 0x46, 0x01, 0x50);
 class AnnexBWriter implements EsPayloadWriter {
 	readonly streamType: number;
 	readonly streamId: number;
-	readonly descriptors = new Uint8Array(0);
+	readonly descriptors = NO_DESCRIPTORS;
 	readonly #delimiter: Uint8Array;
 	readonly #keyframePrefix: Uint8Array;
 	readonly #nalType: (firstByte: number) => number;
@@ -91,7 +107,7 @@ class AnnexBWriter implements EsPayloadWriter {
 class AdtsWriter implements EsPayloadWriter {
 	readonly streamType = TsStreamType.AacAdts;
 	readonly streamId: number;
-	readonly descriptors = new Uint8Array(0);
+	readonly descriptors = NO_DESCRIPTORS;
 	readonly #config: AacConfig;
 
 	constructor(track: Track, streamId: number) {
@@ -110,6 +126,70 @@ class AdtsWriter implements EsPayloadWriter {
 		out.reserve(out.length + ADTS_HEADER_LENGTH + packet.data.length);
 		writeAdtsHeader(out.bytes, out.length, this.#config, packet.data.length);
 		out.length += ADTS_HEADER_LENGTH;
+		out.append(packet.data);
+	}
+}
+
+/** Codecs whose frames are their own PES payload: MP3 (stream_type 0x03/0x04), AC-3 (0x81). */
+class FrameWriter implements EsPayloadWriter {
+	readonly streamType: number;
+	readonly streamId: number;
+	readonly descriptors: Uint8Array;
+
+	constructor(streamType: number, streamId: number, descriptors: Uint8Array) {
+		this.streamType = streamType;
+		this.streamId = streamId;
+		this.descriptors = descriptors;
+	}
+
+	write(packet: Packet, out: GrowableBuffer): void {
+		out.append(packet.data);
+	}
+}
+
+/**
+ * Opus as ffmpeg writes it (ETSI TS 102 366 style): stream_type 0x06 with an 'Opus' registration
+ * descriptor and an extension descriptor giving the channel configuration; each packet after an
+ * opus_control_header. The first packet carries the dOps pre-skip as its start trim.
+ */
+class OpusWriter implements EsPayloadWriter {
+	readonly streamType = TsStreamType.PrivatePes;
+	readonly streamId = PRIVATE_STREAM_1;
+	readonly descriptors: Uint8Array;
+	#startTrim: number;
+
+	constructor(track: Track) {
+		const config = parseDOps(track.config);
+		if (config.channels < 1 || config.channels > 8 || config.mappingFamily > 1) {
+			throw new UnsupportedCodecError(
+				`Opus with ${config.channels} channels in mapping family ${config.mappingFamily}`,
+				'ts (1 to 8 channels, families 0 and 1)',
+				OTHER_CARRIERS,
+			);
+		}
+		// registration_descriptor 'Opus', then extension_descriptor (0x7F) with the Opus tag 0x80 and channel_config_code
+		this.descriptors = Uint8Array.of(0x05, 4, 0x4f, 0x70, 0x75, 0x73, 0x7f, 2, 0x80, config.channels);
+		this.#startTrim = config.preSkip;
+	}
+
+	write(packet: Packet, out: GrowableBuffer): void {
+		const size = packet.data.length;
+		const trim = this.#startTrim;
+		this.#startTrim = 0;
+		out.reserve(out.length + 4 + Math.floor(size / 255) + size);
+		const b = out.bytes;
+		let w = out.length;
+		b[w++] = 0x7f; // control_header_prefix (11 bits 0x3FF) …
+		b[w++] = 0xe0 | (trim ? 0x10 : 0); // … start_trim_flag, end_trim_flag 0, control_extension_flag 0, reserved
+		for (let left = size; ; left -= 255) {
+			b[w++] = Math.min(left, 255); // au_size: 0xFF while 255 or more remain, then the rest
+			if (left < 255) break;
+		}
+		if (trim) {
+			b[w++] = (trim >> 8) & 0x1f; // reserved '000', start_trim[12:8]
+			b[w++] = trim & 0xff; // start_trim[7:0]
+		}
+		out.length = w;
 		out.append(packet.data);
 	}
 }

@@ -193,6 +193,8 @@ export class Recording {
 			this.#fail(error);
 			return;
 		}
+		// The writer reports a refused track set (a filter that matches nothing) as its error.
+		if (this.#writer.error) return;
 		this.#transition('recording', `recording ${tracks.map((t) => `${t.kind} ${t.codec}`).join(' + ')}`);
 	}
 
@@ -209,7 +211,7 @@ export class Recording {
 
 	/** The recording fell behind and lost packets: close the file and carry on from the stream's GOP cache. */
 	#onOverflow(error: TapedeckError): void {
-		if (this.#stopped) return;
+		if (this.#stopped || this.#state === 'error') return;
 		this.stats.droppedPackets += this.#subscription?.dropped ?? 0;
 		this.#reason = error.message;
 		this.#endSegment();

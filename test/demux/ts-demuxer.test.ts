@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
-import { AdtsElementaryStream } from '../../ingest/demux/ts/adts-elementary-stream.ts';
+import { adtsFraming } from '../../ingest/demux/ts/audio-framing.ts';
+import { FramedAudioElementaryStream } from '../../ingest/demux/ts/framed-audio-elementary-stream.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { emptyDemuxStats } from '../../ingest/media-receiver.ts';
 import { crc32Mpeg } from '../../src/bytes/crc32-mpeg.ts';
@@ -257,7 +258,7 @@ test('ADTS frames split across PES at any byte keep their timestamps: PTS + n·1
 	const collect = (cuts: number[]) => {
 		const packets: Packet[] = [];
 		const sink = { configured: () => {}, unit: (p: Packet) => packets.push({ ...p, data: p.data.slice() }) };
-		const stream = new AdtsElementaryStream({ id: 1, name: 'audio' }, sink, emptyDemuxStats());
+		const stream = new FramedAudioElementaryStream(adtsFraming, { id: 1, name: 'audio' }, sink, emptyDemuxStats());
 		let from = 0;
 		for (const cut of [...cuts, frames.length]) {
 			// only the first PES is dated: the rest follow the frame clock

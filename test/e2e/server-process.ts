@@ -19,6 +19,7 @@ export type Server = {
 
 /** Starts the server and waits (≤ 15 s) until the API answers. */
 export const startServer = async (port: number, dataDir: string): Promise<Server> => {
+	// The built-in protocol listeners are off: their default ports may be taken by other tests.
 	const peer = new Peer('node', [
 		'src/cli/bin.mjs',
 		'serve',
@@ -28,6 +29,12 @@ export const startServer = async (port: number, dataDir: string): Promise<Server
 		String(port),
 		'--data',
 		dataDir,
+		'--rtmp-port',
+		'0',
+		'--srt-port',
+		'0',
+		'--rtsp-port',
+		'0',
 	]);
 	const url = `http://127.0.0.1:${port}`;
 	const token = await issueAccessJwt(ACCESS_TOKEN, 1);

@@ -246,6 +246,19 @@ test('a full disk: clear error, what was written stays playable, other recording
 	);
 });
 
+test('a track filter that matches nothing puts the recording in error with the reason; stop still works', async () => {
+	const registry = new StreamRegistry();
+	const h = makeRecording(registry, { tracks: { names: ['commentary'] } });
+	h.recording.start();
+	feed(registry.publish(key, 'test'), fixture('h264-aac48'));
+	await settle();
+	assert.is(h.recording.state, 'error');
+	assert.match(h.recording.reason, 'no track with name "commentary"');
+	await h.recording.stop();
+	assert.is(h.recording.state, 'stopped');
+	assert.equal(h.files, []);
+});
+
 /** A file sink whose disk fills up after `limit` bytes: the write that passes it fails with ENOSPC. */
 class FullDiskSink extends FileSink {
 	readonly #limit: number;

@@ -1,12 +1,14 @@
 import { TimestampUnwrapper } from '../../../src/core/time.ts';
 import type { CodecId, TrackKind } from '../../../src/core/track.ts';
 import { type Demuxer, type DemuxStats, emptyDemuxStats, type MediaReceiver } from '../../media-receiver.ts';
-import { AdtsElementaryStream } from './adts-elementary-stream.ts';
-import { codecOfStream } from './codec-of-stream.ts';
+import { type AudioFraming, ac3Framing, adtsFraming, mp3Framing } from './audio-framing.ts';
+import { codecOfStream, opusChannels } from './codec-of-stream.ts';
 import type { ElementaryStream, StreamIdentity } from './elementary-stream.ts';
+import { FramedAudioElementaryStream } from './framed-audio-elementary-stream.ts';
+import { OpusFraming } from './opus-framing.ts';
 import { PesAssembler } from './pes-assembler.ts';
 import { PsiSectionAssembler, type SectionListener } from './psi-section-assembler.ts';
-import { PAT_PID, type ProgramMap, parsePat, parsePmt } from './psi-tables.ts';
+import { type ElementaryStreamInfo, PAT_PID, type ProgramMap, parsePat, parsePmt } from './psi-tables.ts';
 import { TrackGate } from './track-gate.ts';
 import { TS_PACKET_SIZE, type TsPacketListener, TsPacketReader } from './ts-packet-reader.ts';
 import { VideoElementaryStream } from './video-elementary-stream.ts';
@@ -142,7 +144,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 			const codec = codecOfStream(info);
 			if (!codec || info.pid === PAT_PID || info.pid === this.#pmtPid || kept.has(info.pid)) continue;
 			const existing = this.#streams.get(info.pid);
-			kept.set(info.pid, existing?.codec === codec ? existing : this.#openStream(info.pid, codec));
+			kept.set(info.pid, existing?.codec === codec ? existing : this.#openStream(info, codec));
 		}
 		for (const [pid, stream] of this.#streams) {
 			if (kept.get(pid) === stream) continue;
@@ -157,7 +159,8 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 		this.#gate.setStreams([...kept.values()].map((stream) => stream.identity.id));
 	}
 
-	#openStream(pid: number, codec: CodecId): DemuxedStream {
+	#openStream(info: ElementaryStreamInfo, codec: CodecId): DemuxedStream {
+		const pid = info.pid;
 		const kind: TrackKind = codec === 'h264' || codec === 'h265' ? 'video' : 'audio';
 		const key = `${kind}:${pid}`;
 		let identity = this.#identities.get(key);
@@ -168,17 +171,24 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 			this.#identities.set(key, identity);
 		}
 		this.#continuity[pid] = -1;
-		const es = this.#createElementaryStream(codec, identity);
+		const es = this.#createElementaryStream(info, codec, identity);
 		return { codec, identity, pes: new PesAssembler(es, this.#clock, this.stats) };
 	}
 
-	#createElementaryStream(codec: CodecId, identity: StreamIdentity): ElementaryStream {
+	#createElementaryStream(info: ElementaryStreamInfo, codec: CodecId, identity: StreamIdentity): ElementaryStream {
+		const audio = (framing: AudioFraming) => new FramedAudioElementaryStream(framing, identity, this.#gate, this.stats);
 		switch (codec) {
 			case 'h264':
 			case 'h265':
 				return new VideoElementaryStream(codec, identity, this.#gate, this.stats);
+			case 'mp3':
+				return audio(mp3Framing);
+			case 'ac3':
+				return audio(ac3Framing);
+			case 'opus':
+				return audio(new OpusFraming(opusChannels(info)));
 			default:
-				return new AdtsElementaryStream(identity, this.#gate, this.stats);
+				return audio(adtsFraming);
 		}
 	}
 }

@@ -1,0 +1,39 @@
+/** `tapedeck serve` settings: flags over environment over defaults; the access token generated once. */
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadAccessToken, loadServeConfig } from '../../src/config/load.ts';
+
+test('defaults, environment, flags', () => {
+	const defaults = loadServeConfig([], {});
+	assert.is(defaults.host, '127.0.0.1');
+	assert.is(defaults.port, 8080);
+	assert.is(defaults.dataDir, resolve('data'));
+	assert.is(defaults.recordingsDir, join(resolve('data'), 'recordings'));
+	const env = loadServeConfig([], { TAPEDECK_PORT: '9000', TAPEDECK_DATA: '/tmp/x' });
+	assert.is(env.port, 9000);
+	assert.is(env.recordingsDir, '/tmp/x/recordings');
+	const flags = loadServeConfig(['--port', '9001', '--data', '/tmp/y', '--host', '0.0.0.0'], { TAPEDECK_PORT: '9000' });
+	assert.equal([flags.port, flags.dataDir, flags.host], [9001, '/tmp/y', '0.0.0.0']);
+	assert.throws(() => loadServeConfig(['--port', '70000'], {}), /--port .* 0-65535, got "70000"/);
+	assert.throws(() => loadServeConfig(['--nope'], {}), /Unknown option '--nope'/);
+});
+
+test('the access token: from the environment, else generated once (0600) and reused', () => {
+	const data = mkdtempSync(join(tmpdir(), 'tapedeck-token-'));
+	assert.equal(loadAccessToken(data, { TAPEDECK_ACCESS_TOKEN: 'abc' }), {
+		secret: 'abc',
+		generated: false,
+		path: undefined,
+	});
+	const first = loadAccessToken(data, {});
+	assert.ok(first.generated && first.secret.length >= 32);
+	assert.is(statSync(join(data, 'access-token')).mode & 0o777, 0o600);
+	assert.is(readFileSync(join(data, 'access-token'), 'utf8').trim(), first.secret);
+	const second = loadAccessToken(data, {});
+	assert.equal([second.generated, second.secret], [false, first.secret]);
+});
+
+test.run();
