@@ -240,37 +240,57 @@ export class RtpMediaSession implements TrackOwner {
 			return;
 		}
 		const waited = nowMs - this.#firstArrivalMs;
-		const active = this.tracks.filter((t): t is RtpSessionTrack => t !== undefined);
-		const ready = active.every((t) => t.codecParameters);
-		const anchored =
-			active.every((t) => this.#trustedReport(t)) || active.every((t) => t.rtpInfoTimestamp !== undefined);
-		if ((ready && (anchored || waited >= this.#alignWaitMs)) || waited >= this.#maxHoldMs) this.#release();
+		const tracks = this.#activeTracks();
+		// Every track configured and started, so the held start can be put in one interleaved order.
+		const ready = tracks.every((t) => t.codecParameters && t.firstUnitDts !== undefined);
+		if ((ready && (this.#modeFor(tracks) !== 'arrival' || waited >= this.#alignWaitMs)) || waited >= this.#maxHoldMs) {
+			this.#release();
+		}
+	}
+
+	#activeTracks(): RtpSessionTrack[] {
+		return this.tracks.filter((t): t is RtpSessionTrack => t !== undefined);
+	}
+
+	/** The best anchor every track has: sender reports, else RTP-Info, else arrival times. */
+	#modeFor(tracks: readonly RtpSessionTrack[]): Alignment {
+		if (tracks.length === 0) return 'arrival';
+		if (tracks.every((t) => this.#trustedReport(t))) return 'sr';
+		if (tracks.every((t) => t.rtpInfoTimestamp !== undefined)) return 'rtp-info';
+		return 'arrival';
 	}
 
 	#release(): void {
 		const held = this.#held ?? [];
 		this.#held = undefined;
-		const active = this.tracks.filter((t): t is RtpSessionTrack => t?.firstUnitDts !== undefined);
-		this.#alignment =
-			active.length > 0 && active.every((t) => this.#trustedReport(t))
-				? 'sr'
-				: active.length > 0 && active.every((t) => t.rtpInfoTimestamp !== undefined)
-					? 'rtp-info'
-					: 'arrival';
-		const reference = active[0];
+		const tracks = this.#activeTracks();
+		this.#alignment = this.#modeFor(tracks);
+		// Tracks that lack the chosen anchor fall back to arrival time, shifted onto the anchors' clock.
+		const reference = tracks.find((t) => t.arrivalAnchor() !== undefined && this.#hasModeAnchor(t));
 		if (reference) {
 			const [anchorSeconds, anchorTicks] = this.#anchor(reference);
-			const [arrivalSeconds] = reference.arrivalAnchor() ?? [0];
+			const [arrivalSeconds] = reference.arrivalAnchor()!;
 			this.#arrivalShift = anchorSeconds - anchorTicks / reference.setup.clockRate - arrivalSeconds;
 		}
-		// The origin is the earliest decode time of any held unit, so every track starts at ≥ 0.
-		for (const unit of held) {
+		// The origin is the earliest decode time of any held unit, so every track starts at ≥ 0;
+		// the held start goes out interleaved by that time.
+		const times = held.map((unit) => {
 			const [seconds, ticks] = this.#anchor(unit.track);
-			const at = seconds + (unit.dts - ticks) / unit.track.setup.clockRate;
-			if (this.#originSeconds === undefined || at < this.#originSeconds) this.#originSeconds = at;
-		}
+			return seconds + (unit.dts - ticks) / unit.track.setup.clockRate;
+		});
+		for (const at of times) if (this.#originSeconds === undefined || at < this.#originSeconds) this.#originSeconds = at;
+		const order = held.map((_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
 		this.#announce();
-		for (const unit of held) this.#deliver(unit.track, unit.pts, unit.dts, unit.duration, unit.keyframe, unit.data);
+		for (const i of order) {
+			const unit = held[i]!;
+			this.#deliver(unit.track, unit.pts, unit.dts, unit.duration, unit.keyframe, unit.data);
+		}
+	}
+
+	#hasModeAnchor(track: RtpSessionTrack): boolean {
+		if (this.#alignment === 'sr') return this.#trustedReport(track);
+		if (this.#alignment === 'rtp-info') return track.rtpInfoTimestamp !== undefined;
+		return true;
 	}
 
 	/** The (NTP seconds, extended RTP ticks) pair that ties a track's clock to the session's. */
@@ -281,6 +301,7 @@ export class RtpMediaSession implements TrackOwner {
 		if (this.#alignment === 'rtp-info' && track.rtpInfoTimestamp !== undefined) {
 			return [0, track.extend(track.rtpInfoTimestamp)];
 		}
+		// Arrival, own or shifted: the shift is 0 until a reference track set it.
 		const [seconds, ticks] = track.arrivalAnchor() ?? [0, 0];
 		return [seconds + this.#arrivalShift, ticks];
 	}

@@ -4,7 +4,7 @@ import { RtpMediaSession, type RtpSessionStats, selectFormat } from './rtp-media
 import { RtpTransports } from './rtp-transports.ts';
 import type { Credentials } from './rtsp-auth.ts';
 import { RtspClientConnection } from './rtsp-client-connection.ts';
-import { interleavedFrame, RtspHeaders, type RtspResponse, sessionTimeout } from './rtsp-message.ts';
+import { RtspHeaders, type RtspResponse, sessionTimeout } from './rtsp-message.ts';
 import { formatTransport, parseTransports } from './rtsp-transport.ts';
 import { contentBase, parseSdp, resolveControl, type SdpMedia } from './sdp.ts';
 import { bindUdpPortPair, type PortRange } from './udp-port-pair.ts';
@@ -109,7 +109,7 @@ export class RtspPuller implements IngestSource {
 	async #run(): Promise<void> {
 		const retry = this.#options.retryMs ?? { initial: 1000, max: 30_000 };
 		let wait = retry.initial;
-		while (this.#state !== 'stopped') {
+		while (!this.#stopped()) {
 			this.#state = 'connecting';
 			const played = await this.#session().then(
 				() => true,
@@ -119,7 +119,7 @@ export class RtspPuller implements IngestSource {
 					return false;
 				},
 			);
-			if (this.#state === 'stopped') break;
+			if (this.#stopped()) break;
 			wait = played ? retry.initial : Math.min(wait * 2, retry.max);
 			this.#state = 'waiting';
 			await new Promise<void>((resolve) => {
@@ -180,8 +180,7 @@ export class RtspPuller implements IngestSource {
 					lastData = performance.now();
 				};
 				transports.onBye = () => reject(new TapedeckError('io', 'server sent RTCP BYE'));
-				connection.onClose = (reason) =>
-					this.#state === 'stopped' ? resolve() : reject(new TapedeckError('io', reason));
+				connection.onClose = (reason) => (this.#stopped() ? resolve() : reject(new TapedeckError('io', reason)));
 				timer = setInterval(() => {
 					const now = performance.now();
 					media.tick(now);
@@ -198,7 +197,7 @@ export class RtspPuller implements IngestSource {
 			this.#media?.end();
 			transports.close();
 			connection.close('session over');
-			if (played) this.#options.target.end(this.#state === 'stopped' ? 'puller stopped' : 'source disconnected');
+			if (played) this.#options.target.end(this.#stopped() ? 'puller stopped' : 'source disconnected');
 		}
 	}
 
@@ -273,10 +272,11 @@ export class RtspPuller implements IngestSource {
 			peerRtpPort: answer.serverPort[0],
 			peerRtcpPort: answer.serverPort[1],
 		});
-		// A first datagram from each port opens the way back through NATs and firewalls.
-		const punch = interleavedFrame(0, new Uint8Array(0)).subarray(0, 0);
-		pair.rtp.send(punch, answer.serverPort[0], connection.remoteAddress, () => {});
 		return reply;
+	}
+
+	#stopped(): boolean {
+		return this.#state === 'stopped';
 	}
 
 	/** The URL as sent in requests: without credentials. */

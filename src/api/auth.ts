@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { sign, verify } from 'hono/jwt';
 
@@ -23,3 +24,10 @@ export const issueAccessJwt = (secret: string, days: number, now: Date = new Dat
 	const iat = Math.floor(now.getTime() / 1000);
 	return sign({ id: 'tapedeck', iat, exp: iat + Math.round(days * 86_400) }, secret, 'HS256');
 };
+
+/**
+ * Whether a presented secret equals the expected one, in constant time: both are hashed first so
+ * neither the content nor the length leaks through timing (OME's Basic token, Huawei's X-Auth-Token).
+ */
+export const sameSecret = (presented: string, expected: string): boolean =>
+	timingSafeEqual(createHash('sha256').update(presented).digest(), createHash('sha256').update(expected).digest());

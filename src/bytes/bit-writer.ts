@@ -10,11 +10,6 @@ export class BitWriter {
 		this.#bytes = new Uint8Array(Math.max(1, initialBytes));
 	}
 
-	/** Bits written so far. */
-	get bitLength(): number {
-		return this.#bit;
-	}
-
 	writeBit(bit: number): void {
 		const index = this.#bit >> 3;
 		if (index >= this.#bytes.length) this.#grow();
@@ -42,11 +37,6 @@ export class BitWriter {
 	/** `se(v)`: signed exp-Golomb. */
 	writeSe(value: number): void {
 		this.writeUe(value > 0 ? 2 * value - 1 : -2 * value);
-	}
-
-	/** Pads with zero bits to the next byte boundary. */
-	alignZero(): void {
-		while (this.#bit % 8 !== 0) this.writeBit(0);
 	}
 
 	/** The bytes written so far (the last one zero-padded), as a copy the caller owns. */

@@ -20,8 +20,6 @@ export const H265NalType = {
 	Sps: 33,
 	Pps: 34,
 	AccessUnitDelimiter: 35,
-	PrefixSei: 39,
-	SuffixSei: 40,
 } as const;
 
 /** nal_unit_type: bits 1..6 of the first of the two header bytes. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { createInput, type InputSpec } from '../../ingest/create-input.ts';
-import type { IngestSource } from '../../ingest/source.ts';
+import type { IngestSource, StreamKey } from '../../ingest/source.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { Sink } from '../sink/sink.ts';
@@ -87,6 +87,11 @@ export class RecordingService {
 
 	findByName(name: string, dialect?: string): RecordingJob | undefined {
 		return this.list(dialect).find((job) => job.name === name);
+	}
+
+	/** Whether a publisher is pushing `key` now (Huawei's START records only a stream being pushed). */
+	isLive(key: StreamKey): boolean {
+		return this.#options.registry.get(key)?.live ?? false;
 	}
 
 	async create(settings: JobSettings, id: string = newObjectId()): Promise<RecordingJob> {

@@ -34,7 +34,7 @@ for (const name of ['aac-22k-mono', 'aac-51'] as const) {
 		const frames = adtsFrames(file);
 		const [probed] = await probeStreams(file);
 		assert.is(frames.length, probed!.packets);
-		const mp4 = join(tmpdir(), `tapedeck-aac-${process.pid}-${name}.mp4`);
+		const mp4 = join(tmpdir(), `tapedeck-aac-${name}.mp4`);
 		assert.is((await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', file, '-c', 'copy', mp4])).code, 0);
 		const [theirs] = await probeCodecs(mp4);
 		const first = frames[0]!;

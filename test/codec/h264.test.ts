@@ -25,7 +25,7 @@ const parameterSets = (file: string): { sps: Uint8Array; pps: Uint8Array } => {
 
 /** ffmpeg's own avcC and picture size for the stream, read back from an MP4 it remuxes. */
 const ffmpegView = async (file: string) => {
-	const mp4 = join(tmpdir(), `tapedeck-h264-${process.pid}-${file.split('/').pop()}.mp4`);
+	const mp4 = join(tmpdir(), `tapedeck-h264-${file.split('/').pop()}.mp4`);
 	const result = await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', file, '-c', 'copy', mp4]);
 	assert.is(result.code, 0, result.stderr);
 	const [stream] = await probeCodecs(mp4);

@@ -67,7 +67,7 @@ test('a real stream survives Annex B → length-prefixed → Annex B: ffmpeg dec
 	const file = fixture('h264-interlaced');
 	const original = new Uint8Array(readFileSync(file));
 	const back = lengthPrefixedToAnnexB(annexBToLengthPrefixed(original));
-	const out = join(tmpdir(), `tapedeck-nal-${process.pid}.h264`);
+	const out = join(tmpdir(), `tapedeck-nal-roundtrip.h264`);
 	writeFileSync(out, back);
 	assert.is(await decodeErrors(out), '');
 	const [a] = await probeStreams(file);

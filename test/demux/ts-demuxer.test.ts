@@ -7,6 +7,7 @@ import { FramedAudioElementaryStream } from '../../ingest/demux/ts/framed-audio-
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { emptyDemuxStats } from '../../ingest/media-receiver.ts';
 import { crc32Mpeg } from '../../src/bytes/crc32-mpeg.ts';
+import { parseDOps } from '../../src/codec/opus.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import { TWO_POW_33 } from '../../src/core/time.ts';
 import type { Track } from '../../src/core/track.ts';
@@ -57,7 +58,15 @@ const assertMatchesFfprobe = async (name: FixtureName, collector: PacketCollecto
 	}
 };
 
-for (const name of ['h264-aac48', 'h264-aac44', 'aac44-only', 'h265-aac48'] as const) {
+for (const name of [
+	'h264-aac48',
+	'h264-aac44',
+	'aac44-only',
+	'h265-aac48',
+	'h264-mp3',
+	'h264-ac3',
+	'h264-opus',
+] as const) {
 	test(`${name}: packets, keyframes and timestamps equal ffprobe's`, async () => {
 		const { collector, stats } = demux(read(name));
 		assert.is(collector.announcements.length, 1, 'announced once');
@@ -68,7 +77,7 @@ for (const name of ['h264-aac48', 'h264-aac44', 'aac44-only', 'h265-aac48'] as c
 
 test('track configs equal what ffmpeg writes into MP4 (avcC byte for byte, ASC), sizes and rates too', async () => {
 	const { collector } = demux(read('h264-aac44'));
-	const mp4 = `${fixture('h264-aac44')}.${process.pid}.mp4`;
+	const mp4 = `${fixture('h264-aac44')}.ffmpeg-copy.mp4`;
 	assert.is(
 		(await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', fixture('h264-aac44'), '-c', 'copy', mp4])).code,
 		0,
@@ -81,6 +90,23 @@ test('track configs equal what ffmpeg writes into MP4 (avcC byte for byte, ASC),
 	assert.equal(ourAudio!.audio, { sampleRate: 44_100, channels: audio!.channels! });
 	assert.is(ourAudio!.timescale, 44_100);
 	assert.is(ourVideo!.timescale, 90_000);
+});
+
+test('MP3, AC-3 and Opus tracks: codec, rate, channels; Opus dOps takes the first start trim as pre-skip', () => {
+	const audio = (name: FixtureName) => demux(read(name)).collector.tracks[1]!;
+	const mp3 = audio('h264-mp3');
+	const ac3 = audio('h264-ac3');
+	const opus = audio('h264-opus');
+	assert.equal(
+		[mp3.codec, mp3.timescale, mp3.audio, mp3.config.length],
+		['mp3', 48_000, { sampleRate: 48_000, channels: 1 }, 0],
+	);
+	assert.equal(
+		[ac3.codec, ac3.timescale, ac3.audio, ac3.config.length],
+		['ac3', 48_000, { sampleRate: 48_000, channels: 2 }, 0],
+	);
+	assert.equal([opus.codec, opus.timescale, opus.audio], ['opus', 48_000, { sampleRate: 48_000, channels: 2 }]);
+	assert.equal(parseDOps(opus.config), { channels: 2, preSkip: 312, inputSampleRate: 48_000, mappingFamily: 0 });
 });
 
 test('video payload is length-prefixed without AUD or parameter sets; keyframes start with an IDR', () => {
