@@ -20,7 +20,7 @@ VIDEO = (
 )
 ENCODERS = {
     # B-frames (reordering) on purpose: the puller must derive decode timestamps.
-    "h264": "x264enc speed-preset=veryfast bframes=2 b-adapt=false key-int-max=25 threads=1 ! ",
+    "h264": "x264enc speed-preset=veryfast bframes=2 b-adapt=false key-int-max=25 threads=1 ! video/x-h264,profile=main ! ",
     "h265": "x265enc speed-preset=ultrafast key-int-max=25 option-string=bframes=2 ! ",
 }
 AUDIO = "audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=48000,channels=2 ! avenc_aac ! "
