@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `tapedeck` executable: registers tsx so Node runs the TypeScript sources, then the CLI.
+// The `tapedeck` executable from the sources: registers tsx so Node runs the TypeScript, then the CLI.
+// `npm run build` makes dist/tapedeck.cjs, the same CLI bundled into one file (and the binary's main).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('./entry.ts');

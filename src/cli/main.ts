@@ -2,10 +2,10 @@
  * The `tapedeck` command: dispatches to a subcommand and turns every failure into one line on
  * stderr and exit code 1 (a stack only with --debug).
  */
-import { readFileSync } from 'node:fs';
 import { TapedeckError } from '../core/errors.ts';
 import { PROBE_USAGE, runProbe } from './probe.ts';
 import { REMUX_USAGE, runRemux } from './remux.ts';
+import { VERSION } from './version.ts';
 
 export const USAGE = `Usage: tapedeck <command> [options]
 
@@ -47,7 +47,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
 			return name === undefined ? 1 : 0;
 		}
 		if (name === '--version' || name === '-v') {
-			console.log(version());
+			console.log(VERSION);
 			return 0;
 		}
 		const command = COMMANDS[name];
@@ -70,9 +70,4 @@ const describe = (error: unknown): string => {
 	if (error instanceof TapedeckError) return error.message;
 	const message = error instanceof Error ? error.message : String(error);
 	return `internal error: ${message.split('\n')[0]} (run with --debug for the stack)`;
-};
-
-const version = (): string => {
-	const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-	return pkg.version;
 };

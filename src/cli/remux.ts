@@ -81,7 +81,7 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 		trackFilter: options.tracks === undefined ? undefined : TrackFilter.parse(options.tracks),
 		openSegment: (sequence) => {
 			const path = options.output.replaceAll(SEQUENCE_MACRO, String(sequence));
-			return { sink: new FileSink(path), path };
+			return { sink: new FileSink(path, { durable: false }), path };
 		},
 		onSegmentClosed: (info) => files.push(info),
 	});

@@ -27,10 +27,15 @@ export class FileSink implements Sink {
 	#error: TapedeckError | undefined;
 	#waiters: Array<() => void> = [];
 	#closed: Promise<void> | undefined;
+	readonly #durable: boolean;
 
-	/** Opens (creating or truncating) `path` for writing. */
-	constructor(path: string, options: { append?: boolean; startPosition?: number } = {}) {
+	/**
+	 * Opens (creating or truncating) `path` for writing. `durable` (default true) fsyncs at close, so a
+	 * recording that reports a closed file has it on disk; a one-shot remux can skip it, as ffmpeg does.
+	 */
+	constructor(path: string, options: { append?: boolean; startPosition?: number; durable?: boolean } = {}) {
 		this.path = path;
+		this.#durable = options.durable ?? true;
 		try {
 			this.#fd = openSync(path, options.append ? 'r+' : 'w');
 		} catch (error) {
@@ -102,7 +107,7 @@ export class FileSink implements Sink {
 	async #close(): Promise<void> {
 		try {
 			await this.drain();
-			fsyncSync(this.#fd);
+			if (this.#durable) fsyncSync(this.#fd);
 		} catch (error) {
 			this.#error ??= toSinkError(this.path, error);
 		} finally {
