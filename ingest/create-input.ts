@@ -7,8 +7,10 @@ import { HttpListenSource } from './http/http-listen-source.ts';
 import { HttpPullSource } from './http/http-pull-source.ts';
 import { RtmpListener } from './rtmp/rtmp-listener.ts';
 import { RtmpPuller } from './rtmp/rtmp-puller.ts';
+import { RtspListener } from './rtsp/rtsp-listener.ts';
+import { RtspPuller } from './rtsp/rtsp-puller.ts';
+import { SinglePublisherHub } from './single-publisher-hub.ts';
 import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from './source.ts';
-import { SinglePublisherHub } from './srt/single-publisher-hub.ts';
 import { SrtCaller } from './srt/srt-caller.ts';
 import { SrtListener } from './srt/srt-listener.ts';
 import { parseUdpUrl, UdpTsSource } from './udp/udp-ts-source.ts';
@@ -110,6 +112,17 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 				host: listen.address ?? context.listenHost,
 				port: listen.port,
 				log: context.log,
+			});
+		}
+		case 'INPUT_TYPE_RTSP_URL':
+			return new RtspPuller({ url: requireUrl(input), target, log: context.log });
+		case 'INPUT_TYPE_RTSP_LISTEN': {
+			// Any app/stream announced on this port (ANNOUNCE + RECORD) feeds the recording, one publisher at a time.
+			const listen = requireListenPort(input);
+			return new RtspListener({
+				hub: new SinglePublisherHub(target),
+				host: listen.address ?? context.listenHost,
+				port: listen.port,
 			});
 		}
 		default:

@@ -35,6 +35,9 @@ export interface Demuxer {
 	readonly stats: DemuxStats;
 }
 
+/** Makes a demuxer that delivers into `receiver` (one per connection or input). */
+export type DemuxerFactory = (receiver: MediaReceiver) => Demuxer;
+
 export const emptyDemuxStats = (): DemuxStats => ({
 	bytes: 0,
 	packets: 0,

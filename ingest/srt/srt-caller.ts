@@ -8,8 +8,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { TapedeckError } from '../../src/core/errors.ts';
-import type { Demuxer, MediaReceiver } from '../media-receiver.ts';
+import { createDemuxer } from '../demux/create-demuxer.ts';
+import type { Demuxer, DemuxerFactory, MediaReceiver } from '../media-receiver.ts';
 import type { IngestSource, StreamPublisher } from '../source.ts';
 import {
 	decodeHandshake,
@@ -49,7 +49,6 @@ import {
 	packetTimestamp,
 } from './srt-packet.ts';
 import { parseSrtUrl, type SrtUrl } from './srt-url.ts';
-import { type DemuxerFactory, loadTsDemuxerFactory } from './ts-demuxer-factory.ts';
 
 export type SrtCallerOptions = {
 	url: string;
@@ -106,16 +105,15 @@ export class SrtCaller implements IngestSource {
 	#tick: NodeJS.Timeout | undefined;
 	#retry: NodeJS.Timeout | undefined;
 	#failures = 0;
-	/** Set by `start()`: the demuxer factory of the options or the registry's TS demuxer. */
-	#createDemuxer: DemuxerFactory = () => {
-		throw new TapedeckError('internal', 'SRT caller not started');
-	};
+	/** The demuxer factory of the options, or the registry's MPEG-TS demuxer. */
+	readonly #createDemuxer: DemuxerFactory;
 	/** Connections made and the reason the last attempt or connection ended. */
 	connects = 0;
 	lastError: string | undefined;
 
 	constructor(options: SrtCallerOptions) {
 		this.#o = options;
+		this.#createDemuxer = options.createDemuxer ?? ((receiver) => createDemuxer('ts', receiver));
 		this.#url = parseSrtUrl(options.url);
 		this.description = `SRT caller to ${this.#url.host}:${this.#url.port}`;
 	}
@@ -126,7 +124,6 @@ export class SrtCaller implements IngestSource {
 
 	async start(): Promise<void> {
 		if (this.#state !== 'idle') return;
-		this.#createDemuxer = this.#o.createDemuxer ?? (await loadTsDemuxerFactory());
 		this.#connect();
 	}
 

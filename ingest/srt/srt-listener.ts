@@ -12,7 +12,8 @@
 import { randomInt } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { TapedeckError } from '../../src/core/errors.ts';
-import type { Demuxer } from '../media-receiver.ts';
+import { createDemuxer } from '../demux/create-demuxer.ts';
+import type { Demuxer, DemuxerFactory } from '../media-receiver.ts';
 import { formatStreamKey, type IngestSource, type StreamHub, type StreamKey, type StreamPublisher } from '../source.ts';
 import {
 	decodeHandshake,
@@ -47,7 +48,6 @@ import {
 } from './srt-packet.ts';
 import { type ParsedStreamId, parseStreamId, streamKeyFromResource } from './stream-id.ts';
 import { SynCookie } from './syn-cookie.ts';
-import { type DemuxerFactory, loadTsDemuxerFactory } from './ts-demuxer-factory.ts';
 
 export type SrtListenerOptions = {
 	hub: StreamHub;
@@ -107,10 +107,8 @@ export class SrtListener implements IngestSource {
 	#socket: Socket | undefined;
 	#timer: NodeJS.Timeout | undefined;
 	#stopped = false;
-	/** Set by `start()`: the demuxer factory of the options or the registry's TS demuxer. */
-	#createDemuxer: DemuxerFactory = () => {
-		throw new TapedeckError('internal', 'SRT listener not started');
-	};
+	/** The demuxer factory of the options, or the registry's MPEG-TS demuxer. */
+	readonly #createDemuxer: DemuxerFactory;
 
 	constructor(options: SrtListenerOptions) {
 		if (typeof options.passphrase === 'string') validatePassphrase(options.passphrase);
@@ -120,11 +118,11 @@ export class SrtListener implements IngestSource {
 		if (latencyMs !== undefined && (!Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > 65535))
 			throw new TapedeckError('invalid_argument', `SRT latency must be an integer 0-65535 ms, got ${latencyMs}`);
 		this.#o = options;
+		this.#createDemuxer = options.createDemuxer ?? ((receiver) => createDemuxer('ts', receiver));
 		this.description = `SRT listener on ${options.host ?? '127.0.0.1'}:${options.port}`;
 	}
 
 	async start(): Promise<void> {
-		this.#createDemuxer = this.#o.createDemuxer ?? (await loadTsDemuxerFactory());
 		const socket = createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
 		this.#socket = socket;
 		socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));

@@ -7,6 +7,10 @@
  * Streaming: the input is walked box by box; moov and each moof are read whole (they are small),
  * each mdat's payload is copied to the output in 4 MiB pieces, and the sample tables are typed
  * arrays. Output layout: ftyp, mdat (every kept fragment's payload, back to back), moov.
+ *
+ * The timeline is kept: each sample's DTS is its tfdt-based decode time (plus the input's own
+ * edit list, if any), and the moov's edit lists start each track at its first PTS, so a file
+ * that continued a recording still starts where the previous one ended.
  */
 import { open, rm } from 'node:fs/promises';
 import { TapedeckError } from '../../src/core/errors.ts';

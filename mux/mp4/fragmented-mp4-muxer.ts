@@ -9,11 +9,13 @@
  * so each fragment starts with a sync sample. Audio-only streams are cut by duration. A fragment
  * that grows past four targets without a keyframe (video stalled) is cut anyway.
  *
- * Timeline: one origin for all tracks (the earliest DTS of the first fragment), tfdt counts from
- * it and composition offsets stay PTS − DTS (version 1 trun, so offsets may be signed). The A/V
+ * Timeline: the file keeps the one it is given. tfdt is each sample's DTS as it comes (the
+ * recorder's rebaser makes it start at ~0, or carry on from the previous file under `continuity`)
+ * and composition offsets stay PTS − DTS (version 1 trun, so offsets may be signed). The A/V
  * offset of the source thus lives in tfdt, without edit lists, which players of fragmented files
  * often ignore. (Shifting offsets negative to hide the B-frame delay instead is what CMAF does,
- * but ffmpeg 5.1 then moves those tracks' PTS later by the largest negative offset.)
+ * but ffmpeg 5.1 then moves those tracks' PTS later by the largest negative offset.) A DTS
+ * below 0 has no tfdt: such packets are dropped and counted, like any that does not increase.
  *
  * A sample's duration is the distance to the next sample's DTS, so the newest sample of each
  * track waits for its successor and moves to the next fragment; only the last sample of the
@@ -47,10 +49,6 @@ type FragmentTrack = {
 	lastDts: number;
 	/** Target fragment length in track ticks. */
 	readonly targetTicks: number;
-	/** Ticks subtracted from DTS to make tfdt: the shared origin, set with the init segment. */
-	decodeOrigin: number;
-	/** Whether a fragment carried this track yet. */
-	started: boolean;
 	/** DTS of the previous keyframe (GOP length estimate), driver track only. */
 	lastKeyframeDts: number | undefined;
 	gopTicks: number;
@@ -87,8 +85,6 @@ export class FragmentedMp4Muxer implements Muxer {
 			dataLength: 0,
 			lastDts: Number.NEGATIVE_INFINITY,
 			targetTicks: Math.round((fragmentMs * track.timescale) / 1000),
-			decodeOrigin: 0,
-			started: false,
 			lastKeyframeDts: undefined,
 			gopTicks: 0,
 			firstFrame: undefined,
@@ -105,7 +101,7 @@ export class FragmentedMp4Muxer implements Muxer {
 		return this.#sequence;
 	}
 
-	/** Packets dropped: unknown or data track, or a DTS that does not increase. */
+	/** Packets dropped: unknown or data track, or a DTS that is negative or does not increase. */
 	get droppedPackets(): number {
 		return this.#dropped;
 	}
@@ -118,7 +114,7 @@ export class FragmentedMp4Muxer implements Muxer {
 	writePacket(packet: Packet): void {
 		if (this.#state === 'new') this.writeHeader();
 		const state = this.#byId.get(packet.trackId);
-		if (!state || this.#state !== 'writing' || packet.dts <= state.lastDts) {
+		if (!state || this.#state !== 'writing' || packet.dts <= state.lastDts || packet.dts < 0) {
 			this.#dropped++;
 			return;
 		}
@@ -174,16 +170,11 @@ export class FragmentedMp4Muxer implements Muxer {
 			const count = state === cutter || finishing ? samples.count : samples.count - 1;
 			emitted.push(count);
 			if (count <= 0) continue;
-			if (!state.started) {
-				// A track that arrives late with a DTS before the shared origin starts at 0 instead.
-				state.decodeOrigin = Math.min(state.decodeOrigin, samples.dts[0] as number);
-				state.started = true;
-			}
 			runs.push({
 				trackId: state.track.id,
 				samples,
 				count,
-				baseMediaDecodeTime: (samples.dts[0] as number) - state.decodeOrigin,
+				baseMediaDecodeTime: samples.dts[0] as number,
 				lastDuration: count < samples.count || state === cutter ? nextDts(state, count, cutDts) : samples.lastDuration,
 			});
 		}
@@ -221,16 +212,9 @@ export class FragmentedMp4Muxer implements Muxer {
 		this.stats.bytes += fragment.length;
 	}
 
-	/** ftyp + moov, and the shared origin: the earliest DTS buffered now, in seconds. */
+	/** ftyp + moov (empty sample tables, mvex). */
 	#writeInit(): void {
 		this.#initWritten = true;
-		let origin = Number.POSITIVE_INFINITY;
-		for (const { samples, track } of this.#tracks) {
-			if (samples.count > 0) origin = Math.min(origin, (samples.dts[0] as number) / track.timescale);
-		}
-		if (!Number.isFinite(origin)) origin = 0;
-		// Rounded down so no track's first DTS lands before its origin.
-		for (const state of this.#tracks) state.decodeOrigin = Math.floor(origin * state.track.timescale);
 		const w = this.#writer;
 		w.reset();
 		writeFileType(w, BRANDS.fmp4);

@@ -24,7 +24,7 @@ export type MovieTrack = {
 	readonly height: number;
 	/** The complete stsd box. */
 	readonly sampleDescription: Uint8Array;
-	/** Samples with absolute DTS: edit lists keep each track's offset from the earliest one. Empty for init segments. */
+	/** Samples with absolute DTS: edit lists put each track's first PTS there on the timeline. Empty for init segments. */
 	readonly samples: SampleTable;
 };
 

@@ -5,7 +5,8 @@
  * Chunks are runs of consecutive samples of one track, so the payload is written straight to
  * the sink, never held. Sample tables are typed-array columns (`SampleTable`). Timestamps are
  * kept as they come (absolute DTS, PTS − DTS offsets); the moov turns them into stts/ctts and an
- * edit list per track that keeps the A/V offset of the source.
+ * edit list per track that puts its first PTS where it was given (`edit-list.ts`), so the A/V
+ * offset of the source and, under `continuity`, the recording's timeline survive.
  *
  * Bad input is counted, not fatal: packets of unknown tracks and packets whose DTS does not
  * increase are dropped (`droppedPackets`).

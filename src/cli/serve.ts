@@ -2,10 +2,10 @@
  * `tapedeck serve`: the bus, the job store, the recording service, the HTTP API and the built-in
  * protocol listeners, started together; SIGTERM/SIGINT finalize every open file before exit.
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
+import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import type { IngestSource } from '../../ingest/source.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { createApp } from '../api/app.ts';
@@ -18,6 +18,7 @@ import type { RecordingJob } from '../recorder/recording-job.ts';
 import { RecordingService } from '../recorder/recording-service.ts';
 import type { Sink } from '../sink/sink.ts';
 import { JournalStore } from '../store/journal-store.ts';
+import { VERSION } from './version.ts';
 
 /** What a built-in listener is given. */
 export type ListenerContext = {
@@ -34,6 +35,8 @@ const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | unde
 	({ hub, config }) => (config.srtPort ? new SrtListener({ hub, host: config.host, port: config.srtPort }) : undefined),
 	({ hub, config, log }) =>
 		config.rtmpPort ? new RtmpListener({ hub, host: config.host, port: config.rtmpPort, log }) : undefined,
+	({ hub, config }) =>
+		config.rtspPort ? new RtspListener({ hub, host: config.host, port: config.rtspPort }) : undefined,
 ];
 
 export type RunningServer = {
@@ -50,17 +53,6 @@ export type StartOptions = {
 	readonly log?: (message: string) => void;
 	/** Tests only: the sink of each recorded file (to inject a full disk). */
 	readonly openSink?: (path: string) => Sink;
-};
-
-const version = (): string => {
-	try {
-		const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-			version?: string;
-		};
-		return pkg.version ?? '0.0.0';
-	} catch {
-		return '0.0.0';
-	}
 };
 
 export const startServer = async (
@@ -96,7 +88,7 @@ export const startServer = async (
 		service,
 		recordingsRoot: config.recordingsDir,
 		accessToken: token.secret,
-		version: version(),
+		version: VERSION,
 		log,
 	});
 	const http = await new Promise<ServerType>((resolve, reject) => {
@@ -130,7 +122,7 @@ export async function runServe(argv: string[]): Promise<void> {
 	const config = loadServeConfig(argv);
 	const token = loadAccessToken(config.dataDir);
 	const server = await startServer(config, token);
-	console.log(`tapedeck ${version()} listening on ${server.url} (data in ${config.dataDir})`);
+	console.log(`tapedeck ${VERSION} listening on ${server.url} (data in ${config.dataDir})`);
 	if (token.generated) {
 		console.log(`access token (generated, stored in ${token.path}): ${token.secret}`);
 		console.log(`x-access-token for the API: ${await issueAccessJwt(token.secret, DEFAULTS.tokenDays)}`);

@@ -86,10 +86,14 @@ const defragment = async (partPath: string, finalPath: string, brand: 'mp4' | 'm
 		throw new TapedeckError('corrupt_input', `${partPath} holds no complete fragment: nothing was recorded, removed`);
 	}
 	await unlink(partPath);
-	const dropped = report.fragmentsDropped + (report.trailingBytes > 0 ? 1 : 0);
+	// fragmentsDropped already counts the partial fragment at the end (trailingBytes > 0).
+	const dropped = report.fragmentsDropped;
 	return {
 		bytes: (await stat(finalPath)).size,
-		note: dropped > 0 ? `rebuilt from ${report.fragmentsKept} fragments, dropped a partial one` : 'complete',
+		note:
+			dropped > 0
+				? `rebuilt from ${report.fragmentsKept} fragments, dropped ${dropped} incomplete ${dropped === 1 ? 'one' : 'ones'}`
+				: 'complete',
 		durationMs: report.durationMs,
 	};
 };

@@ -7,7 +7,11 @@ const CHUNK_BYTES = 1 << 20;
 /** `drain()` waits while more than this many bytes are queued for the OS. */
 const HIGH_WATER_BYTES = 8 << 20;
 
-type PendingWrite = { readonly data: Uint8Array; readonly position: number };
+/** Written chunks kept for reuse: enough to cover the writes usually in flight, without holding the high-water mark. */
+const SPARE_CHUNKS = 4;
+
+/** `chunk`: the whole chunk buffer `data` is a view of, recycled once written. */
+type PendingWrite = { readonly data: Uint8Array; readonly position: number; readonly chunk?: Uint8Array };
 
 /**
  * A buffered file sink: appends gather into 1 MiB chunks written with positional `write(2)`
@@ -19,6 +23,8 @@ export class FileSink implements Sink {
 	readonly path: string;
 	readonly #fd: number;
 	#chunk = new Uint8Array(CHUNK_BYTES);
+	/** Chunks whose bytes the OS has taken: reused instead of allocating (and page-faulting) fresh ones. */
+	readonly #spareChunks: Uint8Array[] = [];
 	#chunkStart = 0;
 	#chunkLength = 0;
 	#queue: PendingWrite[] = [];
@@ -117,10 +123,11 @@ export class FileSink implements Sink {
 	}
 
 	#flushChunk(): void {
-		this.#enqueue({ data: this.#chunk.subarray(0, this.#chunkLength), position: this.#chunkStart });
+		const chunk = this.#chunk;
+		this.#enqueue({ data: chunk.subarray(0, this.#chunkLength), position: this.#chunkStart, chunk });
 		this.#chunkStart += this.#chunkLength;
 		this.#chunkLength = 0;
-		this.#chunk = new Uint8Array(CHUNK_BYTES);
+		this.#chunk = this.#spareChunks.pop() ?? new Uint8Array(CHUNK_BYTES);
 	}
 
 	#enqueue(pending: PendingWrite): void {
@@ -150,6 +157,7 @@ export class FileSink implements Sink {
 			}
 			this.#queue.shift();
 			this.#queuedBytes -= head.data.length;
+			if (head.chunk && this.#spareChunks.length < SPARE_CHUNKS) this.#spareChunks.push(head.chunk);
 			this.#wake();
 			this.#writeNext(0);
 		});

@@ -19,18 +19,17 @@ import type { SegmentationRule } from '../../src/recorder/rebaser.ts';
 import { type SegmentInfo, SegmentWriter } from '../../src/recorder/segment-writer.ts';
 import { SplitPolicy } from '../../src/recorder/split-policy.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
-import { decodeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
+import { avOffsetMismatches, decodeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
 
 const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
 mkdirSync(OUT, { recursive: true });
-const FORMATS = (['ts', 'mp4', 'fmp4'] as const).filter((f) => MUXER_FORMATS.includes(f));
+const FORMATS = (['ts', 'mp4', 'mov', 'fmp4'] as const).filter((f) => MUXER_FORMATS.includes(f));
 /**
  * Formats whose files keep the decode times they are given, so a continuity file can start where
- * the last ended. Both MP4 muxers currently re-origin every file at its earliest track (progressive:
- * edit lists measured from the earliest track, like ffmpeg without -copyts; fragmented: tfdt minus
- * the first DTS), so continuity shows in TS only; add them here once they keep the timeline.
+ * the last ended: TS by its PTS/DTS, progressive MP4/MOV by an initial empty edit as long as the
+ * first PTS (like ffmpeg with -copyts), fragmented MP4 by tfdt.
  */
-const KEEPS_TIMELINE: readonly ContainerFormat[] = ['ts'];
+const KEEPS_TIMELINE: readonly ContainerFormat[] = ['ts', 'mp4', 'mov', 'fmp4'];
 const FRAME_S = 0.04;
 
 const byType = (streams: ProbedStream[], type: string) => streams.find((s) => s.codecType === type)!;
@@ -61,18 +60,7 @@ const checkFiles = async (paths: readonly string[], input: ProbedStream[]) => {
 			`${type} durations add up`,
 		);
 	}
-	// A/V sync: in each file, audio starts relative to video exactly as the same packets did in the input.
-	let videoIndex = 0;
-	let audioIndex = 0;
-	const [inVideo, inAudio] = [byType(input, 'video'), byType(input, 'audio')];
-	for (const streams of files) {
-		const [video, audio] = [byType(streams, 'video'), byType(streams, 'audio')];
-		const inputVideoStart = Math.min(...inVideo.pts.slice(videoIndex, videoIndex + video.packets));
-		const inputAudioStart = Math.min(...inAudio.pts.slice(audioIndex, audioIndex + audio.packets));
-		near(audio.firstPts - video.firstPts, inputAudioStart - inputVideoStart, 0.001, 'A/V offset');
-		videoIndex += video.packets;
-		audioIndex += audio.packets;
-	}
+	assert.equal(avOffsetMismatches(input, files), [], 'A/V offsets as in the input, within 1 ms');
 	return files;
 };
 
@@ -108,6 +96,12 @@ for (const format of DEMUXER_KINDS.includes('ts') ? FORMATS : []) {
 		assert.is(paths.length, 4);
 		const files = await checkFiles(paths, input);
 		for (let i = 1; i < files.length; i++) {
+			for (const type of ['video', 'audio']) {
+				const [previous, next] = [byType(files[i - 1]!, type), byType(files[i]!, type)];
+				// ffprobe's start time (first PTS) of file N+1 is the presentation end of file N.
+				const tolerance = type === 'video' ? 0.001 : previous.duration / previous.packets;
+				near(next.firstPts, previous.firstPts + previous.duration, tolerance, `${type} of file ${i} carries on`);
+			}
 			const previous = byType(files[i - 1]!, 'video');
 			const end = Math.max(...previous.dts) + FRAME_S;
 			near(Math.min(...byType(files[i]!, 'video').dts), end, FRAME_S, `file ${i} starts where file ${i - 1} ended`);

@@ -17,8 +17,15 @@ export type Server = {
 	api<T = Record<string, unknown>>(endpoint: string, body?: unknown, method?: string): Promise<T>;
 };
 
-/** Starts the server and waits (≤ 15 s) until the API answers. */
-export const startServer = async (port: number, dataDir: string): Promise<Server> => {
+/**
+ * Starts the server and waits (≤ 15 s) until the API answers. `extraArgs` come last, so they override
+ * (e.g. `--rtmp-port 25101` turns the RTMP listener on at a port of the test's own range).
+ */
+export const startServer = async (
+	port: number,
+	dataDir: string,
+	extraArgs: readonly string[] = [],
+): Promise<Server> => {
 	// The built-in protocol listeners are off: their default ports may be taken by other tests.
 	const peer = new Peer('node', [
 		'src/cli/bin.mjs',
@@ -35,6 +42,7 @@ export const startServer = async (port: number, dataDir: string): Promise<Server
 		'0',
 		'--rtsp-port',
 		'0',
+		...extraArgs,
 	]);
 	const url = `http://127.0.0.1:${port}`;
 	const token = await issueAccessJwt(ACCESS_TOKEN, 1);

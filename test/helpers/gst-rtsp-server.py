@@ -12,8 +12,9 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 VIDEO = (
     "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 ! "
@@ -64,10 +65,10 @@ def main() -> None:
         token = GstRtspServer.RTSPToken()
         token.set_string("media.factory.role", args.user)
         if args.auth == "basic":
-            auth.set_supported_methods(GstRtspServer.RTSPAuthMethod.BASIC)
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
             auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
         else:
-            auth.set_supported_methods(GstRtspServer.RTSPAuthMethod.DIGEST)
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
             auth.add_digest(args.user, args.password, token)
         server.set_auth(auth)
         factory.add_role_from_structure(

@@ -89,6 +89,33 @@ export const probeStreams = async (file: string): Promise<ProbedStream[]> => {
 	return streams;
 };
 
+/**
+ * A/V sync across split files: in each file, audio must start relative to video exactly as the same
+ * packets did in the input (files hold consecutive runs of the input's packets). Returns one line per
+ * file whose offset differs from the input's by more than `toleranceS`; empty when all agree.
+ */
+export const avOffsetMismatches = (input: ProbedStream[], files: ProbedStream[][], toleranceS = 0.001): string[] => {
+	const byType = (streams: ProbedStream[], type: string) => streams.find((s) => s.codecType === type);
+	const [inVideo, inAudio] = [byType(input, 'video'), byType(input, 'audio')];
+	if (!inVideo || !inAudio) return [];
+	const mismatches: string[] = [];
+	let videoIndex = 0;
+	let audioIndex = 0;
+	for (const [i, streams] of files.entries()) {
+		const [video, audio] = [byType(streams, 'video'), byType(streams, 'audio')];
+		if (!video || !audio) continue;
+		const inputVideoStart = Math.min(...inVideo.pts.slice(videoIndex, videoIndex + video.packets));
+		const inputAudioStart = Math.min(...inAudio.pts.slice(audioIndex, audioIndex + audio.packets));
+		const [expected, actual] = [inputAudioStart - inputVideoStart, audio.firstPts - video.firstPts];
+		if (Math.abs(actual - expected) > toleranceS) {
+			mismatches.push(`file ${i}: A/V offset ${actual.toFixed(4)} s vs input ${expected.toFixed(4)} s`);
+		}
+		videoIndex += video.packets;
+		audioIndex += audio.packets;
+	}
+	return mismatches;
+};
+
 /** Container-level duration in seconds as ffprobe reports it. */
 export const formatDuration = async (file: string): Promise<number> => {
 	const result = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);

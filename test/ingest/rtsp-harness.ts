@@ -3,6 +3,9 @@
  * receiver, and a writer that muxes collected packets to a file for ffprobe/ffmpeg checks.
  */
 
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { PublishRequest, StreamHub, StreamKey, StreamPublisher } from '../../ingest/source.ts';
 import { formatStreamKey } from '../../ingest/source.ts';
 import { createMuxer } from '../../mux/create-muxer.ts';
@@ -10,6 +13,7 @@ import type { ContainerFormat } from '../../mux/muxer.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
+import { run } from '../helpers/process.ts';
 
 /** A MediaReceiver/StreamPublisher that keeps everything (payloads copied). */
 export class Collector implements StreamPublisher {
@@ -100,4 +104,28 @@ export const waitFor = async (condition: () => boolean, timeoutMs: number): Prom
 		await sleep(50);
 	}
 	return condition();
+};
+
+/**
+ * ffmpeg's RTP/RTSP muxers write the SDP before the first packet, so AAC needs its config up front:
+ * a TS fixture (ADTS) is remuxed once to MP4, packets and timestamps unchanged.
+ */
+export const withGlobalHeaders = async (ts: string): Promise<string> => {
+	const out = join(tmpdir(), `tapedeck-rtsp-src-${basename(ts, '.ts')}-${process.pid}.mp4`);
+	if (existsSync(out)) return out;
+	const result = await run('ffmpeg', [
+		'-nostdin',
+		'-v',
+		'error',
+		'-y',
+		'-i',
+		ts,
+		'-c',
+		'copy',
+		'-bsf:a',
+		'aac_adtstoasc',
+		out,
+	]);
+	if (result.code !== 0) throw new Error(result.stderr);
+	return out;
 };

@@ -1,40 +1,18 @@
-import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
+import { createInput } from '../../ingest/create-input.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
+import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
-import { Peer, run } from '../helpers/process.ts';
-import { FakeHub, waitFor, writeRecording } from './rtsp-harness.ts';
+import { Peer } from '../helpers/process.ts';
+import { Collector, FakeHub, waitFor, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
 const PORT = 23010;
 const RTP_PORTS = { min: 23100, max: 23199 };
-
-/**
- * ffmpeg's RTSP muxer writes the SDP before the first packet, so AAC needs its config up front:
- * the TS fixtures (ADTS) are remuxed once to MP4, packets and timestamps unchanged.
- */
-const withGlobalHeaders = async (ts: string): Promise<string> => {
-	const out = join(tmpdir(), `tapedeck-rtsp-src-${basename(ts, '.ts')}-${process.pid}.mp4`);
-	if (existsSync(out)) return out;
-	const result = await run('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-y',
-		'-i',
-		ts,
-		'-c',
-		'copy',
-		'-bsf:a',
-		'aac_adtstoasc',
-		out,
-	]);
-	if (result.code !== 0) throw new Error(result.stderr);
-	return out;
-};
 
 type Case = { name: 'h264-aac48' | 'h265-aac48'; transport: 'tcp' | 'udp'; video: 'h264' | 'hevc' };
 
@@ -97,17 +75,150 @@ for (const c of cases) {
 				Math.abs(collector.avOffset() - sourceOffset) <= 0.04,
 				`A/V offset ${collector.avOffset()} vs source ${sourceOffset}`,
 			);
-			const out = join(tmpdir(), `tapedeck-rtsp-${c.name}-${c.transport}-${process.pid}.mp4`);
-			await writeRecording(collector.tracks, collector.packets, 'mp4', out);
-			assert.is(await ffprobeErrors(out), '');
-			assert.is(await decodeErrors(out), '');
-			const probed = await probeStreams(out);
-			assert.is(probed.find((s) => s.codecType === 'video')?.codecName, c.video);
+			for (const format of ['mp4', 'ts'] as const) {
+				const out = join(tmpdir(), `tapedeck-rtsp-${c.name}-${c.transport}-${process.pid}.${format}`);
+				await writeRecording(collector.tracks, collector.packets, format, out);
+				assert.is(await ffprobeErrors(out), '', format);
+				assert.is(await decodeErrors(out), '', format);
+				const probed = await probeStreams(out);
+				assert.is(probed.find((s) => s.codecType === 'video')?.codecName, c.video);
+				assert.is(probed.find((s) => s.codecType === 'video')?.packets, video.packets.length);
+			}
 		} finally {
 			await ffmpeg.stop();
 			await listener.stop();
 		}
 	});
 }
+
+test('Digest credentials are checked through hub.authorize before RECORD', async () => {
+	const source = await withGlobalHeaders(fixture('h264-aac48'));
+	const hub = new FakeHub();
+	hub.allow = (r) => r.credentials.user === 'enc' && r.credentials.password === 'pw';
+	const listener = new RtspListener({ hub, port: PORT, rtpPorts: RTP_PORTS, users: [{ user: 'enc', password: 'pw' }] });
+	await listener.start();
+	const publish = async (userinfo: string) => {
+		const ffmpeg = new Peer('ffmpeg', [
+			'-nostdin',
+			'-v',
+			'error',
+			'-re',
+			'-t',
+			'1',
+			'-i',
+			source,
+			'-c',
+			'copy',
+			'-f',
+			'rtsp',
+			`rtsp://${userinfo}127.0.0.1:${PORT}/app/secure`,
+		]);
+		const code = await Promise.race([ffmpeg.exited, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]);
+		await ffmpeg.stop();
+		return code;
+	};
+	try {
+		assert.is.not(await publish('enc:wrong@'), 0, 'a wrong password is refused');
+		assert.is(hub.publishers.size, 0);
+		assert.is.not(await publish(''), 0, 'no credentials: refused');
+		assert.is(await publish('enc:pw@'), 0, 'the right password publishes');
+		const collector = hub.publishers.get('default/app/secure');
+		assert.ok(collector && collector.packets.length > 20);
+		assert.equal(hub.requests.at(-1)?.credentials, { user: 'enc', password: 'pw' });
+		assert.is(hub.requests.at(-1)?.protocol, 'rtsp');
+	} finally {
+		await listener.stop();
+	}
+});
+
+test('createInput: INPUT_TYPE_RTSP_LISTEN feeds the recording target, INPUT_TYPE_RTSP_URL makes a puller', async () => {
+	const source = await withGlobalHeaders(fixture('h264-aac48'));
+	const target = new Collector();
+	const context = {
+		hub: new FakeHub(),
+		key: { vhost: 'default', app: 'rec', stream: 'one' },
+		listenHost: '127.0.0.1',
+		log: () => {},
+	};
+	const input = createInput(
+		{ input_type: 'INPUT_TYPE_RTSP_LISTEN', input_stream_listen_port: { port: PORT } },
+		target,
+		context,
+	);
+	assert.instance(input, RtspListener);
+	assert.instance(
+		createInput({ input_type: 'INPUT_TYPE_RTSP_URL', input_stream_url: 'rtsp://127.0.0.1:1/x' }, target, context),
+		RtspPuller,
+	);
+	await input.start();
+	try {
+		const ffmpeg = new Peer('ffmpeg', [
+			'-nostdin',
+			'-v',
+			'error',
+			'-re',
+			'-t',
+			'1',
+			'-i',
+			source,
+			'-c',
+			'copy',
+			'-f',
+			'rtsp',
+			`rtsp://127.0.0.1:${PORT}/any/name`,
+		]);
+		assert.is(await Promise.race([ffmpeg.exited, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]), 0);
+		assert.ok(await waitFor(() => target.ended !== undefined, 3000));
+		assert.is(target.of('video').track?.codec, 'h264');
+		assert.ok(target.of('audio').packets.length > 20);
+	} finally {
+		await input.stop();
+	}
+});
+
+test('garbage on the control connection closes only that connection; idle sessions time out', async () => {
+	const hub = new FakeHub();
+	const listener = new RtspListener({ hub, port: PORT, rtpPorts: RTP_PORTS, sessionTimeoutMs: 400 });
+	await listener.start();
+	const exchange = (bytes: Uint8Array | string, waitMs = 300) =>
+		new Promise<{ reply: string; closed: boolean }>((resolve) => {
+			const socket = connect(PORT, '127.0.0.1');
+			let reply = '';
+			let closed = false;
+			socket.on('data', (d) => {
+				reply += d.toString();
+			});
+			socket.on('close', () => {
+				closed = true;
+			});
+			socket.on('error', () => {});
+			socket.write(bytes);
+			setTimeout(() => {
+				socket.destroy();
+				resolve({ reply, closed });
+			}, waitMs);
+		});
+	try {
+		let seed = 3;
+		for (let i = 0; i < 20; i++) {
+			const junk = new Uint8Array(300).map(() => {
+				seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+				return seed % 256;
+			});
+			await exchange(junk, 30);
+		}
+		const bad = await exchange('HELLO WORLD\r\n\r\n');
+		assert.match(bad.reply, /^RTSP\/1.0 400/);
+		assert.ok(bad.closed);
+		const ok = await exchange('OPTIONS rtsp://127.0.0.1/app/s RTSP/1.0\r\nCSeq: 1\r\n\r\n');
+		assert.match(ok.reply, /^RTSP\/1.0 200 OK\r\nPublic: OPTIONS, ANNOUNCE, SETUP, RECORD/);
+		assert.match(ok.reply, /CSeq: 1/);
+		const idle = await exchange('OPTIONS rtsp://127.0.0.1/app/s RTSP/1.0\r\nCSeq: 1\r\n\r\n', 900);
+		assert.ok(idle.closed, 'an idle session is dropped after the timeout');
+		assert.is(listener.sessions.size, 0);
+	} finally {
+		await listener.stop();
+	}
+});
 
 test.run();

@@ -16,7 +16,6 @@ import {
 	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
-	loadTsDemuxer,
 	PayloadTap,
 	paddedTs,
 	RecordingPublisher,
@@ -24,7 +23,6 @@ import {
 	waitFor,
 } from './srt-kit.ts';
 
-const demux = await loadTsDemuxer();
 const media = fixture('h264-aac48');
 const sent = await ffmpegRemux(media);
 const SECRET = 'tapedeck-secret-42';
@@ -42,7 +40,6 @@ const startListener = async (port: number, hub: FakeHub, passphrase: SrtListener
 		hub,
 		port,
 		passphrase,
-		createDemuxer: demux.factory,
 		onPayload: (s, p) => get(s).tap.add(p),
 		onSessionClosed: (s, reason) => {
 			get(s).final = { stats: s.stats(), reason, encrypted: s.encrypted };
@@ -118,7 +115,6 @@ test('wrong passphrase (1010) and passphrase on one side only (1011) are rejecte
 			const caller = new SrtCaller({
 				url,
 				target: new RecordingPublisher(),
-				createDemuxer: demux.factory,
 				retryMinMs: 60_000,
 			});
 			await caller.start();
@@ -174,7 +170,6 @@ test('our caller makes the key (AES-256) and srt-live-transmit listener decrypts
 	const caller = new SrtCaller({
 		url: `srt://127.0.0.1:21105?passphrase=${SECRET}&pbkeylen=32`,
 		target: new RecordingPublisher(),
-		createDemuxer: demux.factory,
 		onPayload: tap.add,
 	});
 	try {

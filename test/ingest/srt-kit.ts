@@ -2,7 +2,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { type Demuxer, emptyDemuxStats } from '../../ingest/media-receiver.ts';
 import {
 	formatStreamKey,
 	type PublishRequest,
@@ -10,7 +9,6 @@ import {
 	type StreamKey,
 	type StreamPublisher,
 } from '../../ingest/source.ts';
-import { type DemuxerFactory, loadTsDemuxerFactory } from '../../ingest/srt/ts-demuxer-factory.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
@@ -50,32 +48,6 @@ export class FakeHub implements StreamHub {
 		return publisher;
 	}
 }
-
-const countingDemuxer = (): Demuxer => {
-	const stats = emptyDemuxStats();
-	return {
-		stats,
-		push: (chunk) => {
-			stats.bytes += chunk.length;
-		},
-		end: () => {},
-	};
-};
-
-/**
- * The registry's TS demuxer when it loads and knows 'ts' (helper A's TsDemuxer), else a demuxer
- * that only counts bytes, so the transport tests run while the demuxer is being built.
- */
-export const loadTsDemuxer = async (): Promise<{ factory: DemuxerFactory; real: boolean }> => {
-	try {
-		const factory = await loadTsDemuxerFactory();
-		factory({ announce: () => {}, push: () => {} });
-		return { factory, real: true };
-	} catch (error) {
-		console.warn(`SRT tests: TS demuxer unavailable (${(error as Error).message}); media checks skipped`);
-		return { factory: countingDemuxer, real: false };
-	}
-};
 
 /** Collects payload chunks; `bytes()` joins them. */
 export class PayloadTap {

@@ -7,8 +7,8 @@ import { createSocket } from 'node:dgram';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
+import { SinglePublisherHub } from '../../ingest/single-publisher-hub.ts';
 import { decodeHandshake, encodeHandshake, encodeStringExtension, HandshakeType } from '../../ingest/srt/handshake.ts';
-import { SinglePublisherHub } from '../../ingest/srt/single-publisher-hub.ts';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
 import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ingest/srt/srt-listener.ts';
@@ -20,7 +20,6 @@ import {
 	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
-	loadTsDemuxer,
 	PayloadTap,
 	paddedTs,
 	RecordingPublisher,
@@ -28,7 +27,6 @@ import {
 	waitFor,
 } from './srt-kit.ts';
 
-const demux = await loadTsDemuxer();
 const media = fixture('h264-aac48');
 const sent = await ffmpegRemux(media);
 
@@ -40,7 +38,6 @@ const startListener = async (port: number, hub: FakeHub, extra: Partial<SrtListe
 	const listener = new SrtListener({
 		hub,
 		port,
-		createDemuxer: demux.factory,
 		onPayload: (s, p) => {
 			const tap = taps.get(name(s)) ?? new PayloadTap();
 			taps.set(name(s), tap);
@@ -62,7 +59,6 @@ const assertSameBytes = (got: Uint8Array | undefined, expected: Uint8Array, what
 const assertMedia = (publisher: RecordingPublisher | undefined) => {
 	assert.ok(publisher, 'a publisher was created');
 	assert.ok(publisher.ended, 'the publisher ended with the connection');
-	if (!demux.real) return;
 	assert.equal(publisher.tracks.map((t) => t.codec).sort(), ['aac', 'h264']);
 	assert.ok(publisher.packets.length > 200, `${publisher.packets.length} packets reached the bus`);
 };
@@ -144,7 +140,6 @@ test('rejections: stream already live (2409), mode=request (2405), auth hook say
 		const caller = new SrtCaller({
 			url: `srt://127.0.0.1:21003?streamid=${encodeURIComponent(streamId)}`,
 			target: new RecordingPublisher(),
-			createDemuxer: demux.factory,
 			retryMinMs: 60_000,
 		});
 		await caller.start();
@@ -174,7 +169,6 @@ test('a per-recording port (INPUT_TYPE_SRT_LISTEN) publishes any stream id into 
 		hub: new SinglePublisherHub(target),
 		port: 21005,
 		defaultStream: 'rec1',
-		createDemuxer: demux.factory,
 		onPayload: (_s, p) => tap.add(p),
 	});
 	await listener.start();
@@ -184,7 +178,6 @@ test('a per-recording port (INPUT_TYPE_SRT_LISTEN) publishes any stream id into 
 		const second = new SrtCaller({
 			url: 'srt://127.0.0.1:21005',
 			target: new RecordingPublisher(),
-			createDemuxer: demux.factory,
 			retryMinMs: 60_000,
 		});
 		await second.start();

@@ -17,7 +17,6 @@ import {
 	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
-	loadTsDemuxer,
 	PayloadTap,
 	paddedTs,
 	RecordingPublisher,
@@ -25,7 +24,6 @@ import {
 	waitFor,
 } from './srt-kit.ts';
 
-const demux = await loadTsDemuxer();
 const media = fixture('h264-aac48');
 const sent = await ffmpegRemux(media);
 /** SRT data packets have the F bit (first bit) clear. */
@@ -48,7 +46,6 @@ const listen = async (port: number) => {
 	const listener = new SrtListener({
 		hub: new FakeHub(),
 		port,
-		createDemuxer: demux.factory,
 		onPayload: (_s, p) => tap.add(p),
 		onSessionClosed: (s, reason) => finals.push({ stats: s.stats(), reason }),
 	});
@@ -88,7 +85,6 @@ test('our caller ← lossy relay ← srt-live-transmit listener: byte-exact pull
 	const caller = new SrtCaller({
 		url: 'srt://127.0.0.1:21310?latency=200',
 		target: new RecordingPublisher(),
-		createDemuxer: demux.factory,
 		onPayload: tap.add,
 	});
 	try {

@@ -49,7 +49,8 @@ export class NalAccessUnitBuilder {
 	#slices = 0;
 	/** Offset of the length field of the NAL unit being reassembled from fragments, −1 when none. */
 	#fragmentAt = -1;
-	#waitKeyframe = false;
+	/** Nothing is passed on before the first keyframe: earlier frames lack their references. */
+	#waitKeyframe = true;
 
 	constructor(codec: NalCodec, receiver: AccessUnitReceiver, initialSets: readonly Uint8Array[]) {
 		this.#codec = codec;

@@ -30,7 +30,7 @@ export class PesAssembler {
 	}
 
 	/** The payload of one TS packet of this PID: bytes `[start, end)` of `view`. */
-	payload(view: DataView, start: number, end: number, unitStart: boolean): void {
+	payload(data: Uint8Array, start: number, end: number, unitStart: boolean): void {
 		if (unitStart) {
 			if (this.#collecting) this.#complete();
 			this.#buffer.length = 0;
@@ -41,7 +41,9 @@ export class PesAssembler {
 			return;
 		}
 		const buffer = this.#buffer;
-		buffer.appendView(view, start, end);
+		buffer.reserve(buffer.length + end - start);
+		buffer.bytes.set(data.subarray(start, end), buffer.length);
+		buffer.length += end - start;
 		if (this.#expected < 0 && buffer.length >= 6) {
 			const length = (buffer.bytes[4]! << 8) | buffer.bytes[5]!; // PES_packet_length
 			this.#expected = length === 0 ? 0 : 6 + length;

@@ -104,7 +104,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 			return;
 		}
 		const unitStart = (b1 & 0x40) !== 0;
-		if (pes) pes.payload(view, start, end, unitStart);
+		if (pes) pes.payload(data, start, end, unitStart);
 		else psi!.payload(data, start, end, unitStart);
 	}
 

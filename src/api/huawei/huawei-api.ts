@@ -92,13 +92,16 @@ export const mountHuaweiApi = (app: OpenAPIHono, options: HuaweiApiOptions): voi
 		stoppedAt.set(name, now());
 	};
 
-	app.use('/v1/:project_id/record/*', requestId(hostname()));
-	app.use('/v1/:project_id/record/*', authToken(options.accessToken));
+	app.use(HUAWEI_PATHS, huaweiOnly(requestId(hostname())));
+	app.use(HUAWEI_PATHS, huaweiOnly(authToken(options.accessToken)));
 	app.post('/v1/:project_id/record/control', async (c) => {
 		try {
 			const query = RecordControlQuerySchema.safeParse(c.req.query());
 			if (!query.success) {
-				throw new TapedeckError('invalid_argument', `action must be START or STOP, got "${c.req.query('action') ?? ''}"`);
+				throw new TapedeckError(
+					'invalid_argument',
+					`action must be START or STOP, got "${c.req.query('action') ?? ''}"`,
+				);
 			}
 			const target = await readBody(c);
 			if (query.data.action === 'START') await start(target);
@@ -109,10 +112,21 @@ export const mountHuaweiApi = (app: OpenAPIHono, options: HuaweiApiOptions): voi
 			return fail(c, httpStatusOf(error), publicMessage(error));
 		}
 	});
-	app.all('/v1/:project_id/record/*', (c) =>
-		c.json({ error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published in the environment' }, 404),
+	app.all(HUAWEI_PATHS, (c) =>
+		c.json(
+			{ error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published in the environment' },
+			404,
+		),
 	);
 };
+
+const HUAWEI_PATHS = '/v1/:project_id/record/*';
+
+/** The pattern also matches OME's `/v1/vhosts/record/…` (a virtual host named "record"): leave those to OME. */
+const huaweiOnly =
+	(middleware: MiddlewareHandler): MiddlewareHandler =>
+	(c, next) =>
+		c.req.param('project_id') === 'vhosts' ? next() : middleware(c, next);
 
 /** The engine job of one (domain, app, stream): files under `Record/<domain>/<app>/<stream>/`, like Huawei's default prefix. */
 const toJobSettings = (target: RecordControl, format: RecordFormat): JobSettings => ({
@@ -133,10 +147,13 @@ const jobName = (target: RecordControl): string => `${target.publish_domain}/${t
  * Huawei's errors: 400 "Request Illegal" and 404 "The resource to access is not exists" as the seed
  * shows them, followed by what exactly was wrong.
  */
-const fail = (c: Context, status: ContentfulStatusCode, detail: string): Response => {
+const fail = (c: Context, engineStatus: ContentfulStatusCode, detail: string): Response => {
+	if (engineStatus >= 500)
+		return c.json({ error_code: 'LIVE.100011000', error_msg: `Internal Error: ${detail}` }, engineStatus);
+	// Huawei documents only these two: every other refusal (a conflict, an unsupported value) is a 400.
+	const status = engineStatus === 404 ? 404 : 400;
 	const summary = status === 404 ? 'The resource to access is not exists' : 'Request Illegal';
-	const code = status >= 500 ? 'LIVE.100011000' : LIVE_ERROR;
-	return c.json({ error_code: code, error_msg: status >= 500 ? 'Internal Error' : `${summary}: ${detail}` }, status);
+	return c.json({ error_code: LIVE_ERROR, error_msg: `${summary}: ${detail}` }, status);
 };
 
 const readBody = async (c: Context): Promise<RecordControl> => {
@@ -144,11 +161,16 @@ const readBody = async (c: Context): Promise<RecordControl> => {
 	try {
 		body = JSON.parse(await c.req.text());
 	} catch (error) {
-		throw new TapedeckError('invalid_argument', `the body must be JSON {publish_domain, app, stream}: ${(error as Error).message}`);
+		throw new TapedeckError(
+			'invalid_argument',
+			`the body must be JSON {publish_domain, app, stream}: ${(error as Error).message}`,
+		);
 	}
 	const parsed = RecordControlSchema.safeParse(body);
 	if (!parsed.success) {
-		const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`);
+		const problems = parsed.error.issues.map(
+			(issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`,
+		);
 		throw new TapedeckError('invalid_argument', problems.join('; '));
 	}
 	return parsed.data;

@@ -77,7 +77,8 @@ export const mountOmeApi = (app: OpenAPIHono, options: OmeApiOptions): void => {
 		const existing = find(body.id);
 		if (!existing) return view(await service.create(settings, body.id));
 		// OME keeps a failed task dead until it is stopped and re-created; a start of the same id retries it.
-		const retry = existing.dialect === OME && inApp(existing, appName) && (existing.state === 'error' || !existing.active);
+		const retry =
+			existing.dialect === OME && inApp(existing, appName) && (existing.state === 'error' || !existing.active);
 		if (!retry) throw new TapedeckError('conflict', 'Duplicate ID already exists');
 		return view(await service.update(body.id, settings));
 	};
@@ -169,14 +170,19 @@ const requireParameters = (body: Record<string, unknown>, paths: readonly string
 		return typeof value !== 'string' || value === '';
 	});
 	if (missing.length) {
-		throw new TapedeckError('invalid_argument', `There is no required parameter [${missing.map((p) => ` ${p}`).join('')}]`);
+		throw new TapedeckError(
+			'invalid_argument',
+			`There is no required parameter [${missing.map((p) => ` ${p}`).join('')}]`,
+		);
 	}
 };
 
 const parse = <S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> => {
 	const parsed = schema.safeParse(raw);
 	if (parsed.success) return parsed.data;
-	const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`);
+	const problems = parsed.error.issues.map(
+		(issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`,
+	);
 	throw new TapedeckError('invalid_argument', `Invalid parameter: ${problems.join('; ')}`);
 };
 
@@ -187,9 +193,13 @@ const readJsonObject = async (c: Context, where: string): Promise<Record<string,
 	try {
 		body = JSON.parse(text);
 	} catch (error) {
-		throw new TapedeckError('invalid_argument', `Could not parse json context: [${where}]: ${(error as Error).message}`);
+		throw new TapedeckError(
+			'invalid_argument',
+			`Could not parse json context: [${where}]: ${(error as Error).message}`,
+		);
 	}
-	if (!isObject(body)) throw new TapedeckError('invalid_argument', `Could not parse json context: [${where}]: not an object`);
+	if (!isObject(body))
+		throw new TapedeckError('invalid_argument', `Could not parse json context: [${where}]: not an object`);
 	return body;
 };
 

@@ -24,9 +24,12 @@ export const StartRecordSchema = z
 		filePath: z.string().optional().openapi({
 			description:
 				'File name template with macros; its extension picks the container (.ts .mp4 .mov .flv .avi; others are MPEG-TS). Relative to the recordings folder; an absolute path is taken under it.',
-			example: 'app_${Stream}_${StartTime:YYYY-MM-DD_hh-mm-ss}_${Sequence}.mp4',
+			example: `app_\${Stream}_\${StartTime:YYYY-MM-DD_hh-mm-ss}_\${Sequence}.mp4`,
 		}),
-		infoPath: z.string().optional().openapi({ description: 'Info XML template; one <file> appended per finished file' }),
+		infoPath: z
+			.string()
+			.optional()
+			.openapi({ description: 'Info XML template; one <file> appended per finished file' }),
 		interval: z
 			.number()
 			.int()
@@ -41,7 +44,9 @@ export const StartRecordSchema = z
 		metadata: z
 			.union([z.string(), z.record(z.string(), z.unknown())])
 			.optional()
-			.openapi({ description: 'Free text kept with the task and written to the info XML (an object is stored as JSON)' }),
+			.openapi({
+				description: 'Free text kept with the task and written to the info XML (an object is stored as JSON)',
+			}),
 	})
 	.openapi('OmeStartRecord');
 
@@ -90,5 +95,8 @@ const envelope = <T extends z.ZodType>(response: T, name: string) =>
 export const RecordEnvelopeSchema = envelope(RecordSchema, 'OmeRecordResponse');
 export const RecordsEnvelopeSchema = envelope(z.array(RecordSchema), 'OmeRecordsResponse');
 export const OmeErrorSchema = z
-	.object({ statusCode: z.number(), message: z.string().openapi({ example: '[HTTP] Duplicate ID already exists (409)' }) })
+	.object({
+		statusCode: z.number(),
+		message: z.string().openapi({ example: '[HTTP] Duplicate ID already exists (409)' }),
+	})
 	.openapi('OmeError');

@@ -10,9 +10,8 @@ import type { OmeRecord, StartRecordBody } from './schemas.ts';
 export const OME = 'ome';
 
 /** OME's defaults when neither the request nor the configuration names a path [OME-sess], under the recordings folder. */
-export const DEFAULT_FILE_PATH =
-	'${TransactionId}_${VirtualHost}_${Application}_${Stream}_${StartTime:YYYYMMDDhhmmss}_${EndTime:YYYYMMDDhhmmss}.ts';
-export const DEFAULT_INFO_PATH = '${TransactionId}_${VirtualHost}_${Application}_${Stream}.xml';
+export const DEFAULT_FILE_PATH = `\${TransactionId}_\${VirtualHost}_\${Application}_\${Stream}_\${StartTime:YYYYMMDDhhmmss}_\${EndTime:YYYYMMDDhhmmss}.ts`;
+export const DEFAULT_INFO_PATH = `\${TransactionId}_\${VirtualHost}_\${Application}_\${Stream}.xml`;
 
 /** The container each file extension selects; OME writes any other extension as MPEG-TS, and so do we. */
 const FORMAT_OF_EXTENSION: Readonly<Record<string, RecordFormat>> = {
@@ -118,7 +117,11 @@ export const toOmeRecord = (job: RecordingJob, context: RecordViewContext): OmeR
 		...(job.metadata === undefined ? {} : { metadata: job.metadata }),
 		vhost: context.virtualHost,
 		app: job.key.app,
-		stream: { name: job.key.stream, trackIds: [...(job.tracks?.ids ?? [])], variantNames: [...(job.tracks?.names ?? [])] },
+		stream: {
+			name: job.key.stream,
+			trackIds: [...(job.tracks?.ids ?? [])],
+			variantNames: [...(job.tracks?.names ?? [])],
+		},
 		filePath: shownPath('filePath', job.filePath),
 		outputFilePath: latest?.path ?? '',
 		infoPath: shownPath('infoPath', job.infoPath ?? ''),

@@ -1,0 +1,42 @@
+/**
+ * A StreamHub for a per-recording listen port (`INPUT_TYPE_SRT_LISTEN`, `_RTMP_LISTEN`,
+ * `_RTSP_LISTEN`): whatever app/stream a publisher names, it publishes into the recording's own
+ * target, one publisher at a time (a second one is refused as a conflict while the first is
+ * connected; each protocol answers that its own way, e.g. SRT rejection 2409).
+ */
+import { TapedeckError } from '../src/core/errors.ts';
+import type { Packet } from '../src/core/packet.ts';
+import type { Track } from '../src/core/track.ts';
+import type { StreamHub, StreamKey, StreamPublisher } from './source.ts';
+
+export class SinglePublisherHub implements StreamHub {
+	readonly #target: StreamPublisher;
+	#live = false;
+
+	constructor(target: StreamPublisher) {
+		this.#target = target;
+	}
+
+	async authorize(): Promise<boolean> {
+		return true;
+	}
+
+	publish(key: StreamKey, protocol: string): StreamPublisher {
+		if (this.#live) {
+			throw new TapedeckError(
+				'conflict',
+				`this listen port already has a publisher; ${protocol} publisher of ${key.app}/${key.stream} refused`,
+			);
+		}
+		this.#live = true;
+		const target = this.#target;
+		return {
+			announce: (tracks: readonly Track[]) => target.announce(tracks),
+			push: (packet: Packet) => target.push(packet),
+			end: (reason?: string) => {
+				this.#live = false;
+				target.end(reason);
+			},
+		};
+	}
+}

@@ -1,0 +1,201 @@
+/**
+ * The Huawei Cloud Live dialect's contract through `app.request()`: X-Auth-Token, X-request-id on
+ * every answer, `{error_code, error_msg}` errors, START only while pushed, STOP of nothing is 404,
+ * no START within 10 s of a STOP, a long interruption ends the recording, and the cross-dialect view.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fixture } from '../../fixtures/fixtures.ts';
+import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
+import type { StreamPublisher } from '../../ingest/source.ts';
+import { type AppOptions, createApp } from '../../src/api/app.ts';
+import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import type { RecordingJob } from '../../src/recorder/recording-job.ts';
+import { RecordingService } from '../../src/recorder/recording-service.ts';
+import { JournalStore } from '../../src/store/journal-store.ts';
+import { ffprobeErrors } from '../helpers/media-check.ts';
+
+const TOKEN = 'huawei-token';
+const data = mkdtempSync(join(tmpdir(), 'tapedeck-huawei-'));
+const recordingsRoot = join(data, 'recordings');
+const registry = new StreamRegistry();
+const store = new JournalStore<RecordingJob>(join(data, 'store', 'recordings.jsonl'));
+const service = new RecordingService({ registry, store, recordingsRoot, listenHost: '127.0.0.1', syncIntervalMs: 50 });
+const makeApp = (huawei: AppOptions['huawei'] = {}) =>
+	createApp({ service, recordingsRoot, accessToken: TOKEN, version: 'test', huawei });
+const app = makeApp();
+
+const REQUEST_ID = /^[0-9a-f]{32}-\d{13}-.+$/;
+const CONTROL = '/v1/0123456789abcdef/record/control';
+const target = (stream: string) => ({ publish_domain: 'publish.example.com', app: 'live', stream });
+
+type Answer = { status: number; json: Record<string, unknown>; requestId: string | null };
+
+const call = async (
+	action: string | undefined,
+	body: unknown,
+	options: { token?: string | null; path?: string; on?: typeof app; raw?: string } = {},
+): Promise<Answer> => {
+	const headers: Record<string, string> = { 'content-type': 'application/json' };
+	if (options.token !== null) headers['x-auth-token'] = options.token ?? TOKEN;
+	const query = action === undefined ? '' : `?action=${action}`;
+	const response = await (options.on ?? app).request(`${options.path ?? CONTROL}${query}`, {
+		method: 'POST',
+		headers,
+		body: options.raw ?? JSON.stringify(body),
+	});
+	return {
+		status: response.status,
+		json: (await response.json()) as Record<string, unknown>,
+		requestId: response.headers.get('x-request-id'),
+	};
+};
+
+const feed = (publisher: StreamPublisher, file: string): void => {
+	const demuxer = createDemuxer('ts', publisher);
+	const bytes = readFileSync(file);
+	for (let i = 0; i < bytes.length; i += 65_536) demuxer.push(bytes.subarray(i, i + 65_536));
+	demuxer.end();
+};
+
+const publish = (stream: string): StreamPublisher => {
+	const publisher = registry.publish({ vhost: 'default', app: 'live', stream }, 'test');
+	feed(publisher, fixture('h264-aac48'));
+	return publisher;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const job = (stream: string) => service.findByName(`publish.example.com/live/${stream}`, 'huawei');
+
+const assertError = (answer: Answer, status: number, message: string | RegExp) => {
+	assert.is(answer.status, status, JSON.stringify(answer.json));
+	assert.equal(Object.keys(answer.json), ['error_code', 'error_msg']);
+	assert.match(answer.json['error_msg'] as string, message);
+	assert.match(answer.requestId ?? '', REQUEST_ID);
+};
+
+test('401 without or with a wrong X-Auth-Token, on the route and beside it; X-request-id on each', async () => {
+	for (const token of [null, 'wrong', `Bearer ${TOKEN}`, '']) {
+		for (const path of [CONTROL, '/v1/p/record/rules', '/v1/p/record/indexes']) {
+			const answer = await call('START', target('a'), { token, path });
+			assertError(answer, 401, 'Incorrect IAM authentication information');
+			assert.is(answer.json['error_code'], 'APIGW.0301');
+		}
+	}
+	const unknown = await call(undefined, {}, { path: '/v1/p/record/rules' });
+	assertError(unknown, 404, 'The API does not exist');
+});
+
+test('400 Request Illegal: bad or missing action, body fields, JSON, domain', async () => {
+	assertError(await call(undefined, target('a')), 400, /^Request Illegal: action must be START or STOP/);
+	assertError(await call('PAUSE', target('a')), 400, 'got "PAUSE"');
+	assertError(await call('start', target('a')), 400, 'START or STOP');
+	const missing = await call('START', {});
+	assertError(missing, 400, 'publish_domain');
+	assert.match(missing.json['error_msg'] as string, 'app');
+	assert.match(missing.json['error_msg'] as string, 'stream');
+	assert.is(missing.json['error_code'], 'LIVE.100011001');
+	assertError(await call('START', undefined, { raw: '{nope' }), 400, 'must be JSON');
+	assertError(
+		await call('STOP', { ...target('a'), publish_domain: '../etc' }),
+		400,
+		'publish_domain: must be a domain name',
+	);
+});
+
+test('START of a stream not being pushed is 400; STOP of no recording is 404 as the seed shows', async () => {
+	assertError(await call('START', target('idle')), 400, 'Request Illegal: stream live/idle is not being pushed');
+	const stop = await call('STOP', target('idle'));
+	assertError(stop, 404, /^The resource to access is not exists/);
+	assert.is(stop.json['error_code'], 'LIVE.100011001');
+	assert.is(job('idle'), undefined);
+});
+
+test('START records the pushed stream, is idempotent, and shows through the OME dialect; STOP yields a playable file', async () => {
+	const publisher = publish('cam');
+	const started = await call('START', target('cam'));
+	assert.is(started.status, 200);
+	assert.equal(started.json, {});
+	assert.match(started.requestId ?? '', REQUEST_ID);
+	assert.is((await call('START', target('cam'))).status, 200, 'a second START changes nothing');
+	assert.is(service.list('huawei').length, 1);
+	const recording = job('cam');
+	assert.ok(recording);
+	assert.equal(recording.key, { vhost: 'default', app: 'live', stream: 'cam' });
+
+	const ome = await app.request('/v1/vhosts/default/apps/live:records', {
+		headers: { authorization: `Basic ${Buffer.from(TOKEN).toString('base64')}` },
+	});
+	const listed = (await ome.json()) as { response: Array<{ id: string; stream: { name: string } }> };
+	assert.equal(
+		listed.response.map((r) => [r.id, r.stream.name]),
+		[[recording.id, 'cam']],
+	);
+
+	// The bus delivers from a scheduled drain: let the cached GOP reach the file before the push ends.
+	const deadline = Date.now() + 5000;
+	while (service.get(recording.id).state !== 'recording' && Date.now() < deadline) await sleep(20);
+	await sleep(100);
+	publisher.end();
+	const stopped = await call('STOP', target('cam'));
+	assert.is(stopped.status, 200);
+	assert.match(stopped.requestId ?? '', REQUEST_ID);
+	const [file] = service.get(recording.id).files;
+	assert.ok(file && existsSync(file.path), JSON.stringify(file));
+	assert.match(file.path, /Record\/publish\.example\.com\/live\/cam\/\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d_0\.mp4$/);
+	assert.is(await ffprobeErrors(file.path), '');
+	assertError(await call('STOP', target('cam')), 404, 'not exists');
+});
+
+test('a START less than 10 s after the STOP of the same stream is refused; after the delay it resumes the job', async () => {
+	const quick = makeApp({ restartDelayMs: 300 });
+	const publisher = publish('again');
+	assert.is((await call('START', target('again'), { on: quick })).status, 200);
+	assert.is((await call('STOP', target('again'), { on: quick })).status, 200);
+	assertError(await call('START', target('again'), { on: quick }), 400, 'at least 0.3 s after the STOP');
+	assert.is((await call('START', target('other'), { on: quick })).status, 400, 'other streams are not held back');
+	await sleep(350);
+	assert.is((await call('START', target('again'), { on: quick })).status, 200);
+	assert.is(service.list('huawei').filter((j) => j.name.endsWith('/again')).length, 1, 'the same job resumed');
+	assert.is(job('again')?.active, true);
+	publisher.end();
+	assert.is((await call('STOP', target('again'), { on: quick })).status, 200);
+
+	const standard = await call('START', target('cam'));
+	assert.is(standard.status, 400, 'nothing pushed');
+	const strict = makeApp();
+	const live = publish('ten');
+	await call('START', target('ten'), { on: strict });
+	await call('STOP', target('ten'), { on: strict });
+	assertError(await call('START', target('ten'), { on: strict }), 400, 'at least 10 s after the STOP');
+	live.end();
+});
+
+test('an interruption longer than the limit stops the recording for good', async () => {
+	const watched = makeApp({ interruptionMs: 200 });
+	const publisher = publish('flaky');
+	assert.is((await call('START', target('flaky'), { on: watched })).status, 200);
+	publisher.end();
+	const deadline = Date.now() + 4000;
+	while (job('flaky')?.active && Date.now() < deadline) await sleep(50);
+	assert.is(job('flaky')?.active, false, 'stopped after the interruption');
+	publish('flaky').end();
+	await sleep(100);
+	assert.is(job('flaky')?.active, false, 'not restarted when the push resumes');
+	assertError(await call('STOP', target('flaky'), { on: watched }), 404, 'not exists');
+});
+
+test('the OpenAPI document covers the Huawei endpoint', async () => {
+	const doc = (await (await app.request('/api/openapi.json')).json()) as { paths: Record<string, object> };
+	assert.ok('post' in (doc.paths['/v1/{project_id}/record/control'] ?? {}));
+});
+
+test.after(async () => {
+	await service.shutdown();
+	store.close();
+});
+
+test.run();
