@@ -93,6 +93,11 @@ export class Subscription {
 		this.#offer(new Control('end', [], reason), 0);
 	}
 
+	/** Delivers every waiting entry now (a stopping consumer takes what the bus already holds for it). */
+	flush(): void {
+		if (!this.#closed) this.#drain();
+	}
+
 	/** Detaches from the stream; nothing more is delivered. Idempotent. */
 	close(): void {
 		if (this.#closed) return;

@@ -164,6 +164,8 @@ export class Recording {
 
 	async #stop(lastSequence: boolean): Promise<void> {
 		this.#lastSequence = lastSequence;
+		// What the bus already holds for this recording was received before the stop: it goes in the file.
+		this.#subscription?.flush();
 		const failed = this.#state === 'error';
 		this.#transition('stopping', failed ? this.#reason : 'stop requested');
 		this.#subscription?.close();

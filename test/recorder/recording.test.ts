@@ -144,6 +144,25 @@ test('reservation: ready until the stream comes, a drop finalizes sequence 0, th
 	assert.equal(h.states, ['recording', 'ready', 'recording', 'ready', 'stopping', 'stopped']);
 });
 
+test('a stop right after the last push keeps every packet the bus already held', async () => {
+	const registry = new StreamRegistry();
+	const h = makeRecording(registry);
+	h.recording.start();
+	const publisher = registry.publish(key, 'test');
+	feed(publisher, fixture('h264-aac48'));
+	// No settle: the packets are still queued on the bus when the stop comes.
+	await h.recording.stop();
+	assert.is(h.files.length, 1);
+	const file = h.files[0]!;
+	await assertPlayable(file.path);
+	const [source, recorded] = await Promise.all([probeStreams(fixture('h264-aac48')), probeStreams(file.path)]);
+	assert.equal(
+		recorded.map((s) => s.packets),
+		source.map((s) => s.packets),
+		'every packet of the source is in the file',
+	);
+});
+
 test('a recording that starts mid-stream begins on the cached keyframe', async () => {
 	const registry = new StreamRegistry();
 	const publisher = registry.publish(key, 'test');
