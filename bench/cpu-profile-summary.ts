@@ -10,9 +10,12 @@ import { fileURLToPath } from 'node:url';
 type CallFrame = { functionName: string; url: string; lineNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame };
 type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+/** Milliseconds from the profile's start. */
+export type ProfileWindow = { readonly fromMs: number; readonly toMs: number };
 
-export type HotSpot = { name: string; module: string; ms: number; percent: number };
-export type ProfileSummary = { totalMs: number; functions: HotSpot[]; modules: HotSpot[] };
+export type HotSpot = { name: string; module: string; line: number; ms: number; percent: number };
+/** `busyMs` leaves out V8's "(idle)": percentages are of the time the process was running. */
+export type ProfileSummary = { busyMs: number; idleMs: number; functions: HotSpot[]; modules: HotSpot[] };
 
 const MODULE_MARKER = /^\/\/ ((?:src|ingest|mux|node_modules)\/\S+\.[cm]?[jt]s)$/;
 
@@ -28,12 +31,24 @@ const bundleModules = (path: string): Array<{ line: number; module: string }> =>
 	return modules;
 };
 
-/** Reads `profilePath`; `root` shortens file URLs to repository paths. */
-export const summarizeProfile = (profilePath: string, root: string, top = 20): ProfileSummary => {
+/**
+ * Reads `profilePath`, keeping the samples inside `window` when given; `root` shortens file URLs to
+ * repository paths.
+ */
+export const summarizeProfile = (
+	profilePath: string,
+	root: string,
+	top = 20,
+	window?: ProfileWindow,
+): ProfileSummary => {
 	const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile;
 	const selfUs = new Map<number, number>();
+	let atUs = 0;
 	for (const [i, id] of profile.samples.entries()) {
-		selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+		const delta = profile.timeDeltas[i] ?? 0;
+		atUs += delta;
+		if (window && (atUs < window.fromMs * 1000 || atUs > window.toMs * 1000)) continue;
+		selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
 	}
 	const bundles = new Map<string, Array<{ line: number; module: string }>>();
 	const moduleOf = (frame: CallFrame): string => {
@@ -55,18 +70,23 @@ export const summarizeProfile = (profilePath: string, root: string, top = 20): P
 	};
 	const byFunction = new Map<string, HotSpot>();
 	const byModule = new Map<string, HotSpot>();
-	let totalUs = 0;
+	let busyUs = 0;
+	let idleUs = 0;
 	for (const node of profile.nodes) {
 		const us = selfUs.get(node.id) ?? 0;
 		if (us === 0) continue;
-		totalUs += us;
+		if (node.callFrame.functionName === '(idle)') {
+			idleUs += us;
+			continue;
+		}
+		busyUs += us;
 		const module = moduleOf(node.callFrame);
 		const name = node.callFrame.functionName || '(anonymous)';
 		const key = `${name}@${module}:${node.callFrame.lineNumber}`;
-		const f = byFunction.get(key) ?? { name, module, ms: 0, percent: 0 };
+		const f = byFunction.get(key) ?? { name, module, line: node.callFrame.lineNumber + 1, ms: 0, percent: 0 };
 		f.ms += us / 1000;
 		byFunction.set(key, f);
-		const m = byModule.get(module) ?? { name: module, module, ms: 0, percent: 0 };
+		const m = byModule.get(module) ?? { name: module, module, line: 0, ms: 0, percent: 0 };
 		m.ms += us / 1000;
 		byModule.set(module, m);
 	}
@@ -74,9 +94,10 @@ export const summarizeProfile = (profilePath: string, root: string, top = 20): P
 		[...spots]
 			.sort((a, b) => b.ms - a.ms)
 			.slice(0, top)
-			.map((s) => ({ ...s, ms: Math.round(s.ms), percent: (100 * s.ms * 1000) / totalUs }));
+			.map((s) => ({ ...s, ms: Math.round(s.ms), percent: (100 * s.ms * 1000) / busyUs }));
 	return {
-		totalMs: Math.round(totalUs / 1000),
+		busyMs: Math.round(busyUs / 1000),
+		idleMs: Math.round(idleUs / 1000),
 		functions: ranked(byFunction.values()),
 		modules: ranked(byModule.values()),
 	};

@@ -22,7 +22,8 @@ import { issueAccessJwt } from '../src/api/auth.ts';
 import { ffprobeErrors, probeStreams } from '../test/helpers/media-check.ts';
 import { Peer } from '../test/helpers/process.ts';
 import { startNodeMediaServer } from '../test/ingest/rtmp-kit.ts';
-import { summarizeProfile } from './cpu-profile-summary.ts';
+import { withGlobalHeaders } from '../test/ingest/rtsp-harness.ts';
+import { type ProfileWindow, summarizeProfile } from './cpu-profile-summary.ts';
 import { cpuSeconds, memoryMb, sumOver, udpDrops } from './proc-stats.ts';
 import { datagramSchedule } from './ts-pacer.ts';
 
@@ -76,6 +77,8 @@ class TapedeckReceiver implements Receiver {
 	#server: Peer | undefined;
 	#streams = 0;
 	#jwt = '';
+	/** performance.now() when the server was spawned: the origin of its CPU profile, give or take its boot. */
+	spawnedAt = 0;
 
 	constructor(scenario: Scenario, options: { ownPorts: boolean; cpuProfile: boolean }) {
 		this.#scenario = scenario;
@@ -130,11 +133,6 @@ class TapedeckReceiver implements Receiver {
 		];
 		const profile = this.#profileDir ? ['--cpu-prof', '--cpu-prof-dir', this.#profileDir] : [];
 		this.#server = await this.#launch([...profile, join(ROOT, 'dist/tapedeck.cjs'), 'serve', ...serve]);
-		if (this.#scenario === 'rtsp' && !this.#server.stderr.includes('RTSP listener')) {
-			console.error('serve starts no RTSP listener: using bench/rtsp-bench-server.ts (tsx) instead');
-			await this.#server.stop();
-			this.#server = await this.#launch(['--import', 'tsx', ...profile, 'bench/rtsp-bench-server.ts', ...serve]);
-		}
 		if (this.#scenario === 'udp' || (this.#scenario === 'srt' && this.#ownPorts)) {
 			for (let i = 0; i < streams; i++) this.udpPorts.add(PORT.perStream + i);
 		}
@@ -144,6 +142,7 @@ class TapedeckReceiver implements Receiver {
 
 	async #launch(args: string[]): Promise<Peer> {
 		process.env['TAPEDECK_ACCESS_TOKEN'] = ACCESS_TOKEN;
+		this.spawnedAt = performance.now();
 		const server = new Peer(process.execPath, args);
 		const deadline = Date.now() + 20_000;
 		for (;;) {
@@ -398,9 +397,11 @@ const startPublishers = async (
 		await sleep(1000); // callers connected before the first datagram
 		peers.push(pacer(source, seconds, inputs));
 	} else {
+		// RTSP: ffmpeg writes the SDP before the first packet, so AAC needs its config up front (MP4 copy).
+		const input = scenario === 'rtmp' ? source : await withGlobalHeaders(source);
 		const format = scenario === 'rtmp' ? ['-f', 'flv'] : ['-f', 'rtsp', '-rtsp_transport', 'tcp'];
 		for (const target of targets) {
-			peers.push(ffmpegPublisher(source, seconds, format, target));
+			peers.push(ffmpegPublisher(input, seconds, format, target));
 			await sleep(1000 / targets.length);
 		}
 	}
@@ -478,6 +479,8 @@ type RunResult = {
 	srt: { retransmitted: number; lost: number } | undefined;
 	files: FileCheck | undefined;
 	filesPerStreamMax: number;
+	/** performance.now() at the window's ends. */
+	window: { from: number; to: number };
 };
 
 /** Busy and total jiffies of the whole machine (/proc/stat first line), for how loaded it was. */
@@ -518,7 +521,8 @@ const measure = async (
 			);
 			await sleep(500);
 		}
-		const windowS = (performance.now() - t0) / 1000;
+		const t1 = performance.now();
+		const windowS = (t1 - t0) / 1000;
 		const cpu = sumOver(receiver.pids(), cpuSeconds) - cpu0;
 		const pubCpu = sumOver(publishers.pids(), cpuSeconds) - pubCpu0;
 		const machine1 = machineJiffies();
@@ -555,6 +559,7 @@ const measure = async (
 			srt,
 			files: files.length ? await checkFiles(files) : undefined,
 			filesPerStreamMax: Math.max(0, ...perStream.values()),
+			window: { from: t0, to: t1 },
 		};
 	} finally {
 		await publishers?.stop();
@@ -654,7 +659,12 @@ const main = async (): Promise<void> => {
 		results.push(result);
 		console.error(`${row(result)}\n${JSON.stringify(result)}`);
 		const profile = tapedeck?.profile();
-		if (profile) printProfile(profile);
+		if (tapedeck && profile) {
+			printProfile(profile, {
+				fromMs: result.window.from - tapedeck.spawnedAt,
+				toMs: result.window.to - tapedeck.spawnedAt,
+			});
+		}
 		if (tapedeck && !values.keep) tapedeck.cleanUp();
 		else if (tapedeck) console.error(`kept ${tapedeck.dataDir}`);
 	}
@@ -662,13 +672,14 @@ const main = async (): Promise<void> => {
 	for (const r of results) console.log(`| ${row(r)} |`);
 };
 
-const printProfile = (path: string): void => {
-	const summary = summarizeProfile(path, ROOT, 25);
-	console.error(`\nCPU profile ${path}: ${summary.totalMs} ms sampled\nby module:`);
+/** The server's hot spots during the measured window. */
+const printProfile = (path: string, window: ProfileWindow): void => {
+	const summary = summarizeProfile(path, ROOT, 30, window);
+	console.error(`\nCPU profile ${path}, window only: ${summary.busyMs} ms busy, ${summary.idleMs} ms idle\nby module:`);
 	for (const m of summary.modules.slice(0, 15)) console.error(`  ${fixed(m.percent, 1).padStart(5)} %  ${m.name}`);
 	console.error('by function (self time):');
 	for (const f of summary.functions) {
-		console.error(`  ${fixed(f.percent, 1).padStart(5)} %  ${f.name}  (${f.module})`);
+		console.error(`  ${fixed(f.percent, 1).padStart(5)} %  ${f.name}  (${f.module}, line ${f.line})`);
 	}
 };
 

@@ -7,7 +7,7 @@
 import { TapedeckError } from '../src/core/errors.ts';
 import type { Packet } from '../src/core/packet.ts';
 import type { Track } from '../src/core/track.ts';
-import type { StreamHub, StreamKey, StreamPublisher } from './source.ts';
+import type { PublisherStatsSource, StreamHub, StreamKey, StreamPublisher } from './source.ts';
 
 export class SinglePublisherHub implements StreamHub {
 	readonly #target: StreamPublisher;
@@ -33,6 +33,7 @@ export class SinglePublisherHub implements StreamHub {
 		return {
 			announce: (tracks: readonly Track[]) => target.announce(tracks),
 			push: (packet: Packet) => target.push(packet),
+			reportStats: (source: PublisherStatsSource) => target.reportStats?.(source),
 			end: (reason?: string) => {
 				this.#live = false;
 				target.end(reason);

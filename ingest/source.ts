@@ -7,10 +7,22 @@ export const DEFAULT_VHOST = 'default';
 
 export const formatStreamKey = (key: StreamKey): string => `${key.vhost}/${key.app}/${key.stream}`;
 
+/** Live figures of the connection behind a publisher, by name (SRT: `rttMs`, `packetsLost`, …). */
+export type PublisherStats = Readonly<Record<string, number>>;
+
+/** Where a publisher's figures come from: the protocol that keeps them and how to read them now. */
+export type PublisherStatsSource = { readonly protocol: string; readonly read: () => PublisherStats };
+
 /** The publishing side of one live stream, handed to an ingest session once it is accepted. */
 export interface StreamPublisher extends MediaReceiver {
 	/** The publisher is gone (disconnect, end of input, error): the stream ends for every subscriber. */
 	end(reason?: string): void;
+	/**
+	 * Optional: a connection that keeps figures (SRT) hands the bus a way to read them, so whoever
+	 * records the stream can report them (getStat). Called once per connection; read on demand, it
+	 * holds until the session ends.
+	 */
+	reportStats?(source: PublisherStatsSource): void;
 }
 
 /** Facts an ingest passes to the auth hook before it accepts a publisher. */

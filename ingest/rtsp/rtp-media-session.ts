@@ -19,8 +19,6 @@ export type RtpMediaSessionOptions = {
 	readonly alignWaitMs?: number;
 	/** Longest the start waits for codec parameters (in-band SPS/PPS) before announcing what is known. */
 	readonly maxHoldMs?: number;
-	/** Align with RTCP sender reports when every stream has a plausible one (default true). */
-	readonly useSenderReports?: boolean;
 };
 
 export type RtpSessionStats = ReorderStats &
@@ -66,19 +64,20 @@ export const selectFormat = (media: SdpMedia): RtpFormat | undefined => {
  * delivers Packets to a MediaReceiver.
  *
  * Alignment (RFC 3550 §6.4.1): each track's RTP clock is tied to wall-clock time by an anchor,
- * the sender report's (NTP, RTP) pair when every track has one, else the PLAY response's
- * RTP-Info (all tracks' rtptime at one instant), else the local arrival time of each track's
- * first packet. The start is held (briefly, bounded) until the anchors are known, so the first
- * packets are on the same timeline as the rest; the anchors are then fixed for the session so
- * timestamps never jump.
+ * the sender report's (NTP, RTP) pair when every track has a plausible one, else the PLAY
+ * response's RTP-Info (all tracks' rtptime at one instant), else arrival times (see
+ * `RtpSessionTrack.arrivalAnchor`). The start is held (briefly, bounded) until every track has
+ * its parameters and first access unit and the anchors are known, then goes out interleaved; the
+ * anchors stay fixed for the session so timestamps never jump.
  */
 export class RtpMediaSession implements TrackOwner {
 	/** Per SDP media index: the stream, or undefined for media tapedeck does not take. */
 	readonly tracks: readonly (RtpSessionTrack | undefined)[];
+	/** Why media lines were left out (formats without the parameters they need). */
+	readonly skipped: string[] = [];
 	readonly #receiver: MediaReceiver;
 	readonly #alignWaitMs: number;
 	readonly #maxHoldMs: number;
-	readonly #useSenderReports: boolean;
 	readonly #ssrc = (Math.random() * 0xffffffff) >>> 0;
 	#invalid = 0;
 	#held: Held[] | undefined = [];
@@ -93,7 +92,6 @@ export class RtpMediaSession implements TrackOwner {
 		this.#receiver = receiver;
 		this.#alignWaitMs = options.alignWaitMs ?? 2500;
 		this.#maxHoldMs = options.maxHoldMs ?? 5000;
-		this.#useSenderReports = options.useSenderReports ?? true;
 		const selected = media.map((m) => selectFormat(m));
 		const mp2tIndex = selected.findIndex((f) => f !== undefined && isMp2t(f));
 		const names = new Map<string, number>();
@@ -113,17 +111,18 @@ export class RtpMediaSession implements TrackOwner {
 				reorderCapacity: options.reorderCapacity,
 				maxDelayMs: options.maxDelayMs ?? 200,
 			} as const;
-			if (isMp2t(format)) {
-				this.#mp2t = true;
-				return new RtpSessionTrack(setup, this, () => new Mp2tDepacketizer(createDemuxer('ts', receiver)));
+			try {
+				if (isMp2t(format)) {
+					const track = new RtpSessionTrack(setup, this, () => new Mp2tDepacketizer(createDemuxer('ts', receiver)));
+					this.#mp2t = true;
+					return track;
+				}
+				return new RtpSessionTrack(setup, this, (out) => createDepacketizer(format, out));
+			} catch (error) {
+				this.skipped.push(`media ${mediaIndex}: ${error instanceof Error ? error.message : String(error)}`);
+				return undefined;
 			}
-			return new RtpSessionTrack(setup, this, (out) => createDepacketizer(format, out));
 		});
-	}
-
-	/** True when at least one media line can be received. */
-	get usable(): boolean {
-		return this.tracks.some((t) => t !== undefined);
 	}
 
 	receiveRtp(mediaIndex: number, bytes: Uint8Array, arrivalMs: number): void {
@@ -312,7 +311,7 @@ export class RtpMediaSession implements TrackOwner {
 	 */
 	#trustedReport(track: RtpSessionTrack): boolean {
 		const report = track.senderReport;
-		if (!this.#useSenderReports || !report || track.firstTimestamp === undefined) return false;
+		if (!report || track.firstTimestamp === undefined) return false;
 		return Math.abs(track.extend(report.rtpTimestamp) - track.firstTimestamp) < 60 * track.setup.clockRate;
 	}
 

@@ -92,6 +92,7 @@ export class RtspListener implements IngestSource {
 			);
 			server.listen(this.#options.port ?? 8554, host, () => resolve());
 		});
+		server.on('error', () => {}); // accept errors (EMFILE, …) must not take the process down
 		const address = server.address();
 		if (address && typeof address === 'object') this.#port = address.port;
 	}

@@ -46,8 +46,11 @@ export class RtspPuller implements IngestSource {
 	#connection: RtspClientConnection | undefined;
 	#media: RtpMediaSession | undefined;
 	#wake: (() => void) | undefined;
+	#played = false;
 	/** Connections made, and the last failure. */
 	sessions = 0;
+	/** Keep-alive requests sent (GET_PARAMETER or OPTIONS). */
+	keepAlives = 0;
 	lastError: string | undefined;
 
 	constructor(options: RtspPullerOptions) {
@@ -111,16 +114,14 @@ export class RtspPuller implements IngestSource {
 		let wait = retry.initial;
 		while (!this.#stopped()) {
 			this.#state = 'connecting';
-			const played = await this.#session().then(
-				() => true,
-				(error: unknown) => {
-					this.lastError = error instanceof Error ? error.message : String(error);
-					this.#options.log?.(`${this.description}: ${this.lastError}`);
-					return false;
-				},
-			);
+			this.#played = false;
+			await this.#session().catch((error: unknown) => {
+				this.lastError = error instanceof Error ? error.message : String(error);
+				this.#options.log?.(`${this.description}: ${this.lastError}`);
+			});
 			if (this.#stopped()) break;
-			wait = played ? retry.initial : Math.min(wait * 2, retry.max);
+			// A session that played resets the back-off: the next failure is a new outage.
+			wait = this.#played ? retry.initial : Math.min(wait * 2, retry.max);
 			this.#state = 'waiting';
 			await new Promise<void>((resolve) => {
 				const timer = setTimeout(resolve, wait);
@@ -132,7 +133,7 @@ export class RtspPuller implements IngestSource {
 		}
 	}
 
-	/** One connection from OPTIONS to its end; resolves when it ended after playing, rejects otherwise. */
+	/** One connection from OPTIONS to its end: resolves when stopped, rejects on any failure. */
 	async #session(): Promise<void> {
 		const timeoutMs = this.#options.requestTimeoutMs ?? 10_000;
 		const connection = await RtspClientConnection.open(
@@ -161,11 +162,18 @@ export class RtspPuller implements IngestSource {
 			const media = new RtpMediaSession(setUp, this.#options.target, {
 				reorderCapacity: transports.usesUdp ? 64 : 0,
 			});
+			for (const reason of media.skipped) this.#options.log?.(`${this.description}: ${reason}`);
 			this.#media = media;
 			transports.attach(media);
-			const play = expectOk(await connection.request('PLAY', url, new RtspHeaders([['Range', 'npt=0.000-']])), 'PLAY');
+			// Aggregate control: PLAY goes to the session-level control URL when the SDP names one.
+			const aggregate = sdp.control && sdp.control !== '*' ? resolveControl(base, sdp.control) : url;
+			const play = expectOk(
+				await connection.request('PLAY', aggregate, new RtspHeaders([['Range', 'npt=0.000-']])),
+				'PLAY',
+			);
 			applyRtpInfo(media, setUp, base, play.headers.get('rtp-info'));
 			played = true;
+			this.#played = true;
 			this.#state = 'playing';
 			await new Promise<void>((resolve, reject) => {
 				const dataTimeoutMs = this.#options.dataTimeoutMs ?? 10_000;
@@ -188,6 +196,7 @@ export class RtspPuller implements IngestSource {
 					if (now - lastData > dataTimeoutMs) reject(new TapedeckError('io', `no media for ${dataTimeoutMs} ms`));
 					if (now - lastPing > pingEveryMs) {
 						lastPing = now;
+						this.keepAlives++;
 						connection.request(pingMethod, url).catch((error: Error) => reject(error));
 					}
 				}, 100);

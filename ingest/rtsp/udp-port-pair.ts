@@ -17,6 +17,8 @@ const bind = (host: string, port: number): Promise<Socket | undefined> =>
 		});
 		socket.bind(port, host, () => {
 			socket.removeAllListeners('error');
+			// Late errors (ICMP unreachable on sends, closed peers) are not fatal: packets just stop.
+			socket.on('error', () => {});
 			resolve(socket);
 		});
 	});

@@ -52,8 +52,11 @@ import { parseSrtUrl, type SrtUrl } from './srt-url.ts';
 
 export type SrtCallerOptions = {
 	url: string;
-	/** Where the demuxed media goes; `end()` (a StreamPublisher) is called after each connection. */
-	target: MediaReceiver & Partial<Pick<StreamPublisher, 'end'>>;
+	/**
+	 * Where the demuxed media goes; `reportStats()` (a StreamPublisher) hears of each connection's
+	 * figures when it is made, `end()` is called after it.
+	 */
+	target: MediaReceiver & Partial<Pick<StreamPublisher, 'end' | 'reportStats'>>;
 	createDemuxer?: DemuxerFactory;
 	/** Every delivered payload, in order (raw MPEG-TS). */
 	onPayload?: (payload: Uint8Array) => void;
@@ -275,6 +278,8 @@ export class SrtCaller implements IngestSource {
 			},
 			onClose: (reason) => this.#disconnected(reason),
 		});
+		const connection = this.#connection;
+		this.#o.target.reportStats?.({ protocol: 'srt', read: () => connection.stats() });
 		this.#state = 'connected';
 		this.connects++;
 		this.#failures = 0;

@@ -360,6 +360,7 @@ export class SrtListener implements IngestSource {
 			}),
 		};
 		const connection = session.connection;
+		a.publisher.reportStats?.({ protocol: 'srt', read: session.stats });
 		this.#byId.set(socketId, session);
 		this.#byPeer.set(a.peerKey, session);
 		this.#send(response, rinfo);

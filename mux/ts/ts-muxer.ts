@@ -1,4 +1,4 @@
-import { copyView } from '../../src/bytes/copy-bytes.ts';
+import { copyBytes } from '../../src/bytes/copy-bytes.ts';
 import { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
@@ -58,7 +58,6 @@ export class TsMuxer implements Muxer {
 	#patContinuity = 0;
 	#pmtContinuity = 0;
 	#batch = new Uint8Array(BATCH_PACKETS * PACKET_SIZE);
-	#batchView = new DataView(this.#batch.buffer);
 	#batchLength = 0;
 	/** The PES being packetized: header then payload. */
 	readonly #pes = new GrowableBuffer(1 << 16);
@@ -173,7 +172,7 @@ export class TsMuxer implements Muxer {
 
 	/** Cuts the PES buffer into TS packets; the first carries PCR and random_access_indicator when asked. */
 	#writePes(stream: MuxedStream, length: number, withPcr: boolean, randomAccess: boolean): void {
-		const data = this.#pes.dataView;
+		const data = this.#pes.bytes;
 		const pid = stream.pid;
 		let at = 0;
 		let first = true;
@@ -193,7 +192,7 @@ export class TsMuxer implements Muxer {
 			if (adaptation) this.#writeAdaptationField(o + 4, adaptation, flags);
 			const start = o + 4 + adaptation;
 			const count = o + PACKET_SIZE - start;
-			copyView(data, at, this.#batchView, start, count);
+			copyBytes(data, at, b, start, count);
 			at += count;
 			first = false;
 		}
@@ -251,7 +250,6 @@ export class TsMuxer implements Muxer {
 		this.#sink.write(this.#batch.subarray(0, this.#batchLength));
 		this.stats.bytes += this.#batchLength;
 		this.#batch = new Uint8Array(BATCH_PACKETS * PACKET_SIZE);
-		this.#batchView = new DataView(this.#batch.buffer);
 		this.#batchLength = 0;
 	}
 }

@@ -1,4 +1,9 @@
-import { formatStreamKey, type StreamKey } from '../../ingest/source.ts';
+import {
+	formatStreamKey,
+	type PublisherStats,
+	type PublisherStatsSource,
+	type StreamKey,
+} from '../../ingest/source.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
@@ -29,6 +34,8 @@ export class LiveStream {
 	readonly #gop: GopCache;
 	#owner: object | undefined;
 	#tracks: readonly Track[] | undefined;
+	/** The current session's connection figures, when its protocol keeps them. */
+	#statsSource: PublisherStatsSource | undefined;
 	readonly #onIdle: (stream: LiveStream) => void;
 
 	constructor(key: StreamKey, onIdle: (stream: LiveStream) => void, gop: GopCacheOptions = {}) {
@@ -50,6 +57,17 @@ export class LiveStream {
 
 	get subscriberCount(): number {
 		return this.#subscribers.size;
+	}
+
+	/** The figures of the connection publishing now (SRT), with its protocol, or undefined. */
+	publisherStats(): { readonly protocol: string; readonly stats: PublisherStats } | undefined {
+		const source = this.#statsSource;
+		return source ? { protocol: source.protocol, stats: source.read() } : undefined;
+	}
+
+	/** The owner's connection reports its figures through `source` for the rest of its session. */
+	reportStats(owner: object, source: PublisherStatsSource): void {
+		if (this.#owner === owner) this.#statsSource = source;
 	}
 
 	/**
@@ -77,6 +95,7 @@ export class LiveStream {
 		}
 		this.#owner = owner;
 		this.#tracks = undefined;
+		this.#statsSource = undefined;
 		this.#gop.reset(undefined);
 		this.stats.sessions++;
 		this.stats.startedAt = new Date();
@@ -114,6 +133,7 @@ export class LiveStream {
 	end(owner: object, reason: string): void {
 		if (this.#owner !== owner) return;
 		this.#owner = undefined;
+		this.#statsSource = undefined;
 		const announced = this.#tracks !== undefined;
 		this.#tracks = undefined;
 		this.#gop.reset(undefined);

@@ -1,5 +1,6 @@
 import {
 	formatStreamKey,
+	type PublisherStatsSource,
 	type PublishRequest,
 	type StreamHub,
 	type StreamKey,
@@ -93,6 +94,8 @@ class Publication implements StreamPublisher {
 	readonly #resolve: () => LiveStream;
 	readonly #protocol: string;
 	#stream: LiveStream | undefined;
+	/** The connection's figures, handed to each session it starts. */
+	#statsSource: PublisherStatsSource | undefined;
 
 	constructor(resolve: () => LiveStream, protocol: string) {
 		this.#resolve = resolve;
@@ -112,8 +115,15 @@ class Publication implements StreamPublisher {
 			if (stream.live) return;
 			stream.begin(this, this.#protocol);
 			this.#stream = stream;
+			if (this.#statsSource) stream.reportStats(this, this.#statsSource);
 		}
 		this.#stream.announce(this, tracks);
+	}
+
+	/** Kept until `end()`: a connection that reports before its first announce (a caller) is heard at its session's start. */
+	reportStats(source: PublisherStatsSource): void {
+		this.#statsSource = source;
+		if (this.#stream?.isOwnedBy(this)) this.#stream.reportStats(this, source);
 	}
 
 	push(packet: Packet): void {
@@ -121,6 +131,7 @@ class Publication implements StreamPublisher {
 	}
 
 	end(reason = 'publisher ended'): void {
+		this.#statsSource = undefined;
 		this.#stream?.end(this, reason);
 	}
 }

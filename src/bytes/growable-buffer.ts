@@ -1,4 +1,4 @@
-import { copyBytes, copyView } from './copy-bytes.ts';
+import { copyBytes } from './copy-bytes.ts';
 
 /**
  * A byte buffer reused across units (PES payloads, access units): it grows by doubling and never
@@ -6,13 +6,10 @@ import { copyBytes, copyView } from './copy-bytes.ts';
  */
 export class GrowableBuffer {
 	bytes: Uint8Array;
-	/** A DataView of `bytes`, replaced with it. */
-	dataView: DataView;
 	length = 0;
 
 	constructor(initialCapacity = 4096) {
 		this.bytes = new Uint8Array(initialCapacity);
-		this.dataView = new DataView(this.bytes.buffer);
 	}
 
 	/** Makes room for `capacity` bytes in total, keeping the first `length`. */
@@ -23,7 +20,6 @@ export class GrowableBuffer {
 		const next = new Uint8Array(size);
 		next.set(this.bytes.subarray(0, this.length));
 		this.bytes = next;
-		this.dataView = new DataView(next.buffer);
 	}
 
 	/** Appends `data[start, end)`. */
@@ -31,14 +27,6 @@ export class GrowableBuffer {
 		const count = end - start;
 		this.reserve(this.length + count);
 		copyBytes(data, start, this.bytes, this.length, count);
-		this.length += count;
-	}
-
-	/** Appends bytes `[start, end)` of a DataView without allocating (the per-TS-packet path). */
-	appendView(source: DataView, start: number, end: number): void {
-		const count = end - start;
-		this.reserve(this.length + count);
-		copyView(source, start, this.dataView, this.length, count);
 		this.length += count;
 	}
 

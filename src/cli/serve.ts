@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
+import { builtInModules } from '../../ingest/built-in-module.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import type { IngestSource } from '../../ingest/source.ts';
@@ -70,6 +71,8 @@ export const startServer = async (
 		listenHost: config.host,
 		log,
 		syncIntervalMs: config.syncIntervalMs,
+		// The listeners below, as inputs name them (`input_module_id`: rtmp, srt, rtsp).
+		modules: builtInModules(config),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});
 	const recovery = await service.init();

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
+import { type BuiltInModule, builtInProtocolOf, findBuiltInModule } from '../../ingest/built-in-module.ts';
 import { createInput, type InputSpec } from '../../ingest/create-input.ts';
-import type { IngestSource, StreamKey } from '../../ingest/source.ts';
+import type { IngestSource, PublisherStats, StreamKey } from '../../ingest/source.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { Sink } from '../sink/sink.ts';
@@ -25,6 +26,8 @@ export type RecordingServiceOptions = {
 	/** Injectable sink factory (tests simulate a full disk with it). */
 	readonly openSink?: (path: string) => Sink;
 	readonly syncIntervalMs?: number;
+	/** The built-in listeners inputs may name (`input_module_id`); none by default. */
+	readonly modules?: readonly BuiltInModule[];
 };
 
 /** Live figures of one job (Callaba's getStat, OME's record stats). */
@@ -39,6 +42,12 @@ export type JobStats = {
 	readonly droppedPackets: number;
 	readonly lastPacketAt: string | undefined;
 	readonly currentFile: RecordedFile | undefined;
+	/**
+	 * The connection publishing the job's stream now, when its protocol reports figures (SRT: RTT,
+	 * loss, retransmissions, drops, bitrate, buffer delay), whichever input feeds it: the job's own
+	 * listener or caller, or a built-in listener. Undefined while nothing publishes.
+	 */
+	readonly input: { readonly protocol: string; readonly stats: PublisherStats } | undefined;
 };
 
 type Run = { readonly recording: Recording; readonly source: IngestSource | undefined };
@@ -87,6 +96,11 @@ export class RecordingService {
 
 	findByName(name: string, dialect?: string): RecordingJob | undefined {
 		return this.list(dialect).find((job) => job.name === name);
+	}
+
+	/** The built-in listeners inputs may name. */
+	get modules(): readonly BuiltInModule[] {
+		return this.#options.modules ?? [];
 	}
 
 	/** Whether a publisher is pushing `key` now (Huawei's START records only a stream being pushed). */
@@ -198,6 +212,7 @@ export class RecordingService {
 			droppedPackets: stats?.droppedPackets ?? 0,
 			lastPacketAt: stats?.lastPacketMs ? new Date(stats.lastPacketMs).toISOString() : undefined,
 			currentFile: recording?.currentFile,
+			input: this.#options.registry.get(job.key)?.publisherStats(),
 		};
 	}
 
@@ -263,7 +278,15 @@ export class RecordingService {
 		);
 	}
 
-	#sourceFor(settings: JobSettings, input: InputSpec): IngestSource {
+	/**
+	 * The job's own input, or undefined for one that names a built-in listener (which must exist): the
+	 * recording then subscribes to the stream that listener publishes.
+	 */
+	#sourceFor(settings: JobSettings, input: InputSpec): IngestSource | undefined {
+		if (builtInProtocolOf(input)) {
+			findBuiltInModule(input, this.modules);
+			return undefined;
+		}
 		const registry = this.#options.registry;
 		return createInput(input, registry.publisher(settings.key, input.input_type), {
 			hub: registry,
@@ -299,9 +322,16 @@ export class RecordingService {
 		if (recording.state === 'ready') {
 			this.#mutate(job.id, (j) => {
 				j.state = 'ready';
-				j.reason = source ? `waiting for stream on ${source.description}` : recording.reason;
+				j.reason = source ? `waiting for stream on ${source.description}` : this.#waitingReason(job, recording);
 			});
 		}
+	}
+
+	/** Why a job without an input of its own waits: its stream, and the built-in listener it comes through. */
+	#waitingReason(job: RecordingJob, recording: Recording): string {
+		if (!job.input || !builtInProtocolOf(job.input)) return recording.reason;
+		const module = findBuiltInModule(job.input, this.modules);
+		return `${recording.reason} on built-in listener "${module.id}" (${module.url})`;
 	}
 
 	async #stopRun(id: string, options: { lastSequence: boolean }): Promise<void> {

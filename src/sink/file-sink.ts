@@ -22,7 +22,7 @@ type PendingWrite = { readonly data: Uint8Array; readonly position: number; read
 export class FileSink implements Sink {
 	readonly path: string;
 	readonly #fd: number;
-	#chunk = new Uint8Array(CHUNK_BYTES);
+	#chunk: Uint8Array = new Uint8Array(CHUNK_BYTES);
 	/** Chunks whose bytes the OS has taken: reused instead of allocating (and page-faulting) fresh ones. */
 	readonly #spareChunks: Uint8Array[] = [];
 	#chunkStart = 0;

@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--auth", choices=["basic", "digest"], default="digest")
+    parser.add_argument("--session-timeout", type=int, default=0, help="seconds; 0 keeps GStreamer's 60")
     args = parser.parse_args()
 
     Gst.init(None)
@@ -75,6 +76,13 @@ def main() -> None:
             Gst.Structure.new_from_string(
                 f"{args.user}, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
             )
+        )
+    if args.session_timeout:
+        server.connect(
+            "client-connected",
+            lambda _server, client: client.connect(
+                "new-session", lambda _client, session: session.set_timeout(args.session_timeout)
+            ),
         )
     server.get_mount_points().add_factory(args.path, factory)
     if server.attach(None) == 0:

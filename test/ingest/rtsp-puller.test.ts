@@ -103,6 +103,16 @@ test('wrong credentials: no session, the 401 is reported, retries go on until st
 	assert.match(puller.lastError ?? '', /401/);
 });
 
+test('keep-alive: requests within the session timeout the server gives, one session throughout', async () => {
+	const server = await gstServer(['--session-timeout', '2']);
+	const { collector, puller } = await pull(server, { transport: 'udp' }, 6000);
+	assert.is(puller.sessions, 1, `one session for 6 s (last error: ${puller.lastError})`);
+	assert.ok(puller.keepAlives >= 4, `keep-alives every second for a 2 s timeout: ${puller.keepAlives}`);
+	const video = collector.of('video').packets;
+	const span = (video.at(-1)!.pts - video[0]!.pts) / 90_000;
+	assert.ok(span > 4.5, `media kept flowing: ${span} s`);
+});
+
 test('pulls H.265 + AAC from GStreamer', async () => {
 	const { collector } = await pull(await gstServer(['--codec', 'h265']), {}, 4000);
 	await assertPlayable(collector, 'h265', 'h265');

@@ -29,7 +29,7 @@ export class PesAssembler {
 		return this.#stream;
 	}
 
-	/** The payload of one TS packet of this PID: bytes `[start, end)` of `view`. */
+	/** The payload of one TS packet of this PID: bytes `[start, end)` of `data`. */
 	payload(data: Uint8Array, start: number, end: number, unitStart: boolean): void {
 		if (unitStart) {
 			if (this.#collecting) this.#complete();
@@ -41,9 +41,7 @@ export class PesAssembler {
 			return;
 		}
 		const buffer = this.#buffer;
-		buffer.reserve(buffer.length + end - start);
-		buffer.bytes.set(data.subarray(start, end), buffer.length);
-		buffer.length += end - start;
+		buffer.append(data, start, end);
 		if (this.#expected < 0 && buffer.length >= 6) {
 			const length = (buffer.bytes[4]! << 8) | buffer.bytes[5]!; // PES_packet_length
 			this.#expected = length === 0 ? 0 : 6 + length;

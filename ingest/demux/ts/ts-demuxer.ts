@@ -69,7 +69,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 	}
 
 	/** One TS packet (§2.4.3.2): header, optional adaptation field, payload to the PID's consumer. */
-	tsPacket(data: Uint8Array, view: DataView, offset: number): void {
+	tsPacket(data: Uint8Array, offset: number): void {
 		const b1 = data[offset + 1]!;
 		if (b1 & 0x80) {
 			this.stats.skippedBytes += TS_PACKET_SIZE; // transport_error_indicator: the packet is damaged

@@ -10,11 +10,8 @@
 import type { DemuxStats } from '../../media-receiver.ts';
 
 export interface TsPacketListener {
-	/**
-	 * One packet at `data[offset, offset + 188)`; `view` is a DataView over the same bytes (for
-	 * allocation-free copies). Both are only valid during the call.
-	 */
-	tsPacket(data: Uint8Array, view: DataView, offset: number): void;
+	/** One packet at `data[offset, offset + 188)`, only valid during the call. */
+	tsPacket(data: Uint8Array, offset: number): void;
 	/** Sync was lost after the last packet: that packet may have been cut short and filled with what followed. */
 	syncLost(): void;
 }
@@ -26,7 +23,6 @@ export class TsPacketReader {
 	readonly #listener: TsPacketListener;
 	/** Bytes of a packet (or of an unconfirmed sync candidate) left over from the previous chunk. */
 	readonly #carry = new Uint8Array(TS_PACKET_SIZE);
-	readonly #carryView = new DataView(this.#carry.buffer);
 	#carryLength = 0;
 	#locked = false;
 	/** Counts bytes skipped to find sync and bytes of a packet cut short at the end of the input. */
@@ -47,7 +43,7 @@ export class TsPacketReader {
 				// The common case: complete the packet begun in the previous chunk and carry on in this one.
 				this.#carry.set(chunk.subarray(0, need), this.#carryLength);
 				this.#carryLength = 0;
-				this.#listener.tsPacket(this.#carry, this.#carryView, 0);
+				this.#listener.tsPacket(this.#carry, 0);
 				pos = need;
 			} else if (this.#locked) {
 				this.#carry.set(chunk, this.#carryLength);
@@ -67,7 +63,7 @@ export class TsPacketReader {
 	/** End of input: a whole packet left over is read unconfirmed; a partial one is counted as skipped. */
 	end(): void {
 		if (this.#carryLength === TS_PACKET_SIZE && this.#carry[0] === SYNC_BYTE) {
-			this.#listener.tsPacket(this.#carry, this.#carryView, 0);
+			this.#listener.tsPacket(this.#carry, 0);
 		} else {
 			this.#stats.skippedBytes += this.#carryLength;
 		}
@@ -76,12 +72,11 @@ export class TsPacketReader {
 
 	#read(data: Uint8Array, from: number): void {
 		const length = data.length;
-		const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
 		let pos = from;
 		for (;;) {
 			if (this.#locked) {
 				while (pos + TS_PACKET_SIZE <= length && data[pos] === SYNC_BYTE) {
-					this.#listener.tsPacket(data, view, pos);
+					this.#listener.tsPacket(data, pos);
 					pos += TS_PACKET_SIZE;
 				}
 				if (pos + TS_PACKET_SIZE > length) break;

@@ -7,6 +7,7 @@
 import { statfs } from 'node:fs/promises';
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { builtInInputTypes } from '../../../ingest/built-in-module.ts';
 import { TapedeckError } from '../../core/errors.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 import { newObjectId } from '../../store/object-id.ts';
@@ -153,10 +154,23 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 				active: jobs.filter((job) => job.active).length,
 				recording: jobs.filter((job) => job.state === 'recording').length,
 			},
+			modules: service.modules.map((module) => ({
+				id: module.id,
+				protocol: module.protocol,
+				url: module.url,
+				input_types: builtInInputTypes(module.protocol),
+			})),
 			uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
 		};
 	};
-	endpoint('post', '/api/utils/getStat', 'Server statistics: free disk space', undefined, UtilsStatSchema, utilsStat);
+	endpoint(
+		'post',
+		'/api/utils/getStat',
+		'Server statistics: free disk space, recordings, built-in listener modules',
+		undefined,
+		UtilsStatSchema,
+		utilsStat,
+	);
 	app.get('/api/utils/getStat', async (c) => {
 		try {
 			return c.json(await utilsStat());

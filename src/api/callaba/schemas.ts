@@ -15,8 +15,16 @@ const ObjectId = z.string().min(1).openapi({ example: '622e2f97f678990032d434b4'
 export const InputSchema = z
 	.looseObject({
 		input_type: z.enum(INPUT_TYPES),
-		input_module_id: z.string().optional(),
-		input_stream_id: z.string().optional(),
+		input_module_id: z.string().optional().openapi({
+			description:
+				'INPUT_TYPE_RTMP_/SRT_SOFTWARE|HARDWARE: id of a built-in listener, "rtmp" or "srt" (listed under `modules` in /api/utils/getStat)',
+			example: 'rtmp',
+		}),
+		input_stream_id: z.string().optional().openapi({
+			description:
+				'INPUT_TYPE_RTMP_/SRT_SOFTWARE|HARDWARE: the stream on that listener, "app/stream" (a bare name means app "live"; SRT also takes "#!::r=app/stream,m=publish")',
+			example: 'live/cam1',
+		}),
 		input_stream_url: z.string().optional().openapi({ example: 'udp://127.0.0.1:5000' }),
 		input_stream_listen_port: z
 			.object({
@@ -31,7 +39,7 @@ export const InputSchema = z
 	})
 	.openapi('Input', {
 		description:
-			'Where the stream comes from. Implemented so far: INPUT_TYPE_UDP_LISTEN, INPUT_TYPE_UDP_URL, INPUT_TYPE_HTTP_LISTEN, INPUT_TYPE_HTTP_URL; the others answer "not supported yet".',
+			'Where the stream comes from: a built-in listener (INPUT_TYPE_RTMP_SOFTWARE|HARDWARE, INPUT_TYPE_SRT_SOFTWARE|HARDWARE with input_module_id and input_stream_id), a port of its own (INPUT_TYPE_SRT_/RTMP_/RTSP_/UDP_/HTTP_LISTEN with input_stream_listen_port) or a URL to pull (INPUT_TYPE_SRT_/RTMP_/RTSP_/UDP_/HTTP_URL with input_stream_url); other types answer "not supported yet".',
 	});
 
 const Transcoding = z.looseObject({
@@ -116,6 +124,10 @@ export const StatSchema = z
 		dropped_packets: z.number(),
 		last_packet_at: z.string().nullable(),
 		current_file: RecordedFileSchema.nullable(),
+		input_stats: z.looseObject({ protocol: z.string() }).nullable().openapi({
+			description:
+				'tapedeck: figures of the connection publishing the stream now, when its protocol keeps them (SRT: rtt_ms, rtt_var_ms, latency_ms, packets_received, bytes_received, packets_lost, packets_retransmitted, packets_dropped, packets_duplicate, packets_belated, packets_undecrypted, nak_sent, key_refreshes, bitrate_kbps, buffer_delay_ms, connected_ms); null otherwise',
+		}),
 	})
 	.openapi('RecordingStat');
 
@@ -141,6 +153,12 @@ export const UtilsStatSchema = z
 			used_bytes: z.number(),
 		}),
 		recordings: z.object({ total: z.number(), active: z.number(), recording: z.number() }),
+		modules: z
+			.array(z.object({ id: z.string(), protocol: z.string(), url: z.string(), input_types: z.array(z.string()) }))
+			.openapi({
+				description:
+					'tapedeck: the built-in listeners, by the id inputs name them with (input_module_id), and the input types that may',
+			}),
 		uptime_seconds: z.number(),
 	})
 	.openapi('UtilsStat');

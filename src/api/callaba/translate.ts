@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { builtInProtocolOf, builtInStreamKey } from '../../../ingest/built-in-module.ts';
 import type { InputSpec } from '../../../ingest/create-input.ts';
 import { TapedeckError } from '../../core/errors.ts';
 import type { RecordedFile } from '../../recorder/recording.ts';
@@ -37,12 +38,14 @@ export const toJobSettings = (id: string, body: RecordingSettings): JobSettings 
 		...(body.track_ids === undefined ? {} : { ids: body.track_ids }),
 		...(body.variant_names === undefined ? {} : { names: body.variant_names }),
 	};
+	const input = body.input as InputSpec;
 	return {
 		name: body.recording_name,
 		dialect: CALLABA,
-		key: { vhost: 'default', app: 'recording', stream: id },
+		// An input of its own publishes the job's private stream; one naming a built-in listener records what that listener publishes.
+		key: builtInProtocolOf(input) ? builtInStreamKey(input) : { vhost: 'default', app: 'recording', stream: id },
 		streamName: slug(body.recording_name),
-		input: body.input as InputSpec,
+		input,
 		format: body.output_format,
 		filePath: body.file_path ?? defaultFilePath(body.output_format),
 		...(body.info_path === undefined ? {} : { infoPath: body.info_path }),
@@ -102,4 +105,11 @@ export const toStatView = (stats: JobStats, recordingsRoot: string) => ({
 	dropped_packets: stats.droppedPackets,
 	last_packet_at: stats.lastPacketAt ?? null,
 	current_file: stats.currentFile ? toFileView(stats.currentFile, recordingsRoot) : null,
+	input_stats: stats.input ? { protocol: stats.input.protocol, ...snakeCaseKeys(stats.input.stats) } : null,
 });
+
+/** `rttMs` → `rtt_ms`: the API's field style for figures the engine names in camelCase. */
+const snakeCaseKeys = (figures: Readonly<Record<string, number>>): Record<string, number> =>
+	Object.fromEntries(
+		Object.entries(figures).map(([name, value]) => [name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
+	);
