@@ -1,6 +1,7 @@
 /**
  * Bench peer: mediabunny's Conversion (packet copy, no decoding) from a TS file to MP4.
  * Usage: node --import tsx bench/peers/mediabunny-remux.ts <input.ts> <output.mp4>
+ * (the bench runs it bundled by esbuild, as bench/work/mediabunny-remux.mjs, so it starts like tapedeck's bundle)
  */
 import { ALL_FORMATS, Conversion, FilePathSource, FilePathTarget, Input, Mp4OutputFormat, Output } from 'mediabunny';
 

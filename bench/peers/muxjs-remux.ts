@@ -2,6 +2,7 @@
  * Bench peer: mux.js's TS→fMP4 Transmuxer fed from a file read stream. mux.js is built for HLS
  * segments: it emits its output on flush(), so the whole file is pushed and flushed once.
  * Usage: node --import tsx bench/peers/muxjs-remux.ts <input.ts> <output.mp4>
+ * (the bench runs it bundled by esbuild, as bench/work/muxjs-remux.mjs, so it starts like tapedeck's bundle)
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import muxjs from 'mux.js';

@@ -195,21 +195,17 @@ export class FragmentedMp4Muxer implements Muxer {
 		w.reset();
 		this.#sequence++;
 		const payload = writeMovieFragment(w, this.#sequence, runs);
-		const fragment = new Uint8Array(w.length + 8 + payload);
-		fragment.set(w.bytes());
-		let offset = w.length;
-		new DataView(fragment.buffer).setUint32(offset, 8 + payload); // mdat size
-		fragment.set([0x6d, 0x64, 0x61, 0x74], offset + 4); // mdat type
-		offset += 8;
+		w.u32(8 + payload); // mdat size
+		w.fourcc('mdat'); // mdat type
+		// moof and mdat header, then each track's samples straight from its buffer: the sink copies.
+		this.#sink.write(w.bytes());
 		for (const run of runs) {
 			const state = this.#byId.get(run.trackId) as FragmentTrack;
 			let bytes = 0;
 			for (let i = 0; i < run.count; i++) bytes += run.samples.sizes[i] as number;
-			fragment.set(state.data.subarray(0, bytes), offset);
-			offset += bytes;
+			this.#sink.write(state.data.subarray(0, bytes));
 		}
-		this.#sink.write(fragment);
-		this.stats.bytes += fragment.length;
+		this.stats.bytes += w.length + payload;
 	}
 
 	/** ftyp + moov (empty sample tables, mvex). */

@@ -57,7 +57,7 @@ export class TsMuxer implements Muxer {
 	readonly #pmtPacket: Uint8Array;
 	#patContinuity = 0;
 	#pmtContinuity = 0;
-	#batch = new Uint8Array(BATCH_PACKETS * PACKET_SIZE);
+	readonly #batch = new Uint8Array(BATCH_PACKETS * PACKET_SIZE);
 	#batchLength = 0;
 	/** The PES being packetized: header then payload. */
 	readonly #pes = new GrowableBuffer(1 << 16);
@@ -247,9 +247,8 @@ export class TsMuxer implements Muxer {
 
 	#flush(): void {
 		if (this.#batchLength === 0) return;
-		this.#sink.write(this.#batch.subarray(0, this.#batchLength));
+		this.#sink.write(this.#batch.subarray(0, this.#batchLength)); // the sink copies: the batch is reused
 		this.stats.bytes += this.#batchLength;
-		this.#batch = new Uint8Array(BATCH_PACKETS * PACKET_SIZE);
 		this.#batchLength = 0;
 	}
 }

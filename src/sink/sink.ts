@@ -6,7 +6,11 @@
 export interface Sink {
 	/** Bytes written so far: the offset the next `write` lands at. */
 	readonly position: number;
-	/** Appends bytes. The sink may keep a reference until it flushes: callers must not mutate them afterwards. */
+	/**
+	 * Appends bytes. The sink copies them (or hands them to the OS) before returning, so callers may
+	 * reuse their buffers at once: muxers write views of the demuxer's reused PES buffer and of their
+	 * own scratch buffers.
+	 */
 	write(data: Uint8Array): void;
 	/** Overwrites bytes already written (header patching); `position + data.length` must not pass `this.position`. */
 	writeAt(position: number, data: Uint8Array): void;

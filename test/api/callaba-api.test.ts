@@ -88,12 +88,24 @@ test('create: missing fields and wrong types are named with their rule', async (
 });
 
 test('create: unsupported choices and unsafe paths are refused with a clear message', async () => {
+	const generate = await call(
+		'/api/recording/create',
+		valid('gen', { input: { input_type: 'INPUT_TYPE_GENERATE_TEST_VIDEO' } }),
+	);
+	assert.is(generate.status, 400);
+	assert.match(generate.json.message ?? '', 'input type INPUT_TYPE_GENERATE_TEST_VIDEO is not supported yet');
 	const srt = await call(
 		'/api/recording/create',
 		valid('srt', { input: { input_type: 'INPUT_TYPE_SRT_SOFTWARE', input_module_id: 'x' } }),
 	);
 	assert.is(srt.status, 400);
-	assert.match(srt.json.message ?? '', 'input type INPUT_TYPE_SRT_SOFTWARE is not supported yet');
+	assert.match(srt.json.message ?? '', 'input.input_stream_id is required for INPUT_TYPE_SRT_SOFTWARE');
+	const module = await call(
+		'/api/recording/create',
+		valid('srt', { input: { input_type: 'INPUT_TYPE_SRT_SOFTWARE', input_module_id: 'x', input_stream_id: 'live/a' } }),
+	);
+	assert.is(module.status, 404);
+	assert.match(module.json.message ?? '', 'input.input_module_id "x" is no built-in listener of this server');
 	const memory = await call('/api/recording/create', valid('m', { recording_type: 'RECORDING_STREAM_TO_MEMORY' }));
 	assert.match(memory.json.message ?? '', 'not supported yet');
 	const climb = await call('/api/recording/create', valid('climb', { file_path: '../../etc/x.mp4' }));

@@ -250,6 +250,30 @@ for (const format of ['flv', 'mp4', 'mov'] as const) {
 	});
 }
 
+test('mp4 continuity across a reconnect: the file after the drop starts where the one before ended', async () => {
+	const registry = new StreamRegistry();
+	const h = makeRecording(registry, { segmentationRule: 'continuity', format: 'mp4' });
+	h.recording.start();
+	const publisher = registry.publish(key, 'test');
+	feed(publisher, fixture('h264-aac48'));
+	await settle();
+	publisher.end('publisher went away');
+	await settle(200);
+	feed(publisher, fixture('h264-aac48'));
+	publisher.end();
+	await settle(200);
+	await h.recording.stop();
+	assert.is(h.files.length, 2);
+	const [before, after] = await Promise.all(h.files.map((file) => probeStreams(file.path)));
+	// The timeline resumes at the latest decode end of any track (here audio, 11 ms after the video's).
+	const end = Math.max(...before!.map((s) => Math.max(...s.dts) + s.duration / s.packets));
+	const video = after!.find((s) => s.codecType === 'video')!;
+	assert.ok(
+		Math.abs(Math.min(...video.dts) - end) < 0.002,
+		`file 1 decodes from ${Math.min(...video.dts)} s, not ${end} s`,
+	);
+});
+
 test('a full disk: clear error, what was written stays playable, other recordings carry on', async () => {
 	const registry = new StreamRegistry();
 	const failing = makeRecording(registry, { id: 'full' }, { openSink: (path) => new FullDiskSink(path, 100_000) });
