@@ -12,7 +12,7 @@ import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { createApp } from '../api/app.ts';
 import { issueAccessJwt } from '../api/auth.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
-import { DEFAULTS } from '../config/defaults.ts';
+import { DEFAULTS, ENV } from '../config/defaults.ts';
 import { type AccessToken, loadAccessToken, loadServeConfig, type ServeConfig } from '../config/load.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
@@ -120,8 +120,28 @@ export const startServer = async (
 	};
 };
 
+const SERVE_USAGE = `Usage: tapedeck serve [options]
+
+Runs the recording server: the HTTP API (Callaba, OvenMediaEngine and Huawei dialects) and the
+built-in RTMP, SRT and RTSP listeners. SIGTERM/SIGINT finalize every open file before exit.
+
+Options (flags override the environment, which overrides the defaults):
+  --host <addr>        address of the API and listeners (${ENV.host}, default ${DEFAULTS.host})
+  -p, --port <n>       HTTP API port (${ENV.port}, default ${DEFAULTS.port})
+  -d, --data <dir>     data folder: recordings/, store/, access-token (${ENV.dataDir}, default ${DEFAULTS.dataDir})
+  --rtmp-port <n>      built-in RTMP listener, 0 = off (default ${DEFAULTS.rtmpPort})
+  --srt-port <n>       built-in SRT listener, 0 = off (default ${DEFAULTS.srtPort})
+  --rtsp-port <n>      built-in RTSP listener, 0 = off (default ${DEFAULTS.rtspPort})
+
+${ENV.accessToken} sets the access token; without it one is generated, stored under the data
+folder and printed once, with a JWT for the x-access-token header (tapedeck token prints more).`;
+
 /** `tapedeck serve [--host H] [--port P] [--data DIR] [--rtmp-port P] [--srt-port P] [--rtsp-port P]` */
 export async function runServe(argv: string[]): Promise<void> {
+	if (argv.includes('--help') || argv.includes('-h')) {
+		console.log(SERVE_USAGE);
+		return;
+	}
 	const config = loadServeConfig(argv);
 	const token = loadAccessToken(config.dataDir);
 	const server = await startServer(config, token);
