@@ -4,7 +4,17 @@ import { DEFAULTS } from '../config/defaults.ts';
 import { loadAccessToken, loadServeConfig, parseOptions } from '../config/load.ts';
 import { TapedeckError } from '../core/errors.ts';
 
+const TOKEN_USAGE = `Usage: tapedeck token [--data DIR] [--days N]
+
+Prints a JWT (HS256, signed with the server's access token) for the API's x-access-token header.
+  -d, --data <dir>   the server's data folder (default ${DEFAULTS.dataDir}); a token is generated there if none exists
+  --days <n>         lifetime in days (default ${DEFAULTS.tokenDays})`;
+
 export async function runToken(argv: string[]): Promise<void> {
+	if (argv.includes('--help') || argv.includes('-h')) {
+		console.log(TOKEN_USAGE);
+		return;
+	}
 	const { values } = parseOptions(argv, { data: { type: 'string', short: 'd' }, days: { type: 'string' } });
 	const days = Number(values.days ?? DEFAULTS.tokenDays);
 	if (!Number.isFinite(days) || days <= 0) {
