@@ -12,7 +12,7 @@
  * Needs dist/tapedeck.cjs (`npm run build`, or `node node_modules/esbuild/bin/esbuild …` as in package.json),
  * ffmpeg, srt-live-transmit (srt-tools). Ports 25000–25999 on 127.0.0.1. See bench/README.md.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,8 @@ class TapedeckReceiver implements Receiver {
 
 	constructor(scenario: Scenario, options: { ownPorts: boolean; cpuProfile: boolean }) {
 		this.#scenario = scenario;
-		this.#ownPorts = options.ownPorts;
+		// Per-recording listeners exist for RTMP and SRT (Callaba INPUT_TYPE_*_LISTEN); RTSP's is not wired.
+		this.#ownPorts = options.ownPorts && (scenario === 'rtmp' || scenario === 'srt');
 		this.#profileDir = options.cpuProfile ? join(this.#data, 'profile') : undefined;
 	}
 
@@ -377,6 +378,7 @@ const startPublishers = async (
 	const peers: Peer[] = [];
 	const udpPorts = new Set<number>();
 	const statsFiles: string[] = [];
+	const cleanUps: Array<() => void> = [];
 	if (scenario === 'udp') {
 		peers.push(
 			pacer(
@@ -399,6 +401,7 @@ const startPublishers = async (
 	} else {
 		// RTSP: ffmpeg writes the SDP before the first packet, so AAC needs its config up front (MP4 copy).
 		const input = scenario === 'rtmp' ? source : await withGlobalHeaders(source);
+		if (input !== source) cleanUps.push(() => rmSync(input, { force: true }));
 		const format = scenario === 'rtmp' ? ['-f', 'flv'] : ['-f', 'rtsp', '-rtsp_transport', 'tcp'];
 		for (const target of targets) {
 			peers.push(ffmpegPublisher(input, seconds, format, target));
@@ -411,6 +414,7 @@ const startPublishers = async (
 		srtLosses: () => (statsFiles.length ? srtSenderLosses(statsFiles) : undefined),
 		stop: async () => {
 			await Promise.all(peers.map((p) => p.stop()));
+			for (const cleanUp of cleanUps.splice(0)) cleanUp();
 		},
 	};
 };
@@ -632,7 +636,9 @@ const main = async (): Promise<void> => {
 	if (warmup + seconds + 2 > mediaSeconds) {
 		throw new Error(`--warmup + --seconds + 2 must fit in the ${mediaSeconds.toFixed(0)} s source`);
 	}
-	if (!existsSync(join(ROOT, 'dist/tapedeck.cjs'))) throw new Error('dist/tapedeck.cjs is missing: npm run build');
+	const bundle = join(ROOT, 'dist/tapedeck.cjs');
+	if (!existsSync(bundle)) throw new Error('dist/tapedeck.cjs is missing: npm run build');
+	console.error(`server: ${bundle}, built ${statSync(bundle).mtime.toISOString()} (rebuild after source changes)`);
 	const streamMbps = (bytes.length * 8) / mediaSeconds / 1e6;
 	const receivers = (values.receivers?.split(',') ?? RECEIVERS[scenario]).filter((r) =>
 		RECEIVERS[scenario].includes(r),

@@ -22,10 +22,10 @@ const keyOf = (text: string): Uint8Array => new Uint8Array([...Buffer.from(text,
 
 /** "Genuine Adobe Flash Media Server 001" + 32 bytes: the first 36 sign S1, all 68 derive the S2 key. */
 export const SERVER_KEY = keyOf('Genuine Adobe Flash Media Server 001');
-export const SERVER_KEY_TEXT_LENGTH = 36;
+export const SERVER_SIGNING_KEY = SERVER_KEY.subarray(0, 36);
 /** "Genuine Adobe Flash Player 001" + 32 bytes: the first 30 sign C1, all 62 derive the C2 key. */
 export const CLIENT_KEY = keyOf('Genuine Adobe Flash Player 001');
-export const CLIENT_KEY_TEXT_LENGTH = 30;
+export const CLIENT_SIGNING_KEY = CLIENT_KEY.subarray(0, 30);
 
 export type DigestSchema = 0 | 1;
 

@@ -4,26 +4,24 @@
  * anything else the plain one, where S2 echoes C1.
  */
 import { randomFillSync } from 'node:crypto';
-import { TapedeckError } from '../../src/core/errors.ts';
 import {
-	CLIENT_KEY,
-	CLIENT_KEY_TEXT_LENGTH,
+	CLIENT_SIGNING_KEY,
 	findDigest,
 	HANDSHAKE_SIZE,
 	makeSignedPacket,
 	makeSignedResponse,
 	RTMP_VERSION,
 	SERVER_KEY,
-	SERVER_KEY_TEXT_LENGTH,
+	SERVER_SIGNING_KEY,
 } from './handshake-digest.ts';
+import { HandshakeInbox } from './handshake-inbox.ts';
 
 /** The version we announce in S1 when answering a digest handshake (FMS 4.5.0.1, as servers commonly do). */
 const SERVER_VERSION = [4, 5, 0, 1];
 
 export class ServerHandshake {
-	/** C0 + C1 + C2, accumulated across socket reads. */
-	private readonly received = new Uint8Array(1 + 2 * HANDSHAKE_SIZE);
-	private length = 0;
+	/** C0 + C1 + C2. */
+	private readonly inbox = new HandshakeInbox('C');
 	/** Whether C1 carried a digest, once known. */
 	digest = false;
 
@@ -34,31 +32,22 @@ export class ServerHandshake {
 	 * bytes that followed C2 (the first chunks, often in the same read).
 	 */
 	push(bytes: Uint8Array): Uint8Array | undefined {
-		const before = this.length;
-		const take = Math.min(bytes.length, this.received.length - before);
-		this.received.set(bytes.subarray(0, take), before);
-		this.length += take;
-		const complete = this.length === this.received.length;
-		if (before < 1 + HANDSHAKE_SIZE && this.length >= 1 + HANDSHAKE_SIZE) this.answer();
+		const hadC1 = this.inbox.hasFirstPacket;
+		const take = this.inbox.take(bytes);
+		// Read before answering: the answer can make the peer send C2 back into this object synchronously.
+		const complete = this.inbox.complete;
+		if (!hadC1 && this.inbox.hasFirstPacket) this.answer();
 		return complete ? bytes.subarray(take) : undefined;
 	}
 
 	private answer(): void {
-		const version = this.received[0]!;
-		if (version !== RTMP_VERSION) {
-			// 6 is RTMPE (encrypted), anything else is not RTMP at all.
-			throw new TapedeckError(
-				'unsupported',
-				`RTMP handshake: C0 version ${version}, only ${RTMP_VERSION} is supported`,
-			);
-		}
-		const c1 = this.received.subarray(1, 1 + HANDSHAKE_SIZE);
-		const signed = findDigest(c1, CLIENT_KEY.subarray(0, CLIENT_KEY_TEXT_LENGTH));
+		const c1 = this.inbox.firstPacket();
+		const signed = findDigest(c1, CLIENT_SIGNING_KEY);
 		const response = new Uint8Array(1 + 2 * HANDSHAKE_SIZE);
 		response[0] = RTMP_VERSION;
 		if (signed) {
 			this.digest = true;
-			const s1 = makeSignedPacket(SERVER_VERSION, SERVER_KEY.subarray(0, SERVER_KEY_TEXT_LENGTH), signed.schema);
+			const s1 = makeSignedPacket(SERVER_VERSION, SERVER_SIGNING_KEY, signed.schema);
 			response.set(s1.packet, 1);
 			response.set(makeSignedResponse(signed.digest, SERVER_KEY), 1 + HANDSHAKE_SIZE);
 		} else {
