@@ -2,6 +2,7 @@
  * `tapedeck remux <input> <output>`: a file through the same pipeline a recording uses
  * (demuxer → SegmentWriter → muxer → FileSink), optionally split into numbered files.
  */
+import { rmSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import type { DemuxStats } from '../../ingest/media-receiver.ts';
@@ -74,6 +75,7 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 		);
 	}
 	const files: SegmentInfo[] = [];
+	const opened: string[] = [];
 	const writer = new SegmentWriter({
 		format,
 		segmentationRule: options.segmentationRule ?? 'discontinuity',
@@ -81,6 +83,7 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 		trackFilter: options.tracks === undefined ? undefined : TrackFilter.parse(options.tracks),
 		openSegment: (sequence) => {
 			const path = options.output.replaceAll(SEQUENCE_MACRO, String(sequence));
+			opened.push(path);
 			return { sink: new FileSink(path, { durable: false }), path };
 		},
 		onSegmentClosed: (info) => files.push(info),
@@ -88,7 +91,12 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 	const demuxer = createDemuxer(input.kind, writer);
 	await pumpInputFile(input, demuxer, { drain: () => writer.drain(), stopped: () => writer.error !== undefined });
 	await writer.close();
-	if (writer.error) throw writer.error;
+	if (writer.error) {
+		// A file the writer gave up on is not a result: leave no half-made output behind.
+		const finished = new Set(files.map((file) => file.path));
+		for (const path of opened) if (!finished.has(path)) rmSync(path, { force: true });
+		throw writer.error;
+	}
 	if (files.length === 0) {
 		throw new TapedeckError(
 			'corrupt_input',

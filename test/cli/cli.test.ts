@@ -1,5 +1,5 @@
 /** The `tapedeck` executable, spawned as a user runs it: exit codes, output, one-line errors. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -87,6 +87,16 @@ test('bad input: exit 1 and one line naming the problem', async () => {
 	);
 	assertOneLineError(await tapedeck('remux', INPUT, join(OUT, 'x.flv'), '--tracks', '9'), /no track with id 9/);
 	assertOneLineError(await tapedeck('frobnicate'), /unknown command "frobnicate"/);
+});
+
+test('a codec the container cannot carry: exit 1, the containers that can, and no output file left', async () => {
+	const output = join(OUT, 'opus.flv');
+	rmSync(output, { force: true });
+	assertOneLineError(
+		await tapedeck('remux', fixture('h264-opus'), output),
+		/codec opus cannot be written to flv; containers that carry opus: ts, mp4, fmp4, mov/,
+	);
+	assert.not.ok(existsSync(output), 'no half-made file');
 });
 
 test('--debug adds the stack', async () => {
