@@ -4,7 +4,7 @@
  * MTU, flow window, handshake type, sender's socket id, SYN cookie, peer IP (16 bytes), then
  * extension blocks: type (16) | length in words (16) | contents.
  */
-import { HEADER_SIZE, readWord, writeWord } from './srt-packet.ts';
+import { ControlType, encodeControl, HEADER_SIZE, readWord, writeWord } from './srt-packet.ts';
 
 export const HANDSHAKE_BODY_SIZE = 48;
 
@@ -48,9 +48,9 @@ export const SrtFlag = {
 } as const;
 
 /** What we advertise: everything a live receiver does except file/stream mode and packet filters (digest §3.2). */
-export const OUR_SRT_FLAGS = 0x3f;
+const OUR_SRT_FLAGS = 0x3f;
 /** The libsrt version we speak like (1.5.1): ≥ 1.3.0 is required for HSv5. */
-export const OUR_SRT_VERSION = 0x010501;
+const OUR_SRT_VERSION = 0x010501;
 
 /** Handshake types ≥ 1000 are rejections: 1000 + SRT_REJ_* or 2000 + an application code (draft §3.2.1.2). */
 export const RejectReason = {
@@ -157,6 +157,10 @@ export const encodeHandshake = (hs: Handshake): Uint8Array => {
 	return out;
 };
 
+/** A whole handshake datagram: control header (type handshake) + CIF. */
+export const encodeHandshakePacket = (hs: Handshake, timestamp: number, destination: number): Buffer =>
+	encodeControl(ControlType.handshake, 0, 0, timestamp, destination, encodeHandshake(hs));
+
 /** IPv4 peer address in the handshake's per-word reversed layout (digest trap 2). */
 export const encodePeerIp = (address: string): Uint8Array => {
 	const out = new Uint8Array(16);
@@ -188,6 +192,16 @@ export const encodeSrtInfo = (info: SrtHandshakeInfo): Uint8Array => {
 	writeWord(out, 8, (((info.recvLatencyMs & 0xffff) << 16) | (info.sendLatencyMs & 0xffff)) >>> 0);
 	return out;
 };
+
+/** Our HSREQ (caller) or HSRSP (listener): our SRT version and flags with the two latencies. */
+export const ourSrtInfo = (
+	type: typeof ExtensionType.hsreq | typeof ExtensionType.hsrsp,
+	recvLatencyMs: number,
+	sendLatencyMs: number,
+): HandshakeExtension => ({
+	type,
+	data: encodeSrtInfo({ version: OUR_SRT_VERSION, flags: OUR_SRT_FLAGS, recvLatencyMs, sendLatencyMs }),
+});
 
 /**
  * String extensions (SID, congestion, filter): UTF-8 padded with NUL to whole words, the bytes of

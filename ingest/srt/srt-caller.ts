@@ -15,9 +15,8 @@ import {
 	decodeHandshake,
 	decodeSrtInfo,
 	ExtensionType,
-	encodeHandshake,
+	encodeHandshakePacket,
 	encodePeerIp,
-	encodeSrtInfo,
 	encodeStringExtension,
 	findExtension,
 	type Handshake,
@@ -27,8 +26,7 @@ import {
 	HSV5_MAGIC,
 	INDUCTION_REQUEST_EXT,
 	isRejection,
-	OUR_SRT_FLAGS,
-	OUR_SRT_VERSION,
+	ourSrtInfo,
 } from './handshake.ts';
 import {
 	createKeyMaterial,
@@ -38,13 +36,13 @@ import {
 	type KeyLength,
 } from './key-material.ts';
 import { PayloadCipher } from './payload-cipher.ts';
-import { monotonicMicros, SrtConnection, type SrtStats } from './srt-connection.ts';
+import { demuxPayload, monotonicMicros, SrtConnection, type SrtStats } from './srt-connection.ts';
 import {
 	ControlType,
 	controlType,
-	encodeControl,
 	HEADER_SIZE,
 	isControl,
+	packetClock,
 	packetDestination,
 	packetTimestamp,
 } from './srt-packet.ts';
@@ -192,17 +190,7 @@ export class SrtCaller implements IngestSource {
 	#buildConclusion(attempt: Attempt, induction: Handshake): Buffer {
 		const url = this.#url;
 		const latencyMs = url.latencyMs ?? DEFAULT_LATENCY_MS;
-		const extensions: HandshakeExtension[] = [
-			{
-				type: ExtensionType.hsreq,
-				data: encodeSrtInfo({
-					version: OUR_SRT_VERSION,
-					flags: OUR_SRT_FLAGS,
-					recvLatencyMs: latencyMs,
-					sendLatencyMs: latencyMs,
-				}),
-			},
-		];
+		const extensions: HandshakeExtension[] = [ourSrtInfo(ExtensionType.hsreq, latencyMs, latencyMs)];
 		let flags: number = HandshakeFlag.hsreq;
 		let encryption = 0;
 		if (url.passphrase !== undefined) {
@@ -270,11 +258,7 @@ export class SrtCaller implements IngestSource {
 			send: (datagram) => attempt.socket.send(datagram),
 			onPayload: (payload) => {
 				this.#o.onPayload?.(payload);
-				try {
-					demuxer.push(payload);
-				} catch (error) {
-					queueMicrotask(() => this.#connection?.close(`demuxer failed: ${(error as Error).message}`));
-				}
+				demuxPayload(demuxer, payload, this.#connection);
 			},
 			onClose: (reason) => this.#disconnected(reason),
 		});
@@ -341,7 +325,6 @@ export class SrtCaller implements IngestSource {
 	}
 
 	#handshakePacket(attempt: Attempt, hs: Handshake): Buffer {
-		const timestamp = Math.floor(monotonicMicros() - attempt.startedAt) % 0x100000000;
-		return encodeControl(ControlType.handshake, 0, 0, timestamp, 0, encodeHandshake(hs));
+		return encodeHandshakePacket(hs, packetClock(monotonicMicros(), attempt.startedAt), 0);
 	}
 }

@@ -10,6 +10,7 @@
  * discards that tail instead (digest trap 14); a recorder wants every byte that reached it.
  */
 import { TimestampUnwrapper } from '../../src/core/time.ts';
+import type { Demuxer } from '../media-receiver.ts';
 import { decodeKeyMaterial, encodeKeyMaterial, openKeyMaterial } from './key-material.ts';
 import { encodeLossList, type LossRange } from './loss-list.ts';
 import type { PayloadCipher } from './payload-cipher.ts';
@@ -29,6 +30,7 @@ import {
 	encodeControl,
 	HEADER_SIZE,
 	isControl,
+	packetClock,
 	packetTimestamp,
 	readWord,
 	writeWord,
@@ -82,6 +84,18 @@ export type SrtStats = {
 };
 
 export const monotonicMicros = (): number => performance.now() * 1000;
+
+/**
+ * Feeds one delivered payload to the connection's demuxer. Demuxers count bad input instead of
+ * throwing; one that throws ends this connection (after the current receive), never its socket's owner.
+ */
+export const demuxPayload = (demuxer: Demuxer, payload: Uint8Array, connection: SrtConnection | undefined): void => {
+	try {
+		demuxer.push(payload);
+	} catch (error) {
+		queueMicrotask(() => connection?.close(`demuxer failed: ${(error as Error).message}`));
+	}
+};
 
 const ACK_INTERVAL = 10_000;
 const NAK_MIN_INTERVAL = 20_000;
@@ -403,7 +417,7 @@ export class SrtConnection {
 	}
 
 	#timestamp(now: number): number {
-		return Math.floor(now - this.#startedAt) % 0x100000000;
+		return packetClock(now, this.#startedAt);
 	}
 
 	/** Link capacity from packet pairs: libsrt sends every 16th packet and the next back to back. */

@@ -20,29 +20,27 @@ import {
 	decodeSrtInfo,
 	decodeStringExtension,
 	ExtensionType,
-	encodeHandshake,
+	encodeHandshakePacket,
 	encodePeerIp,
-	encodeSrtInfo,
 	findExtension,
 	type Handshake,
 	type HandshakeExtension,
 	HandshakeFlag,
 	HandshakeType,
 	HSV5_MAGIC,
-	OUR_SRT_FLAGS,
-	OUR_SRT_VERSION,
+	ourSrtInfo,
 	RejectReason,
 	SrtFlag,
 } from './handshake.ts';
 import { decodeKeyMaterial, openKeyMaterial, validatePassphrase } from './key-material.ts';
 import { PayloadCipher } from './payload-cipher.ts';
-import { monotonicMicros, SrtConnection, type SrtStats } from './srt-connection.ts';
+import { demuxPayload, monotonicMicros, SrtConnection, type SrtStats } from './srt-connection.ts';
 import {
 	ControlType,
 	controlType,
-	encodeControl,
 	HEADER_SIZE,
 	isControl,
+	packetClock,
 	packetDestination,
 	packetTimestamp,
 } from './srt-packet.ts';
@@ -179,10 +177,7 @@ export class SrtListener implements IngestSource {
 			cookie: this.#cookie.issue(rinfo.address, rinfo.port),
 			extensions: [],
 		};
-		this.#send(
-			encodeControl(ControlType.handshake, 0, 0, this.#timestamp(), hs.socketId, encodeHandshake(reply)),
-			rinfo,
-		);
+		this.#send(encodeHandshakePacket(reply, this.#timestamp(), hs.socketId), rinfo);
 	}
 
 	async #conclusion(hs: Handshake, peerTimestamp: number, rinfo: RemoteInfo): Promise<void> {
@@ -302,17 +297,7 @@ export class SrtListener implements IngestSource {
 		let socketId = randomInt(1, 0x40000000);
 		while (this.#byId.has(socketId)) socketId = randomInt(1, 0x40000000);
 
-		const extensions: HandshakeExtension[] = [
-			{
-				type: ExtensionType.hsrsp,
-				data: encodeSrtInfo({
-					version: OUR_SRT_VERSION,
-					flags: OUR_SRT_FLAGS,
-					recvLatencyMs: latencyMs,
-					sendLatencyMs: peerLatencyMs,
-				}),
-			},
-		];
+		const extensions: HandshakeExtension[] = [ourSrtInfo(ExtensionType.hsrsp, latencyMs, peerLatencyMs)];
 		if (a.kmreq) extensions.push({ type: ExtensionType.kmrsp, data: a.kmreq });
 		const reply: Handshake = {
 			...hs,
@@ -323,7 +308,7 @@ export class SrtListener implements IngestSource {
 			peerIp: encodePeerIp(rinfo.address),
 			extensions,
 		};
-		const response = encodeControl(ControlType.handshake, 0, 0, this.#timestamp(), hs.socketId, encodeHandshake(reply));
+		const response = encodeHandshakePacket(reply, this.#timestamp(), hs.socketId);
 
 		const demuxer = a.demuxer;
 		const session: LiveSession = {
@@ -349,12 +334,7 @@ export class SrtListener implements IngestSource {
 				send: (datagram) => this.#send(datagram, rinfo),
 				onPayload: (payload) => {
 					this.#o.onPayload?.(session, payload);
-					try {
-						demuxer.push(payload);
-					} catch (error) {
-						// Demuxers count bad input instead of throwing; one that throws ends this session, never the listener.
-						queueMicrotask(() => connection.close(`demuxer failed: ${(error as Error).message}`));
-					}
+					demuxPayload(demuxer, payload, connection);
 				},
 				onClose: (reason) => this.#closed(session, reason),
 			}),
@@ -369,10 +349,7 @@ export class SrtListener implements IngestSource {
 
 	#reject(hs: Handshake, reason: number, rinfo: RemoteInfo): void {
 		const reply: Handshake = { ...hs, type: reason, extensions: [] };
-		this.#send(
-			encodeControl(ControlType.handshake, 0, 0, this.#timestamp(), hs.socketId, encodeHandshake(reply)),
-			rinfo,
-		);
+		this.#send(encodeHandshakePacket(reply, this.#timestamp(), hs.socketId), rinfo);
 	}
 
 	#closed(session: LiveSession, reason: string): void {
@@ -396,6 +373,6 @@ export class SrtListener implements IngestSource {
 	}
 
 	#timestamp(): number {
-		return Math.floor(monotonicMicros() - this.#startedAt) % 0x100000000;
+		return packetClock(monotonicMicros(), this.#startedAt);
 	}
 }

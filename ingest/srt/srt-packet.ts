@@ -75,6 +75,9 @@ export const writeDataHeader = (buf: Uint8Array, h: DataHeader): void => {
 	writeWord(buf, 12, h.destination >>> 0);
 };
 
+/** A header timestamp: µs since the sending socket started, wrapping at 32 bits (draft-sharabayko-srt §3). */
+export const packetClock = (now: number, startedAt: number): number => Math.floor(now - startedAt) % 0x100000000;
+
 /** A control packet: header + CIF (whose length must be a multiple of 4). */
 export const encodeControl = (
 	type: number,

@@ -1,4 +1,4 @@
-import { copyBytes } from '../../src/bytes/copy-bytes.ts';
+import { copyFromBuffer } from '../../src/bytes/copy-bytes.ts';
 import { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
@@ -173,6 +173,8 @@ export class TsMuxer implements Muxer {
 	/** Cuts the PES buffer into TS packets; the first carries PCR and random_access_indicator when asked. */
 	#writePes(stream: MuxedStream, length: number, withPcr: boolean, randomAccess: boolean): void {
 		const data = this.#pes.bytes;
+		const source = data.buffer; // read once per PES: `.buffer` is a getter that calls into C++
+		const base = data.byteOffset;
 		const pid = stream.pid;
 		let at = 0;
 		let first = true;
@@ -192,7 +194,7 @@ export class TsMuxer implements Muxer {
 			if (adaptation) this.#writeAdaptationField(o + 4, adaptation, flags);
 			const start = o + 4 + adaptation;
 			const count = o + PACKET_SIZE - start;
-			copyBytes(data, at, b, start, count);
+			copyFromBuffer(source, base + at, b, start, count);
 			at += count;
 			first = false;
 		}

@@ -8,6 +8,7 @@
  * to send it as an ECMA array (what `onMetaData` conventionally is).
  */
 import { TapedeckError } from '../core/errors.ts';
+import { AmfReaderBase, setEntry } from './amf-reader-base.ts';
 import { Amf3Reader } from './amf3.ts';
 
 export type AmfValue = number | boolean | string | null | undefined | Date | AmfObject | AmfValue[];
@@ -40,41 +41,15 @@ export const Amf0Marker = {
 	avmplusObject: 0x11,
 } as const;
 
-/** Nesting deeper than this is hostile input, not metadata: refuse it before the stack does. */
-const MAX_DEPTH = 64;
-
-const utf8Decoder = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
-const corrupt = (rule: string, offset: number): TapedeckError =>
-	new TapedeckError('corrupt_input', `AMF0: ${rule} at offset ${offset}`);
-
-/** Sets a decoded key as an own property, so a `__proto__` key from the wire stays data. */
-const setEntry = (target: AmfObject, key: string, value: AmfValue): void => {
-	if (key === '__proto__') {
-		Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-	} else {
-		target[key] = value;
-	}
-};
-
 /** Reads AMF0 values one after another from a byte view. */
-export class Amf0Reader {
-	private readonly view: DataView;
-	private position: number;
+export class Amf0Reader extends AmfReaderBase {
 	/** AMF0 §2.9: complex values in decode order, what reference markers index. */
 	private readonly references: AmfValue[] = [];
 
-	constructor(
-		private readonly bytes: Uint8Array,
-		offset = 0,
-	) {
-		this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-		this.position = offset;
-	}
-
-	get offset(): number {
-		return this.position;
+	constructor(bytes: Uint8Array, offset = 0) {
+		super('AMF0', bytes, offset);
 	}
 
 	get done(): boolean {
@@ -92,47 +67,8 @@ export class Amf0Reader {
 		return values;
 	}
 
-	private need(count: number): void {
-		if (this.position + count > this.bytes.length) {
-			throw corrupt(`value needs ${count} bytes, ${this.bytes.length - this.position} left`, this.position);
-		}
-	}
-
-	private u8(): number {
-		this.need(1);
-		return this.bytes[this.position++]!;
-	}
-
-	private u16(): number {
-		this.need(2);
-		const v = this.view.getUint16(this.position);
-		this.position += 2;
-		return v;
-	}
-
-	private u32(): number {
-		this.need(4);
-		const v = this.view.getUint32(this.position);
-		this.position += 4;
-		return v;
-	}
-
-	private double(): number {
-		this.need(8);
-		const v = this.view.getFloat64(this.position);
-		this.position += 8;
-		return v;
-	}
-
-	private utf8(length: number): string {
-		this.need(length);
-		const s = utf8Decoder.decode(this.bytes.subarray(this.position, this.position + length));
-		this.position += length;
-		return s;
-	}
-
 	private value(depth: number): AmfValue {
-		if (depth > MAX_DEPTH) throw corrupt(`nesting deeper than ${MAX_DEPTH}`, this.position);
+		this.checkDepth(depth);
 		const at = this.position;
 		const marker = this.u8();
 		switch (marker) {
@@ -152,7 +88,7 @@ export class Amf0Reader {
 				return undefined;
 			case Amf0Marker.reference: {
 				const index = this.u16();
-				if (index >= this.references.length) throw corrupt(`reference ${index} to an undecoded object`, at);
+				if (index >= this.references.length) throw this.corrupt(`reference ${index} to an undecoded object`, at);
 				return this.references[index];
 			}
 			case Amf0Marker.object:
@@ -175,7 +111,7 @@ export class Amf0Reader {
 			case Amf0Marker.avmplusObject:
 				return this.amf3Value();
 			default:
-				throw corrupt(`unsupported type marker 0x${marker.toString(16).padStart(2, '0')}`, at);
+				throw this.corrupt(`unsupported type marker 0x${marker.toString(16).padStart(2, '0')}`, at);
 		}
 	}
 
@@ -197,7 +133,7 @@ export class Amf0Reader {
 		const at = this.position;
 		const count = this.u32();
 		// Every value takes at least its marker byte: a larger count cannot be honest.
-		if (count > this.bytes.length - this.position) throw corrupt(`strict array of ${count} values`, at);
+		if (count > this.bytes.length - this.position) throw this.corrupt(`strict array of ${count} values`, at);
 		const values: AmfValue[] = [];
 		this.references.push(values);
 		for (let i = 0; i < count; i++) values.push(this.value(depth + 1));

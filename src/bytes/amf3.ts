@@ -7,7 +7,8 @@
  * `undefined` (metadata never needs them); vectors, dictionaries and externalizable objects
  * are refused: their bodies cannot be skipped without knowing the class.
  */
-import { TapedeckError } from '../core/errors.ts';
+
+import { AmfReaderBase, setEntry } from './amf-reader-base.ts';
 import type { AmfObject, AmfValue } from './amf0.ts';
 
 /** AMF3 §3.1 type markers. */
@@ -27,57 +28,21 @@ const Amf3Marker = {
 	byteArray: 0x0c,
 } as const;
 
-const MAX_DEPTH = 64;
-
-const utf8Decoder = new TextDecoder('utf-8');
-
-const corrupt = (rule: string, offset: number): TapedeckError =>
-	new TapedeckError('corrupt_input', `AMF3: ${rule} at offset ${offset}`);
-
 /** §3.12: an object's class description, shared by reference between objects of one class. */
 type Traits = { readonly dynamic: boolean; readonly sealed: readonly string[] };
 
-const setEntry = (target: AmfObject, key: string, value: AmfValue): void => {
-	if (key === '__proto__') {
-		Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-	} else {
-		target[key] = value;
-	}
-};
-
 /** Reads AMF3 values; the three reference tables (§2.2) live as long as the reader. */
-export class Amf3Reader {
-	private readonly view: DataView;
-	private position: number;
+export class Amf3Reader extends AmfReaderBase {
 	private readonly strings: string[] = [];
 	private readonly objects: AmfValue[] = [];
 	private readonly traits: Traits[] = [];
 
-	constructor(
-		private readonly bytes: Uint8Array,
-		offset = 0,
-	) {
-		this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-		this.position = offset;
-	}
-
-	get offset(): number {
-		return this.position;
+	constructor(bytes: Uint8Array, offset = 0) {
+		super('AMF3', bytes, offset);
 	}
 
 	readValue(): AmfValue {
 		return this.value(0);
-	}
-
-	private need(count: number): void {
-		if (this.position + count > this.bytes.length) {
-			throw corrupt(`value needs ${count} bytes, ${this.bytes.length - this.position} left`, this.position);
-		}
-	}
-
-	private u8(): number {
-		this.need(1);
-		return this.bytes[this.position++]!;
 	}
 
 	/** §1.3.1 U29: up to three 7-bit groups with a continuation bit, then one full byte. */
@@ -91,13 +56,6 @@ export class Amf3Reader {
 		return result * 256 + this.u8();
 	}
 
-	private utf8(length: number): string {
-		this.need(length);
-		const s = utf8Decoder.decode(this.bytes.subarray(this.position, this.position + length));
-		this.position += length;
-		return s;
-	}
-
 	/** §3.8 UTF-8-vr: low bit 0 = string-table reference; the empty string is never referenced. */
 	private string(): string {
 		const at = this.position;
@@ -105,7 +63,7 @@ export class Amf3Reader {
 		const index = Math.floor(header / 2);
 		if (header % 2 === 0) {
 			const s = this.strings[index];
-			if (s === undefined) throw corrupt(`string reference ${index} out of range`, at);
+			if (s === undefined) throw this.corrupt(`string reference ${index} out of range`, at);
 			return s;
 		}
 		const s = this.utf8(index);
@@ -116,12 +74,12 @@ export class Amf3Reader {
 	/** Low bit 0 of an object header = object-table reference. */
 	private objectReference(header: number, at: number): AmfValue {
 		const index = Math.floor(header / 2);
-		if (index >= this.objects.length) throw corrupt(`object reference ${index} out of range`, at);
+		if (index >= this.objects.length) throw this.corrupt(`object reference ${index} out of range`, at);
 		return this.objects[index];
 	}
 
 	private value(depth: number): AmfValue {
-		if (depth > MAX_DEPTH) throw corrupt(`nesting deeper than ${MAX_DEPTH}`, this.position);
+		this.checkDepth(depth);
 		const at = this.position;
 		const marker = this.u8();
 		switch (marker) {
@@ -138,12 +96,8 @@ export class Amf3Reader {
 				const v = this.u29();
 				return v >= 0x10000000 ? v - 0x20000000 : v;
 			}
-			case Amf3Marker.double: {
-				this.need(8);
-				const v = this.view.getFloat64(this.position);
-				this.position += 8;
-				return v;
-			}
+			case Amf3Marker.double:
+				return this.double();
 			case Amf3Marker.string:
 				return this.string();
 			case Amf3Marker.xmlDocument:
@@ -157,9 +111,7 @@ export class Amf3Reader {
 			case Amf3Marker.date: {
 				const header = this.u29();
 				if (header % 2 === 0) return this.objectReference(header, at);
-				this.need(8);
-				const date = new Date(this.view.getFloat64(this.position));
-				this.position += 8;
+				const date = new Date(this.double());
 				this.objects.push(date);
 				return date;
 			}
@@ -177,7 +129,7 @@ export class Amf3Reader {
 				return undefined;
 			}
 			default:
-				throw corrupt(`unsupported type marker 0x${marker.toString(16).padStart(2, '0')}`, at);
+				throw this.corrupt(`unsupported type marker 0x${marker.toString(16).padStart(2, '0')}`, at);
 		}
 	}
 
@@ -186,7 +138,7 @@ export class Amf3Reader {
 		const header = this.u29();
 		if (header % 2 === 0) return this.objectReference(header, at);
 		const count = Math.floor(header / 2);
-		if (count > this.bytes.length - this.position) throw corrupt(`array of ${count} values`, at);
+		if (count > this.bytes.length - this.position) throw this.corrupt(`array of ${count} values`, at);
 		const slot = this.objects.length;
 		this.objects.push(undefined);
 		let associative: AmfObject | undefined;
@@ -210,12 +162,12 @@ export class Amf3Reader {
 		if (Math.floor(header / 2) % 2 === 0) {
 			const index = Math.floor(header / 4);
 			traits = this.traits[index];
-			if (traits === undefined) throw corrupt(`traits reference ${index} out of range`, at);
+			if (traits === undefined) throw this.corrupt(`traits reference ${index} out of range`, at);
 		} else {
-			if (Math.floor(header / 4) % 2 === 1) throw corrupt('externalizable object (class-defined body)', at);
+			if (Math.floor(header / 4) % 2 === 1) throw this.corrupt('externalizable object (class-defined body)', at);
 			const dynamic = Math.floor(header / 8) % 2 === 1;
 			const sealedCount = Math.floor(header / 16);
-			if (sealedCount > this.bytes.length - this.position) throw corrupt(`${sealedCount} sealed members`, at);
+			if (sealedCount > this.bytes.length - this.position) throw this.corrupt(`${sealedCount} sealed members`, at);
 			this.string(); // class name: we keep properties only
 			const sealed: string[] = [];
 			for (let i = 0; i < sealedCount; i++) sealed.push(this.string());

@@ -7,8 +7,12 @@ const CHUNK_BYTES = 1 << 20;
 /** `drain()` waits while more than this many bytes are queued for the OS. */
 const HIGH_WATER_BYTES = 8 << 20;
 
-/** Written chunks kept for reuse: enough to cover the writes usually in flight, without holding the high-water mark. */
-const SPARE_CHUNKS = 4;
+/**
+ * Written chunks kept for reuse, up to what the high-water mark lets queue up: a sink only ever
+ * holds as many as were in flight at once (one or two for a live recording), and a remux that fills
+ * the queue reuses them instead of allocating fresh ones, whose page faults cost more than the copy.
+ */
+const SPARE_CHUNKS = HIGH_WATER_BYTES / CHUNK_BYTES;
 
 /** `chunk`: the whole chunk buffer `data` is a view of, recycled once written. */
 type PendingWrite = { readonly data: Uint8Array; readonly position: number; readonly chunk?: Uint8Array };

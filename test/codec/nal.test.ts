@@ -46,6 +46,40 @@ test('packLengthPrefixed works in place with 4-byte start codes, copies with 3-b
 	assert.is(copied.buffer, scratch.bytes.buffer);
 });
 
+test('packLengthPrefixed gives the same bytes in place as copied, for any mix of start codes and dropped units', () => {
+	let seed = 7;
+	const random = (n: number): number => {
+		seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; // 32-bit LCG (Numerical Recipes)
+		return (seed >>> 8) % n;
+	};
+	const scratch = new GrowableBuffer(4);
+	let inPlace = 0;
+	for (let round = 0; round < 2000; round++) {
+		const bytes: number[] = [];
+		const units: number[][] = [];
+		const keep: boolean[] = [];
+		const count = 1 + random(12);
+		for (let u = 0; u < count; u++) {
+			bytes.push(...(random(3) ? [0, 0, 1] : [0, 0, 0, 1]));
+			const unit = [0x41 + random(20), ...Array.from({ length: random(12) }, () => 2 + random(250))];
+			bytes.push(...unit);
+			units.push(unit);
+			keep.push(random(4) > 0);
+		}
+		const data = Uint8Array.from(bytes);
+		const spans = scanAnnexB(data, new NalSpans());
+		assert.is(spans.count, count);
+		keep.forEach((kept, i) => {
+			spans.keep[i] = kept ? 1 : 0;
+		});
+		const expected = units.filter((_, i) => keep[i]).flatMap((unit) => [0, 0, 0, unit.length, ...unit]);
+		const packed = packLengthPrefixed(data, spans, scratch);
+		if (packed.buffer === data.buffer) inPlace++;
+		assert.equal([...packed], expected, `round ${round}`);
+	}
+	assert.ok(inPlace > 500, `${inPlace} of 2000 packed in place`);
+});
+
 test('length-prefixed scanning stops at a length that runs past the end', () => {
 	const spans = new NalSpans();
 	assert.ok(scanLengthPrefixed(Uint8Array.of(0, 0, 0, 2, 1, 2, 0, 0, 0, 1, 9), spans));

@@ -1,4 +1,5 @@
-import { run } from './process.ts';
+import { createHash } from 'node:crypto';
+import { type RunResult, run } from './process.ts';
 
 /** What ffprobe sees of one stream. */
 export type ProbedStream = {
@@ -166,4 +167,56 @@ const hexDumpBytes = (dump: string): Uint8Array => {
 		.map((line) => line.slice(10, 50).replace(/\s/g, ''))
 		.join('');
 	return Uint8Array.from(hex.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16));
+};
+
+export const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
+
+/** One packet as `ffmpeg -f framemd5` lists it: timestamps in the stream's time base, size, md5 of the bytes. */
+export type HashedFrame = { dts: number; pts: number; size: number; md5: string };
+
+/**
+ * Per-stream packets of a file as ffmpeg reads them (`-f framemd5`, timestamps as stored: `-copyts`),
+ * with each stream's media type and extradata md5. Streams 0 and 1 only.
+ */
+export const hashedFrames = async (
+	file: string,
+): Promise<{ kinds: string[]; extradata: string[]; frames: HashedFrame[][] }> => {
+	const out = await run('ffmpeg', [
+		'-nostdin',
+		'-v',
+		'error',
+		'-copyts',
+		'-i',
+		file,
+		'-map',
+		'0',
+		'-c',
+		'copy',
+		'-f',
+		'framemd5',
+		'-',
+	]);
+	const kinds: string[] = [];
+	const extradata: string[] = [];
+	const frames: HashedFrame[][] = [[], []];
+	for (const line of out.stdout.split('\n')) {
+		const kind = /^#media_type (\d+): (\w+)/.exec(line);
+		if (kind) kinds[Number(kind[1])] = kind[2]!;
+		const extra = /^#extradata (\d+),\s*\d+,\s*(\w+)/.exec(line);
+		if (extra) extradata[Number(extra[1])] = extra[2]!;
+		if (line.startsWith('#') || line.trim() === '') continue;
+		const [index, dts, pts, , size, hash] = line.split(',').map((s) => s.trim());
+		frames[Number(index)]!.push({ dts: Number(dts), pts: Number(pts), size: Number(size), md5: hash! });
+	}
+	return { kinds, extradata, frames };
+};
+
+/** Seeks to `seconds` and decodes one video frame (`ffmpeg -ss … -frames:v 1 -f null`): stderr is empty when the index works. */
+export const seekOneFrame = (file: string, seconds: number): Promise<RunResult> =>
+	run('ffmpeg', ['-nostdin', '-v', 'error', '-ss', String(seconds), '-i', file, '-frames:v', '1', '-f', 'null', '-']);
+
+/** mediainfo's view of a file (`--Output=JSON`): one record of fields per track, `@type` General, Video or Audio. */
+export const mediainfoTracks = async (file: string): Promise<Record<string, string>[]> => {
+	const info = await run('mediainfo', ['--Output=JSON', file]);
+	return (JSON.parse(info.stdout) as { media: { track: Record<string, string>[] } }).media.track;
 };

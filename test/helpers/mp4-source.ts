@@ -7,7 +7,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createFile, MP4BoxBuffer } from 'mp4box';
+import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import type { Muxer } from '../../mux/muxer.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { CodecId, Track } from '../../src/core/track.ts';
@@ -44,6 +46,19 @@ export const remux = (input: string, output: string, args: readonly string[] = [
 	});
 	if (result.status !== 0) throw new Error(`ffmpeg could not remux ${input}: ${result.stderr}`);
 	return output;
+};
+
+const fixtureSources = new Map<string, Mp4Source>();
+
+/** A fixture remuxed by ffmpeg into MP4 in `dir` and read into packets, once per fixture and folder. */
+export const fixtureMp4Source = (name: FixtureName, dir: string): Mp4Source => {
+	const path = join(dir, `${name}-source.mp4`);
+	let found = fixtureSources.get(path);
+	if (!found) {
+		found = readMp4Source(remux(fixture(name), path));
+		fixtureSources.set(path, found);
+	}
+	return found;
 };
 
 export const readMp4Source = (path: string): Mp4Source => {

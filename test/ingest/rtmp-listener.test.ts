@@ -1,7 +1,6 @@
 /**
  * The RTMP listener against ffmpeg as the publisher, on loopback ports 22100–22199.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,7 +8,7 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener, type RtmpListenerOptions } from '../../ingest/rtmp/rtmp-listener.ts';
 import type { StreamKey } from '../../ingest/source.ts';
 import { StreamRegistry, type StreamRegistryOptions } from '../../src/bus/stream-registry.ts';
-import { run } from '../helpers/process.ts';
+import { hashedFrames, md5 } from '../helpers/media-check.ts';
 import { Collector, ffmpegPush, sleep, tempDir, waitFor } from './rtmp-kit.ts';
 
 const key = (stream: string): StreamKey => ({ vhost: 'default', app: 'app', stream });
@@ -27,42 +26,6 @@ const setUp = async (
 	await listener.start();
 	return { registry, collector, listener };
 };
-
-type Frame = { dts: number; pts: number; size: number; md5: string };
-
-/** Per-stream packets of a file as ffmpeg reads them (`-f framemd5`, FLV milliseconds as stored: `-copyts`). */
-const framesOf = async (file: string): Promise<{ kinds: string[]; extradata: string[]; frames: Frame[][] }> => {
-	const out = await run('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-copyts',
-		'-i',
-		file,
-		'-map',
-		'0',
-		'-c',
-		'copy',
-		'-f',
-		'framemd5',
-		'-',
-	]);
-	const kinds: string[] = [];
-	const extradata: string[] = [];
-	const frames: Frame[][] = [[], []];
-	for (const line of out.stdout.split('\n')) {
-		const kind = /^#media_type (\d+): (\w+)/.exec(line);
-		if (kind) kinds[Number(kind[1])] = kind[2]!;
-		const extra = /^#extradata (\d+),\s*\d+,\s*(\w+)/.exec(line);
-		if (extra) extradata[Number(extra[1])] = extra[2]!;
-		if (line.startsWith('#') || line.trim() === '') continue;
-		const [index, dts, pts, , size, md5] = line.split(',').map((s) => s.trim());
-		frames[Number(index)]!.push({ dts: Number(dts), pts: Number(pts), size: Number(size), md5: md5! });
-	}
-	return { kinds, extradata, frames };
-};
-
-const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 
 test('ffmpeg publishes H.264 + AAC: every packet arrives as ffmpeg sent it', async () => {
 	const { collector, listener } = await setUp(22101, 'key');
@@ -84,7 +47,7 @@ test('ffmpeg publishes H.264 + AAC: every packet arrives as ffmpeg sent it', asy
 		await waitFor(() => collector.ends.length > 0, 5000, 'the end of the stream');
 		assert.equal(collector.ends, ['publisher unpublished'], 'FCUnpublish/deleteStream end the stream');
 
-		const sent = await framesOf(copy);
+		const sent = await hashedFrames(copy);
 		assert.equal(sent.kinds, ['video', 'audio']);
 		const [video, audio] = collector.tracks;
 		assert.is(video?.codec, 'h264');

@@ -2,7 +2,6 @@
  * The RTMP puller against nginx-rtmp and node-media-server, each fed by ffmpeg, on loopback
  * ports 22200–22299. Every server is stopped by PID.
  */
-import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -11,8 +10,8 @@ import { RtmpPuller } from '../../ingest/rtmp/rtmp-puller.ts';
 import { parseRtmpUrl } from '../../ingest/rtmp/rtmp-url.ts';
 import type { StreamKey } from '../../ingest/source.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import { hashedFrames, md5 } from '../helpers/media-check.ts';
 import type { Peer } from '../helpers/process.ts';
-import { run } from '../helpers/process.ts';
 import {
 	Collector,
 	ffmpegPush,
@@ -28,31 +27,8 @@ const KEY: StreamKey = { vhost: 'default', app: 'pulled', stream: 'cam' };
 const SOURCE = 'h264-aac48-flv';
 
 /** md5 of every packet of the source FLV, per stream (0 video, 1 audio), as ffmpeg reads them. */
-const sourceHashes = async (): Promise<Set<string>[]> => {
-	const out = await run('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-i',
-		fixture(SOURCE),
-		'-map',
-		'0',
-		'-c',
-		'copy',
-		'-f',
-		'framemd5',
-		'-',
-	]);
-	const sets = [new Set<string>(), new Set<string>()];
-	for (const line of out.stdout.split('\n')) {
-		if (line.startsWith('#') || line.trim() === '') continue;
-		const fields = line.split(',').map((s) => s.trim());
-		sets[Number(fields[0])]!.add(fields[5]!);
-	}
-	return sets;
-};
-
-const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
+const sourceHashes = async (): Promise<Set<string>[]> =>
+	(await hashedFrames(fixture(SOURCE))).frames.map((frames) => new Set(frames.map((f) => f.md5)));
 
 /** The pulled packets are the source's packets, byte for byte, in order and without gaps in time. */
 const assertSameMedia = async (collector: Collector): Promise<void> => {

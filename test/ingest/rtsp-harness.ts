@@ -94,17 +94,7 @@ export const writeRecording = async (
 	await sink.close();
 };
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 50 ms until it holds or `timeoutMs` passes. */
-export const waitFor = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {
-	const end = Date.now() + timeoutMs;
-	while (Date.now() < end) {
-		if (condition()) return true;
-		await sleep(50);
-	}
-	return condition();
-};
+export { sleep, waitFor } from '../helpers/wait.ts';
 
 /**
  * ffmpeg's RTP/RTSP muxers write the SDP before the first packet, so AAC needs its config up front:

@@ -91,32 +91,36 @@ for (const c of cases) {
 	});
 }
 
+/** ffmpeg publishing one second of `source` to an RTSP URL: its exit code, or 'timeout' after 10 s. */
+const publishOneSecond = async (source: string, url: string): Promise<number | null | 'timeout'> => {
+	const ffmpeg = new Peer('ffmpeg', [
+		'-nostdin',
+		'-v',
+		'error',
+		'-re',
+		'-t',
+		'1',
+		'-i',
+		source,
+		'-c',
+		'copy',
+		'-f',
+		'rtsp',
+		url,
+	]);
+	const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000));
+	const code = await Promise.race([ffmpeg.exited, timeout]);
+	await ffmpeg.stop();
+	return code;
+};
+
 test('Digest credentials are checked through hub.authorize before RECORD', async () => {
 	const source = await withGlobalHeaders(fixture('h264-aac48'));
 	const hub = new FakeHub();
 	hub.allow = (r) => r.credentials.user === 'enc' && r.credentials.password === 'pw';
 	const listener = new RtspListener({ hub, port: PORT, rtpPorts: RTP_PORTS, users: [{ user: 'enc', password: 'pw' }] });
 	await listener.start();
-	const publish = async (userinfo: string) => {
-		const ffmpeg = new Peer('ffmpeg', [
-			'-nostdin',
-			'-v',
-			'error',
-			'-re',
-			'-t',
-			'1',
-			'-i',
-			source,
-			'-c',
-			'copy',
-			'-f',
-			'rtsp',
-			`rtsp://${userinfo}127.0.0.1:${PORT}/app/secure`,
-		]);
-		const code = await Promise.race([ffmpeg.exited, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]);
-		await ffmpeg.stop();
-		return code;
-	};
+	const publish = (userinfo: string) => publishOneSecond(source, `rtsp://${userinfo}127.0.0.1:${PORT}/app/secure`);
 	try {
 		assert.is.not(await publish('enc:wrong@'), 0, 'a wrong password is refused');
 		assert.is(hub.publishers.size, 0);
@@ -152,22 +156,7 @@ test('createInput: INPUT_TYPE_RTSP_LISTEN feeds the recording target, INPUT_TYPE
 	);
 	await input.start();
 	try {
-		const ffmpeg = new Peer('ffmpeg', [
-			'-nostdin',
-			'-v',
-			'error',
-			'-re',
-			'-t',
-			'1',
-			'-i',
-			source,
-			'-c',
-			'copy',
-			'-f',
-			'rtsp',
-			`rtsp://127.0.0.1:${PORT}/any/name`,
-		]);
-		assert.is(await Promise.race([ffmpeg.exited, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]), 0);
+		assert.is(await publishOneSecond(source, `rtsp://127.0.0.1:${PORT}/any/name`), 0);
 		assert.ok(await waitFor(() => target.ended !== undefined, 3000));
 		assert.is(target.of('video').track?.codec, 'h264');
 		assert.ok(target.of('audio').packets.length > 20);

@@ -4,26 +4,20 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fixture } from '../../fixtures/fixtures.ts';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import { Peer } from '../helpers/process.ts';
 import {
 	feedStdin,
 	ffmpegRemux,
 	firstDifference,
+	media,
 	PayloadTap,
 	paddedTs,
 	RecordingPublisher,
 	sleep,
+	sltListener,
 	waitFor,
 } from './srt-kit.ts';
-
-const media = fixture('h264-aac48');
-
-const sltListener = (port: number) =>
-	new Peer('srt-live-transmit', ['-q', '-chunk:1316', 'file://con', `srt://:${port}?mode=listener&latency=300`], {
-		stdin: true,
-	});
 
 test('pulls from srt-live-transmit: byte-exact, latency is the larger side, reconnects after the peer restarts', async () => {
 	const bytes = paddedTs(media);
@@ -35,7 +29,7 @@ test('pulls from srt-live-transmit: byte-exact, latency is the larger side, reco
 		onPayload: tap.add,
 		retryMinMs: 200,
 	});
-	let peer = sltListener(21200);
+	let peer = sltListener(21200, '&latency=300');
 	try {
 		await caller.start();
 		assert.ok(await waitFor(() => caller.state === 'connected', 4000), caller.lastError);
@@ -48,7 +42,7 @@ test('pulls from srt-live-transmit: byte-exact, latency is the larger side, reco
 		await peer.stop();
 		assert.ok(await waitFor(() => caller.state === 'waiting', 6000), `caller noticed (${caller.state})`);
 		assert.ok(target.ended, 'the target ended with the connection');
-		peer = sltListener(21200);
+		peer = sltListener(21200, '&latency=300');
 		assert.ok(await waitFor(() => caller.state === 'connected', 6000), `reconnected (${caller.lastError})`);
 		assert.is(caller.connects, 2);
 		const before = tap.length;
@@ -110,7 +104,7 @@ test('no listener yet: the caller backs off and connects once one appears', asyn
 		await sleep(1200);
 		assert.is(caller.connects, 0);
 		assert.match(caller.lastError ?? '', /no handshake answer|ECONNREFUSED/);
-		peer = sltListener(21202);
+		peer = sltListener(21202, '&latency=300');
 		assert.ok(await waitFor(() => caller.state === 'connected', 3000), caller.lastError);
 	} finally {
 		await caller.stop();

@@ -5,51 +5,33 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fixture } from '../../fixtures/fixtures.ts';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
-import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
-import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ingest/srt/srt-listener.ts';
-import { Peer } from '../helpers/process.ts';
+import type { SrtListenerOptions } from '../../ingest/srt/srt-listener.ts';
 import {
 	FakeHub,
+	failedCallerAttempt,
 	feedStdin,
 	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
+	media,
 	PayloadTap,
 	paddedTs,
 	RecordingPublisher,
+	type SrtCapture,
 	sleep,
+	sltListener,
+	startCapturingListener,
 	waitFor,
 } from './srt-kit.ts';
 
-const media = fixture('h264-aac48');
 const sent = await ffmpegRemux(media);
 const SECRET = 'tapedeck-secret-42';
 
-type Capture = { tap: PayloadTap; final?: { stats: SrtStats; reason: string; encrypted: boolean } };
+const startListener = (port: number, hub: FakeHub, passphrase: SrtListenerOptions['passphrase']) =>
+	startCapturingListener({ hub, port, passphrase });
 
-const startListener = async (port: number, hub: FakeHub, passphrase: SrtListenerOptions['passphrase']) => {
-	const captures = new Map<string, Capture>();
-	const get = (s: SrtSession) => {
-		const c = captures.get(s.key.stream) ?? { tap: new PayloadTap() };
-		captures.set(s.key.stream, c);
-		return c;
-	};
-	const listener = new SrtListener({
-		hub,
-		port,
-		passphrase,
-		onPayload: (s, p) => get(s).tap.add(p),
-		onSessionClosed: (s, reason) => {
-			get(s).final = { stats: s.stats(), reason, encrypted: s.encrypted };
-		},
-	});
-	await listener.start();
-	return { listener, captures };
-};
-
-const assertDelivered = (c: Capture | undefined, expected: Uint8Array) => {
+const assertDelivered = (c: SrtCapture | undefined, expected: Uint8Array) => {
 	assert.ok(c?.final, 'session ended');
 	const got = c.tap.bytes();
 	assert.is(firstDifference(got, expected), -1, `${got.length} of ${expected.length} bytes, identical`);
@@ -69,8 +51,8 @@ for (const [keyLength, port] of [
 		);
 		try {
 			assert.is(await peer.exited, 0, peer.stderr);
-			assert.ok(await waitFor(() => captures.get(`k${keyLength}`)?.final !== undefined, 3000));
-			assertDelivered(captures.get(`k${keyLength}`), sent);
+			assert.ok(await waitFor(() => captures.get(`live/k${keyLength}`)?.final !== undefined, 3000));
+			assertDelivered(captures.get(`live/k${keyLength}`), sent);
 		} finally {
 			await peer.stop();
 			await listener.stop();
@@ -86,8 +68,8 @@ test('forced key refresh (kmrefreshrate=100, kmpreannounce=20): keys switch even
 	);
 	try {
 		assert.is(await peer.exited, 0, peer.stderr);
-		assert.ok(await waitFor(() => captures.get('refresh')?.final !== undefined, 3000));
-		const c = captures.get('refresh');
+		assert.ok(await waitFor(() => captures.get('live/refresh')?.final !== undefined, 3000));
+		const c = captures.get('live/refresh');
 		assertDelivered(c, sent);
 		assert.ok((c?.final?.stats.keyRefreshes ?? 0) >= 1, `key refreshes: ${c?.final?.stats.keyRefreshes}`);
 	} finally {
@@ -107,23 +89,10 @@ test('wrong passphrase (1010) and passphrase on one side only (1011) are rejecte
 		assert.is.not(await wrong.exited, 0, 'ffmpeg with a wrong passphrase fails');
 		const clear = ffmpegPublisher(media, 'srt://127.0.0.1:21103?mode=caller&streamid=live/clear');
 		assert.is.not(await clear.exited, 0, 'ffmpeg without a passphrase fails');
-		const reasons: (string | undefined)[] = [];
-		for (const url of [
-			'srt://127.0.0.1:21103?streamid=live/ours&passphrase=not-the-secret',
-			'srt://127.0.0.1:21103?streamid=live/ours',
-		]) {
-			const caller = new SrtCaller({
-				url,
-				target: new RecordingPublisher(),
-				retryMinMs: 60_000,
-			});
-			await caller.start();
-			await waitFor(() => caller.state !== 'connecting', 3000);
-			await caller.stop();
-			reasons.push(caller.lastError);
-		}
-		assert.match(reasons[0] ?? '', /1010 BADSECRET/);
-		assert.match(reasons[1] ?? '', /1011 UNSECURE/);
+		const wrongKey = await failedCallerAttempt('srt://127.0.0.1:21103?streamid=live/ours&passphrase=not-the-secret');
+		const noKey = await failedCallerAttempt('srt://127.0.0.1:21103?streamid=live/ours');
+		assert.match(wrongKey ?? '', /1010 BADSECRET/);
+		assert.match(noKey ?? '', /1011 UNSECURE/);
 		assert.is(hub.publishers.size, 0, 'no stream was published');
 		assert.is(captures.size, 0, 'not a byte passed on');
 	} finally {
@@ -145,13 +114,13 @@ test('per-stream passphrases: one stream encrypted, another in the clear, on one
 		assert.is(await b.exited, 0, b.stderr);
 		assert.ok(
 			await waitFor(
-				() => captures.get('secret')?.final !== undefined && captures.get('open')?.final !== undefined,
+				() => captures.get('live/secret')?.final !== undefined && captures.get('live/open')?.final !== undefined,
 				3000,
 			),
 		);
-		assertDelivered(captures.get('secret'), sent);
-		assert.is(firstDifference(captures.get('open')?.tap.bytes() ?? new Uint8Array(), sent), -1);
-		assert.not.ok(captures.get('open')?.final?.encrypted);
+		assertDelivered(captures.get('live/secret'), sent);
+		assert.is(firstDifference(captures.get('live/open')?.tap.bytes() ?? new Uint8Array(), sent), -1);
+		assert.not.ok(captures.get('live/open')?.final?.encrypted);
 	} finally {
 		await a.stop();
 		await b.stop();
@@ -161,11 +130,7 @@ test('per-stream passphrases: one stream encrypted, another in the clear, on one
 
 test('our caller makes the key (AES-256) and srt-live-transmit listener decrypts nothing wrong: byte-exact pull', async () => {
 	const bytes = paddedTs(media);
-	const peer = new Peer(
-		'srt-live-transmit',
-		['-q', '-chunk:1316', 'file://con', `srt://:21105?mode=listener&passphrase=${SECRET}&pbkeylen=32`],
-		{ stdin: true },
-	);
+	const peer = sltListener(21105, `&passphrase=${SECRET}&pbkeylen=32`);
 	const tap = new PayloadTap();
 	const caller = new SrtCaller({
 		url: `srt://127.0.0.1:21105?passphrase=${SECRET}&pbkeylen=32`,

@@ -1,7 +1,8 @@
-/** Shared pieces of the SRT tests: a fake hub, payload capture, peers. */
+/** Shared pieces of the SRT tests: the media, a fake hub, payload capture, our listener and caller, peers. */
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { fixture } from '../../fixtures/fixtures.ts';
 import {
 	formatStreamKey,
 	type PublishRequest,
@@ -9,10 +10,17 @@ import {
 	type StreamKey,
 	type StreamPublisher,
 } from '../../ingest/source.ts';
+import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
+import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
+import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ingest/srt/srt-listener.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { Peer, run } from '../helpers/process.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
+
+/** What every SRT test sends: H.264 + AAC. */
+export const media = fixture('h264-aac48');
 
 /** A publisher that records what reaches the bus. */
 export class RecordingPublisher implements StreamPublisher {
@@ -64,6 +72,40 @@ export class PayloadTap {
 
 export const readBytes = (path: string): Buffer => readFileSync(path);
 
+/** What one session of a listener delivered, and how it ended. */
+export type SrtCapture = { tap: PayloadTap; final?: { stats: SrtStats; reason: string; encrypted: boolean } };
+
+/** Our listener, started, with each session's payloads and final stats captured under `app/stream`. */
+export const startCapturingListener = async (
+	options: Omit<SrtListenerOptions, 'onPayload' | 'onSessionClosed'>,
+): Promise<{ listener: SrtListener; captures: Map<string, SrtCapture> }> => {
+	const captures = new Map<string, SrtCapture>();
+	const get = (s: SrtSession): SrtCapture => {
+		const name = `${s.key.app}/${s.key.stream}`;
+		const c = captures.get(name) ?? { tap: new PayloadTap() };
+		captures.set(name, c);
+		return c;
+	};
+	const listener = new SrtListener({
+		...options,
+		onPayload: (s, p) => get(s).tap.add(p),
+		onSessionClosed: (s, reason) => {
+			get(s).final = { stats: s.stats(), reason, encrypted: s.encrypted };
+		},
+	});
+	await listener.start();
+	return { listener, captures };
+};
+
+/** One connection attempt of our caller that is expected to fail: the reason it gave (waits up to 3 s). */
+export const failedCallerAttempt = async (url: string): Promise<string | undefined> => {
+	const caller = new SrtCaller({ url, target: new RecordingPublisher(), retryMinMs: 60_000 });
+	await caller.start();
+	await waitFor(() => caller.state !== 'connecting', 3000);
+	await caller.stop();
+	return caller.lastError;
+};
+
 /** Index of the first differing byte, or −1 when equal. */
 export const firstDifference = (a: Uint8Array, b: Uint8Array): number => {
 	const n = Math.min(a.length, b.length);
@@ -71,17 +113,7 @@ export const firstDifference = (a: Uint8Array, b: Uint8Array): number => {
 	return a.length === b.length ? -1 : n;
 };
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 50 ms until true or `timeoutMs` passes. */
-export const waitFor = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {
-	const end = Date.now() + timeoutMs;
-	while (Date.now() < end) {
-		if (condition()) return true;
-		await sleep(50);
-	}
-	return condition();
-};
+export { sleep, waitFor };
 
 /** A null MPEG-TS packet (PID 0x1FFF), used to pad a file to whole 1316-byte SRT payloads. */
 const nullTsPacket = (): Buffer => {
@@ -111,6 +143,12 @@ export const ffmpegRemux = async (path: string): Promise<Buffer> => {
 	rmSync(out, { force: true });
 	return bytes;
 };
+
+/** srt-live-transmit as an SRT listener serving what the test writes to its stdin (`feedStdin`); `query` adds `&…` options. */
+export const sltListener = (port: number, query = ''): Peer =>
+	new Peer('srt-live-transmit', ['-q', '-chunk:1316', 'file://con', `srt://:${port}?mode=listener${query}`], {
+		stdin: true,
+	});
 
 /**
  * ffmpeg publishing a file in real time to an SRT URL (caller mode). `linger=2` makes libsrt send

@@ -6,49 +6,30 @@
 import { createSocket } from 'node:dgram';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fixture } from '../../fixtures/fixtures.ts';
 import { SinglePublisherHub } from '../../ingest/single-publisher-hub.ts';
 import { decodeHandshake, encodeHandshake, encodeStringExtension, HandshakeType } from '../../ingest/srt/handshake.ts';
-import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
-import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
-import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ingest/srt/srt-listener.ts';
+import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { encodeControl } from '../../ingest/srt/srt-packet.ts';
 import { Peer } from '../helpers/process.ts';
 import {
 	FakeHub,
+	failedCallerAttempt,
 	feedStdin,
 	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
+	media,
 	PayloadTap,
 	paddedTs,
 	RecordingPublisher,
 	sleep,
+	startCapturingListener,
 	waitFor,
 } from './srt-kit.ts';
 
-const media = fixture('h264-aac48');
 const sent = await ffmpegRemux(media);
 
-/** A listener whose sessions' payloads and final stats are captured per stream key. */
-const startListener = async (port: number, hub: FakeHub, extra: Partial<SrtListenerOptions> = {}) => {
-	const taps = new Map<string, PayloadTap>();
-	const finals = new Map<string, { stats: SrtStats; reason: string }>();
-	const name = (s: SrtSession) => `${s.key.app}/${s.key.stream}`;
-	const listener = new SrtListener({
-		hub,
-		port,
-		onPayload: (s, p) => {
-			const tap = taps.get(name(s)) ?? new PayloadTap();
-			taps.set(name(s), tap);
-			tap.add(p);
-		},
-		onSessionClosed: (s, reason) => finals.set(name(s), { stats: s.stats(), reason }),
-		...extra,
-	});
-	await listener.start();
-	return { listener, taps, finals };
-};
+const startListener = (port: number, hub: FakeHub) => startCapturingListener({ hub, port });
 
 const assertSameBytes = (got: Uint8Array | undefined, expected: Uint8Array, what: string) => {
 	assert.ok(got, `${what}: nothing delivered`);
@@ -65,16 +46,19 @@ const assertMedia = (publisher: RecordingPublisher | undefined) => {
 
 test('ffmpeg caller → listener: byte-exact TS, stream id routed, latency negotiated', async () => {
 	const hub = new FakeHub();
-	const { listener, taps, finals } = await startListener(21000, hub);
+	const { listener, captures } = await startListener(21000, hub);
 	const peer = ffmpegPublisher(
 		media,
 		'srt://127.0.0.1:21000?mode=caller&latency=200000&linger=2&streamid=#!::r=live/cam1,m=publish',
 	);
 	try {
 		assert.is(await peer.exited, 0, peer.stderr);
-		assert.ok(await waitFor(() => finals.has('live/cam1'), 3000), 'session closed after the publisher left');
-		assertSameBytes(taps.get('live/cam1')?.bytes(), sent, 'ffmpeg');
-		const final = finals.get('live/cam1');
+		assert.ok(
+			await waitFor(() => captures.get('live/cam1')?.final !== undefined, 3000),
+			'session closed after the publisher left',
+		);
+		assertSameBytes(captures.get('live/cam1')?.tap.bytes(), sent, 'ffmpeg');
+		const final = captures.get('live/cam1')?.final;
 		assert.is(final?.reason, 'peer sent SHUTDOWN');
 		assert.is(final?.stats.latencyMs, 200);
 		assert.is(final?.stats.packetsDropped, 0);
@@ -89,7 +73,7 @@ test('ffmpeg caller → listener: byte-exact TS, stream id routed, latency negot
 
 test('srt-live-transmit caller (stdin) → listener with a plain stream id: byte-exact', async () => {
 	const hub = new FakeHub();
-	const { listener, taps, finals } = await startListener(21001, hub);
+	const { listener, captures } = await startListener(21001, hub);
 	const bytes = paddedTs(media);
 	const peer = new Peer(
 		'srt-live-transmit',
@@ -101,10 +85,13 @@ test('srt-live-transmit caller (stdin) → listener with a plain stream id: byte
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000), 'connected');
 		await feedStdin(peer, bytes);
-		assert.ok(await waitFor(() => (taps.get('show/slt')?.length ?? 0) >= bytes.length, 3000), 'all bytes delivered');
-		assertSameBytes(taps.get('show/slt')?.bytes(), bytes, 'srt-live-transmit');
+		assert.ok(
+			await waitFor(() => (captures.get('show/slt')?.tap.length ?? 0) >= bytes.length, 3000),
+			'all bytes delivered',
+		);
+		assertSameBytes(captures.get('show/slt')?.tap.bytes(), bytes, 'srt-live-transmit');
 		await peer.stop();
-		assert.ok(await waitFor(() => finals.has('show/slt'), 3000), 'session ended with the peer');
+		assert.ok(await waitFor(() => captures.get('show/slt')?.final !== undefined, 3000), 'session ended with the peer');
 		assertMedia(hub.publishers.get('default/show/slt'));
 	} finally {
 		await peer.stop();
@@ -114,16 +101,18 @@ test('srt-live-transmit caller (stdin) → listener with a plain stream id: byte
 
 test('three callers at once on one port, each routed by its stream id', async () => {
 	const hub = new FakeHub();
-	const { listener, taps, finals } = await startListener(21002, hub);
+	const { listener, captures } = await startListener(21002, hub);
 	const ids = ['a/one', '#!::r=b/two', '#!::r=c/three,m=publish'];
 	const peers = ids.map((sid) => ffmpegPublisher(media, `srt://127.0.0.1:21002?mode=caller&linger=2&streamid=${sid}`));
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 3, 3000), 'three sessions');
 		assert.is(new Set(listener.sessions().map((s) => s.socketId)).size, 3);
 		for (const peer of peers) assert.is(await peer.exited, 0, peer.stderr);
-		assert.ok(await waitFor(() => finals.size === 3, 3000));
-		for (const name of ['a/one', 'b/two', 'c/three']) {
-			assertSameBytes(taps.get(name)?.bytes(), sent, name);
+		const names = ['a/one', 'b/two', 'c/three'];
+		assert.ok(await waitFor(() => names.every((name) => captures.get(name)?.final !== undefined), 3000));
+		assert.is(captures.size, 3);
+		for (const name of names) {
+			assertSameBytes(captures.get(name)?.tap.bytes(), sent, name);
 			assertMedia(hub.publishers.get(`default/${name}`));
 		}
 	} finally {
@@ -136,17 +125,8 @@ test('rejections: stream already live (2409), mode=request (2405), auth hook say
 	const hub = new FakeHub((r) => r.key.stream !== 'denied');
 	const { listener } = await startListener(21003, hub);
 	const live = ffmpegPublisher(media, 'srt://127.0.0.1:21003?mode=caller&streamid=live/busy');
-	const attempt = async (streamId: string): Promise<string | undefined> => {
-		const caller = new SrtCaller({
-			url: `srt://127.0.0.1:21003?streamid=${encodeURIComponent(streamId)}`,
-			target: new RecordingPublisher(),
-			retryMinMs: 60_000,
-		});
-		await caller.start();
-		await waitFor(() => caller.state !== 'connecting', 3000);
-		await caller.stop();
-		return caller.lastError;
-	};
+	const attempt = (streamId: string) =>
+		failedCallerAttempt(`srt://127.0.0.1:21003?streamid=${encodeURIComponent(streamId)}`);
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000));
 		assert.match((await attempt('live/busy')) ?? '', /rejected by the listener: 2409/);
@@ -175,15 +155,7 @@ test('a per-recording port (INPUT_TYPE_SRT_LISTEN) publishes any stream id into 
 	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21005?mode=caller&linger=2&streamid=whatever/name');
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000));
-		const second = new SrtCaller({
-			url: 'srt://127.0.0.1:21005',
-			target: new RecordingPublisher(),
-			retryMinMs: 60_000,
-		});
-		await second.start();
-		await waitFor(() => second.state !== 'connecting', 3000);
-		await second.stop();
-		assert.match(second.lastError ?? '', /2409/);
+		assert.match((await failedCallerAttempt('srt://127.0.0.1:21005')) ?? '', /2409/);
 		assert.is(await peer.exited, 0, peer.stderr);
 		assert.ok(await waitFor(() => target.ended !== undefined, 3000));
 		assertSameBytes(tap.bytes(), sent, 'single-target port');
@@ -195,7 +167,7 @@ test('a per-recording port (INPUT_TYPE_SRT_LISTEN) publishes any stream id into 
 
 test('fuzzed datagrams (random, truncated, absurd handshakes) never crash the listener', async () => {
 	const hub = new FakeHub();
-	const { listener, taps, finals } = await startListener(21004, hub);
+	const { listener, captures } = await startListener(21004, hub);
 	const socket = createSocket('udp4');
 	await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
 	const send = (d: Uint8Array) => new Promise<void>((resolve) => socket.send(d, 21004, '127.0.0.1', () => resolve()));
@@ -243,8 +215,8 @@ test('fuzzed datagrams (random, truncated, absurd handshakes) never crash the li
 		await sleep(200);
 		const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21004?mode=caller&linger=2&streamid=live/after-fuzz');
 		assert.is(await peer.exited, 0, peer.stderr);
-		assert.ok(await waitFor(() => finals.has('live/after-fuzz'), 3000));
-		assertSameBytes(taps.get('live/after-fuzz')?.bytes(), sent, 'publisher after the fuzz');
+		assert.ok(await waitFor(() => captures.get('live/after-fuzz')?.final !== undefined, 3000));
+		assertSameBytes(captures.get('live/after-fuzz')?.tap.bytes(), sent, 'publisher after the fuzz');
 	} finally {
 		socket.close();
 		await listener.stop();

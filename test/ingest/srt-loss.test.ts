@@ -5,26 +5,25 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fixture } from '../../fixtures/fixtures.ts';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { LossyUdpRelay, type LossyUdpRelayOptions } from '../helpers/lossy-udp-relay.ts';
-import { Peer } from '../helpers/process.ts';
 import {
 	FakeHub,
 	feedStdin,
 	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
+	media,
 	PayloadTap,
 	paddedTs,
 	RecordingPublisher,
 	sleep,
+	sltListener,
 	waitFor,
 } from './srt-kit.ts';
 
-const media = fixture('h264-aac48');
 const sent = await ffmpegRemux(media);
 /** SRT data packets have the F bit (first bit) clear. */
 const isData = (d: Buffer) => ((d[0] ?? 0) & 0x80) === 0;
@@ -76,9 +75,7 @@ test('ffmpeg → lossy relay (random + burst loss, reordering) → listener: eve
 
 test('our caller ← lossy relay ← srt-live-transmit listener: byte-exact pull', async () => {
 	const bytes = paddedTs(media);
-	const peer = new Peer('srt-live-transmit', ['-q', '-chunk:1316', 'file://con', 'srt://:21311?mode=listener'], {
-		stdin: true,
-	});
+	const peer = sltListener(21311);
 	const relay = new LossyUdpRelay({ ...lossy(21310, 21311, 23), applies: (d, dir) => dir === 'backward' && isData(d) });
 	await relay.start();
 	const tap = new PayloadTap();

@@ -12,11 +12,12 @@ import {
 	decodeErrors,
 	ffprobeErrors,
 	formatDuration,
+	mediainfoTracks,
 	type ProbedStream,
 	probeStreams,
+	seekOneFrame,
 } from '../helpers/media-check.ts';
-import { readMp4Source, remux } from '../helpers/mp4-source.ts';
-import { run } from '../helpers/process.ts';
+import { fixtureMp4Source } from '../helpers/mp4-source.ts';
 import { demuxFlv, demuxTs, type Source, writeAll } from './flv-source.ts';
 
 const OUT = join(tmpdir(), 'tapedeck-avi-muxer');
@@ -30,8 +31,7 @@ const muxAvi = async (input: Source, name: string, options: AviMuxerOptions = {}
 	return path;
 };
 
-const fromTs = (name: 'h265-aac48' | 'h264-mp3' | 'h264-ac3' | 'h264-aac48'): Source =>
-	readMp4Source(remux(fixture(name), join(OUT, `${name}.mp4`)));
+const fromTs = (name: 'h265-aac48' | 'h264-mp3' | 'h264-ac3' | 'h264-aac48'): Source => fixtureMp4Source(name, OUT);
 
 const byKind = (streams: ProbedStream[], kind: string): ProbedStream => streams.find((s) => s.codecType === kind)!;
 
@@ -59,23 +59,9 @@ test('FLV (H.264 + AAC) → AVI: clean, same packets, durations within a frame, 
 	const source = fixture('h264-aac48-flv');
 	const out = await muxAvi(demuxFlv(readFileSync(source)), 'flv.avi');
 	await assertSameMedia(source, out, 1024 / 48_000);
-	const seek = await run('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-ss',
-		'2',
-		'-i',
-		out,
-		'-frames:v',
-		'1',
-		'-f',
-		'null',
-		'-',
-	]);
+	const seek = await seekOneFrame(out, 2);
 	assert.is(seek.stderr.trim(), '');
-	const info = await run('mediainfo', ['--Output=JSON', out]);
-	const tracks = (JSON.parse(info.stdout) as { media: { track: Record<string, string>[] } }).media.track;
+	const tracks = await mediainfoTracks(out);
 	assert.is(tracks.find((t) => t['@type'] === 'Video')?.['Format'], 'AVC');
 	assert.is(tracks.find((t) => t['@type'] === 'Audio')?.['Format'], 'AAC');
 	assert.is(tracks.find((t) => t['@type'] === 'Video')?.['FrameRate'], '25.000');

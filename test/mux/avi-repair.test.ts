@@ -7,8 +7,7 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { AviMuxer, type AviMuxerOptions } from '../../mux/avi/avi-muxer.ts';
 import { repairAvi } from '../../mux/avi/repair-avi.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
-import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
-import { run } from '../helpers/process.ts';
+import { decodeErrors, ffprobeErrors, probeStreams, seekOneFrame } from '../helpers/media-check.ts';
 import { demuxFlv, writeAll } from './flv-source.ts';
 
 const OUT = join(tmpdir(), 'tapedeck-avi-repair');
@@ -39,20 +38,7 @@ const assertPlayable = async (path: string, label: string, chunks: readonly numb
 	assert.is(streams[1]?.packets, chunks[1], `${label}: audio frames`);
 	assert.ok(chunks[0]! > 0 && chunks[0]! <= videoPackets);
 	// The rebuilt index is what ffmpeg seeks with.
-	const seek = await run('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-ss',
-		'1',
-		'-i',
-		path,
-		'-frames:v',
-		'1',
-		'-f',
-		'null',
-		'-',
-	]);
+	const seek = await seekOneFrame(path, 1);
 	assert.is(seek.stderr.trim(), '', `${label}: seek`);
 	// RIFF sizes add up to the file.
 	const bytes = readFileSync(path);

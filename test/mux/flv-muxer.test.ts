@@ -10,9 +10,15 @@ import type { AmfValue } from '../../src/bytes/amf0.ts';
 import type { Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
-import { decodeErrors, ffprobeErrors, formatDuration, probeStreams } from '../helpers/media-check.ts';
+import {
+	decodeErrors,
+	ffprobeErrors,
+	formatDuration,
+	mediainfoTracks,
+	probeStreams,
+	seekOneFrame,
+} from '../helpers/media-check.ts';
 import { readMp4Source, remux } from '../helpers/mp4-source.ts';
-import { run } from '../helpers/process.ts';
 import { demuxFlv, demuxTs, type Source, writeAll } from './flv-source.ts';
 
 const OUT = join(tmpdir(), 'tapedeck-flv-muxer');
@@ -69,28 +75,14 @@ for (const [name, audioFormat] of [
 			assert.is(ts / 1000, keyframes.times[i]);
 		});
 		// Seeking uses the index: no errors, and it lands on a frame.
-		const seek = await run('ffmpeg', [
-			'-nostdin',
-			'-v',
-			'error',
-			'-ss',
-			'2',
-			'-i',
-			out,
-			'-frames:v',
-			'1',
-			'-f',
-			'null',
-			'-',
-		]);
+		const seek = await seekOneFrame(out, 2);
 		assert.is(seek.code, 0);
 		assert.is(seek.stderr.trim(), '');
-		const info = await run('mediainfo', ['--Output=JSON', out]);
-		const mi = JSON.parse(info.stdout) as { media: { track: Record<string, string>[] } };
-		const general = mi.media.track.find((t) => t['@type'] === 'General')!;
+		const tracks = await mediainfoTracks(out);
+		const general = tracks.find((t) => t['@type'] === 'General')!;
 		assert.ok(Math.abs(Number(general['Duration']) - duration) < 0.05, `mediainfo duration ${general['Duration']}`);
-		assert.is(mi.media.track.find((t) => t['@type'] === 'Video')?.['Format'], 'AVC');
-		assert.is(mi.media.track.find((t) => t['@type'] === 'Audio')?.['Format'], audioFormat);
+		assert.is(tracks.find((t) => t['@type'] === 'Video')?.['Format'], 'AVC');
+		assert.is(tracks.find((t) => t['@type'] === 'Audio')?.['Format'], audioFormat);
 	});
 }
 

@@ -12,7 +12,7 @@ import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { FragmentedMp4Muxer } from '../../mux/mp4/fragmented-mp4-muxer.ts';
 import { Mp4Muxer } from '../../mux/mp4/mp4-muxer.ts';
 import { probeStreams } from '../helpers/media-check.ts';
-import { muxToFile, readMp4Source, remux } from '../helpers/mp4-source.ts';
+import { fixtureMp4Source, muxToFile } from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4 } from '../helpers/mp4box-check.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mp4-codecs-'));
@@ -25,7 +25,7 @@ const cases: readonly { fixture: FixtureName; codec: string }[] = [
 
 for (const { fixture: name, codec } of cases) {
 	test(`${codec}: mp4, mov and fmp4 are clean and exact`, async () => {
-		const src = readMp4Source(remux(fixture(name), join(dir, `${name}-source.mp4`)));
+		const src = fixtureMp4Source(name, dir);
 		assert.is(src.tracks[1]?.codec, codec);
 		for (const format of ['mp4', 'mov', 'fmp4'] as const) {
 			const file = join(dir, `${name}.${format === 'fmp4' ? 'fmp4.mp4' : format}`);

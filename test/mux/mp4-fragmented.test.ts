@@ -17,20 +17,18 @@ import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
-import { type Mp4Source, muxToFile, readMp4Source, remux, trackPackets } from '../helpers/mp4-source.ts';
+import {
+	fixtureMp4Source,
+	type Mp4Source,
+	muxToFile,
+	readMp4Source,
+	remux,
+	trackPackets,
+} from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4, compareSamples, readWithMp4box } from '../helpers/mp4box-check.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-fmp4-'));
-const sources = new Map<FixtureName, Mp4Source>();
-
-const source = (name: FixtureName): Mp4Source => {
-	let found = sources.get(name);
-	if (!found) {
-		found = readMp4Source(remux(fixture(name), join(dir, `${name}-source.mp4`)));
-		sources.set(name, found);
-	}
-	return found;
-};
+const source = (name: FixtureName): Mp4Source => fixtureMp4Source(name, dir);
 
 /** Writes `name` as fMP4 (2 s fragments) once; returns the path. */
 const fragmented = async (name: FixtureName): Promise<string> => {

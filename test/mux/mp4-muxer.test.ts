@@ -14,21 +14,12 @@ import { faststartMp4 } from '../../mux/mp4/faststart.ts';
 import { Mp4Muxer } from '../../mux/mp4/mp4-muxer.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
-import { type Mp4Source, muxToFile, readMp4Source, remux, trackPackets } from '../helpers/mp4-source.ts';
+import { fixtureMp4Source, type Mp4Source, muxToFile, trackPackets } from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4, readWithMp4box } from '../helpers/mp4box-check.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mp4-'));
-const sources = new Map<FixtureName, Mp4Source>();
-
 /** The fixture remuxed by ffmpeg into MP4, read into packets. */
-const source = (name: FixtureName): Mp4Source => {
-	let found = sources.get(name);
-	if (!found) {
-		found = readMp4Source(remux(fixture(name), join(dir, `${name}-source.mp4`)));
-		sources.set(name, found);
-	}
-	return found;
-};
+const source = (name: FixtureName): Mp4Source => fixtureMp4Source(name, dir);
 
 /** Packets per track as mediabunny reads them. */
 const mediabunnyCounts = async (file: string): Promise<number[]> => {

@@ -1,7 +1,7 @@
 import { buildAvcC, H264NalType, h264NalType, parseH264Sps } from '../../../src/codec/h264.ts';
-import { NalAccessUnitBuilder, type NalCodec, type NalRole, type ParameterSetKind } from './nal-access-unit-builder.ts';
-import type { AccessUnitReceiver, CodecParameters, DepacketizerStats, RtpDepacketizer } from './rtp-depacketizer.ts';
-import type { RtpPacket } from './rtp-packet.ts';
+import type { NalCodec, NalRole, ParameterSetKind } from './nal-access-unit-builder.ts';
+import { NalDepacketizer } from './nal-depacketizer.ts';
+import type { AccessUnitReceiver, CodecParameters } from './rtp-depacketizer.ts';
 
 /**
  * H.264 over RTP (RFC 6184): single NAL unit packets (types 1–23), STAP-A aggregates (24) and
@@ -47,30 +47,16 @@ export const decodeSpropSets = (value: string | undefined): Uint8Array[] =>
 		.map((part) => new Uint8Array(Buffer.from(part.trim(), 'base64')))
 		.filter((nal) => nal.length > 0);
 
-export class H264Depacketizer implements RtpDepacketizer {
-	readonly #builder: NalAccessUnitBuilder;
+export class H264Depacketizer extends NalDepacketizer {
 	readonly #header = new Uint8Array(1);
 
 	constructor(receiver: AccessUnitReceiver, fmtp: ReadonlyMap<string, string> = new Map()) {
-		this.#builder = new NalAccessUnitBuilder(H264, receiver, decodeSpropSets(fmtp.get('sprop-parameter-sets')));
+		super(H264, receiver, decodeSpropSets(fmtp.get('sprop-parameter-sets')));
 	}
 
-	get stats(): DepacketizerStats {
-		return this.#builder.stats;
-	}
-
-	get initialParameters(): CodecParameters | undefined {
-		return this.#builder.parameters;
-	}
-
-	push(packet: RtpPacket, timestamp: number, lostBefore: number): void {
-		const builder = this.#builder;
-		const p = packet.payload;
-		builder.begin(timestamp, lostBefore);
-		if (p.length === 0) {
-			builder.end(packet.marker);
-			return;
-		}
+	protected unpack(p: Uint8Array): void {
+		const builder = this.builder;
+		if (p.length === 0) return;
 		const type = h264NalType(p[0]!);
 		if (type >= 1 && type <= 23) {
 			builder.addNal(p, 0, p.length);
@@ -92,19 +78,12 @@ export class H264Depacketizer implements RtpDepacketizer {
 			const fu = p[1]!;
 			if (fu & 0x80) {
 				this.#header[0] = (p[0]! & 0xe0) | (fu & 0x1f);
-				builder.startFragment(this.#header, p, 2, p.length);
-				if (fu & 0x40) builder.continueFragment(p, p.length, p.length, true);
+				builder.startFragment(this.#header, p, 2, p.length, (fu & 0x40) !== 0);
 			} else {
 				builder.continueFragment(p, 2, p.length, (fu & 0x40) !== 0);
 			}
 		} else {
-			builder.stats.unsupportedPackets++;
-			builder.damage();
+			builder.unsupported();
 		}
-		builder.end(packet.marker);
-	}
-
-	flush(): void {
-		this.#builder.flush();
 	}
 }

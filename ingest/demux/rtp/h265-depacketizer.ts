@@ -1,8 +1,8 @@
 import { buildHvcC, H265NalType, h265NalType, isH265Irap, parseH265Sps } from '../../../src/codec/h265.ts';
 import { decodeSpropSets } from './h264-depacketizer.ts';
-import { NalAccessUnitBuilder, type NalCodec, type NalRole, type ParameterSetKind } from './nal-access-unit-builder.ts';
-import type { AccessUnitReceiver, CodecParameters, DepacketizerStats, RtpDepacketizer } from './rtp-depacketizer.ts';
-import type { RtpPacket } from './rtp-packet.ts';
+import type { NalCodec, NalRole, ParameterSetKind } from './nal-access-unit-builder.ts';
+import { NalDepacketizer } from './nal-depacketizer.ts';
+import type { AccessUnitReceiver, CodecParameters } from './rtp-depacketizer.ts';
 
 /**
  * H.265 over RTP (RFC 7798): single NAL unit packets, aggregation packets (AP, type 48) and
@@ -39,34 +39,23 @@ const H265: NalCodec = {
 	},
 };
 
-export class H265Depacketizer implements RtpDepacketizer {
-	readonly #builder: NalAccessUnitBuilder;
+export class H265Depacketizer extends NalDepacketizer {
 	/** Bytes of DONL (2) before each unit when decoding order numbers are present, else 0. */
 	readonly #donl: number;
 	readonly #header = new Uint8Array(2);
 
 	constructor(receiver: AccessUnitReceiver, fmtp: ReadonlyMap<string, string> = new Map()) {
-		const sets = ['sprop-vps', 'sprop-sps', 'sprop-pps'].flatMap((name) => decodeSpropSets(fmtp.get(name)));
-		this.#builder = new NalAccessUnitBuilder(H265, receiver, sets);
+		super(
+			H265,
+			receiver,
+			['sprop-vps', 'sprop-sps', 'sprop-pps'].flatMap((name) => decodeSpropSets(fmtp.get(name))),
+		);
 		this.#donl = Number(fmtp.get('sprop-max-don-diff') ?? 0) > 0 ? 2 : 0;
 	}
 
-	get stats(): DepacketizerStats {
-		return this.#builder.stats;
-	}
-
-	get initialParameters(): CodecParameters | undefined {
-		return this.#builder.parameters;
-	}
-
-	push(packet: RtpPacket, timestamp: number, lostBefore: number): void {
-		const builder = this.#builder;
-		const p = packet.payload;
-		builder.begin(timestamp, lostBefore);
-		if (p.length < 2) {
-			builder.end(packet.marker);
-			return;
-		}
+	protected unpack(p: Uint8Array): void {
+		const builder = this.builder;
+		if (p.length < 2) return;
 		const type = h265NalType(p[0]!);
 		if (type < AP) {
 			if (this.#donl === 0) builder.addNal(p, 0, p.length);
@@ -74,8 +63,7 @@ export class H265Depacketizer implements RtpDepacketizer {
 				// Single NAL unit packet with DONL: the two header bytes, DONL, then the payload.
 				this.#header[0] = p[0]!;
 				this.#header[1] = p[1]!;
-				builder.startFragment(this.#header, p, 2 + this.#donl, p.length);
-				builder.continueFragment(p, p.length, p.length, true);
+				builder.startFragment(this.#header, p, 2 + this.#donl, p.length, true);
 			}
 		} else if (type === AP) {
 			// AP: payload header, then ([DONL/DOND], 16-bit size, NAL unit) repeated (§4.4.2).
@@ -103,19 +91,12 @@ export class H265Depacketizer implements RtpDepacketizer {
 			if (fu & 0x80) {
 				this.#header[0] = (p[0]! & 0x81) | ((fu & 0x3f) << 1);
 				this.#header[1] = p[1]!;
-				builder.startFragment(this.#header, p, Math.min(p.length, 3 + this.#donl), p.length);
-				if (fu & 0x40) builder.continueFragment(p, p.length, p.length, true);
+				builder.startFragment(this.#header, p, Math.min(p.length, 3 + this.#donl), p.length, (fu & 0x40) !== 0);
 			} else {
 				builder.continueFragment(p, 3, p.length, (fu & 0x40) !== 0);
 			}
 		} else {
-			builder.stats.unsupportedPackets++;
-			builder.damage();
+			builder.unsupported();
 		}
-		builder.end(packet.marker);
-	}
-
-	flush(): void {
-		this.#builder.flush();
 	}
 }

@@ -104,13 +104,18 @@ export class NalAccessUnitBuilder {
 		this.#au.append(data, start, end);
 	}
 
-	/** The first fragment of a NAL unit: its reconstructed header, then the first payload bytes. */
-	startFragment(header: Uint8Array, data: Uint8Array, start: number, end: number): void {
+	/**
+	 * The first fragment of a NAL unit: its reconstructed header, then the first payload bytes.
+	 * `last` completes the unit at once (a fragment that is also the end one, or a whole NAL unit
+	 * whose header travels apart from its payload).
+	 */
+	startFragment(header: Uint8Array, data: Uint8Array, start: number, end: number, last: boolean): void {
 		if (this.#fragmentAt >= 0) this.damage();
 		this.#fragmentAt = this.#au.length;
 		this.#writeLength(0);
 		this.#au.append(header);
 		this.#au.append(data, start, end);
+		if (last) this.continueFragment(data, end, end, true);
 	}
 
 	/** A middle or last fragment; a fragment with no start before it damages the access unit. */
@@ -143,6 +148,12 @@ export class NalAccessUnitBuilder {
 	damage(): void {
 		this.#damaged = true;
 		this.#waitKeyframe = true;
+	}
+
+	/** A packet of a payload format we do not take: counted, and its access unit is damaged. */
+	unsupported(): void {
+		this.stats.unsupportedPackets++;
+		this.damage();
 	}
 
 	/** Passes on the pending access unit if it is complete. */

@@ -1,3 +1,4 @@
+import { copyFromBuffer } from '../../../src/bytes/copy-bytes.ts';
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
 import { type TimestampUnwrapper, TWO_POW_32, TWO_POW_33 } from '../../../src/core/time.ts';
 import type { DemuxStats } from '../../media-receiver.ts';
@@ -56,11 +57,7 @@ export class PesAssembler {
 		if (this.#expected > 0 && buffer.length >= this.#expected) this.#complete();
 	}
 
-	/**
-	 * Copies `data[start, end)` to the end of the buffer with one `set` (a memmove) from a view made
-	 * with the constructor: cheaper than `subarray`, which looks up the species constructor, and
-	 * than a loop, even four bytes at a time through DataViews (bench/README.md).
-	 */
+	/** Copies `data[start, end)` to the end of the buffer, reading `data.buffer` once per source array. */
 	#append(data: Uint8Array, start: number, end: number): void {
 		if (data !== this.#source) {
 			this.#source = data;
@@ -70,7 +67,7 @@ export class PesAssembler {
 		const buffer = this.#buffer;
 		const count = end - start;
 		buffer.reserve(buffer.length + count);
-		buffer.bytes.set(new Uint8Array(this.#sourceBuffer, this.#sourceOffset + start, count), buffer.length);
+		copyFromBuffer(this.#sourceBuffer, this.#sourceOffset + start, buffer.bytes, buffer.length, count);
 		buffer.length += count;
 	}
 
