@@ -11,10 +11,12 @@
  */
 import { TimestampUnwrapper } from '../../src/core/time.ts';
 import type { Demuxer } from '../media-receiver.ts';
+import { DriftTracer } from './drift-tracer.ts';
 import { decodeKeyMaterial, encodeKeyMaterial, openKeyMaterial } from './key-material.ts';
 import { encodeLossList, type LossRange } from './loss-list.ts';
 import type { PayloadCipher } from './payload-cipher.ts';
 import { ABANDONED, ReceiveBuffer } from './receive-buffer.ts';
+import { ReceiveRate } from './receive-rate.ts';
 import { RttEstimator } from './rtt-estimator.ts';
 import { ackNoNext, seqAdd, seqOffset } from './sequence.ts';
 import {
@@ -101,13 +103,8 @@ const ACK_INTERVAL = 10_000;
 const NAK_MIN_INTERVAL = 20_000;
 const KEEPALIVE_INTERVAL = 1_000_000;
 const PEER_IDLE_TIMEOUT = 5_000_000;
-const RATE_WINDOW = 1_000_000;
-/** Drift tracer (libsrt `DriftTracer<1000, 5000>`): average 1000 ACKACK samples, correct beyond ±5 ms. */
-const DRIFT_SAMPLES = 1000;
-const DRIFT_MAX = 5_000;
 /** Loss ranges per NAK: keeps the datagram under the MTU. */
 const MAX_NAK_RANGES = 160;
-const PROBE_INTERVAL = 16;
 
 export class SrtConnection {
 	readonly socketId: number;
@@ -133,18 +130,8 @@ export class SrtConnection {
 	#lastNakAt = 0;
 
 	#firstRtt = -1;
-	#driftSum = 0;
-	#driftCount = 0;
-
-	#probeSeq = -1;
-	#probeAt = 0;
-	#probeInterval = 0;
-
-	#windowStart: number;
-	#windowPackets = 0;
-	#windowBytes = 0;
-	#packetRate = 0;
-	#byteRate = 0;
+	readonly #drift = new DriftTracer();
+	readonly #rate: ReceiveRate;
 
 	readonly #stats = {
 		packetsReceived: 0,
@@ -169,7 +156,7 @@ export class SrtConnection {
 		this.#startedAt = now;
 		this.#lastHeard = now;
 		this.#lastSent = now;
-		this.#windowStart = now;
+		this.#rate = new ReceiveRate(now);
 		this.#buffer = new ReceiveBuffer(params.initialSeq, params.bufferPackets ?? 8192);
 		this.#lastAckAcked = params.initialSeq;
 		this.#tsbpdBase = now - this.#unwrapper.unwrap(params.peerTimestamp);
@@ -201,7 +188,7 @@ export class SrtConnection {
 		if (now - this.#lastNakAt >= Math.max(NAK_MIN_INTERVAL, (this.#rtt.rtt + 4 * this.#rtt.rttVar) / 2))
 			this.#periodicNak(now);
 		if (now - this.#lastSent >= KEEPALIVE_INTERVAL) this.#sendControl(ControlType.keepalive, 0, 0, now);
-		if (now - this.#windowStart >= RATE_WINDOW) this.#closeRateWindow(now);
+		this.#rate.tick(now);
 	}
 
 	/** Ends the connection: flushes the buffer (tail policy above), tells the peer unless it left first. */
@@ -219,7 +206,7 @@ export class SrtConnection {
 			rttMs: this.#rtt.rtt / 1000,
 			rttVarMs: this.#rtt.rttVar / 1000,
 			latencyMs: this.latencyMs,
-			bitrateKbps: (this.#byteRate * 8) / 1000,
+			bitrateKbps: (this.#rate.byteRate * 8) / 1000,
 			bufferDelayMs: this.#buffer.timespan / 1000,
 			connectedMs: (this.#clock() - this.#startedAt) / 1000,
 		};
@@ -233,10 +220,8 @@ export class SrtConnection {
 		const payload = d.subarray(HEADER_SIZE);
 		s.packetsReceived++;
 		s.bytesReceived += payload.length;
-		this.#windowPackets++;
-		this.#windowBytes += payload.length;
 		if (dataRetransmitted(d)) s.packetsRetransmitted++;
-		this.#probe(seq, now);
+		this.#rate.onPacket(seq, payload.length, now);
 
 		const buffer = this.#buffer;
 		if (seqOffset(buffer.headSeq, seq) < 0) {
@@ -313,12 +298,7 @@ export class SrtConnection {
 		this.#lastAckAcked = acked;
 		if (this.#firstRtt < 0) this.#firstRtt = this.#rtt.rtt;
 		const sent = this.#tsbpdBase + this.#unwrapper.unwrap(packetTimestamp(d));
-		this.#driftSum += now - sent - (this.#rtt.rtt - this.#firstRtt) / 2;
-		if (++this.#driftCount < DRIFT_SAMPLES) return;
-		const drift = this.#driftSum / this.#driftCount;
-		if (Math.abs(drift) > DRIFT_MAX) this.#tsbpdBase += drift;
-		this.#driftSum = 0;
-		this.#driftCount = 0;
+		this.#tsbpdBase += this.#drift.sample(now - sent - (this.#rtt.rtt - this.#firstRtt) / 2);
 	}
 
 	/** KM refresh (EXT subtype 3): install the announced key(s), echo the message as KMRSP (subtype 4). */
@@ -388,9 +368,9 @@ export class SrtConnection {
 		writeWord(cif, 4, Math.round(rtt.rtt));
 		writeWord(cif, 8, Math.round(rtt.rttVar));
 		writeWord(cif, 12, Math.max(2, this.#buffer.capacity - this.#buffer.span));
-		writeWord(cif, 16, Math.max(1, Math.round(this.#packetRate)));
-		writeWord(cif, 20, this.#probeInterval > 0 ? Math.round(1e6 / this.#probeInterval) : 1000);
-		writeWord(cif, 24, Math.round(this.#byteRate));
+		writeWord(cif, 16, Math.max(1, Math.round(this.#rate.packetRate)));
+		writeWord(cif, 20, this.#rate.capacity);
+		writeWord(cif, 24, Math.round(this.#rate.byteRate));
 		this.#ackNo = ackNoNext(this.#ackNo);
 		this.#rtt.recordAck(this.#ackNo, ackSeq, now);
 		this.#lastAckSent = ackSeq;
@@ -418,26 +398,5 @@ export class SrtConnection {
 
 	#timestamp(now: number): number {
 		return packetClock(now, this.#startedAt);
-	}
-
-	/** Link capacity from packet pairs: libsrt sends every 16th packet and the next back to back. */
-	#probe(seq: number, now: number): void {
-		if (seq % PROBE_INTERVAL === 0) {
-			this.#probeSeq = seq;
-			this.#probeAt = now;
-		} else if (seq % PROBE_INTERVAL === 1 && this.#probeSeq === seq - 1) {
-			const interval = Math.max(1, now - this.#probeAt);
-			this.#probeInterval = this.#probeInterval === 0 ? interval : (7 * this.#probeInterval + interval) / 8;
-			this.#probeSeq = -1;
-		}
-	}
-
-	#closeRateWindow(now: number): void {
-		const seconds = (now - this.#windowStart) / 1e6;
-		this.#packetRate = this.#windowPackets / seconds;
-		this.#byteRate = this.#windowBytes / seconds;
-		this.#windowPackets = 0;
-		this.#windowBytes = 0;
-		this.#windowStart = now;
 	}
 }

@@ -14,6 +14,7 @@ import { findStartCode } from '../../src/codec/nal.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { FileWindow } from '../file-window.ts';
+import type { RepairReport } from '../repair-report.ts';
 import { AviChunkLog } from './avi-chunk-log.ts';
 import { type AviLayout, fourCcAt, readAviLayout, StrhField } from './avi-header.ts';
 import { DEFAULT_RIFF_SIZE_LIMIT } from './avi-muxer.ts';
@@ -25,12 +26,8 @@ import {
 	emptyTotals,
 } from './avi-riff-writer.ts';
 
-export type AviRepairReport = {
-	readonly path: string;
-	readonly bytesBefore: number;
-	readonly bytesAfter: number;
-	/** Bytes of partial chunks (and stale index bytes) removed. */
-	readonly bytesCut: number;
+/** `bytesCut`: partial chunks and stale index bytes. */
+export type AviRepairReport = RepairReport & {
 	readonly riffs: number;
 	/** Chunks per stream, in stream order (video frames including dropped-frame chunks, audio frames). */
 	readonly chunks: readonly number[];

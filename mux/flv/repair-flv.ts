@@ -11,15 +11,12 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { type AmfObject, decodeAmf0 } from '../../src/bytes/amf0.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { FileWindow } from '../file-window.ts';
+import type { RepairReport } from '../repair-report.ts';
 import { FlvKeyframeIndex } from './flv-keyframe-index.ts';
 import { encodeMetadataBody, METADATA_NAME } from './flv-metadata.ts';
 
-export type FlvRepairReport = {
-	readonly path: string;
-	readonly bytesBefore: number;
-	readonly bytesAfter: number;
-	/** Bytes of the partial tag removed from the end. */
-	readonly bytesCut: number;
+/** `bytesCut`: the partial tag at the end. */
+export type FlvRepairReport = RepairReport & {
 	readonly tags: number;
 	readonly videoKeyframes: number;
 	readonly durationSeconds: number;

@@ -106,7 +106,7 @@ export const startServer = async (
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
 		await service.shutdown();
-		store.close();
+		await store.close();
 	};
 	return {
 		url: `http://${host}:${port}`,

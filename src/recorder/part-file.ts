@@ -40,10 +40,9 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 		case 'ts': {
 			const report = await repairTs(partPath);
 			await rename(partPath, finalPath);
-			const cut = report.bytesBefore - report.bytesAfter;
 			return {
 				bytes: report.bytesAfter,
-				note: cut > 0 ? `cut ${cut} bytes of partial packets and access units` : 'complete',
+				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial packets and access units` : 'complete',
 				durationMs: await measureDurationMs(finalPath, 'ts').catch(() => undefined),
 			};
 		}

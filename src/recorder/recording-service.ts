@@ -125,6 +125,7 @@ export class RecordingService {
 		};
 		this.#save(job);
 		if (job.active) await this.#locked(id, () => this.#startRun(job));
+		await this.#persisted();
 		return this.get(id);
 	}
 
@@ -148,6 +149,7 @@ export class RecordingService {
 			this.#save(job);
 			if (job.active) await this.#startRun(job);
 		});
+		await this.#persisted();
 		return this.get(id);
 	}
 
@@ -158,6 +160,7 @@ export class RecordingService {
 			this.#save({ ...job, active: true, modifiedAt: new Date().toISOString() });
 			await this.#startRun(this.get(id));
 		});
+		await this.#persisted();
 		return this.get(id);
 	}
 
@@ -169,6 +172,7 @@ export class RecordingService {
 			const latest = this.get(id);
 			this.#save({ ...latest, active: false, modifiedAt: new Date().toISOString() });
 		});
+		await this.#persisted();
 		return this.get(id);
 	}
 
@@ -179,6 +183,7 @@ export class RecordingService {
 			await this.#stopRun(id, { lastSequence: true });
 			this.#store.delete(id);
 		});
+		await this.#persisted();
 	}
 
 	/** Deletes one finished file of a job (from disk and from the job's list). */
@@ -196,6 +201,7 @@ export class RecordingService {
 		});
 		const latest = this.get(id);
 		this.#save({ ...latest, files: latest.files.filter((f) => f.id !== fileId) });
+		await this.#persisted();
 	}
 
 	stats(id: string): JobStats {
@@ -349,6 +355,13 @@ export class RecordingService {
 		if (!job) return;
 		change(job);
 		this.#save(job);
+	}
+
+	/** Waits for the store's group commit, so a change is acknowledged only once it is on disk. */
+	#persisted(): Promise<void> {
+		return this.#store
+			.synced()
+			.catch((error: unknown) => this.#log(`job store not synced: ${(error as Error).message}`));
 	}
 
 	#save(job: RecordingJob): void {

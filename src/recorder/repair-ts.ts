@@ -7,17 +7,16 @@
  * at most one frame. Only the tail is read.
  */
 import { open } from 'node:fs/promises';
+import type { RepairReport } from '../../mux/repair-report.ts';
 
 const PACKET = 188;
 const SYNC = 0x47;
 /** Bytes of tail scanned: a few seconds of a high-bitrate stream; older PES are long complete. */
 const TAIL_BYTES = PACKET * 40_000;
 
-export type TsRepairReport = { readonly bytesBefore: number; readonly bytesAfter: number };
-
 type LastPes = { start: number; length: number; payload: number };
 
-export const repairTs = async (path: string): Promise<TsRepairReport> => {
+export const repairTs = async (path: string): Promise<RepairReport> => {
 	const file = await open(path, 'r+');
 	try {
 		const size = (await file.stat()).size;
@@ -28,7 +27,7 @@ export const repairTs = async (path: string): Promise<TsRepairReport> => {
 		const cut = from + cutPoint(tail);
 		if (cut !== size) await file.truncate(cut);
 		await file.datasync();
-		return { bytesBefore: size, bytesAfter: cut };
+		return { path, bytesBefore: size, bytesAfter: cut, bytesCut: size - cut };
 	} finally {
 		await file.close();
 	}

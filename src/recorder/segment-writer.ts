@@ -12,32 +12,17 @@
 
 import type { MediaReceiver } from '../../ingest/media-receiver.ts';
 import { createMuxer } from '../../mux/create-muxer.ts';
-import type { ContainerFormat, Muxer, MuxerOptions } from '../../mux/muxer.ts';
+import type { ContainerFormat, MuxerOptions } from '../../mux/muxer.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
-import type { Sink } from '../sink/sink.ts';
 import { Rebaser, type RebaserStats, type SegmentationRule } from './rebaser.ts';
+import { type OpenedSegment, SegmentFile, type SegmentInfo } from './segment-file.ts';
 import type { SplitPolicy } from './split-policy.ts';
 import type { TrackFilter } from './track-filter.ts';
 
 export type { SegmentationRule } from './rebaser.ts';
-
-export type SegmentInfo = {
-	sequence: number;
-	path: string;
-	format: ContainerFormat;
-	bytes: number;
-	packets: number;
-	startedAt: Date;
-	endedAt: Date;
-	/** Media duration of the file. */
-	durationMs: number;
-	/** Per track id, ticks as written in the file. */
-	firstDts: Map<number, number>;
-};
-
-export type OpenedSegment = { sink: Sink; path: string };
+export type { OpenedSegment, SegmentInfo } from './segment-file.ts';
 
 export type SegmentWriterOptions = {
 	format: ContainerFormat;
@@ -76,19 +61,6 @@ const MAX_HELD_PACKETS = 512;
  */
 const LATE_PACKET_WINDOW_MS = 2000;
 
-type OpenFile = {
-	readonly sequence: number;
-	readonly path: string;
-	readonly sink: Sink;
-	readonly muxer: Muxer;
-	readonly startedAt: Date;
-	packets: number;
-	readonly firstDts: Map<number, number>;
-	/** Earliest DTS and latest end (DTS + duration) written, in seconds of the file's timeline. */
-	startS: number;
-	endS: number;
-};
-
 export class SegmentWriter implements MediaReceiver {
 	readonly #options: SegmentWriterOptions;
 	readonly #rebaser: Rebaser;
@@ -97,9 +69,9 @@ export class SegmentWriter implements MediaReceiver {
 	#tracks: readonly Track[] = [];
 	readonly #trackById = new Map<number, Track>();
 	#hasVideo = false;
-	#file: OpenFile | undefined;
+	#file: SegmentFile | undefined;
 	/** The file before the last cut, open until every lagging track has crossed the cut. */
-	#previous: OpenFile | undefined;
+	#previous: SegmentFile | undefined;
 	/** Tracks that have not yet delivered a packet past the last cut. */
 	readonly #lagging = new Set<number>();
 	#nextSequence: number;
@@ -124,7 +96,7 @@ export class SegmentWriter implements MediaReceiver {
 	get current(): { sequence: number; path: string; bytes: number; durationMs: number } | undefined {
 		const file = this.#file;
 		if (!file) return undefined;
-		return { sequence: file.sequence, path: file.path, bytes: file.sink.position, durationMs: durationMs(file) };
+		return { sequence: file.sequence, path: file.path, bytes: file.sink.position, durationMs: file.durationMs };
 	}
 
 	get stats(): SegmentWriterStats {
@@ -245,7 +217,7 @@ export class SegmentWriter implements MediaReceiver {
 		this.#writeTo(file, packet, track);
 	}
 
-	#writeTo(file: OpenFile, packet: Packet, track: Track): void {
+	#writeTo(file: SegmentFile, packet: Packet, track: Track): void {
 		const rebaser = this.#rebaser;
 		const out: Packet = {
 			trackId: packet.trackId,
@@ -255,23 +227,11 @@ export class SegmentWriter implements MediaReceiver {
 			keyframe: packet.keyframe,
 			data: packet.data,
 		};
-		try {
-			file.muxer.writePacket(out);
-		} catch (error) {
-			if (!isMalformedPacket(error)) throw error;
-			this.#rejected++;
-			return;
-		}
-		file.packets++;
-		if (!file.firstDts.has(out.trackId)) file.firstDts.set(out.trackId, out.dts);
-		const start = out.dts / track.timescale;
-		const end = (out.dts + out.duration) / track.timescale;
-		if (start < file.startS) file.startS = start;
-		if (end > file.endS) file.endS = end;
+		if (!file.write(out, track)) this.#rejected++;
 	}
 
 	/** Ends `file` at the cut packet: it stays open as `#previous` while other tracks still lag. */
-	#cut(file: OpenFile, cutTrackId: number): void {
+	#cut(file: SegmentFile, cutTrackId: number): void {
 		this.#finishPrevious();
 		this.#file = undefined;
 		this.#previous = file;
@@ -302,7 +262,7 @@ export class SegmentWriter implements MediaReceiver {
 		this.#finishFile(file);
 	}
 
-	#shouldSplit(file: OpenFile, trackId: number): boolean {
+	#shouldSplit(file: SegmentFile, trackId: number): boolean {
 		const split = this.#options.split;
 		if (!split) return false;
 		return split.shouldSplit({
@@ -312,54 +272,23 @@ export class SegmentWriter implements MediaReceiver {
 		});
 	}
 
-	#openFile(): OpenFile {
+	#openFile(): SegmentFile {
 		const sequence = this.#nextSequence++;
 		const startedAt = this.#now();
-		const { sink, path } = this.#options.openSegment(sequence, startedAt);
-		let muxer: Muxer;
-		try {
-			muxer = this.#createMuxer(this.#options.format, this.#tracks, sink, this.#options.muxerOptions);
-			muxer.writeHeader();
-		} catch (error) {
-			sink.close().catch(() => {});
-			throw error;
-		}
+		const { format, muxerOptions } = this.#options;
+		const file = new SegmentFile(sequence, startedAt, this.#options.openSegment(sequence, startedAt), (sink) =>
+			this.#createMuxer(format, this.#tracks, sink, muxerOptions),
+		);
 		this.#options.split?.fileStarted(startedAt);
 		this.#segments++;
-		const file: OpenFile = {
-			sequence,
-			path,
-			sink,
-			muxer,
-			startedAt,
-			packets: 0,
-			firstDts: new Map(),
-			startS: Number.POSITIVE_INFINITY,
-			endS: Number.NEGATIVE_INFINITY,
-		};
 		this.#file = file;
 		return file;
 	}
 
 	/** Writes the trailer now; the sink closes in the background and `onSegmentClosed` follows. */
-	#finishFile(file: OpenFile): void {
-		try {
-			file.muxer.finish();
-		} catch (error) {
-			file.sink.close().catch(() => {});
-			throw error;
-		}
-		const info: SegmentInfo = {
-			sequence: file.sequence,
-			path: file.path,
-			format: this.#options.format,
-			bytes: file.sink.position,
-			packets: file.packets,
-			startedAt: file.startedAt,
-			endedAt: this.#now(),
-			durationMs: durationMs(file),
-			firstDts: file.firstDts,
-		};
+	#finishFile(file: SegmentFile): void {
+		file.finish();
+		const info = file.info(this.#options.format, this.#now());
 		this.#closing = this.#closing
 			.then(() => file.sink.close())
 			.then(() => this.#options.onSegmentClosed?.(info))
@@ -414,13 +343,6 @@ export class SegmentWriter implements MediaReceiver {
 }
 
 const EPOCH = new Date(0);
-
-const durationMs = (file: OpenFile): number =>
-	file.endS > file.startS ? Math.round((file.endS - file.startS) * 1000) : 0;
-
-/** A muxer refusing one packet's payload (not an I/O or internal failure): drop it and carry on. */
-const isMalformedPacket = (error: unknown): boolean =>
-	error instanceof TapedeckError && (error.code === 'corrupt_input' || error.code === 'invalid_argument');
 
 const sameTracks = (a: readonly Track[], b: readonly Track[]): boolean =>
 	a.length === b.length && a.every((track, i) => sameTrack(track, b[i]));

@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fsyncSync, openSync, write } from 'node:fs';
+import { closeSync, fdatasync, fsync, openSync, write } from 'node:fs';
 import { TapedeckError } from '../core/errors.ts';
 import type { Sink } from './sink.ts';
 
@@ -109,15 +109,21 @@ export class FileSink implements Sink {
 	/** Makes everything written so far durable without closing (for crash safety at fragment boundaries). */
 	async sync(): Promise<void> {
 		await this.drain();
-		await new Promise<void>((resolve, reject) =>
-			fdatasync(this.#fd, (error) => (error ? reject(toSinkError(this.path, error)) : resolve())),
+		await this.#syncWith(fdatasync);
+	}
+
+	#syncWith(sync: typeof fsync): Promise<void> {
+		return new Promise<void>((resolve, reject) =>
+			sync(this.#fd, (error) => (error ? reject(toSinkError(this.path, error)) : resolve())),
 		);
 	}
 
 	async #close(): Promise<void> {
 		try {
 			await this.drain();
-			if (this.#durable) fsyncSync(this.#fd);
+			// On the libuv pool, not the event loop: a sync blocks for as long as the disk takes, and
+			// every other stream waits behind it. close() still resolves only once the data is on disk.
+			if (this.#durable) await this.#syncWith(fsync);
 		} catch (error) {
 			this.#error ??= toSinkError(this.path, error);
 		} finally {

@@ -1,7 +1,7 @@
 import {
 	closeSync,
 	existsSync,
-	fdatasyncSync,
+	fdatasync,
 	fsyncSync,
 	mkdirSync,
 	openSync,
@@ -15,11 +15,13 @@ import { TapedeckError } from '../core/errors.ts';
 type JournalLine<T> = { readonly op: 'put'; readonly value: T } | { readonly op: 'delete'; readonly id: string };
 
 /**
- * A tiny embedded store of JSON documents keyed by `id`: every change is one JSON line appended to a
- * journal and made durable (fdatasync) before the call returns; on open the journal is replayed and
- * compacted (rewritten with one line per live document, then atomically renamed over the old one).
- * A torn last line from a crash mid-append is ignored. Enough for thousands of recording jobs;
- * reads are served from memory.
+ * A tiny embedded store of JSON documents keyed by `id`: every change is one JSON line appended to the
+ * journal at once (so a killed process loses nothing the kernel holds) and made durable by a group
+ * commit: the changes of one event-loop turn share one fdatasync on the libuv pool, and `synced()`
+ * resolves once every change made before it is on disk — acknowledge a change to a user only after it.
+ * On open the journal is replayed and compacted (rewritten with one line per live document, then
+ * atomically renamed over the old one). A torn last line from a crash mid-append is ignored. Enough
+ * for thousands of recording jobs; reads are served from memory.
  */
 export class JournalStore<T extends { readonly id: string }> {
 	readonly path: string;
@@ -27,6 +29,15 @@ export class JournalStore<T extends { readonly id: string }> {
 	#fd: number;
 	/** Lines that could not be parsed when the journal was opened (a torn tail after a crash). */
 	readonly skippedLines: number;
+	/** Appends not yet covered by a sync that has started. */
+	#dirty = false;
+	/** The sync on the pool now, if any; appends made while it runs wait for the next one. */
+	#syncing: Promise<void> | undefined;
+	/** The next sync, shared by every append since `#syncing` started. */
+	#next: Promise<void> | undefined;
+	/** The first failed sync: the journal can no longer promise durability, so every later change fails. */
+	#error: TapedeckError | undefined;
+	#closed = false;
 
 	constructor(path: string) {
 		this.path = path;
@@ -56,22 +67,60 @@ export class JournalStore<T extends { readonly id: string }> {
 		return true;
 	}
 
-	close(): void {
+	/** Resolves once every change made so far is durable; rejects if a sync failed. */
+	synced(): Promise<void> {
+		if (this.#error) return Promise.reject(this.#error);
+		return this.#next ?? this.#syncing ?? Promise.resolve();
+	}
+
+	/** Waits for the pending syncs, then closes the journal. */
+	async close(): Promise<void> {
+		if (this.#closed) return;
+		this.#closed = true;
+		await this.synced().catch(() => {});
 		closeSync(this.#fd);
 	}
 
 	#append(line: JournalLine<T>): void {
+		if (this.#closed) throw new TapedeckError('io', `the job store ${this.path} is closed`);
+		if (this.#error) throw this.#error;
 		try {
 			writeSync(this.#fd, `${JSON.stringify(line)}\n`);
-			fdatasyncSync(this.#fd);
 		} catch (error) {
-			const code = (error as NodeJS.ErrnoException).code;
-			throw new TapedeckError(
-				code === 'ENOSPC' ? 'disk_full' : 'io',
-				`cannot save the job store ${this.path}: ${(error as Error).message}`,
-				{ cause: error },
-			);
+			throw this.#storeError(error);
 		}
+		this.#dirty = true;
+		if (this.#next) return;
+		this.#next = this.#nextSync();
+		// Marked handled: a change nobody awaits must not crash the process; the error stays for `synced()`.
+		this.#next.catch(() => {});
+	}
+
+	/** Starts a sync once the current one (if any) is done and this turn's appends are in. */
+	async #nextSync(): Promise<void> {
+		await (this.#syncing ?? new Promise<void>((resolve) => setImmediate(resolve))).catch(() => {});
+		this.#next = undefined;
+		if (this.#error) throw this.#error;
+		if (!this.#dirty) return;
+		this.#dirty = false;
+		this.#syncing = new Promise<void>((resolve, reject) =>
+			fdatasync(this.#fd, (error) => {
+				this.#syncing = undefined;
+				if (!error) return resolve();
+				this.#error ??= this.#storeError(error);
+				reject(this.#error);
+			}),
+		);
+		return this.#syncing;
+	}
+
+	#storeError(error: unknown): TapedeckError {
+		const code = (error as NodeJS.ErrnoException).code;
+		return new TapedeckError(
+			code === 'ENOSPC' ? 'disk_full' : 'io',
+			`cannot save the job store ${this.path}: ${(error as Error).message}`,
+			{ cause: error },
+		);
 	}
 
 	#replay(): number {

@@ -17,6 +17,7 @@ import type { RecordingJob } from '../../src/recorder/recording-job.ts';
 import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { JournalStore } from '../../src/store/journal-store.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
+import { sleep } from '../helpers/wait.ts';
 
 const TOKEN = 'huawei-token';
 const data = mkdtempSync(join(tmpdir(), 'tapedeck-huawei-'));
@@ -67,7 +68,6 @@ const publish = (stream: string): StreamPublisher => {
 	return publisher;
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const job = (stream: string) => service.findByName(`publish.example.com/live/${stream}`, 'huawei');
 
 const assertError = (answer: Answer, status: number, message: string | RegExp) => {

@@ -3,7 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueAccessJwt } from '../../src/api/auth.ts';
-import { Peer } from '../helpers/process.ts';
+import { ffmpegCopy, Peer } from '../helpers/process.ts';
+import { sleep } from '../helpers/wait.ts';
+
+export { sleep };
 
 export const ACCESS_TOKEN = 'e2e-secret';
 // The child inherits the environment: the server signs with this token instead of generating one.
@@ -73,8 +76,6 @@ export const startServer = async (
 	return { peer, url, api };
 };
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls `probe` every 100 ms until it returns true, or fails after `timeoutMs`. */
 export const waitFor = async (what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
 	const deadline = Date.now() + timeoutMs;
@@ -104,4 +105,4 @@ export type RecordingView = {
 
 /** ffmpeg sending a file in real time (`-re`), stream-copied, to `output` in `format`. */
 export const pushWithFfmpeg = (input: string, format: 'mpegts' | 'flv', output: string, extra: string[] = []): Peer =>
-	new Peer('ffmpeg', ['-nostdin', '-v', 'error', '-re', ...extra, '-i', input, '-c', 'copy', '-f', format, output]);
+	ffmpegCopy(input, ['-f', format, output], { inputOptions: extra });

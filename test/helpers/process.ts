@@ -52,3 +52,25 @@ export class Peer {
 		clearTimeout(timer);
 	}
 }
+
+/**
+ * ffmpeg copying the streams of `input` to `output` (output options, then a URL or path; several
+ * outputs may follow one another), paced in real time (`-re`) unless `realtime` is false.
+ */
+export const ffmpegCopy = (
+	input: string,
+	output: readonly string[],
+	options: { realtime?: boolean; inputOptions?: readonly string[] } = {},
+): Peer =>
+	new Peer('ffmpeg', [
+		'-nostdin',
+		'-v',
+		'error',
+		...(options.realtime === false ? [] : ['-re']),
+		...(options.inputOptions ?? []),
+		'-i',
+		input,
+		'-c',
+		'copy',
+		...output,
+	]);

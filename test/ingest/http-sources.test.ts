@@ -7,31 +7,8 @@ import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { HttpListenSource } from '../../ingest/http/http-listen-source.ts';
 import { HttpPullSource } from '../../ingest/http/http-pull-source.ts';
-import type { StreamPublisher } from '../../ingest/source.ts';
-import type { Packet } from '../../src/core/packet.ts';
-import type { Track } from '../../src/core/track.ts';
-
-class Collector implements StreamPublisher {
-	sessions = 0;
-	packets = 0;
-	tracks: readonly Track[] = [];
-	ends: string[] = [];
-	#live = false;
-	announce(tracks: readonly Track[]): void {
-		if (!this.#live) this.sessions++;
-		this.#live = true;
-		this.tracks = tracks;
-	}
-	push(_packet: Packet): void {
-		this.packets++;
-	}
-	end(reason = ''): void {
-		this.#live = false;
-		this.ends.push(reason);
-	}
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { SessionCollector } from '../helpers/session-collector.ts';
+import { sleep } from '../helpers/wait.ts';
 
 /** A body streamed in 8 KiB pieces (chunked transfer encoding), a little slower than instant. */
 const slowBody = (bytes: Uint8Array, pauseMs = 0) =>
@@ -50,7 +27,7 @@ const upload = (port: number, bytes: Uint8Array, method = 'POST', pauseMs = 0) =
 	fetch(`http://127.0.0.1:${port}/live/cam`, { method, body: slowBody(bytes, pauseMs), duplex: 'half' } as RequestInit);
 
 test('chunked POST of MPEG-TS and PUT of FLV: one session each', async () => {
-	const target = new Collector();
+	const target = new SessionCollector();
 	const source = new HttpListenSource({ host: '127.0.0.1', port: 20_500 }, target);
 	await source.start();
 	try {
@@ -73,7 +50,7 @@ test('chunked POST of MPEG-TS and PUT of FLV: one session each', async () => {
 });
 
 test('a second concurrent upload is refused with 409; GET is 405; a body of garbage is 415', async () => {
-	const target = new Collector();
+	const target = new SessionCollector();
 	const source = new HttpListenSource({ host: '127.0.0.1', port: 20_501 }, target);
 	await source.start();
 	try {
@@ -92,7 +69,7 @@ test('a second concurrent upload is refused with 409; GET is 405; a body of garb
 });
 
 test('an upload cut off mid-way ends the session; the listener takes the next one', async () => {
-	const target = new Collector();
+	const target = new SessionCollector();
 	const source = new HttpListenSource({ host: '127.0.0.1', port: 20_502 }, target);
 	await source.start();
 	try {
@@ -118,7 +95,7 @@ test('an upload cut off mid-way ends the session; the listener takes the next on
 });
 
 test('GET pull: reconnects with back-off after a failure and after each end of stream', async () => {
-	const target = new Collector();
+	const target = new SessionCollector();
 	let requests = 0;
 	const media = readFileSync(fixture('h264-aac48'));
 	const server: Server = createServer((_request, response) => {

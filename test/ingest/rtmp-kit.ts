@@ -8,7 +8,10 @@ import type { BusConsumer } from '../../src/bus/subscription.ts';
 import type { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
-import { Peer } from '../helpers/process.ts';
+import { ffmpegCopy, Peer } from '../helpers/process.ts';
+import { sleep } from '../helpers/wait.ts';
+
+export { sleep };
 
 /** Everything a bus subscriber receives, per session. */
 export class Collector implements BusConsumer {
@@ -42,11 +45,9 @@ export const waitFor = async (condition: () => boolean, timeoutMs: number, what:
 	}
 };
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** `ffmpeg -re -i <input> -c copy -f flv <url>` (or other outputs through `output`). */
 export const ffmpegPush = (input: string, output: readonly string[], realtime = true): Peer =>
-	new Peer('ffmpeg', ['-nostdin', '-v', 'error', ...(realtime ? ['-re'] : []), '-i', input, '-c', 'copy', ...output]);
+	ffmpegCopy(input, output, { realtime });
 
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `tapedeck-${prefix}-`));
 

@@ -8,7 +8,7 @@ import { createInput } from '../../ingest/create-input.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
-import { Peer } from '../helpers/process.ts';
+import { ffmpegCopy } from '../helpers/process.ts';
 import { Collector, FakeHub, waitFor, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
 const PORT = 23010;
@@ -33,23 +33,7 @@ for (const c of cases) {
 		const listener = new RtspListener({ hub, port: PORT, rtpPorts: RTP_PORTS });
 		await listener.start();
 		const url = `rtsp://127.0.0.1:${PORT}/app/${c.transport}`;
-		const ffmpeg = new Peer('ffmpeg', [
-			'-nostdin',
-			'-v',
-			'error',
-			'-re',
-			'-i',
-			source,
-			'-c',
-			'copy',
-			'-max_delay',
-			'0',
-			'-f',
-			'rtsp',
-			'-rtsp_transport',
-			c.transport,
-			url,
-		]);
+		const ffmpeg = ffmpegCopy(source, ['-max_delay', '0', '-f', 'rtsp', '-rtsp_transport', c.transport, url]);
 		try {
 			const code = await Promise.race([ffmpeg.exited, new Promise((r) => setTimeout(() => r('timeout'), 15_000))]);
 			assert.is(code, 0, `ffmpeg: ${ffmpeg.stderr}`);
@@ -93,21 +77,7 @@ for (const c of cases) {
 
 /** ffmpeg publishing one second of `source` to an RTSP URL: its exit code, or 'timeout' after 10 s. */
 const publishOneSecond = async (source: string, url: string): Promise<number | null | 'timeout'> => {
-	const ffmpeg = new Peer('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-re',
-		'-t',
-		'1',
-		'-i',
-		source,
-		'-c',
-		'copy',
-		'-f',
-		'rtsp',
-		url,
-	]);
+	const ffmpeg = ffmpegCopy(source, ['-f', 'rtsp', url], { inputOptions: ['-t', '1'] });
 	const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000));
 	const code = await Promise.race([ffmpeg.exited, timeout]);
 	await ffmpeg.stop();

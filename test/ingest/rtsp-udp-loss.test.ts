@@ -10,7 +10,7 @@ import { parseSdp } from '../../ingest/rtsp/sdp.ts';
 import { bindUdpPortPair, type UdpPortPair } from '../../ingest/rtsp/udp-port-pair.ts';
 import { LossyUdpRelay } from '../helpers/lossy-udp-relay.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
-import { Peer } from '../helpers/process.ts';
+import { ffmpegCopy } from '../helpers/process.ts';
 import { Collector, sleep, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
 /**
@@ -40,17 +40,9 @@ test('UDP loss and reordering: no crash, losses counted, reordered packets resto
 	for (const relay of relays) await relay.start();
 	const sdpFile = join(tmpdir(), `tapedeck-rtsp-loss-${process.pid}.sdp`);
 	// One RTP output per stream; RTCP goes straight to our RTCP ports (rtcpport), RTP through the relays.
-	const ffmpeg = new Peer('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-re',
-		'-i',
-		source,
+	const ffmpeg = ffmpegCopy(source, [
 		'-map',
 		'0:v',
-		'-c',
-		'copy',
 		'-f',
 		'rtp',
 		`rtp://127.0.0.1:23700?rtcpport=${pairs[0]!.port + 1}&pkt_size=1200`,

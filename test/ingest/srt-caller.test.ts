@@ -5,9 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
-import { Peer } from '../helpers/process.ts';
+import type { Peer } from '../helpers/process.ts';
 import {
 	feedStdin,
+	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
 	media,
@@ -58,19 +59,7 @@ test('pulls from an ffmpeg listener (mode=listener): byte-exact', async () => {
 	const sent = await ffmpegRemux(media);
 	const tap = new PayloadTap();
 	const target = new RecordingPublisher();
-	const peer = new Peer('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-re',
-		'-i',
-		media,
-		'-c',
-		'copy',
-		'-f',
-		'mpegts',
-		'srt://127.0.0.1:21201?mode=listener&linger=2',
-	]);
+	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21201?mode=listener&linger=2');
 	const caller = new SrtCaller({
 		url: 'srt://127.0.0.1:21201',
 		target,

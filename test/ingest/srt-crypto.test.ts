@@ -8,9 +8,9 @@ import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { SrtListenerOptions } from '../../ingest/srt/srt-listener.ts';
 import {
+	assertPulled,
 	FakeHub,
 	failedCallerAttempt,
-	feedStdin,
 	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
@@ -19,7 +19,6 @@ import {
 	paddedTs,
 	RecordingPublisher,
 	type SrtCapture,
-	sleep,
 	sltListener,
 	startCapturingListener,
 	waitFor,
@@ -138,12 +137,7 @@ test('our caller makes the key (AES-256) and srt-live-transmit listener decrypts
 		onPayload: tap.add,
 	});
 	try {
-		await sleep(300);
-		await caller.start();
-		assert.ok(await waitFor(() => caller.state === 'connected', 3000), caller.lastError);
-		await feedStdin(peer, bytes);
-		assert.ok(await waitFor(() => tap.length >= bytes.length, 3000), `${tap.length} of ${bytes.length} bytes`);
-		assert.is(firstDifference(tap.bytes(), bytes), -1);
+		await assertPulled(caller, tap, peer, bytes, 3000);
 		assert.is(caller.stats()?.packetsUndecrypted, 0);
 	} finally {
 		await caller.stop();

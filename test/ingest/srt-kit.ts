@@ -2,6 +2,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import {
 	formatStreamKey,
@@ -16,8 +17,10 @@ import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ing
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
-import { Peer, run } from '../helpers/process.ts';
+import { ffmpegCopy, Peer, run } from '../helpers/process.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';
+
+export { sleep, waitFor };
 
 /** What every SRT test sends: H.264 + AAC. */
 export const media = fixture('h264-aac48');
@@ -113,8 +116,6 @@ export const firstDifference = (a: Uint8Array, b: Uint8Array): number => {
 	return a.length === b.length ? -1 : n;
 };
 
-export { sleep, waitFor };
-
 /** A null MPEG-TS packet (PID 0x1FFF), used to pad a file to whole 1316-byte SRT payloads. */
 const nullTsPacket = (): Buffer => {
 	const p = Buffer.alloc(188, 0xff);
@@ -151,11 +152,30 @@ export const sltListener = (port: number, query = ''): Peer =>
 	});
 
 /**
+ * Starts `caller` against a srt-live-transmit listener (`sltListener`, given 300 ms to bind),
+ * feeds the listener `bytes` once connected, and asserts that the caller's tap got them all,
+ * identical. The caller and the peer stay up for further checks: the test stops them.
+ */
+export const assertPulled = async (
+	caller: SrtCaller,
+	tap: PayloadTap,
+	peer: Peer,
+	bytes: Uint8Array,
+	connectTimeoutMs: number,
+): Promise<void> => {
+	await sleep(300);
+	await caller.start();
+	assert.ok(await waitFor(() => caller.state === 'connected', connectTimeoutMs), caller.lastError);
+	await feedStdin(peer, bytes);
+	assert.ok(await waitFor(() => tap.length >= bytes.length, 3000), `${tap.length} of ${bytes.length} bytes`);
+	assert.is(firstDifference(tap.bytes(), bytes), -1);
+};
+
+/**
  * ffmpeg publishing a file in real time to an SRT URL (caller mode). `linger=2` makes libsrt send
  * what is still queued at close instead of discarding it, so the tail arrives.
  */
-export const ffmpegPublisher = (path: string, url: string): Peer =>
-	new Peer('ffmpeg', ['-nostdin', '-v', 'error', '-re', '-i', path, '-c', 'copy', '-f', 'mpegts', url]);
+export const ffmpegPublisher = (path: string, url: string): Peer => ffmpegCopy(path, ['-f', 'mpegts', url]);
 
 /** Writes `bytes` to a peer's stdin in 1316-byte chunks, one every `everyMs`, then closes it. */
 export const feedStdin = async (peer: Peer, bytes: Uint8Array, everyMs = 4): Promise<void> => {

@@ -10,8 +10,8 @@ import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { LossyUdpRelay, type LossyUdpRelayOptions } from '../helpers/lossy-udp-relay.ts';
 import {
+	assertPulled,
 	FakeHub,
-	feedStdin,
 	ffmpegPublisher,
 	ffmpegRemux,
 	firstDifference,
@@ -85,12 +85,7 @@ test('our caller ← lossy relay ← srt-live-transmit listener: byte-exact pull
 		onPayload: tap.add,
 	});
 	try {
-		await sleep(300);
-		await caller.start();
-		assert.ok(await waitFor(() => caller.state === 'connected', 4000), caller.lastError);
-		await feedStdin(peer, bytes);
-		assert.ok(await waitFor(() => tap.length >= bytes.length, 3000), `${tap.length} of ${bytes.length} bytes`);
-		assert.is(firstDifference(tap.bytes(), bytes), -1);
+		await assertPulled(caller, tap, peer, bytes, 4000);
 		const stats = caller.stats();
 		assert.ok(relay.stats.dropped >= 5, JSON.stringify(relay.stats));
 		assert.ok((stats?.packetsRetransmitted ?? 0) >= relay.stats.dropped, JSON.stringify(stats));

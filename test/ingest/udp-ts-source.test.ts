@@ -4,34 +4,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
-import type { StreamPublisher } from '../../ingest/source.ts';
 import { isMulticast, parseUdpUrl, UdpTsSource } from '../../ingest/udp/udp-ts-source.ts';
 import type { TapedeckError } from '../../src/core/errors.ts';
-import type { Packet } from '../../src/core/packet.ts';
-import type { Track } from '../../src/core/track.ts';
-
-/** A publisher that records what reaches it. */
-class Collector implements StreamPublisher {
-	sessions = 0;
-	packets: Packet[] = [];
-	tracks: readonly Track[] = [];
-	ends: string[] = [];
-	#live = false;
-	announce(tracks: readonly Track[]): void {
-		if (!this.#live) this.sessions++;
-		this.#live = true;
-		this.tracks = tracks;
-	}
-	push(packet: Packet): void {
-		this.packets.push(packet);
-	}
-	end(reason = ''): void {
-		this.#live = false;
-		this.ends.push(reason);
-	}
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { SessionCollector } from '../helpers/session-collector.ts';
+import { sleep } from '../helpers/wait.ts';
 
 /** Sends a TS file as 7-packet datagrams (as ffmpeg does), optionally wrapped in RTP, paced a little. */
 const send = async (port: number, address: string, options: { rtp?: boolean; multicast?: boolean } = {}) => {
@@ -56,7 +32,7 @@ const send = async (port: number, address: string, options: { rtp?: boolean; mul
 };
 
 test('unicast: tracks and packets arrive; silence ends the session; the next burst is a new session', async () => {
-	const target = new Collector();
+	const target = new SessionCollector();
 	const source = new UdpTsSource({ address: '127.0.0.1', port: 20_400, idleTimeoutMs: 300 }, target);
 	await source.start();
 	try {
@@ -66,7 +42,7 @@ test('unicast: tracks and packets arrive; silence ends the session; the next bur
 			target.tracks.map((t) => t.codec),
 			['h264', 'aac'],
 		);
-		assert.ok(target.packets.length > 250, `${target.packets.length} packets`);
+		assert.ok(target.packets > 250, `${target.packets} packets`);
 		assert.equal(target.ends, ['no data for 300 ms']);
 		await send(20_400, '127.0.0.1');
 		await sleep(600);
@@ -77,13 +53,13 @@ test('unicast: tracks and packets arrive; silence ends the session; the next bur
 });
 
 test('RTP-wrapped TS (payload type 33) is unwrapped', async () => {
-	const target = new Collector();
+	const target = new SessionCollector();
 	const source = new UdpTsSource({ address: '127.0.0.1', port: 20_401 }, target);
 	await source.start();
 	try {
 		await send(20_401, '127.0.0.1', { rtp: true });
 		await sleep(100);
-		assert.ok(target.packets.length > 250);
+		assert.ok(target.packets > 250);
 		assert.is(source.droppedDatagrams, 0);
 	} finally {
 		await source.stop();
@@ -92,21 +68,21 @@ test('RTP-wrapped TS (payload type 33) is unwrapped', async () => {
 });
 
 test('multicast: the group is joined on the given interface', async () => {
-	const target = new Collector();
+	const target = new SessionCollector();
 	const source = new UdpTsSource({ address: '239.255.20.1', port: 20_402, interfaceAddress: '127.0.0.1' }, target);
 	await source.start();
 	try {
 		await send(20_402, '239.255.20.1', { multicast: true });
 		await sleep(100);
-		assert.ok(target.packets.length > 250, `${target.packets.length} packets`);
+		assert.ok(target.packets > 250, `${target.packets} packets`);
 	} finally {
 		await source.stop();
 	}
 });
 
 test('a taken port is a clear error', async () => {
-	const a = new UdpTsSource({ address: '127.0.0.1', port: 20_403 }, new Collector());
-	const b = new UdpTsSource({ address: '127.0.0.1', port: 20_403 }, new Collector());
+	const a = new UdpTsSource({ address: '127.0.0.1', port: 20_403 }, new SessionCollector());
+	const b = new UdpTsSource({ address: '127.0.0.1', port: 20_403 }, new SessionCollector());
 	await a.start();
 	try {
 		await b.start().then(

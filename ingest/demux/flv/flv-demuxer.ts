@@ -75,9 +75,7 @@ export class FlvDemuxer implements Demuxer {
 			// Slow path: complete the unit started in an earlier chunk.
 			const need = this.#unitLength(pending.bytes, 0, pending.length);
 			if (need === 0) {
-				this.#dropByte();
-				pending.bytes.copyWithin(0, 1, pending.length);
-				pending.length--;
+				this.#dropPendingByte();
 				continue;
 			}
 			const take = Math.min(need - pending.length, chunk.length - at);
@@ -110,9 +108,7 @@ export class FlvDemuxer implements Demuxer {
 		while (pending.length > 0) {
 			const need = this.#unitLength(pending.bytes, 0, pending.length);
 			if (need === 0) {
-				this.#dropByte();
-				pending.bytes.copyWithin(0, 1, pending.length);
-				pending.length--;
+				this.#dropPendingByte();
 				continue;
 			}
 			if (pending.length < need) return;
@@ -152,9 +148,18 @@ export class FlvDemuxer implements Demuxer {
 		return (previous === 0 || previous > 11) && dataSize > 0;
 	}
 
+	/** A byte that starts no plausible unit: skipped and counted while resyncing. */
 	#dropByte(): void {
 		this.stats.skippedBytes++;
 		this.#resyncing = true;
+	}
+
+	/** The same for the byte at the head of the pending buffer, which is shifted out. */
+	#dropPendingByte(): void {
+		this.#dropByte();
+		const pending = this.#pending;
+		pending.bytes.copyWithin(0, 1, pending.length);
+		pending.length--;
 	}
 
 	#consume(unit: Uint8Array): void {
