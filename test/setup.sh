@@ -22,4 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-npm ci --no-audit --no-fund --loglevel=error
+# npm install rather than npm ci: this registry does not serve every platform package Biome lists as optional,
+# which npm ci refuses to leave out of the lock file.
+npm install --no-audit --no-fund --loglevel=error
