@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { DEMUXER_KINDS } from '../../ingest/demux/create-demuxer.ts';
+import { CODEC_CARRIERS } from '../../mux/codec-carriers.ts';
 import { MUXER_FORMATS } from '../../mux/create-muxer.ts';
 import { CONTAINER_FORMATS, type ContainerFormat } from '../../mux/muxer.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
@@ -25,17 +26,17 @@ const FIXTURES: ReadonlyArray<{ name: FixtureName; codecs: readonly CodecId[] }>
 	{ name: 'h265-aac48', codecs: ['h265', 'aac'] },
 	{ name: 'pts-wrap', codecs: ['h264', 'aac'] },
 	{ name: 'h264-aac48-flv', codecs: ['h264', 'aac'] },
+	{ name: 'h264-mp3', codecs: ['h264', 'mp3'] },
+	{ name: 'h264-ac3', codecs: ['h264', 'ac3'] },
+	{ name: 'h264-opus', codecs: ['h264', 'opus'] },
+	{ name: 'h264-mp3-flv', codecs: ['h264', 'mp3'] },
 ];
 
-/** The codecs each container carries (what ffmpeg 5.1 can read back). */
-const CARRIES: Record<ContainerFormat, readonly CodecId[]> = {
-	ts: ['h264', 'h265', 'aac', 'opus', 'mp3', 'ac3'],
-	mp4: ['h264', 'h265', 'av1', 'aac', 'opus', 'mp3', 'ac3'],
-	fmp4: ['h264', 'h265', 'av1', 'aac', 'opus', 'mp3', 'ac3'],
-	mov: ['h264', 'h265', 'aac', 'mp3', 'ac3'],
-	flv: ['h264', 'aac', 'mp3'],
-	avi: ['h264', 'h265', 'aac', 'mp3', 'ac3'],
-};
+/**
+ * Pairs the muxers write but ffmpeg 5.1 cannot read back: Enhanced-RTMP H.265 in FLV arrived in
+ * ffmpeg 6.1 (its round trip through our own FLV demuxer is in test/mux/flv-muxer.test.ts).
+ */
+const UNREADABLE_BY_FFMPEG_5: ReadonlyArray<[CodecId, ContainerFormat]> = [['h265', 'flv']];
 
 const EXTENSION: Record<ContainerFormat, string> = {
 	ts: 'ts',
@@ -68,7 +69,8 @@ mkdirSync(OUT, { recursive: true });
 
 for (const { name, codecs } of FIXTURES) {
 	for (const format of CONTAINER_FORMATS) {
-		if (!codecs.every((c) => CARRIES[format].includes(c))) continue;
+		if (!codecs.every((c) => CODEC_CARRIERS[c].includes(format))) continue;
+		if (UNREADABLE_BY_FFMPEG_5.some(([codec, f]) => f === format && codecs.includes(codec))) continue;
 		const row = `${name} → ${format}`;
 		if (!MUXER_FORMATS.includes(format) || !DEMUXER_KINDS.includes(inputKind(name))) {
 			skipped.push(row);
