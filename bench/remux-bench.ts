@@ -1,6 +1,6 @@
 /**
  * Remux throughput of tapedeck against its peers on one ~200 MB MPEG-TS file (10 min 720p30
- * H.264 + AAC, `fixture('bench-720p-10min')`, made on first run).
+ * H.264 + AAC, `fixture('bench-720p-10min')`, made on first run), and the same media in FLV for FLV→MP4.
  *
  * Every run is a whole process (start-up included) under `/usr/bin/time -f '%e %U %S %M'`: wall
  * seconds, user and system CPU seconds, peak RSS. Node tools run as esbuild bundles, none through
@@ -34,7 +34,7 @@ const TAPEDECK = join(ROOT, 'dist/tapedeck.cjs');
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_EXTRA_CA_CERTS'));
 
 type Case = {
-	readonly conversion: 'TS→MP4' | 'TS→TS' | 'TS→fMP4';
+	readonly conversion: 'TS→MP4' | 'TS→TS' | 'TS→fMP4' | 'FLV→MP4' | 'TS→FLV';
 	readonly tool: 'tapedeck' | 'ffmpeg' | 'mux.js' | 'mediabunny';
 	readonly output: string;
 	readonly command: (input: string, output: string) => string[];
@@ -102,9 +102,24 @@ const CASES: readonly Case[] = [
 		output: 'ffmpeg-frag.mp4',
 		command: ffmpeg('-bsf:a', 'aac_adtstoasc', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4'),
 	},
+	{ conversion: 'FLV→MP4', tool: 'tapedeck', output: 'tapedeck-from-flv.mp4', command: tapedeck('mp4') },
+	{ conversion: 'FLV→MP4', tool: 'ffmpeg', output: 'ffmpeg-from-flv.mp4', command: ffmpeg('-f', 'mp4') },
+	{ conversion: 'TS→FLV', tool: 'tapedeck', output: 'tapedeck.flv', command: tapedeck('flv') },
+	{
+		conversion: 'TS→FLV',
+		tool: 'ffmpeg',
+		output: 'ffmpeg.flv',
+		command: ffmpeg('-bsf:a', 'aac_adtstoasc', '-f', 'flv'),
+	},
 ];
 
-const FORMAT_OF: Record<Case['conversion'], string> = { 'TS→MP4': 'mp4', 'TS→TS': 'ts', 'TS→fMP4': 'fmp4' };
+const FORMAT_OF: Record<Case['conversion'], string> = {
+	'TS→MP4': 'mp4',
+	'TS→TS': 'ts',
+	'TS→fMP4': 'fmp4',
+	'FLV→MP4': 'mp4',
+	'TS→FLV': 'flv',
+};
 
 /** One run under /usr/bin/time; throws with the tool's stderr when it fails. */
 const measure = (c: Case, input: string): Sample => {
@@ -148,13 +163,16 @@ const main = (): void => {
 	console.log('making or finding the bench input (first run: a few minutes of ffmpeg)…');
 	const input = fixture('bench-720p-10min');
 	const inputMb = statSync(input).size / 1e6;
+	// The same media copied into FLV by ffmpeg, for the FLV→MP4 rows.
+	const flvInput = fixture('bench-720p-10min-flv');
+	const inputOf = (c: Case) => (c.conversion.startsWith('FLV') ? flvInput : input);
 	const cases = CASES.filter((c) => c.tool !== 'tapedeck' || MUXER_FORMATS.includes(FORMAT_OF[c.conversion] as never));
 	const skipped = CASES.filter((c) => !cases.includes(c)).map((c) => `${c.tool} ${c.conversion} (no muxer yet)`);
 	const samples = new Map<Case, Sample[]>(cases.map((c) => [c, []]));
 	const loadBefore = loadavg()[0]!;
 	for (let run = 1; run <= RUNS; run++) {
 		for (const c of cases) {
-			const sample = measure(c, input);
+			const sample = measure(c, inputOf(c));
 			samples.get(c)!.push(sample);
 			console.log(`run ${run}/${RUNS}  ${c.conversion.padEnd(8)} ${c.tool.padEnd(10)} ${sample.wall.toFixed(2)} s`);
 		}
@@ -173,7 +191,8 @@ const main = (): void => {
 	const rows = cases.map((c) => {
 		const m = medians.get(c)!;
 		const reference = ffmpegWall(c.conversion);
-		return `| ${c.conversion} | ${c.tool} | ${m.wall.toFixed(2)} | ${(inputMb / m.wall).toFixed(0)} | ${m.cpu.toFixed(2)} | ${m.rssMb.toFixed(0)} | ${reference ? (reference / m.wall).toFixed(2) : '–'}× | ${verdict(join(WORK, c.output))}${c.note ? `; ${c.note}` : ''} |`;
+		const mb = statSync(inputOf(c)).size / 1e6;
+		return `| ${c.conversion} | ${c.tool} | ${m.wall.toFixed(2)} | ${(mb / m.wall).toFixed(0)} | ${m.cpu.toFixed(2)} | ${m.rssMb.toFixed(0)} | ${reference ? (reference / m.wall).toFixed(2) : '–'}× | ${verdict(join(WORK, c.output))}${c.note ? `; ${c.note}` : ''} |`;
 	});
 	const tapedeckMp4 = [...medians].find(([c]) => c.tool === 'tapedeck' && c.conversion === 'TS→MP4')?.[1];
 	const versus = (tool: Case['tool']) => {
@@ -201,11 +220,13 @@ const main = (): void => {
 		'',
 	].join('\n');
 	console.log(`\n${section}`);
+	// Replace only this bench's section: it ends where the next top-level section (the ingest bench's) begins.
 	const readme = readFileSync(README, 'utf8');
-	const head = readme.includes('## Latest figures')
-		? readme.slice(0, readme.indexOf('## Latest figures'))
-		: `${readme}\n`;
-	writeFileSync(README, head + section);
+	const start = readme.indexOf('## Latest figures');
+	const next = start < 0 ? -1 : readme.indexOf('\n# ', start);
+	const head = start < 0 ? `${readme}\n` : readme.slice(0, start);
+	const tail = next < 0 ? '' : readme.slice(next);
+	writeFileSync(README, head + section + tail);
 	console.log(`figures written to ${README}`);
 };
 
