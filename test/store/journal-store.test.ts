@@ -35,4 +35,20 @@ test('a torn last line (crash mid-append) is skipped, the rest kept', () => {
 	reopened.close();
 });
 
+test('changes of one tick share a sync; synced() resolves once they are in the file; a closed store refuses changes', async () => {
+	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'jobs.jsonl');
+	const store = new JournalStore<Doc>(path);
+	await store.synced(); // nothing pending
+	for (let n = 0; n < 50; n++) store.put({ id: `d${n}`, n });
+	const first = store.synced();
+	assert.is(first, store.synced(), 'one shared commit for the appends of a tick');
+	await first;
+	assert.is(readFileSync(path, 'utf8').trim().split('\n').length, 50);
+	store.put({ id: 'late', n: 1 }); // while nothing is in flight: a new commit
+	await store.synced();
+	await store.close();
+	assert.throws(() => store.put({ id: 'x', n: 0 }), /closed/);
+	assert.is(new JournalStore<Doc>(path).all().length, 51);
+});
+
 test.run();
