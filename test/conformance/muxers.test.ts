@@ -114,6 +114,19 @@ for (const { name, codecs } of FIXTURES) {
 	}
 }
 
+for (const format of ['mp4', 'ts'] as const) {
+	test(`truncated → ${format}: the file decodes cleanly, the frame cut off by the end left out`, async () => {
+		const output = join(OUT, `truncated.${EXTENSION[format]}`);
+		const result = await remuxFile({ input: fixture('truncated'), output, format });
+		assert.is(result.demux.droppedUnits, 1);
+		assert.is(await ffprobeErrors(output), '');
+		assert.is(await decodeErrors(output), '');
+		const [input, written] = await Promise.all([probeInput('truncated'), probeStreams(output)]);
+		assert.is(byType(written, 'video')!.packets, byType(input, 'video')!.packets - 1);
+		assert.is(byType(written, 'audio')!.packets, byType(input, 'audio')!.packets);
+	});
+}
+
 if (skipped.length > 0) console.log(`conformance rows skipped (no muxer or demuxer registered): ${skipped.join(', ')}`);
 
 test.run();

@@ -25,6 +25,8 @@ export class PesAssembler {
 	#source: Uint8Array | undefined;
 	#sourceBuffer: ArrayBufferLike = new ArrayBuffer(0);
 	#sourceOffset = 0;
+	/** Payload bytes of the last TS packet taken: 184 when it had no adaptation field (no stuffing). */
+	#lastPayloadBytes = 0;
 
 	/** `clock` is shared by every PID of the program so all tracks unwrap against one timeline. */
 	constructor(stream: ElementaryStream, clock: TimestampUnwrapper, stats: DemuxStats) {
@@ -49,6 +51,7 @@ export class PesAssembler {
 			return;
 		}
 		this.#append(data, start, end);
+		this.#lastPayloadBytes = end - start;
 		const buffer = this.#buffer;
 		if (this.#expected < 0 && buffer.length >= 6) {
 			const length = (buffer.bytes[4]! << 8) | buffer.bytes[5]!; // PES_packet_length
@@ -78,9 +81,21 @@ export class PesAssembler {
 		this.#stream.discontinuity();
 	}
 
-	/** End of input: an unbounded PES in progress is complete; then the stream flushes. */
+	/**
+	 * End of input; then the stream flushes. An unbounded PES in progress (video) is complete unless
+	 * its last TS packet was full: a muxer ends a PES mid-packet with adaptation-field stuffing
+	 * (§2.4.3.5), so a full last packet means the rest of the frame never came (a publisher that
+	 * vanished, a cut file). That frame is dropped and counted rather than recorded broken.
+	 */
 	end(): void {
-		if (this.#collecting) this.#complete();
+		if (this.#collecting) {
+			if (this.#expected === 0 && this.#lastPayloadBytes === TS_PAYLOAD_BYTES) {
+				this.#collecting = false;
+				this.#stats.droppedUnits++;
+			} else {
+				this.#complete();
+			}
+		}
 		this.#stream.end();
 	}
 
@@ -110,6 +125,9 @@ export class PesAssembler {
 		this.#stream.pes(bytes.subarray(payloadStart, length), pts, dts);
 	}
 }
+
+/** Payload bytes of a TS packet without an adaptation field. */
+const TS_PAYLOAD_BYTES = 184;
 
 /** A 33-bit PTS/DTS from its 5-byte field: '001x' or '0011'/'0001', then 3 + 15 + 15 bits with marker bits. */
 const readTimestamp = (b: Uint8Array, at: number): number =>
