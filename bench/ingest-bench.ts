@@ -66,6 +66,9 @@ type Receiver = {
 	stop(): Promise<void>;
 };
 
+/** The server under test; `TAPEDECK_BUNDLE=/path/to/tapedeck.cjs` measures another build (A/B runs). */
+const BUNDLE = process.env.TAPEDECK_BUNDLE ?? join(ROOT, 'dist/tapedeck.cjs');
+
 /** `tapedeck serve` from the bundle, recordings created through its APIs. */
 class TapedeckReceiver implements Receiver {
 	readonly name = 'tapedeck';
@@ -133,7 +136,7 @@ class TapedeckReceiver implements Receiver {
 			String(PORT.rtsp),
 		];
 		const profile = this.#profileDir ? ['--cpu-prof', '--cpu-prof-dir', this.#profileDir] : [];
-		this.#server = await this.#launch([...profile, join(ROOT, 'dist/tapedeck.cjs'), 'serve', ...serve]);
+		this.#server = await this.#launch([...profile, BUNDLE, 'serve', ...serve]);
 		if (this.#scenario === 'udp' || (this.#scenario === 'srt' && this.#ownPorts)) {
 			for (let i = 0; i < streams; i++) this.udpPorts.add(PORT.perStream + i);
 		}
@@ -234,11 +237,13 @@ class TapedeckReceiver implements Receiver {
 		await this.#server?.stop(30_000);
 	}
 
-	/** The server's CPU profile, once it has exited (with --cpu-prof). */
-	profile(): string | undefined {
-		if (!this.#profileDir || !existsSync(this.#profileDir)) return undefined;
-		const file = readdirSync(this.#profileDir).find((f) => f.endsWith('.cpuprofile'));
-		return file ? join(this.#profileDir, file) : undefined;
+	/** The server's CPU profiles, once it has exited (with --cpu-prof): the main thread's first, then each worker's. */
+	profiles(): string[] {
+		if (!this.#profileDir || !existsSync(this.#profileDir)) return [];
+		return readdirSync(this.#profileDir)
+			.filter((f) => f.endsWith('.cpuprofile'))
+			.sort()
+			.map((f) => join(this.#profileDir as string, f));
 	}
 
 	cleanUp(): void {
@@ -636,9 +641,8 @@ const main = async (): Promise<void> => {
 	if (warmup + seconds + 2 > mediaSeconds) {
 		throw new Error(`--warmup + --seconds + 2 must fit in the ${mediaSeconds.toFixed(0)} s source`);
 	}
-	const bundle = join(ROOT, 'dist/tapedeck.cjs');
-	if (!existsSync(bundle)) throw new Error('dist/tapedeck.cjs is missing: npm run build');
-	console.error(`server: ${bundle}, built ${statSync(bundle).mtime.toISOString()} (rebuild after source changes)`);
+	if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: npm run build`);
+	console.error(`server: ${BUNDLE}, built ${statSync(BUNDLE).mtime.toISOString()} (rebuild after source changes)`);
 	const streamMbps = (bytes.length * 8) / mediaSeconds / 1e6;
 	const receivers = (values.receivers?.split(',') ?? RECEIVERS[scenario]).filter((r) =>
 		RECEIVERS[scenario].includes(r),
@@ -664,11 +668,10 @@ const main = async (): Promise<void> => {
 		const result = await measure(scenario, receiver, { streams, seconds, warmup, source, streamMbps });
 		results.push(result);
 		console.error(`${row(result)}\n${JSON.stringify(result)}`);
-		const profile = tapedeck?.profile();
-		if (tapedeck && profile) {
+		for (const profile of tapedeck?.profiles() ?? []) {
 			printProfile(profile, {
-				fromMs: result.window.from - tapedeck.spawnedAt,
-				toMs: result.window.to - tapedeck.spawnedAt,
+				fromMs: result.window.from - (tapedeck?.spawnedAt ?? 0),
+				toMs: result.window.to - (tapedeck?.spawnedAt ?? 0),
 			});
 		}
 		if (tapedeck && !values.keep) tapedeck.cleanUp();

@@ -10,7 +10,6 @@
  * discards that tail instead (digest trap 14); a recorder wants every byte that reached it.
  */
 import { TimestampUnwrapper } from '../../src/core/time.ts';
-import type { Demuxer } from '../media-receiver.ts';
 import { DriftTracer } from './drift-tracer.ts';
 import { decodeKeyMaterial, encodeKeyMaterial, openKeyMaterial } from './key-material.ts';
 import { encodeLossList, type LossRange } from './loss-list.ts';
@@ -86,18 +85,6 @@ export type SrtStats = {
 };
 
 export const monotonicMicros = (): number => performance.now() * 1000;
-
-/**
- * Feeds one delivered payload to the connection's demuxer. Demuxers count bad input instead of
- * throwing; one that throws ends this connection (after the current receive), never its socket's owner.
- */
-export const demuxPayload = (demuxer: Demuxer, payload: Uint8Array, connection: SrtConnection | undefined): void => {
-	try {
-		demuxer.push(payload);
-	} catch (error) {
-		queueMicrotask(() => connection?.close(`demuxer failed: ${(error as Error).message}`));
-	}
-};
 
 const ACK_INTERVAL = 10_000;
 const NAK_MIN_INTERVAL = 20_000;

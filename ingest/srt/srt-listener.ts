@@ -1,51 +1,31 @@
 /**
- * The SRT listener: one UDP socket serving many callers, demultiplexed by destination socket id
- * (0 = handshake). Each accepted caller is a publisher: its stream id names the stream
- * (`#!::r=app/stream,m=publish` or `app/stream` → `default/app/stream`), its payloads (MPEG-TS)
- * go through a TS demuxer into the `StreamPublisher` the hub hands out.
+ * The SRT listener: one UDP port serving many callers. Each accepted caller is a publisher: its
+ * stream id names the stream (`#!::r=app/stream,m=publish` or `app/stream` → `default/app/stream`),
+ * its payloads (MPEG-TS) go through a TS demuxer into the `StreamPublisher` the hub hands out.
  *
- * Handshake (HSv5, draft-sharabayko-srt §4.3.1): induction is answered statelessly with a SYN
- * cookie; a conclusion with a valid cookie is checked (HSREQ, mode, stream id, encryption), passed to
- * the hub's auth hook, and answered with HSRSP (+ KMRSP) or a rejection code. A repeated conclusion
- * (our response was lost) gets the same response again, never a second connection.
+ * The socket and the protocol run on the SRT thread (`srt-listener-socket.ts`); this side decides
+ * admissions: a conclusion that passed the cookie check is checked here (HSREQ, mode, stream id,
+ * encryption), passed to the hub's auth hook, and answered with a verdict: accept (with the stream's
+ * keys) or a rejection code.
  */
-import { randomInt } from 'node:crypto';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { createDemuxer } from '../demux/create-demuxer.ts';
 import type { Demuxer, DemuxerFactory } from '../media-receiver.ts';
 import { formatStreamKey, type IngestSource, type StreamHub, type StreamKey, type StreamPublisher } from '../source.ts';
 import {
-	decodeHandshake,
 	decodeSrtInfo,
 	decodeStringExtension,
 	ExtensionType,
-	encodeHandshakePacket,
-	encodePeerIp,
 	findExtension,
 	type Handshake,
-	type HandshakeExtension,
-	HandshakeFlag,
-	HandshakeType,
-	HSV5_MAGIC,
-	ourSrtInfo,
 	RejectReason,
 	SrtFlag,
 } from './handshake.ts';
-import { decodeKeyMaterial, openKeyMaterial, validatePassphrase } from './key-material.ts';
-import { PayloadCipher } from './payload-cipher.ts';
-import { demuxPayload, monotonicMicros, SrtConnection, type SrtStats } from './srt-connection.ts';
-import {
-	ControlType,
-	controlType,
-	HEADER_SIZE,
-	isControl,
-	packetClock,
-	packetDestination,
-	packetTimestamp,
-} from './srt-packet.ts';
+import { decodeKeyMaterial, openKeyMaterial, type StreamKeys, validatePassphrase } from './key-material.ts';
+import type { SrtStats } from './srt-connection.ts';
+import { demuxPayload, openSrtEndpoint, type SrtEndpoint } from './srt-thread.ts';
 import { type ParsedStreamId, parseStreamId, streamKeyFromResource } from './stream-id.ts';
-import { SynCookie } from './syn-cookie.ts';
+import type { FromSrtThread, Verdict } from './thread-messages.ts';
 
 export type SrtListenerOptions = {
 	hub: StreamHub;
@@ -63,7 +43,7 @@ export type SrtListenerOptions = {
 	maxConnections?: number;
 	/** Demuxer for the delivered payloads; default the MPEG-TS demuxer. */
 	createDemuxer?: DemuxerFactory;
-	/** Every delivered payload, in order (raw MPEG-TS): for tests and byte-exact taps. */
+	/** Every delivered payload, in order (raw MPEG-TS), a view valid during the call: for tests and byte-exact taps. */
 	onPayload?: (session: SrtSession, payload: Uint8Array) => void;
 	onSessionClosed?: (session: SrtSession, reason: string) => void;
 };
@@ -79,34 +59,39 @@ export type SrtSession = {
 	stats(): SrtStats;
 };
 
+/** One accepted publisher; its figures are the SRT thread's latest report (a few times a second). */
 type LiveSession = SrtSession & {
-	readonly connection: SrtConnection;
 	readonly publisher: StreamPublisher;
 	readonly demuxer: Demuxer;
-	readonly peerKey: string;
-	/** The conclusion response, resent as is for a repeated conclusion. */
-	readonly response: Uint8Array;
+	latest: SrtStats;
+	failed: boolean;
+};
+
+/** An accepted caller waiting for its connection to open on the SRT thread. */
+type Admitted = { streamId: string; key: StreamKey; encrypted: boolean; publisher: StreamPublisher; demuxer: Demuxer };
+
+type Checked = {
+	streamId: string;
+	parsed: ParsedStreamId;
+	key: StreamKey;
+	passphrase: string | undefined;
+	keys: StreamKeys | undefined;
 };
 
 const DEFAULT_LATENCY_MS = 120;
-const MTU = 1500;
-const FLOW_WINDOW = 8192;
-const TICK_MS = 5;
-const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class SrtListener implements IngestSource {
 	readonly description: string;
 	readonly #o: SrtListenerOptions;
-	readonly #cookie = new SynCookie();
-	readonly #byId = new Map<number, LiveSession>();
-	/** `address:port:callerSocketId` → session, or 'pending' while the auth hook decides. */
-	readonly #byPeer = new Map<string, LiveSession | 'pending'>();
-	readonly #startedAt = monotonicMicros();
-	#socket: Socket | undefined;
-	#timer: NodeJS.Timeout | undefined;
-	#stopped = false;
+	readonly #sessions = new Map<number, LiveSession>();
+	/** Requests past their verdict or deciding it: 'deciding' while the auth hook runs. */
+	readonly #admitted = new Map<number, Admitted | 'deciding'>();
 	/** The demuxer factory of the options, or the registry's MPEG-TS demuxer. */
 	readonly #createDemuxer: DemuxerFactory;
+	#endpoint: SrtEndpoint | undefined;
+	#started: { resolve: () => void; reject: (error: Error) => void } | undefined;
+	#stopped: (() => void) | undefined;
+	#stopping = false;
 
 	constructor(options: SrtListenerOptions) {
 		if (typeof options.passphrase === 'string') validatePassphrase(options.passphrase);
@@ -121,122 +106,123 @@ export class SrtListener implements IngestSource {
 	}
 
 	async start(): Promise<void> {
-		const socket = createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
-		this.#socket = socket;
-		socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
-		return new Promise((resolve, reject) => {
-			socket.once('error', (error) =>
-				reject(new TapedeckError('io', `${this.description}: cannot bind: ${error.message}`, { cause: error })),
-			);
-			socket.bind(this.#o.port, this.#o.host ?? '127.0.0.1', () => {
-				socket.removeAllListeners('error');
-				socket.on('error', () => {}); // send errors (ICMP unreachable) are per datagram, never fatal
-				resolve();
+		if (this.#endpoint) return;
+		const endpoint = openSrtEndpoint({
+			onMessage: (message) => this.#onMessage(message),
+			onStats: (socketId, stats) => {
+				const session = this.#sessions.get(socketId);
+				if (session) session.latest = stats;
+			},
+			onPayload: (socketId, payload) => this.#onPayload(socketId, payload),
+			onThreadLost: (error) => this.#onThreadLost(error),
+		});
+		this.#endpoint = endpoint;
+		const { port } = this.#o;
+		const host = this.#o.host ?? '127.0.0.1';
+		await new Promise<void>((resolve, reject) => {
+			this.#started = { resolve, reject };
+			endpoint.send({
+				op: 'listen',
+				endpoint: endpoint.id,
+				config: { port, host, latencyMs: this.#o.latencyMs ?? DEFAULT_LATENCY_MS },
 			});
 		});
 	}
 
+	/** Ends every session (each delivers what it holds first), then closes the socket. */
 	async stop(): Promise<void> {
-		if (this.#stopped) return;
-		this.#stopped = true;
-		for (const session of [...this.#byId.values()]) session.connection.close('listener stopped');
-		if (this.#timer) clearInterval(this.#timer);
-		const socket = this.#socket;
-		if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+		const endpoint = this.#endpoint;
+		if (this.#stopping || endpoint === undefined) return;
+		this.#stopping = true;
+		await new Promise<void>((resolve) => {
+			this.#stopped = resolve;
+			endpoint.send({ op: 'close', endpoint: endpoint.id });
+		});
+		endpoint.release();
 	}
 
 	sessions(): SrtSession[] {
-		return [...this.#byId.values()];
+		return [...this.#sessions.values()];
 	}
 
-	#onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
-		if (msg.length < HEADER_SIZE || this.#stopped) return;
-		const destination = packetDestination(msg);
-		if (destination !== 0) {
-			const session = this.#byId.get(destination);
-			if (session && session.remotePort === rinfo.port && session.remoteAddress === rinfo.address)
-				session.connection.receive(msg);
-			return;
+	#onMessage(message: Exclude<FromSrtThread, { op: 'payloads' | 'stats' }>): void {
+		switch (message.op) {
+			case 'listening':
+				this.#started?.resolve();
+				this.#started = undefined;
+				break;
+			case 'failed':
+				this.#endpoint?.release();
+				this.#endpoint = undefined;
+				this.#started?.reject(new TapedeckError('io', `${this.description}: cannot bind: ${message.message}`));
+				this.#started = undefined;
+				break;
+			case 'admit':
+				this.#admit(message.request, message.handshake, message.remoteAddress).catch(() =>
+					this.#verdict(message.request, { reject: RejectReason.system }),
+				);
+				break;
+			case 'opened':
+				if (message.request !== undefined) this.#opened(message.request, message.socketId, message);
+				break;
+			case 'dismissed':
+				this.#dismiss(message.request, 'listener stopped');
+				break;
+			case 'session-closed':
+				this.#closed(message.socketId, message.reason, message.stats);
+				break;
+			case 'closed':
+				this.#stopped?.();
+				break;
 		}
-		if (!isControl(msg) || controlType(msg) !== ControlType.handshake) return;
-		const hs = decodeHandshake(msg);
-		if (hs === undefined) return;
-		if (hs.type === HandshakeType.induction) this.#induction(hs, rinfo);
-		else if (hs.type === HandshakeType.conclusion && this.#cookie.verify(rinfo.address, rinfo.port, hs.cookie))
-			this.#conclusion(hs, packetTimestamp(msg), rinfo).catch(() => this.#reject(hs, RejectReason.system, rinfo));
-		// A wrong cookie is dropped silently, as libsrt does.
 	}
 
-	/** Induction response: the request echoed (caller's socket id included, digest trap 3) with v5, magic and a cookie. */
-	#induction(hs: Handshake, rinfo: RemoteInfo): void {
-		const reply: Handshake = {
-			...hs,
-			version: 5,
-			encryption: 0,
-			extensionField: HSV5_MAGIC,
-			cookie: this.#cookie.issue(rinfo.address, rinfo.port),
-			extensions: [],
-		};
-		this.#send(encodeHandshakePacket(reply, this.#timestamp(), hs.socketId), rinfo);
-	}
-
-	async #conclusion(hs: Handshake, peerTimestamp: number, rinfo: RemoteInfo): Promise<void> {
-		const peerKey = `${rinfo.address}:${rinfo.port}:${hs.socketId}`;
-		const existing = this.#byPeer.get(peerKey);
-		if (existing === 'pending') return;
-		if (existing) {
-			this.#send(existing.response, rinfo);
-			return;
-		}
+	async #admit(request: number, hs: Handshake, remoteAddress: string): Promise<void> {
 		const checked = this.#check(hs);
 		if (typeof checked === 'number') {
-			this.#reject(hs, checked, rinfo);
+			this.#verdict(request, { reject: checked });
 			return;
 		}
-		const { streamId, parsed, key, passphrase, cipher, kmreq } = checked;
-		this.#byPeer.set(peerKey, 'pending');
+		const { streamId, parsed, key, passphrase, keys } = checked;
+		this.#admitted.set(request, 'deciding');
 		let publisher: StreamPublisher | undefined;
 		let reason: number = RejectReason.unauthorized;
 		try {
 			const allowed = await this.#o.hub.authorize({
 				key,
 				protocol: 'srt',
-				remoteAddress: rinfo.address,
+				remoteAddress,
 				credentials: { streamid: streamId, ...parsed.fields },
 			});
-			if (allowed && !this.#stopped) publisher = this.#o.hub.publish(key, 'srt');
+			if (allowed && !this.#stopping) publisher = this.#o.hub.publish(key, 'srt');
 		} catch (error) {
 			reason =
 				error instanceof TapedeckError && error.code === 'conflict' ? RejectReason.conflict : RejectReason.resource;
 		}
-		this.#byPeer.delete(peerKey);
 		if (publisher === undefined) {
-			if (!this.#stopped) this.#reject(hs, reason, rinfo);
+			this.#admitted.delete(request);
+			this.#verdict(request, { reject: reason });
 			return;
 		}
 		let demuxer: Demuxer;
 		try {
 			demuxer = this.#createDemuxer(publisher);
 		} catch (error) {
+			this.#admitted.delete(request);
 			publisher.end(`SRT ${formatStreamKey(key)}: no demuxer: ${(error as Error).message}`);
-			this.#reject(hs, RejectReason.resource, rinfo);
+			this.#verdict(request, { reject: RejectReason.resource });
 			return;
 		}
-		this.#accept(hs, peerTimestamp, rinfo, { streamId, key, passphrase, cipher, kmreq, publisher, demuxer, peerKey });
+		this.#admitted.set(request, { streamId, key, encrypted: keys !== undefined, publisher, demuxer });
+		if (this.#stopping) {
+			this.#dismiss(request, 'listener stopped');
+			return;
+		}
+		this.#verdict(request, { accept: { ...(passphrase ? { passphrase } : {}), ...(keys ? { keys } : {}) } });
 	}
 
 	/** The synchronous acceptance rules; a number is the rejection code. */
-	#check(hs: Handshake):
-		| number
-		| {
-				streamId: string;
-				parsed: ParsedStreamId;
-				key: StreamKey;
-				passphrase: string | undefined;
-				cipher: PayloadCipher | undefined;
-				kmreq: Uint8Array | undefined;
-		  } {
-		if (hs.version !== 5) return RejectReason.version;
+	#check(hs: Handshake): number | Checked {
 		const hsreqExt = findExtension(hs, ExtensionType.hsreq);
 		const hsreq = hsreqExt && decodeSrtInfo(hsreqExt.data);
 		if (hsreq === undefined) return RejectReason.rogue;
@@ -246,7 +232,7 @@ export class SrtListener implements IngestSource {
 		if (findExtension(hs, ExtensionType.group)) return RejectReason.group;
 		const congestion = findExtension(hs, ExtensionType.congestion);
 		if (congestion && decodeStringExtension(congestion.data) !== 'live') return RejectReason.congestion;
-		if (this.#byId.size >= (this.#o.maxConnections ?? 256)) return RejectReason.backlog;
+		if (this.#sessions.size + this.#admitted.size >= (this.#o.maxConnections ?? 256)) return RejectReason.backlog;
 
 		const sid = findExtension(hs, ExtensionType.sid);
 		const streamId = sid ? decodeStringExtension(sid.data) : '';
@@ -264,115 +250,82 @@ export class SrtListener implements IngestSource {
 		const passphrase = typeof configured === 'function' ? configured(key, parsed) : configured;
 		const kmreq = findExtension(hs, ExtensionType.kmreq)?.data;
 		if ((passphrase === undefined) !== (kmreq === undefined)) return RejectReason.unsecure;
-		if (passphrase === undefined || kmreq === undefined)
-			return { streamId, parsed, key, passphrase, cipher: undefined, kmreq: undefined };
+		if (passphrase === undefined || kmreq === undefined) return { streamId, parsed, key, passphrase, keys: undefined };
 		const km = decodeKeyMaterial(kmreq);
 		const keys = km && openKeyMaterial(km, passphrase);
 		if (keys === undefined) return RejectReason.badSecret;
-		const cipher = new PayloadCipher();
-		cipher.setKeys(keys.salt, keys.even, keys.odd);
-		return { streamId, parsed, key, passphrase, cipher, kmreq };
+		return { streamId, parsed, key, passphrase, keys };
 	}
 
-	#accept(
-		hs: Handshake,
-		peerTimestamp: number,
-		rinfo: RemoteInfo,
-		a: {
-			streamId: string;
-			key: StreamKey;
-			passphrase: string | undefined;
-			cipher: PayloadCipher | undefined;
-			kmreq: Uint8Array | undefined;
-			publisher: StreamPublisher;
-			demuxer: Demuxer;
-			peerKey: string;
-		},
+	#verdict(request: number, verdict: Verdict): void {
+		const endpoint = this.#endpoint;
+		endpoint?.send({ op: 'verdict', endpoint: endpoint.id, request, verdict });
+	}
+
+	#opened(
+		request: number,
+		socketId: number,
+		opened: { remoteAddress: string; remotePort: number; stats: SrtStats },
 	): void {
-		const hsreq = decodeSrtInfo(findExtension(hs, ExtensionType.hsreq)?.data ?? new Uint8Array(0));
-		const ours = this.#o.latencyMs ?? DEFAULT_LATENCY_MS;
-		// libsrt processSrtMsg_HSREQ: our receive delay = max(ours, the caller's sender delay), and the reverse.
-		const latencyMs = Math.max(ours, hsreq?.sendLatencyMs ?? 0);
-		const peerLatencyMs = Math.max(ours, hsreq?.recvLatencyMs ?? 0);
-		let socketId = randomInt(1, 0x40000000);
-		while (this.#byId.has(socketId)) socketId = randomInt(1, 0x40000000);
-
-		const extensions: HandshakeExtension[] = [ourSrtInfo(ExtensionType.hsrsp, latencyMs, peerLatencyMs)];
-		if (a.kmreq) extensions.push({ type: ExtensionType.kmrsp, data: a.kmreq });
-		const reply: Handshake = {
-			...hs,
-			extensionField: HandshakeFlag.hsreq | (a.kmreq ? HandshakeFlag.kmreq : 0),
-			mtu: Math.min(MTU, hs.mtu),
-			flowWindow: FLOW_WINDOW,
-			socketId,
-			peerIp: encodePeerIp(rinfo.address),
-			extensions,
-		};
-		const response = encodeHandshakePacket(reply, this.#timestamp(), hs.socketId);
-
-		const demuxer = a.demuxer;
+		const admitted = this.#admitted.get(request);
+		this.#admitted.delete(request);
+		if (admitted === undefined || admitted === 'deciding') return;
 		const session: LiveSession = {
 			socketId,
-			remoteAddress: rinfo.address,
-			remotePort: rinfo.port,
-			streamId: a.streamId,
-			key: a.key,
-			encrypted: a.cipher !== undefined,
-			publisher: a.publisher,
-			demuxer,
-			peerKey: a.peerKey,
-			response,
-			stats: () => connection.stats(),
-			connection: new SrtConnection({
-				socketId,
-				peerSocketId: hs.socketId,
-				initialSeq: hs.initialSeq,
-				latencyMs,
-				peerTimestamp,
-				cipher: a.cipher,
-				passphrase: a.passphrase,
-				send: (datagram) => this.#send(datagram, rinfo),
-				onPayload: (payload) => {
-					this.#o.onPayload?.(session, payload);
-					demuxPayload(demuxer, payload, connection);
-				},
-				onClose: (reason) => this.#closed(session, reason),
-			}),
+			remoteAddress: opened.remoteAddress,
+			remotePort: opened.remotePort,
+			streamId: admitted.streamId,
+			key: admitted.key,
+			encrypted: admitted.encrypted,
+			publisher: admitted.publisher,
+			demuxer: admitted.demuxer,
+			latest: opened.stats,
+			failed: false,
+			stats: () => session.latest,
 		};
-		const connection = session.connection;
-		a.publisher.reportStats?.({ protocol: 'srt', read: session.stats });
-		this.#byId.set(socketId, session);
-		this.#byPeer.set(a.peerKey, session);
-		this.#send(response, rinfo);
-		this.#timer ??= setInterval(() => this.#tick(), TICK_MS);
+		this.#sessions.set(socketId, session);
+		admitted.publisher.reportStats?.({ protocol: 'srt', read: session.stats });
 	}
 
-	#reject(hs: Handshake, reason: number, rinfo: RemoteInfo): void {
-		const reply: Handshake = { ...hs, type: reason, extensions: [] };
-		this.#send(encodeHandshakePacket(reply, this.#timestamp(), hs.socketId), rinfo);
+	#dismiss(request: number, reason: string): void {
+		const admitted = this.#admitted.get(request);
+		if (admitted === undefined || admitted === 'deciding') return;
+		this.#admitted.delete(request);
+		admitted.demuxer.end();
+		admitted.publisher.end(`SRT ${formatStreamKey(admitted.key)}: ${reason}`);
 	}
 
-	#closed(session: LiveSession, reason: string): void {
-		this.#byId.delete(session.socketId);
-		this.#byPeer.delete(session.peerKey);
+	#onPayload(socketId: number, payload: Uint8Array): void {
+		const session = this.#sessions.get(socketId);
+		if (session === undefined || session.failed) return;
+		this.#o.onPayload?.(session, payload);
+		demuxPayload(session.demuxer, payload, (reason) => {
+			session.failed = true;
+			const endpoint = this.#endpoint;
+			endpoint?.send({ op: 'close-session', endpoint: endpoint.id, socketId, reason });
+		});
+	}
+
+	#closed(socketId: number, reason: string, stats: SrtStats): void {
+		const session = this.#sessions.get(socketId);
+		if (session === undefined) return;
+		this.#sessions.delete(socketId);
+		session.latest = stats;
 		session.demuxer.end();
 		session.publisher.end(`SRT ${formatStreamKey(session.key)}: ${reason}`);
 		this.#o.onSessionClosed?.(session, reason);
-		if (this.#byId.size === 0 && this.#timer) {
-			clearInterval(this.#timer);
-			this.#timer = undefined;
-		}
 	}
 
-	#tick(): void {
-		for (const session of this.#byId.values()) session.connection.tick();
-	}
-
-	#send(datagram: Uint8Array, rinfo: RemoteInfo): void {
-		this.#socket?.send(datagram, rinfo.port, rinfo.address);
-	}
-
-	#timestamp(): number {
-		return packetClock(monotonicMicros(), this.#startedAt);
+	/** The SRT thread died: every session ends; the listener opens its port again on a new thread. */
+	#onThreadLost(error: Error): void {
+		const reason = `SRT thread failed: ${error.message}`;
+		for (const [socketId, session] of [...this.#sessions]) this.#closed(socketId, reason, session.latest);
+		for (const request of [...this.#admitted.keys()]) this.#dismiss(request, reason);
+		this.#admitted.clear();
+		this.#endpoint = undefined;
+		this.#started?.reject(new TapedeckError('io', `${this.description}: ${reason}`));
+		this.#started = undefined;
+		this.#stopped?.();
+		if (!this.#stopping) this.start().catch(() => {});
 	}
 }

@@ -1,4 +1,4 @@
-import type { Packet } from '../core/packet.ts';
+import type { ArenaPacket } from './packet-arena.ts';
 
 export type GopCacheOptions = {
 	/** Most packets kept; a longer GOP is not cached (late subscribers wait for the next keyframe instead). */
@@ -10,11 +10,12 @@ export type GopCacheOptions = {
  * The packets of every track since the last video keyframe, so that a subscriber joining mid-stream
  * starts on a keyframe instead of waiting up to a GOP. Audio-only streams cache nothing: every audio
  * frame is a random access point. A GOP past the bounds is dropped whole, never kept in part.
+ * The cache retains each packet it keeps and releases it when the GOP is dropped.
  */
 export class GopCache {
 	readonly #maxPackets: number;
 	readonly #maxBytes: number;
-	#packets: Packet[] = [];
+	#packets: ArenaPacket[] = [];
 	#bytes = 0;
 	/** Caching is on from a video keyframe until the bounds are passed. */
 	#open = false;
@@ -31,7 +32,7 @@ export class GopCache {
 		this.#clear(false);
 	}
 
-	add(packet: Packet): void {
+	add(packet: ArenaPacket): void {
 		if (this.#videoTrackId === undefined) return;
 		if (packet.trackId === this.#videoTrackId && packet.keyframe) this.#clear(true);
 		if (!this.#open) return;
@@ -39,16 +40,18 @@ export class GopCache {
 			this.#clear(false);
 			return;
 		}
+		packet.retain();
 		this.#packets.push(packet);
 		this.#bytes += packet.data.length;
 	}
 
 	/** The cached GOP, oldest first (the first one a video keyframe), or empty. */
-	get packets(): readonly Packet[] {
+	get packets(): readonly ArenaPacket[] {
 		return this.#packets;
 	}
 
 	#clear(open: boolean): void {
+		for (const packet of this.#packets) packet.release();
 		this.#packets = [];
 		this.#bytes = 0;
 		this.#open = open;

@@ -8,6 +8,7 @@ import { TapedeckError } from '../core/errors.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 import { GopCache, type GopCacheOptions } from './gop-cache.ts';
+import { PacketArena, type PacketArenaOptions, type PacketArenaStats } from './packet-arena.ts';
 import { type BusConsumer, Subscription, type SubscriptionOptions } from './subscription.ts';
 
 export type LiveStreamStats = {
@@ -25,6 +26,8 @@ export type LiveStreamStats = {
  * subscribers, which may attach before the stream exists (a reservation) and stay attached across
  * publisher sessions. Fan-out is synchronous into each subscriber's bounded ring; the stream copies
  * each payload once, because producers reuse their buffers and rings and the GOP cache keep packets.
+ * The copies go into the stream's packet arena, whose chunks are reused once every ring and the GOP
+ * cache have let go of their packets: no ArrayBuffer per packet, so no garbage-collection pressure.
  */
 export class LiveStream {
 	readonly key: StreamKey;
@@ -32,17 +35,24 @@ export class LiveStream {
 	readonly stats: LiveStreamStats = { sessions: 0, packets: 0, bytes: 0, startedAt: undefined, protocol: undefined };
 	readonly #subscribers = new Set<Subscription>();
 	readonly #gop: GopCache;
+	readonly #arena: PacketArena;
 	#owner: object | undefined;
 	#tracks: readonly Track[] | undefined;
 	/** The current session's connection figures, when its protocol keeps them. */
 	#statsSource: PublisherStatsSource | undefined;
 	readonly #onIdle: (stream: LiveStream) => void;
 
-	constructor(key: StreamKey, onIdle: (stream: LiveStream) => void, gop: GopCacheOptions = {}) {
+	constructor(
+		key: StreamKey,
+		onIdle: (stream: LiveStream) => void,
+		gop: GopCacheOptions = {},
+		arena: PacketArenaOptions = {},
+	) {
 		this.key = key;
 		this.name = formatStreamKey(key);
 		this.#onIdle = onIdle;
 		this.#gop = new GopCache(gop);
+		this.#arena = new PacketArena(arena);
 	}
 
 	/** True while a publisher session is running. */
@@ -57,6 +67,11 @@ export class LiveStream {
 
 	get subscriberCount(): number {
 		return this.#subscribers.size;
+	}
+
+	/** How the stream's packet copies use memory (chunks allocated, held, spare). */
+	get arenaStats(): Readonly<PacketArenaStats> {
+		return this.#arena.stats;
 	}
 
 	/** The figures of the connection publishing now (SRT), with its protocol, or undefined. */
@@ -115,14 +130,7 @@ export class LiveStream {
 
 	push(owner: object, packet: Packet): void {
 		if (this.#owner !== owner || !this.#tracks) return;
-		const owned: Packet = {
-			trackId: packet.trackId,
-			dts: packet.dts,
-			pts: packet.pts,
-			duration: packet.duration,
-			keyframe: packet.keyframe,
-			data: packet.data.slice(),
-		};
+		const owned = this.#arena.copy(packet);
 		this.stats.packets++;
 		this.stats.bytes += owned.data.length;
 		this.#gop.add(owned);
@@ -137,6 +145,7 @@ export class LiveStream {
 		const announced = this.#tracks !== undefined;
 		this.#tracks = undefined;
 		this.#gop.reset(undefined);
+		this.#arena.idle();
 		this.stats.startedAt = undefined;
 		if (announced) for (const subscription of this.#subscribers) subscription.offerEnd(reason);
 		if (this.#subscribers.size === 0) this.#onIdle(this);

@@ -1,6 +1,7 @@
 import { TapedeckError } from '../core/errors.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
+import type { ArenaPacket } from './packet-arena.ts';
 
 /** What a subscriber implements. Calls arrive in order, from a scheduled drain, never from inside the publisher's push. */
 export interface BusConsumer {
@@ -32,13 +33,15 @@ class Control {
 	) {}
 }
 
-type Entry = Packet | Control;
+type Entry = ArenaPacket | Control;
 
 /**
  * One consumer's bounded queue on a live stream: a fixed ring the publisher fills synchronously and
  * the consumer empties from one scheduled drain per burst. A full ring never blocks or grows: the
  * subscription drops the packet, counts it, closes itself and reports the loss to its consumer,
  * which decides how to resume (the recorder finalizes its file and subscribes again from the GOP cache).
+ * The ring retains each packet it queues and releases it once `onPacket` has returned, or when the
+ * subscription closes with it still queued: from then on the stream may reuse its bytes.
  */
 export class Subscription {
 	readonly #consumer: BusConsumer;
@@ -85,8 +88,8 @@ export class Subscription {
 		this.#offer(new Control('tracks', tracks, ''), 0);
 	}
 
-	offerPacket(packet: Packet): void {
-		this.#offer(packet, packet.data.length);
+	offerPacket(packet: ArenaPacket): void {
+		if (this.#offer(packet, packet.data.length)) packet.retain();
 	}
 
 	offerEnd(reason: string): void {
@@ -102,7 +105,13 @@ export class Subscription {
 	close(): void {
 		if (this.#closed) return;
 		this.#closed = true;
-		this.#ring.fill(undefined);
+		const ring = this.#ring;
+		for (let i = 0; i < this.#count; i++) {
+			const slot = (this.#head + i) % ring.length;
+			const entry = ring[slot];
+			ring[slot] = undefined;
+			if (!(entry instanceof Control)) entry?.release();
+		}
 		this.#count = 0;
 		this.#bytes = 0;
 		const onClose = this.#onClose;
@@ -110,12 +119,13 @@ export class Subscription {
 		onClose?.(this);
 	}
 
-	#offer(entry: Entry, bytes: number): void {
-		if (this.#closed) return;
+	/** False when the entry was not queued (closed, or overflowed just now). */
+	#offer(entry: Entry, bytes: number): boolean {
+		if (this.#closed) return false;
 		const capacity = this.#ring.length;
 		if (this.#count === capacity || this.#bytes + bytes > this.#maxBytes) {
 			this.#overflow();
-			return;
+			return false;
 		}
 		this.#ring[(this.#head + this.#count) % capacity] = entry;
 		this.#count++;
@@ -125,6 +135,7 @@ export class Subscription {
 			this.#scheduled = true;
 			setImmediate(this.#drain);
 		}
+		return true;
 	}
 
 	#overflow(): void {
@@ -153,7 +164,11 @@ export class Subscription {
 			}
 			this.#bytes -= entry.data.length;
 			this.delivered++;
-			this.#consumer.onPacket(entry);
+			try {
+				this.#consumer.onPacket(entry);
+			} finally {
+				entry.release();
+			}
 		}
 	};
 }

@@ -34,8 +34,9 @@ class Collector implements BusConsumer {
 	onTracks(tracks: readonly Track[]): void {
 		this.events.push(`tracks:${tracks.map((t) => t.id).join(',')}`);
 	}
+	/** Keeps a copy: the bus reuses payload memory once `onPacket` returns. */
 	onPacket(p: Packet): void {
-		this.packets.push(p);
+		this.packets.push({ ...p, data: p.data.slice() });
 		this.events.push(`p${p.trackId}@${p.dts}${p.keyframe ? 'K' : ''}`);
 	}
 	onEnd(reason: string): void {

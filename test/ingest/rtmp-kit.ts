@@ -22,8 +22,9 @@ export class Collector implements BusConsumer {
 	onTracks(tracks: readonly Track[]): void {
 		this.tracks = tracks;
 	}
+	/** The bus reuses payload memory once `onPacket` returns: keep a copy, as any consumer must. */
 	onPacket(packet: Packet): void {
-		this.packets.push(packet);
+		this.packets.push({ ...packet, data: packet.data.slice() });
 	}
 	onEnd(reason: string): void {
 		this.ends.push(reason);
