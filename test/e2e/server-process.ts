@@ -22,16 +22,19 @@ export type Server = {
 
 /**
  * Starts the server and waits (≤ 15 s) until the API answers. `extraArgs` come last, so they override
- * (e.g. `--rtmp-port 25101` turns the RTMP listener on at a port of the test's own range).
+ * (e.g. `--rtmp-port 25101` turns the RTMP listener on at a port of the test's own range). `command`
+ * runs another form of tapedeck (the bundle, the single executable) instead of the sources.
  */
 export const startServer = async (
 	port: number,
 	dataDir: string,
 	extraArgs: readonly string[] = [],
+	command: readonly [string, ...string[]] = ['node', 'src/cli/bin.mjs'],
 ): Promise<Server> => {
 	// The built-in protocol listeners are off: their default ports may be taken by other tests.
-	const peer = new Peer('node', [
-		'src/cli/bin.mjs',
+	const [program, ...programArgs] = command;
+	const peer = new Peer(program, [
+		...programArgs,
 		'serve',
 		'--host',
 		'127.0.0.1',
