@@ -57,6 +57,8 @@ const DEFAULT_LATENCY_MS = 120;
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 const HANDSHAKE_RESEND_MS = 250;
 const MTU = 1500;
+/** One stream's socket: seconds of a few Mb/s, far above Linux's 208 KiB default (capped by net.core.rmem_max). */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 const FLOW_WINDOW = 8192;
 const REJECTION_NAMES: Readonly<Record<number, string>> = {
 	1003: 'RESOURCE',
@@ -127,7 +129,7 @@ export class SrtCallerSocket {
 	}
 
 	#connect(): void {
-		const socket = createSocket('udp4');
+		const socket = createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
 		const socketId = randomInt(1, 0x40000000);
 		const connectTimeout = this.#url.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
 		this.#setState('connecting');

@@ -66,8 +66,13 @@ type Pending = {
 
 const MTU = 1500;
 const FLOW_WINDOW = 8192;
-/** The most the kernel grants without a raised net.core.rmem_max; libsrt asks for more and gets the same. */
-const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+/**
+ * The socket receive queue we ask for: ~1 s of 50 × 6 Mb/s on loopback (each datagram counts with its
+ * kernel overhead), the slack that lets the thread be descheduled on a busy host without the kernel
+ * dropping datagrams. Linux grants at most net.core.rmem_max (4 MiB by default): `start` reports what
+ * it got so the server can say when the host caps it.
+ */
+export const RECEIVE_BUFFER_BYTES = 32 * 1024 * 1024;
 
 export class SrtListenerSocket {
 	readonly #config: ListenConfig;
@@ -87,7 +92,8 @@ export class SrtListenerSocket {
 		this.#events = events;
 	}
 
-	async start(): Promise<void> {
+	/** Binds; resolves with the receive buffer the kernel granted (bytes, as it reports them: twice the setting). */
+	async start(): Promise<number> {
 		const socket = createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
 		this.#socket = socket;
 		socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
@@ -96,7 +102,7 @@ export class SrtListenerSocket {
 			socket.bind(this.#config.port, this.#config.host, () => {
 				socket.removeAllListeners('error');
 				socket.on('error', () => {}); // send errors (ICMP unreachable) are per datagram, never fatal
-				resolve();
+				resolve(socket.getRecvBufferSize());
 			});
 		});
 	}

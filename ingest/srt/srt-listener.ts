@@ -23,6 +23,7 @@ import {
 } from './handshake.ts';
 import { decodeKeyMaterial, openKeyMaterial, type StreamKeys, validatePassphrase } from './key-material.ts';
 import type { SrtStats } from './srt-connection.ts';
+import { RECEIVE_BUFFER_BYTES } from './srt-listener-socket.ts';
 import { demuxPayload, openSrtEndpoint, type SrtEndpoint } from './srt-thread.ts';
 import { type ParsedStreamId, parseStreamId, streamKeyFromResource } from './stream-id.ts';
 import type { FromSrtThread, Verdict } from './thread-messages.ts';
@@ -46,6 +47,8 @@ export type SrtListenerOptions = {
 	/** Every delivered payload, in order (raw MPEG-TS), a view valid during the call: for tests and byte-exact taps. */
 	onPayload?: (session: SrtSession, payload: Uint8Array) => void;
 	onSessionClosed?: (session: SrtSession, reason: string) => void;
+	/** Operational warnings (a host that caps the socket's receive buffer). */
+	log?: (message: string) => void;
 };
 
 /** One accepted publisher. */
@@ -79,6 +82,8 @@ type Checked = {
 };
 
 const DEFAULT_LATENCY_MS = 120;
+
+const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 
 export class SrtListener implements IngestSource {
 	readonly description: string;
@@ -148,6 +153,13 @@ export class SrtListener implements IngestSource {
 	#onMessage(message: Exclude<FromSrtThread, { op: 'payloads' | 'stats' }>): void {
 		switch (message.op) {
 			case 'listening':
+				// The kernel reports twice the size it granted; below what we asked, a busy host may drop datagrams.
+				if (message.receiveBufferBytes < RECEIVE_BUFFER_BYTES)
+					this.#o.log?.(
+						`${this.description}: the kernel capped the UDP receive buffer at ${mib(message.receiveBufferBytes / 2)} MiB ` +
+							`(asked ${mib(RECEIVE_BUFFER_BYTES)} MiB); with many streams on a busy host it can overflow: ` +
+							`raise net.core.rmem_max (sysctl -w net.core.rmem_max=${RECEIVE_BUFFER_BYTES})`,
+					);
 				this.#started?.resolve();
 				this.#started = undefined;
 				break;

@@ -89,7 +89,7 @@ const listen = (endpoint: EndpointId, message: Extract<ToSrtThread, { op: 'liste
 	endpoints.set(endpoint, socket);
 	updateTimers();
 	socket.start().then(
-		() => post({ op: 'listening', endpoint }),
+		(receiveBufferBytes) => post({ op: 'listening', endpoint, receiveBufferBytes }),
 		(error: Error) => {
 			endpoints.delete(endpoint);
 			updateTimers();

@@ -43,7 +43,8 @@ export type ToSrtThread =
 	| { op: 'recycle'; buffer: ArrayBuffer };
 
 export type FromSrtThread =
-	| { op: 'listening'; endpoint: EndpointId }
+	/** Bound; the socket's receive buffer as the kernel reports it (twice what it granted). */
+	| { op: 'listening'; endpoint: EndpointId; receiveBufferBytes: number }
 	| { op: 'failed'; endpoint: EndpointId; message: string }
 	/** A caller's conclusion passed the cookie check: the main thread decides (`verdict`). */
 	| {

@@ -33,7 +33,8 @@ export type ListenerContext = {
  * returns the listener, or undefined when its port is 0 (turned off).
  */
 const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [
-	({ hub, config }) => (config.srtPort ? new SrtListener({ hub, host: config.host, port: config.srtPort }) : undefined),
+	({ hub, config, log }) =>
+		config.srtPort ? new SrtListener({ hub, host: config.host, port: config.srtPort, log }) : undefined,
 	({ hub, config, log }) =>
 		config.rtmpPort ? new RtmpListener({ hub, host: config.host, port: config.rtmpPort, log }) : undefined,
 	({ hub, config }) =>
