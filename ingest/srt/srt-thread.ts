@@ -70,6 +70,11 @@ class SrtThread {
 		};
 	}
 
+	/** Ends the worker at once, as a crash would: every endpoint hears `onThreadLost`. */
+	async terminate(): Promise<void> {
+		await this.#worker.terminate();
+	}
+
 	#onMessage(message: FromSrtThread): void {
 		switch (message.op) {
 			case 'payloads':
@@ -103,6 +108,14 @@ let shared: SrtThread | undefined;
 export const openSrtEndpoint = (handler: SrtEndpointHandler): SrtEndpoint => {
 	shared ??= new SrtThread();
 	return shared.open(handler);
+};
+
+/**
+ * Ends the SRT thread as a crash would (its endpoints recover on a new one): for tests of that
+ * recovery, and for an embedding application that must not leave a thread behind.
+ */
+export const terminateSrtThread = async (): Promise<void> => {
+	await shared?.terminate();
 };
 
 /**

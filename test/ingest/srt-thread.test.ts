@@ -1,0 +1,89 @@
+/**
+ * The SRT thread: payload batches crossing threads intact and reused, and recovery when the thread
+ * dies under a live session (the session ends cleanly, the listener serves again). Ports 21400–21409.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BATCH_BYTES, PayloadBatchWriter, readPayloadBatch } from '../../ingest/srt/payload-batch.ts';
+import { terminateSrtThread } from '../../ingest/srt/srt-thread.ts';
+import { FakeHub, ffmpegPublisher, media, startCapturingListener, waitFor } from './srt-kit.ts';
+
+/** Payload `i`: its length and every byte derive from i, so a shifted or torn entry shows. */
+const payloadOf = (i: number): Uint8Array => {
+	const bytes = new Uint8Array(1 + ((i * 7919) % 1456));
+	for (let k = 0; k < bytes.length; k++) bytes[k] = (i * 31 + k) & 0xff;
+	return bytes;
+};
+
+test('batches: every payload comes out whole, in order, with its endpoint and socket id', () => {
+	const writer = new PayloadBatchWriter();
+	const handed: { buffer: ArrayBuffer; length: number }[] = [];
+	const hand = (buffer: ArrayBuffer, length: number) => handed.push({ buffer, length });
+	const count = 600; // ~430 KB: more than one batch buffer
+	for (let i = 0; i < count; i++) writer.append(i % 3, 1000 + i, payloadOf(i), hand);
+	writer.take(hand);
+	assert.ok(writer.isEmpty);
+	assert.ok(handed.length >= 2, `${handed.length} buffers`);
+	let next = 0;
+	for (const { buffer, length } of handed) {
+		readPayloadBatch(buffer, length, (endpoint, socketId, payload) => {
+			assert.is(endpoint, next % 3);
+			assert.is(socketId, 1000 + next);
+			assert.equal(payload, payloadOf(next));
+			next++;
+		});
+	}
+	assert.is(next, count);
+});
+
+test('batches: returned buffers are reused; a payload larger than a batch gets its own buffer', () => {
+	const writer = new PayloadBatchWriter();
+	const handed: ArrayBuffer[] = [];
+	const hand = (buffer: ArrayBuffer) => handed.push(buffer);
+	writer.append(1, 1, payloadOf(1), hand);
+	writer.take(hand);
+	const first = handed[0] as ArrayBuffer;
+	writer.recycle(first);
+	writer.append(1, 1, payloadOf(2), hand);
+	writer.take(hand);
+	assert.is(handed[1], first, 'the recycled buffer is filled again');
+
+	const huge = new Uint8Array(BATCH_BYTES + 100).fill(7);
+	writer.append(2, 2, huge, hand);
+	writer.take(hand);
+	const big = handed[2] as ArrayBuffer;
+	assert.ok(big.byteLength > BATCH_BYTES);
+	readPayloadBatch(big, big.byteLength, (_e, _s, payload) => assert.is(payload.length, huge.length));
+	writer.recycle(big);
+	writer.append(1, 1, payloadOf(3), hand);
+	writer.take(hand);
+	assert.is.not(handed[3], big, 'an odd-sized buffer is not kept for reuse');
+	assert.is((handed[3] as ArrayBuffer).byteLength, BATCH_BYTES);
+});
+
+test('the SRT thread dies under a live session: the publisher ends with the reason, the listener serves again', async () => {
+	const hub = new FakeHub();
+	const { listener, captures } = await startCapturingListener({ hub, port: 21400 });
+	const first = ffmpegPublisher(media, 'srt://127.0.0.1:21400?mode=caller&streamid=live/before');
+	let second: ReturnType<typeof ffmpegPublisher> | undefined;
+	try {
+		assert.ok(await waitFor(() => (captures.get('live/before')?.tap.length ?? 0) > 50_000, 5000), 'media flowing');
+		await terminateSrtThread();
+		assert.ok(await waitFor(() => hub.publishers.get('default/live/before')?.ended !== undefined, 3000));
+		assert.match(hub.publishers.get('default/live/before')?.ended ?? '', /SRT thread failed/);
+		assert.match(captures.get('live/before')?.final?.reason ?? '', /SRT thread failed/);
+		assert.is(listener.sessions().length, 0);
+		await first.stop();
+
+		second = ffmpegPublisher(media, 'srt://127.0.0.1:21400?mode=caller&linger=2&streamid=live/after');
+		assert.is(await second.exited, 0, second.stderr);
+		assert.ok(await waitFor(() => captures.get('live/after')?.final !== undefined, 3000), 'second session closed');
+		assert.ok((captures.get('live/after')?.tap.length ?? 0) > 100_000, 'the listener on a new thread received media');
+	} finally {
+		await first.stop();
+		await second?.stop();
+		await listener.stop();
+	}
+});
+
+test.run();
