@@ -48,7 +48,13 @@ const pidOf = (peer: Peer): number => peer.child.pid ?? 0;
 // ─── receivers ──────────────────────────────────────────────────────────────────────────────────
 
 /** Bus drops and states as the recorder's API reports them (undefined where its dialect shows none). */
-type ApiStats = { busDrops: number | undefined; inputKbps: number | undefined; states: string };
+type ApiStats = {
+	busDrops: number | undefined;
+	inputKbps: number | undefined;
+	states: string;
+	/** Our SRT receivers' own counters (Callaba jobs only): packets given up too late or on DROPREQ, arrived after their slot. */
+	srtReceiver?: { dropped: number; belated: number };
+};
 
 type Receiver = {
 	readonly name: string;
@@ -202,14 +208,27 @@ class TapedeckReceiver implements Receiver {
 
 	async apiStats(): Promise<ApiStats> {
 		if (this.#callaba) {
-			const stats = await this.#call<Array<{ state: string; bitrate: number; dropped_packets: number }>>(
-				'/api/recording/getStat',
-				{},
-			);
+			const stats = await this.#call<
+				Array<{
+					state: string;
+					bitrate: number;
+					dropped_packets: number;
+					input_stats: { packets_dropped?: number; packets_belated?: number } | null;
+				}>
+			>('/api/recording/getStat', {});
+			const srt = stats.filter((s) => s.input_stats?.packets_dropped !== undefined);
 			return {
 				busDrops: stats.reduce((sum, s) => sum + s.dropped_packets, 0),
 				inputKbps: stats.reduce((sum, s) => sum + s.bitrate, 0),
 				states: countStates(stats.map((s) => s.state)),
+				...(srt.length > 0
+					? {
+							srtReceiver: {
+								dropped: srt.reduce((sum, s) => sum + (s.input_stats?.packets_dropped ?? 0), 0),
+								belated: srt.reduce((sum, s) => sum + (s.input_stats?.packets_belated ?? 0), 0),
+							},
+						}
+					: {}),
 			};
 		}
 		const records = await this.#call<{ response: Array<{ state: string }> }>(
@@ -584,6 +603,8 @@ const fixed = (n: number, digits: number) => n.toFixed(digits);
 const losses = (r: RunResult): string => {
 	const parts: string[] = [];
 	if (r.api?.busDrops !== undefined) parts.push(`bus ${r.api.busDrops}`);
+	if (r.api?.srtReceiver)
+		parts.push(`our SRT dropped ${r.api.srtReceiver.dropped} / belated ${r.api.srtReceiver.belated}`);
 	if (r.kernelUdpDrops !== undefined) parts.push(`kernel UDP ${r.kernelUdpDrops}`);
 	if (r.senderUdpDrops !== undefined) parts.push(`sender UDP ${r.senderUdpDrops}`);
 	if (r.srt) parts.push(`SRT retx ${r.srt.retransmitted} / lost ${r.srt.lost}`);
