@@ -1,12 +1,25 @@
 /**
  * The SRT thread: payload batches crossing threads intact and reused, and recovery when the thread
- * dies under a live session (the session ends cleanly, the listener serves again). Ports 21400–21409.
+ * dies under a live session (the session ends cleanly, the listener serves again, the caller calls
+ * again). Ports 21400–21409.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BATCH_BYTES, PayloadBatchWriter, readPayloadBatch } from '../../ingest/srt/payload-batch.ts';
+import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import { terminateSrtThread } from '../../ingest/srt/srt-thread.ts';
-import { FakeHub, ffmpegPublisher, media, startCapturingListener, waitFor } from './srt-kit.ts';
+import {
+	FakeHub,
+	feedStdin,
+	ffmpegPublisher,
+	media,
+	PayloadTap,
+	paddedTs,
+	RecordingPublisher,
+	sltListener,
+	startCapturingListener,
+	waitFor,
+} from './srt-kit.ts';
 
 /** Payload `i`: its length and every byte derive from i, so a shifted or torn entry shows. */
 const payloadOf = (i: number): Uint8Array => {
@@ -83,6 +96,31 @@ test('the SRT thread dies under a live session: the publisher ends with the reas
 		await first.stop();
 		await second?.stop();
 		await listener.stop();
+	}
+});
+
+test('the SRT thread dies under a pulling caller: the target ends, the caller connects again on a new thread', async () => {
+	const bytes = paddedTs(media).subarray(0, 1316 * 100);
+	const tap = new PayloadTap();
+	const target = new RecordingPublisher();
+	const caller = new SrtCaller({ url: 'srt://127.0.0.1:21401', target, onPayload: tap.add, retryMinMs: 200 });
+	let peer = sltListener(21401);
+	try {
+		await caller.start();
+		assert.ok(await waitFor(() => caller.state === 'connected', 4000), caller.lastError);
+		await terminateSrtThread();
+		assert.ok(await waitFor(() => target.ended !== undefined, 3000), 'the target heard of it');
+		assert.match(target.ended ?? '', /SRT thread failed/);
+		assert.match(caller.lastError ?? '', /SRT thread failed/);
+		// srt-live-transmit serves one caller: a fresh one stands in for the peer noticing the dead connection.
+		await peer.stop();
+		peer = sltListener(21401);
+		assert.ok(await waitFor(() => caller.state === 'connected' && caller.connects === 2, 6000), caller.lastError);
+		await feedStdin(peer, bytes);
+		assert.ok(await waitFor(() => tap.length >= bytes.length, 3000), `${tap.length} of ${bytes.length} bytes`);
+	} finally {
+		await caller.stop();
+		await peer.stop();
 	}
 });
 
