@@ -37,8 +37,21 @@ const post = (message: FromSrtThread): void => {
 	port.postMessage(message);
 };
 
+/** Payloads not handed over because the main thread held too much (`MAX_IN_FLIGHT_BYTES`), by `endpoint:socket`. */
+const shed = new Map<string, number>();
+
+/** A connection's figures with what was shed on the way to the main thread counted as dropped. */
+const withShed = (endpoint: EndpointId, socketId: number, stats: SrtStats): SrtStats => {
+	const count = shed.get(`${endpoint}:${socketId}`);
+	return count === undefined ? stats : { ...stats, packetsDropped: stats.packetsDropped + count };
+};
+
 const payload = (endpoint: EndpointId, socketId: number, bytes: Uint8Array): void => {
-	batch.append(endpoint, socketId, bytes, handOver);
+	if (!batch.append(endpoint, socketId, bytes, handOver)) {
+		const key = `${endpoint}:${socketId}`;
+		shed.set(key, (shed.get(key) ?? 0) + 1);
+		return;
+	}
 	if (!flushScheduled) {
 		flushScheduled = true;
 		setImmediate(flush);
@@ -54,7 +67,8 @@ const tick = (): void => {
 
 const postStats = (): void => {
 	const entries: [EndpointId, number, SrtStats][] = [];
-	for (const [id, endpoint] of endpoints) endpoint.stats((socketId, stats) => entries.push([id, socketId, stats]));
+	for (const [id, endpoint] of endpoints)
+		endpoint.stats((socketId, stats) => entries.push([id, socketId, withShed(id, socketId, stats)]));
 	if (entries.length > 0) post({ op: 'stats', entries });
 };
 
@@ -66,6 +80,11 @@ const updateTimers = (): void => {
 		for (const timer of timers) clearInterval(timer);
 		timers = [];
 	}
+};
+
+const closed = (endpoint: EndpointId, socketId: number, reason: string, stats: SrtStats): void => {
+	post({ op: 'session-closed', endpoint, socketId, reason, stats: withShed(endpoint, socketId, stats) });
+	shed.delete(`${endpoint}:${socketId}`);
 };
 
 const listen = (endpoint: EndpointId, message: Extract<ToSrtThread, { op: 'listen' }>): void => {
@@ -84,7 +103,7 @@ const listen = (endpoint: EndpointId, message: Extract<ToSrtThread, { op: 'liste
 			}),
 		dismissed: (request) => post({ op: 'dismissed', endpoint, request }),
 		payload: (socketId, bytes) => payload(endpoint, socketId, bytes),
-		sessionClosed: (socketId, reason, stats) => post({ op: 'session-closed', endpoint, socketId, reason, stats }),
+		sessionClosed: (socketId, reason, stats) => closed(endpoint, socketId, reason, stats),
 	});
 	endpoints.set(endpoint, socket);
 	updateTimers();
@@ -106,7 +125,7 @@ const call = (endpoint: EndpointId, message: Extract<ToSrtThread, { op: 'call' }
 			opened: (socketId, stats) =>
 				post({ op: 'opened', endpoint, request: undefined, socketId, remoteAddress: '', remotePort: 0, stats }),
 			payload: (socketId, bytes) => payload(endpoint, socketId, bytes),
-			sessionClosed: (socketId, reason, stats) => post({ op: 'session-closed', endpoint, socketId, reason, stats }),
+			sessionClosed: (socketId, reason, stats) => closed(endpoint, socketId, reason, stats),
 		});
 	} catch (error) {
 		post({ op: 'failed', endpoint, message: (error as Error).message });

@@ -74,6 +74,20 @@ test('batches: returned buffers are reused; a payload larger than a batch gets i
 	assert.is((handed[3] as ArrayBuffer).byteLength, BATCH_BYTES);
 });
 
+test('batches: a main thread that holds too much makes the writer shed payloads, until it returns buffers', () => {
+	const writer = new PayloadBatchWriter(2 * BATCH_BYTES);
+	const handed: ArrayBuffer[] = [];
+	const hand = (buffer: ArrayBuffer) => handed.push(buffer);
+	const payload = new Uint8Array(1316);
+	let stored = 0;
+	while (writer.append(1, 1, payload, hand)) stored++;
+	assert.is(handed.length, 2, 'two full buffers handed over, none returned');
+	assert.is(stored, 2 * Math.floor(BATCH_BYTES / (12 + 1316)), 'payloads up to the bound were kept');
+	assert.not.ok(writer.append(1, 1, payload, hand), 'still shedding');
+	writer.recycle(handed[0] as ArrayBuffer);
+	assert.ok(writer.append(1, 1, payload, hand), 'a returned buffer makes room');
+});
+
 test('the SRT thread dies under a live session: the publisher ends with the reason, the listener serves again', async () => {
 	const hub = new FakeHub();
 	const { listener, captures } = await startCapturingListener({ hub, port: 21400 });
