@@ -116,6 +116,8 @@ export class SrtCaller implements IngestSource {
 			case 'failed':
 				this.lastError = message.message;
 				this.#state = 'stopped';
+				this.#endpoint?.release();
+				this.#endpoint = undefined;
 				break;
 			case 'closed':
 				this.#stopped?.();

@@ -169,11 +169,14 @@ export class SrtListener implements IngestSource {
 				this.#started?.reject(new TapedeckError('io', `${this.description}: cannot bind: ${message.message}`));
 				this.#started = undefined;
 				break;
-			case 'admit':
-				this.#admit(message.request, message.handshake, message.remoteAddress).catch(() =>
-					this.#verdict(message.request, { reject: RejectReason.system }),
+			case 'admit': {
+				const endpoint = this.#endpoint;
+				if (endpoint === undefined) break;
+				this.#admit(endpoint, message.request, message.handshake, message.remoteAddress).catch(() =>
+					this.#verdict(endpoint, message.request, { reject: RejectReason.system }),
 				);
 				break;
+			}
 			case 'opened':
 				if (message.request !== undefined) this.#opened(message.request, message.socketId, message);
 				break;
@@ -189,10 +192,15 @@ export class SrtListener implements IngestSource {
 		}
 	}
 
-	async #admit(request: number, hs: Handshake, remoteAddress: string): Promise<void> {
+	/**
+	 * Decides on a caller `endpoint`'s thread asked about. Request numbers belong to that thread: if it
+	 * died while the auth hook ran, the listener's new thread must not see this request, nor a publisher
+	 * be left open for it.
+	 */
+	async #admit(endpoint: SrtEndpoint, request: number, hs: Handshake, remoteAddress: string): Promise<void> {
 		const checked = this.#check(hs);
 		if (typeof checked === 'number') {
-			this.#verdict(request, { reject: checked });
+			this.#verdict(endpoint, request, { reject: checked });
 			return;
 		}
 		const { streamId, parsed, key, passphrase, keys } = checked;
@@ -206,14 +214,14 @@ export class SrtListener implements IngestSource {
 				remoteAddress,
 				credentials: { streamid: streamId, ...parsed.fields },
 			});
-			if (allowed && !this.#stopping) publisher = this.#o.hub.publish(key, 'srt');
+			if (allowed && !this.#stopping && this.#endpoint === endpoint) publisher = this.#o.hub.publish(key, 'srt');
 		} catch (error) {
 			reason =
 				error instanceof TapedeckError && error.code === 'conflict' ? RejectReason.conflict : RejectReason.resource;
 		}
 		if (publisher === undefined) {
-			this.#admitted.delete(request);
-			this.#verdict(request, { reject: reason });
+			if (this.#endpoint === endpoint) this.#admitted.delete(request);
+			this.#verdict(endpoint, request, { reject: reason });
 			return;
 		}
 		let demuxer: Demuxer;
@@ -222,7 +230,7 @@ export class SrtListener implements IngestSource {
 		} catch (error) {
 			this.#admitted.delete(request);
 			publisher.end(`SRT ${formatStreamKey(key)}: no demuxer: ${(error as Error).message}`);
-			this.#verdict(request, { reject: RejectReason.resource });
+			this.#verdict(endpoint, request, { reject: RejectReason.resource });
 			return;
 		}
 		this.#admitted.set(request, { streamId, key, encrypted: keys !== undefined, publisher, demuxer });
@@ -230,7 +238,7 @@ export class SrtListener implements IngestSource {
 			this.#dismiss(request, 'listener stopped');
 			return;
 		}
-		this.#verdict(request, { accept: { ...(passphrase ? { passphrase } : {}), ...(keys ? { keys } : {}) } });
+		this.#verdict(endpoint, request, { accept: { ...(passphrase ? { passphrase } : {}), ...(keys ? { keys } : {}) } });
 	}
 
 	/** The synchronous acceptance rules; a number is the rejection code. */
@@ -269,9 +277,8 @@ export class SrtListener implements IngestSource {
 		return { streamId, parsed, key, passphrase, keys };
 	}
 
-	#verdict(request: number, verdict: Verdict): void {
-		const endpoint = this.#endpoint;
-		endpoint?.send({ op: 'verdict', endpoint: endpoint.id, request, verdict });
+	#verdict(endpoint: SrtEndpoint, request: number, verdict: Verdict): void {
+		endpoint.send({ op: 'verdict', endpoint: endpoint.id, request, verdict });
 	}
 
 	#opened(

@@ -6,12 +6,13 @@
 import { Worker } from 'node:worker_threads';
 import type { Demuxer } from '../media-receiver.ts';
 import { readPayloadBatch } from './payload-batch.ts';
+import type { SrtStats } from './srt-connection.ts';
 import type { EndpointId, FromSrtThread, ToSrtThread } from './thread-messages.ts';
 
 /** An endpoint's view of the thread. */
 export type SrtEndpointHandler = {
 	onMessage(message: Exclude<FromSrtThread, { op: 'payloads' | 'stats' }>): void;
-	onStats(socketId: number, stats: Extract<FromSrtThread, { op: 'stats' }>['entries'][number][2]): void;
+	onStats(socketId: number, stats: SrtStats): void;
 	/** A delivered payload: a view valid during the call only. */
 	onPayload(socketId: number, payload: Uint8Array): void;
 	/** The thread died (a bug): the endpoint's sockets are gone. */

@@ -113,6 +113,41 @@ test('the SRT thread dies under a live session: the publisher ends with the reas
 	}
 });
 
+test('the SRT thread dies while the auth hook decides: no publisher is left open, the stream can be published again', async () => {
+	let decide: (allowed: boolean) => void = () => {};
+	class SlowHub extends FakeHub {
+		waiting = 0;
+		override async authorize(): Promise<boolean> {
+			this.waiting++;
+			return new Promise<boolean>((resolve) => {
+				decide = resolve;
+			});
+		}
+	}
+	const hub = new SlowHub();
+	const { listener, captures } = await startCapturingListener({ hub, port: 21402 });
+	const first = ffmpegPublisher(media, 'srt://127.0.0.1:21402?mode=caller&streamid=live/cam');
+	let second: ReturnType<typeof ffmpegPublisher> | undefined;
+	try {
+		assert.ok(await waitFor(() => hub.waiting === 1, 5000), 'the auth hook was asked');
+		await terminateSrtThread();
+		await first.stop();
+		decide(true);
+		assert.ok(await waitFor(() => listener.sessions().length === 0, 500));
+		assert.is(hub.publishers.size, 0, 'the answer for the dead thread opened no publisher');
+
+		hub.authorize = async () => true;
+		second = ffmpegPublisher(media, 'srt://127.0.0.1:21402?mode=caller&linger=2&streamid=live/cam');
+		assert.is(await second.exited, 0, second.stderr);
+		assert.ok(await waitFor(() => captures.get('live/cam')?.final !== undefined, 3000), 'published again');
+		assert.ok((captures.get('live/cam')?.tap.length ?? 0) > 100_000);
+	} finally {
+		await first.stop();
+		await second?.stop();
+		await listener.stop();
+	}
+});
+
 test('the SRT thread dies under a pulling caller: the target ends, the caller connects again on a new thread', async () => {
 	const bytes = paddedTs(media).subarray(0, 1316 * 100);
 	const tap = new PayloadTap();
