@@ -689,14 +689,11 @@ const main = async (): Promise<void> => {
 		const result = await measure(scenario, receiver, { streams, seconds, warmup, source, streamMbps });
 		results.push(result);
 		console.error(`${row(result)}\n${JSON.stringify(result)}`);
-		for (const profile of tapedeck?.profiles() ?? []) {
-			printProfile(profile, {
-				fromMs: result.window.from - (tapedeck?.spawnedAt ?? 0),
-				toMs: result.window.to - (tapedeck?.spawnedAt ?? 0),
-			});
-		}
-		if (tapedeck && !values.keep) tapedeck.cleanUp();
-		else if (tapedeck) console.error(`kept ${tapedeck.dataDir}`);
+		if (!tapedeck) continue;
+		const window = { fromMs: result.window.from - tapedeck.spawnedAt, toMs: result.window.to - tapedeck.spawnedAt };
+		for (const profile of tapedeck.profiles()) printProfile(profile, window);
+		if (!values.keep) tapedeck.cleanUp();
+		else console.error(`kept ${tapedeck.dataDir}`);
 	}
 	console.log(`\n${scenario} · ${new Date().toISOString().slice(0, 10)} · ${streams} streams\n\n${HEADER}`);
 	for (const r of results) console.log(`| ${row(r)} |`);

@@ -70,7 +70,7 @@ export class LiveStream {
 	}
 
 	/** How the stream's packet copies use memory (chunks allocated, held, spare). */
-	get arenaStats(): Readonly<PacketArenaStats> {
+	get arenaStats(): PacketArenaStats {
 		return this.#arena.stats;
 	}
 

@@ -42,11 +42,13 @@ export const DEFAULT_ARENA_SPARE_CHUNKS = 32;
  * A chunk nobody holds goes back to the spare list and is filled again from its start.
  */
 export class PacketArena {
-	readonly stats: PacketArenaStats = { chunksAllocated: 0, chunksHeld: 0, spareChunks: 0, oversizePackets: 0 };
 	readonly #chunkBytes: number;
 	readonly #maxSpareChunks: number;
 	readonly #spare: ArenaChunk[] = [];
 	#current: ArenaChunk | undefined;
+	#chunksAllocated = 0;
+	#chunksHeld = 0;
+	#oversizePackets = 0;
 	/** Between sessions nothing is filled: emptied chunks go to the garbage collector instead of the spare list. */
 	#idle = false;
 
@@ -69,13 +71,22 @@ export class PacketArena {
 		this.#maxSpareChunks = maxSpareChunks;
 	}
 
+	get stats(): PacketArenaStats {
+		return {
+			chunksAllocated: this.#chunksAllocated,
+			chunksHeld: this.#chunksHeld,
+			spareChunks: this.#spare.length,
+			oversizePackets: this.#oversizePackets,
+		};
+	}
+
 	/** A copy of `packet` whose payload lives in the arena; holders that keep it call `retain()` and later `release()`. */
 	copy(packet: Packet): ArenaPacket {
 		this.#idle = false;
 		const source = packet.data;
 		const length = source.length;
 		if (length > this.#chunkBytes) {
-			this.stats.oversizePackets++;
+			this.#oversizePackets++;
 			return new ArenaPacket(packet, source.slice(), undefined);
 		}
 		let chunk = this.#current;
@@ -100,15 +111,12 @@ export class PacketArena {
 		this.#current = undefined;
 		current?.release();
 		this.#spare.length = 0;
-		this.stats.spareChunks = 0;
 	}
 
 	/** Called by a chunk whose last holder let go. */
 	readonly #recycle = (chunk: ArenaChunk): void => {
-		this.stats.chunksHeld--;
-		if (this.#idle || this.#spare.length >= this.#maxSpareChunks) return;
-		this.#spare.push(chunk);
-		this.stats.spareChunks = this.#spare.length;
+		this.#chunksHeld--;
+		if (!this.#idle && this.#spare.length < this.#maxSpareChunks) this.#spare.push(chunk);
 	};
 
 	/** A spare chunk or a new one, held by the arena as the one being filled. */
@@ -116,13 +124,11 @@ export class PacketArena {
 		let chunk = this.#spare.pop();
 		if (chunk === undefined) {
 			chunk = new ArenaChunk(this.#recycle, new Uint8Array(this.#chunkBytes));
-			this.stats.chunksAllocated++;
-		} else {
-			this.stats.spareChunks = this.#spare.length;
+			this.#chunksAllocated++;
 		}
 		chunk.used = 0;
 		chunk.refs = 1;
-		this.stats.chunksHeld++;
+		this.#chunksHeld++;
 		return chunk;
 	}
 }
