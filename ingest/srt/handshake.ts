@@ -81,6 +81,13 @@ export const RejectReason = {
 
 export const isRejection = (type: number): boolean => type >= 1000 && type < 4000;
 
+/** The MTU we offer (an Ethernet frame); a listener answers with the smaller of its caller's and this. */
+export const OUR_MTU = 1500;
+/** The flow window we announce, in packets: the size of our receive buffer (`SrtConnection`). */
+export const OUR_FLOW_WINDOW = 8192;
+/** Our receive latency unless configured, ms: srt-live-transmit's and ffmpeg's default too. */
+export const DEFAULT_LATENCY_MS = 120;
+
 export type HandshakeExtension = { type: number; data: Uint8Array };
 
 export type Handshake = {

@@ -9,6 +9,7 @@
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import {
+	DEFAULT_LATENCY_MS,
 	decodeHandshake,
 	decodeSrtInfo,
 	ExtensionType,
@@ -23,6 +24,8 @@ import {
 	HSV5_MAGIC,
 	INDUCTION_REQUEST_EXT,
 	isRejection,
+	OUR_FLOW_WINDOW,
+	OUR_MTU,
 	ourSrtInfo,
 } from './handshake.ts';
 import {
@@ -53,13 +56,10 @@ export type SrtCallerSocketEvents = {
 	sessionClosed(socketId: number, reason: string, stats: SrtStats): void;
 };
 
-const DEFAULT_LATENCY_MS = 120;
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 const HANDSHAKE_RESEND_MS = 250;
-const MTU = 1500;
 /** One stream's socket: seconds of a few Mb/s, far above Linux's 208 KiB default (capped by net.core.rmem_max). */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
-const FLOW_WINDOW = 8192;
 const REJECTION_NAMES: Readonly<Record<number, string>> = {
 	1003: 'RESOURCE',
 	1004: 'ROGUE',
@@ -275,8 +275,8 @@ export class SrtCallerSocket {
 				encryption: 0,
 				extensionField: INDUCTION_REQUEST_EXT,
 				initialSeq: attempt.isn,
-				mtu: MTU,
-				flowWindow: FLOW_WINDOW,
+				mtu: OUR_MTU,
+				flowWindow: OUR_FLOW_WINDOW,
 				type: HandshakeType.induction,
 				socketId: attempt.socketId,
 				cookie: 0,

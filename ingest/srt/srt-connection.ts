@@ -11,6 +11,7 @@
  */
 import { TimestampUnwrapper } from '../../src/core/time.ts';
 import { DriftTracer } from './drift-tracer.ts';
+import { OUR_FLOW_WINDOW } from './handshake.ts';
 import { decodeKeyMaterial, encodeKeyMaterial, openKeyMaterial } from './key-material.ts';
 import { encodeLossList, type LossRange } from './loss-list.ts';
 import type { PayloadCipher } from './payload-cipher.ts';
@@ -144,7 +145,7 @@ export class SrtConnection {
 		this.#lastHeard = now;
 		this.#lastSent = now;
 		this.#rate = new ReceiveRate(now);
-		this.#buffer = new ReceiveBuffer(params.initialSeq, params.bufferPackets ?? 8192);
+		this.#buffer = new ReceiveBuffer(params.initialSeq, params.bufferPackets ?? OUR_FLOW_WINDOW);
 		this.#lastAckAcked = params.initialSeq;
 		this.#tsbpdBase = now - this.#unwrapper.unwrap(params.peerTimestamp);
 	}

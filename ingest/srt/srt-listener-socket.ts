@@ -23,6 +23,8 @@ import {
 	HandshakeFlag,
 	HandshakeType,
 	HSV5_MAGIC,
+	OUR_FLOW_WINDOW,
+	OUR_MTU,
 	ourSrtInfo,
 	RejectReason,
 } from './handshake.ts';
@@ -64,8 +66,6 @@ type Pending = {
 	readonly peerKey: string;
 };
 
-const MTU = 1500;
-const FLOW_WINDOW = 8192;
 /**
  * The socket receive queue we ask for: ~1 s of 50 × 6 Mb/s on loopback (each datagram counts with its
  * kernel overhead), the slack that lets the thread be descheduled on a busy host without the kernel
@@ -213,8 +213,8 @@ export class SrtListenerSocket {
 		const reply: Handshake = {
 			...hs,
 			extensionField: HandshakeFlag.hsreq | (cipher ? HandshakeFlag.kmreq : 0),
-			mtu: Math.min(MTU, hs.mtu),
-			flowWindow: FLOW_WINDOW,
+			mtu: Math.min(OUR_MTU, hs.mtu),
+			flowWindow: OUR_FLOW_WINDOW,
 			socketId,
 			peerIp: encodePeerIp(remote.address),
 			extensions,

@@ -13,6 +13,7 @@ import { createDemuxer } from '../demux/create-demuxer.ts';
 import type { Demuxer, DemuxerFactory } from '../media-receiver.ts';
 import { formatStreamKey, type IngestSource, type StreamHub, type StreamKey, type StreamPublisher } from '../source.ts';
 import {
+	DEFAULT_LATENCY_MS,
 	decodeSrtInfo,
 	decodeStringExtension,
 	ExtensionType,
@@ -80,8 +81,6 @@ type Checked = {
 	passphrase: string | undefined;
 	keys: StreamKeys | undefined;
 };
-
-const DEFAULT_LATENCY_MS = 120;
 
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 
