@@ -15,8 +15,8 @@
  * The `_HARDWARE` variants are Callaba's hint for encoder-specific tuning; they record the same.
  */
 import { TapedeckError } from '../src/core/errors.ts';
+import type { StreamKey } from '../src/core/stream-hub.ts';
 import type { InputSpec, InputType } from './create-input.ts';
-import type { StreamKey } from './source.ts';
 import { parseStreamId, streamKeyFromResource } from './srt/stream-id.ts';
 
 export type BuiltInProtocol = 'rtmp' | 'srt' | 'rtsp';

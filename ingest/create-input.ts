@@ -3,6 +3,7 @@
  * IngestSource that feeds the recording's stream. Each protocol adds its own `case`.
  */
 import { TapedeckError } from '../src/core/errors.ts';
+import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
 import { HttpListenSource } from './http/http-listen-source.ts';
 import { HttpPullSource } from './http/http-pull-source.ts';
 import { RtmpListener } from './rtmp/rtmp-listener.ts';
@@ -10,7 +11,6 @@ import { RtmpPuller } from './rtmp/rtmp-puller.ts';
 import { RtspListener } from './rtsp/rtsp-listener.ts';
 import { RtspPuller } from './rtsp/rtsp-puller.ts';
 import { SinglePublisherHub } from './single-publisher-hub.ts';
-import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from './source.ts';
 import { SrtCaller } from './srt/srt-caller.ts';
 import { SrtListener } from './srt/srt-listener.ts';
 import { parseUdpUrl, UdpTsSource } from './udp/udp-ts-source.ts';

@@ -6,8 +6,8 @@
  */
 import { TapedeckError } from '../src/core/errors.ts';
 import type { Packet } from '../src/core/packet.ts';
+import type { PublisherStatsSource, StreamHub, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
 import type { Track } from '../src/core/track.ts';
-import type { PublisherStatsSource, StreamHub, StreamKey, StreamPublisher } from './source.ts';
 
 export class SinglePublisherHub implements StreamHub {
 	readonly #target: StreamPublisher;

@@ -15,6 +15,9 @@ export const CODEC_CARRIERS: Readonly<Record<CodecId, readonly ContainerFormat[]
 	mp3: ['ts', 'mp4', 'fmp4', 'mov', 'flv', 'avi'],
 	opus: ['ts', 'mp4', 'fmp4', 'mov'],
 	ac3: ['ts', 'mp4', 'fmp4', 'mov', 'avi'],
+	mpeg2video: [],
+	mp2: [],
+	scte35: [],
 };
 
 /** Throws UnsupportedCodecError for the first track `format` cannot carry. */

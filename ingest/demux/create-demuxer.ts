@@ -3,7 +3,7 @@
  * that picks one for a file whose name says nothing.
  */
 import { TapedeckError } from '../../src/core/errors.ts';
-import type { Demuxer, MediaReceiver } from '../media-receiver.ts';
+import type { Demuxer, MediaReceiver } from '../../src/core/media-receiver.ts';
 import { FlvDemuxer } from './flv/flv-demuxer.ts';
 import { TsDemuxer } from './ts/ts-demuxer.ts';
 

@@ -5,9 +5,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { Demuxer } from '../../src/core/media-receiver.ts';
+import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { createDemuxer, type DemuxerKind, sniffDemuxerKind } from '../demux/create-demuxer.ts';
-import type { Demuxer } from '../media-receiver.ts';
-import type { IngestSource, StreamPublisher } from '../source.ts';
 import { contentTypeKind } from './content-type-kind.ts';
 
 /** Bytes gathered before sniffing: three TS packets, plenty for the FLV signature. */

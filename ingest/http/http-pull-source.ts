@@ -4,9 +4,9 @@
  * exponential back-off (0.5 s doubling to 10 s, back to 0.5 s after a session that delivered media).
  */
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { Demuxer } from '../../src/core/media-receiver.ts';
+import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { createDemuxer, sniffDemuxerKind } from '../demux/create-demuxer.ts';
-import type { Demuxer } from '../media-receiver.ts';
-import type { IngestSource, StreamPublisher } from '../source.ts';
 import { contentTypeKind } from './content-type-kind.ts';
 
 const FIRST_RETRY_MS = 500;

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { TapedeckError } from '../../src/core/errors.ts';
-import type { IngestSource } from '../source.ts';
+import type { IngestSource } from '../../src/core/stream-hub.ts';
 import { RtmpPublishSession, type RtmpSessionOptions } from './rtmp-publish-session.ts';
 
 export type RtmpListenerOptions = RtmpSessionOptions & {

@@ -10,8 +10,8 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { AmfObject, AmfValue } from '../../src/bytes/amf0.ts';
+import { type DemuxStats, emptyDemuxStats, type MediaReceiver } from '../../src/core/media-receiver.ts';
 import { FlvMediaAssembler } from '../demux/flv/flv-media-assembler.ts';
-import { type DemuxStats, emptyDemuxStats, type MediaReceiver } from '../media-receiver.ts';
 import type { ChunkReaderOptions } from './chunk-reader.ts';
 import { RtmpConnection, type RtmpMessageHandler } from './rtmp-connection.ts';
 import { MessageType, UserControlEvent } from './rtmp-message.ts';

@@ -14,9 +14,15 @@
 import type { Socket } from 'node:net';
 import type { AmfObject, AmfValue } from '../../src/bytes/amf0.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { type DemuxStats, emptyDemuxStats } from '../../src/core/media-receiver.ts';
+import {
+	DEFAULT_VHOST,
+	formatStreamKey,
+	type StreamHub,
+	type StreamKey,
+	type StreamPublisher,
+} from '../../src/core/stream-hub.ts';
 import { FlvMediaAssembler } from '../demux/flv/flv-media-assembler.ts';
-import { type DemuxStats, emptyDemuxStats } from '../media-receiver.ts';
-import { DEFAULT_VHOST, formatStreamKey, type StreamHub, type StreamKey, type StreamPublisher } from '../source.ts';
 import type { ChunkReaderOptions } from './chunk-reader.ts';
 import { RtmpConnection, type RtmpMessageHandler } from './rtmp-connection.ts';
 import { MessageType, UserControlEvent } from './rtmp-message.ts';

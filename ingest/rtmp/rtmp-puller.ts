@@ -4,7 +4,7 @@
  * the puller reconnects after an exponential back-off (0.5 s doubling to 30 s, back to 0.5 s
  * after a connection that delivered media). Each connection is a new session of the target.
  */
-import type { IngestSource, StreamPublisher } from '../source.ts';
+import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { type RtmpPlayOptions, RtmpPlaySession } from './rtmp-play-session.ts';
 import { parseRtmpUrl, type RtmpUrl } from './rtmp-url.ts';
 

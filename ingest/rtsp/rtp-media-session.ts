@@ -1,3 +1,4 @@
+import type { MediaReceiver } from '../../src/core/media-receiver.ts';
 import type { Track } from '../../src/core/track.ts';
 import { createDemuxer } from '../demux/create-demuxer.ts';
 import { createDepacketizer, depacketizedKind, isMp2t, type RtpFormat } from '../demux/rtp/create-depacketizer.ts';
@@ -6,7 +7,6 @@ import { buildReceiverReport, parseRtcp } from '../demux/rtp/rtcp-packet.ts';
 import { type DepacketizerStats, emptyDepacketizerStats } from '../demux/rtp/rtp-depacketizer.ts';
 import { isRtcpPacket, parseRtpPacket } from '../demux/rtp/rtp-packet.ts';
 import type { ReorderStats } from '../demux/rtp/rtp-reorder-buffer.ts';
-import type { MediaReceiver } from '../media-receiver.ts';
 import { RtpSessionTrack, type TrackOwner } from './rtp-session-track.ts';
 import type { SdpMedia } from './sdp.ts';
 

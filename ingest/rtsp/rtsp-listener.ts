@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { TapedeckError } from '../../src/core/errors.ts';
-import type { IngestSource, StreamHub } from '../source.ts';
+import type { IngestSource, StreamHub } from '../../src/core/stream-hub.ts';
 import { DigestRealm } from './rtsp-auth.ts';
 import { RtspServerSession } from './rtsp-server-session.ts';
 import type { PortRange } from './udp-port-pair.ts';

@@ -1,5 +1,5 @@
 import { TapedeckError } from '../../src/core/errors.ts';
-import type { IngestSource, StreamPublisher } from '../source.ts';
+import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { RtpMediaSession, type RtpSessionStats, selectFormat } from './rtp-media-session.ts';
 import { RtpTransports } from './rtp-transports.ts';
 import type { Credentials } from './rtsp-auth.ts';

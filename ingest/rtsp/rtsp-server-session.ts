@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TapedeckError } from '../../src/core/errors.ts';
-import { DEFAULT_VHOST, type StreamHub, type StreamKey, type StreamPublisher } from '../source.ts';
+import { DEFAULT_VHOST, type StreamHub, type StreamKey, type StreamPublisher } from '../../src/core/stream-hub.ts';
 import { RtpMediaSession, selectFormat } from './rtp-media-session.ts';
 import { RtpTransports } from './rtp-transports.ts';
 import { type DigestRealm, parseAuthorization } from './rtsp-auth.ts';

@@ -4,9 +4,10 @@
  * (`srt-caller-socket.ts`); this side demuxes each connection's payloads into the target and ends
  * the target's session when a connection ends.
  */
+
+import type { Demuxer, DemuxerFactory, MediaReceiver } from '../../src/core/media-receiver.ts';
+import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { createDemuxer } from '../demux/create-demuxer.ts';
-import type { Demuxer, DemuxerFactory, MediaReceiver } from '../media-receiver.ts';
-import type { IngestSource, StreamPublisher } from '../source.ts';
 import type { SrtStats } from './srt-connection.ts';
 import { demuxPayload, openSrtEndpoint, type SrtEndpoint } from './srt-thread.ts';
 import { parseSrtUrl } from './srt-url.ts';

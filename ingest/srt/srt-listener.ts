@@ -9,9 +9,15 @@
  * keys) or a rejection code.
  */
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { Demuxer, DemuxerFactory } from '../../src/core/media-receiver.ts';
+import {
+	formatStreamKey,
+	type IngestSource,
+	type StreamHub,
+	type StreamKey,
+	type StreamPublisher,
+} from '../../src/core/stream-hub.ts';
 import { createDemuxer } from '../demux/create-demuxer.ts';
-import type { Demuxer, DemuxerFactory } from '../media-receiver.ts';
-import { formatStreamKey, type IngestSource, type StreamHub, type StreamKey, type StreamPublisher } from '../source.ts';
 import {
 	DEFAULT_LATENCY_MS,
 	decodeSrtInfo,

@@ -4,7 +4,7 @@
  * batches and returns their buffers. The worker holds the process open only while an endpoint is.
  */
 import { Worker } from 'node:worker_threads';
-import type { Demuxer } from '../media-receiver.ts';
+import type { Demuxer } from '../../src/core/media-receiver.ts';
 import { readPayloadBatch } from './payload-batch.ts';
 import type { SrtStats } from './srt-connection.ts';
 import type { EndpointId, FromSrtThread, ToSrtThread } from './thread-messages.ts';

@@ -5,7 +5,7 @@
  * which we take as the resource itself (`app/stream`, `live/stream`, `vhost/app/stream`).
  */
 import { TapedeckError } from '../../src/core/errors.ts';
-import { DEFAULT_VHOST, type StreamKey } from '../source.ts';
+import { DEFAULT_VHOST, type StreamKey } from '../../src/core/stream-hub.ts';
 
 export type StreamMode = 'publish' | 'request' | 'bidirectional';
 

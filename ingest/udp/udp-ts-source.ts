@@ -7,9 +7,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { Demuxer } from '../../src/core/media-receiver.ts';
+import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { createDemuxer } from '../demux/create-demuxer.ts';
-import type { Demuxer } from '../media-receiver.ts';
-import type { IngestSource, StreamPublisher } from '../source.ts';
 
 export type UdpEndpoint = {
 	/** The address to bind; a multicast group (224.0.0.0/4, ff00::/8) is joined on the port instead. */

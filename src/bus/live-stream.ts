@@ -1,11 +1,6 @@
-import {
-	formatStreamKey,
-	type PublisherStats,
-	type PublisherStatsSource,
-	type StreamKey,
-} from '../../ingest/source.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { Packet } from '../core/packet.ts';
+import { formatStreamKey, type PublisherStats, type PublisherStatsSource, type StreamKey } from '../core/stream-hub.ts';
 import type { Track } from '../core/track.ts';
 import { GopCache, type GopCacheOptions } from './gop-cache.ts';
 import { PacketArena, type PacketArenaOptions, type PacketArenaStats } from './packet-arena.ts';

@@ -1,3 +1,4 @@
+import type { Packet } from '../core/packet.ts';
 import {
 	formatStreamKey,
 	type PublisherStatsSource,
@@ -5,8 +6,7 @@ import {
 	type StreamHub,
 	type StreamKey,
 	type StreamPublisher,
-} from '../../ingest/source.ts';
-import type { Packet } from '../core/packet.ts';
+} from '../core/stream-hub.ts';
 import type { Track } from '../core/track.ts';
 import type { GopCacheOptions } from './gop-cache.ts';
 import { LiveStream } from './live-stream.ts';

@@ -4,8 +4,8 @@
  */
 import { close, closeSync, openSync, read, readSync, statSync } from 'node:fs';
 import { type DemuxerKind, sniffDemuxerKind } from '../../ingest/demux/create-demuxer.ts';
-import type { Demuxer } from '../../ingest/media-receiver.ts';
 import { TapedeckError } from '../core/errors.ts';
+import type { Demuxer } from '../core/media-receiver.ts';
 import { ProgressBar } from './progress.ts';
 
 /**

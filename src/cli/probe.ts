@@ -3,8 +3,8 @@
  * counts, durations, and the demuxer's loss counters. Useful next to ffprobe when they disagree.
  */
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
-import type { DemuxStats, MediaReceiver } from '../../ingest/media-receiver.ts';
 import { TapedeckError } from '../core/errors.ts';
+import type { DemuxStats, MediaReceiver } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 import { parseCommandLine } from './command-line.ts';

@@ -5,9 +5,9 @@
 import { rmSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
-import type { DemuxStats } from '../../ingest/media-receiver.ts';
 import { CONTAINER_FORMATS, type ContainerFormat } from '../../mux/muxer.ts';
 import { TapedeckError } from '../core/errors.ts';
+import type { DemuxStats } from '../core/media-receiver.ts';
 import { SEGMENTATION_RULES, type SegmentationRule } from '../recorder/rebaser.ts';
 import { type SegmentInfo, SegmentWriter, type SegmentWriterStats } from '../recorder/segment-writer.ts';
 import { SplitPolicy } from '../recorder/split-policy.ts';

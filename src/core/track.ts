@@ -5,7 +5,11 @@
  */
 export type TrackKind = 'video' | 'audio' | 'data';
 
-export type CodecId = 'h264' | 'h265' | 'av1' | 'aac' | 'opus' | 'mp3' | 'ac3';
+/**
+ * `mpeg2video`: ISO/IEC 13818-2 (MPEG-1 video is read as its subset); `mp2`: MPEG-1/2 Audio Layer II
+ * (`mp3` is Layer III only); `scte35`: splice information sections carried as data (ANSI/SCTE 35).
+ */
+export type CodecId = 'h264' | 'h265' | 'mpeg2video' | 'av1' | 'aac' | 'opus' | 'mp3' | 'mp2' | 'ac3' | 'scte35';
 
 export type VideoInfo = { readonly width: number; readonly height: number };
 

@@ -4,9 +4,9 @@ import { createDemuxer, type DemuxerKind } from '../../ingest/demux/create-demux
 import { repairAvi } from '../../mux/avi/repair-avi.ts';
 import { repairFlv } from '../../mux/flv/repair-flv.ts';
 import { type DefragmentReport, defragmentMp4 } from '../../mux/mp4/defragment.ts';
+import { repairTs } from '../../mux/ts/repair-ts.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { RecordFormat } from './recording.ts';
-import { repairTs } from './repair-ts.ts';
 
 /** What a repair did, for the start-up report; the media duration when it could be measured. */
 export type RepairResult = { readonly bytes: number; readonly note: string; readonly durationMs?: number };

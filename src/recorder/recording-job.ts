@@ -1,5 +1,5 @@
 import type { InputSpec } from '../../ingest/create-input.ts';
-import type { StreamKey } from '../../ingest/source.ts';
+import type { StreamKey } from '../core/stream-hub.ts';
 import type { SegmentationRule } from './rebaser.ts';
 import type { RecordedFile, RecordFormat, RecordingState } from './recording.ts';
 

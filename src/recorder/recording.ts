@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { StreamKey } from '../../ingest/source.ts';
 import type { ContainerFormat } from '../../mux/muxer.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import type { Subscription } from '../bus/subscription.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { Packet } from '../core/packet.ts';
+import type { StreamKey } from '../core/stream-hub.ts';
 import type { Track } from '../core/track.ts';
 import { FileSink } from '../sink/file-sink.ts';
 import type { Sink } from '../sink/sink.ts';

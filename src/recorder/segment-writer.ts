@@ -10,10 +10,10 @@
  * the writer stops writing; single bad packets are dropped and counted.
  */
 
-import type { MediaReceiver } from '../../ingest/media-receiver.ts';
 import { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat, MuxerOptions } from '../../mux/muxer.ts';
 import { TapedeckError } from '../core/errors.ts';
+import type { MediaReceiver } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 import { Rebaser, type RebaserStats, type SegmentationRule } from './rebaser.ts';

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { FlvDemuxer } from '../../ingest/demux/flv/flv-demuxer.ts';
 import { parseVideoTagBody } from '../../ingest/demux/flv/flv-video-tag.ts';
-import type { MediaReceiver } from '../../ingest/media-receiver.ts';
+import type { MediaReceiver } from '../../src/core/media-receiver.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { probeStreams } from '../helpers/media-check.ts';

@@ -1,4 +1,4 @@
-import type { MediaReceiver } from '../../ingest/media-receiver.ts';
+import type { MediaReceiver } from '../../src/core/media-receiver.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 

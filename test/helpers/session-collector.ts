@@ -1,5 +1,5 @@
-import type { StreamPublisher } from '../../ingest/source.ts';
 import type { Packet } from '../../src/core/packet.ts';
+import type { StreamPublisher } from '../../src/core/stream-hub.ts';
 import type { Track } from '../../src/core/track.ts';
 
 /**

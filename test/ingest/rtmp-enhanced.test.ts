@@ -13,10 +13,10 @@ import { ChunkWriter } from '../../ingest/rtmp/chunk-writer.ts';
 import { RtmpConnection } from '../../ingest/rtmp/rtmp-connection.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { MessageType } from '../../ingest/rtmp/rtmp-message.ts';
-import type { StreamKey } from '../../ingest/source.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { AmfEcmaArray, type AmfValue, encodeAmf0 } from '../../src/bytes/amf0.ts';
 import type { Packet } from '../../src/core/packet.ts';
+import type { StreamKey } from '../../src/core/stream-hub.ts';
 import type { Track } from '../../src/core/track.ts';
 import { Collector, waitFor } from './rtmp-kit.ts';
 

@@ -11,9 +11,9 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { HANDSHAKE_SIZE } from '../../ingest/rtmp/handshake-digest.ts';
 import { RtmpConnection, type RtmpMessageHandler } from '../../ingest/rtmp/rtmp-connection.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
-import type { StreamKey } from '../../ingest/source.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { Collector, ffmpegPush, sleep, waitFor } from './rtmp-kit.ts';
 
 /** A deterministic generator, so a failure can be replayed. */

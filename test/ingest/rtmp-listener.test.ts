@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener, type RtmpListenerOptions } from '../../ingest/rtmp/rtmp-listener.ts';
-import type { StreamKey } from '../../ingest/source.ts';
 import { StreamRegistry, type StreamRegistryOptions } from '../../src/bus/stream-registry.ts';
+import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
 import { Collector, ffmpegPush, sleep, tempDir, waitFor } from './rtmp-kit.ts';
 

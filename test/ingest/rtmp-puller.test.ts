@@ -8,8 +8,8 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpPlaySession } from '../../ingest/rtmp/rtmp-play-session.ts';
 import { RtmpPuller } from '../../ingest/rtmp/rtmp-puller.ts';
 import { parseRtmpUrl } from '../../ingest/rtmp/rtmp-url.ts';
-import type { StreamKey } from '../../ingest/source.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
 import type { Peer } from '../helpers/process.ts';
 import {

@@ -6,11 +6,11 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { PublishRequest, StreamHub, StreamKey, StreamPublisher } from '../../ingest/source.ts';
-import { formatStreamKey } from '../../ingest/source.ts';
 import { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat } from '../../mux/muxer.ts';
 import type { Packet } from '../../src/core/packet.ts';
+import type { PublishRequest, StreamHub, StreamKey, StreamPublisher } from '../../src/core/stream-hub.ts';
+import { formatStreamKey } from '../../src/core/stream-hub.ts';
 import type { Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { run } from '../helpers/process.ts';

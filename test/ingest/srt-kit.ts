@@ -4,18 +4,18 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
+import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
+import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
+import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ingest/srt/srt-listener.ts';
+import { TapedeckError } from '../../src/core/errors.ts';
+import type { Packet } from '../../src/core/packet.ts';
 import {
 	formatStreamKey,
 	type PublishRequest,
 	type StreamHub,
 	type StreamKey,
 	type StreamPublisher,
-} from '../../ingest/source.ts';
-import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
-import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
-import { SrtListener, type SrtListenerOptions, type SrtSession } from '../../ingest/srt/srt-listener.ts';
-import { TapedeckError } from '../../src/core/errors.ts';
-import type { Packet } from '../../src/core/packet.ts';
+} from '../../src/core/stream-hub.ts';
 import type { Track } from '../../src/core/track.ts';
 import { ffmpegCopy, Peer, run } from '../helpers/process.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';

@@ -1,8 +1,8 @@
 /** Test sources for the FLV and AVI muxer tests: an FLV file through our demuxer, into the bus form. */
 import { FlvDemuxer } from '../../ingest/demux/flv/flv-demuxer.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
-import type { Demuxer, MediaReceiver } from '../../ingest/media-receiver.ts';
 import type { Muxer } from '../../mux/muxer.ts';
+import type { Demuxer, MediaReceiver } from '../../src/core/media-receiver.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 

@@ -9,9 +9,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
-import type { StreamPublisher } from '../../ingest/source.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { StreamPublisher } from '../../src/core/stream-hub.ts';
 import { PathTemplate } from '../../src/recorder/path-template.ts';
 import {
 	type RecordedFile,

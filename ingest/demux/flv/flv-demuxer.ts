@@ -9,7 +9,12 @@
  */
 import type { AmfObject } from '../../../src/bytes/amf0.ts';
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
-import { type Demuxer, type DemuxStats, emptyDemuxStats, type MediaReceiver } from '../../media-receiver.ts';
+import {
+	type Demuxer,
+	type DemuxStats,
+	emptyDemuxStats,
+	type MediaReceiver,
+} from '../../../src/core/media-receiver.ts';
 import { FlvMediaAssembler } from './flv-media-assembler.ts';
 
 /** §E.2: "FLV", version, flags, DataOffset. */

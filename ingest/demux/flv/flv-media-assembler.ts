@@ -22,10 +22,10 @@ import { AAC_SAMPLES_PER_FRAME, parseAudioSpecificConfig } from '../../../src/co
 import { parseAvcC, parseH264Sps } from '../../../src/codec/h264.ts';
 import { H265NalType, parseH265Sps, parseHvcC } from '../../../src/codec/h265.ts';
 import { parseMp3Header } from '../../../src/codec/mp3.ts';
+import type { DemuxStats, MediaReceiver } from '../../../src/core/media-receiver.ts';
 import type { Packet } from '../../../src/core/packet.ts';
 import { rescale, TimestampUnwrapper } from '../../../src/core/time.ts';
 import type { Track } from '../../../src/core/track.ts';
-import type { DemuxStats, MediaReceiver } from '../../media-receiver.ts';
 import { type FlvAudioTag, parseAudioTagBody } from './flv-audio-tag.ts';
 import { type FlvVideoCodec, parseVideoTagBody } from './flv-video-tag.ts';
 

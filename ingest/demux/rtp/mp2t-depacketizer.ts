@@ -1,4 +1,4 @@
-import type { Demuxer } from '../../media-receiver.ts';
+import type { Demuxer } from '../../../src/core/media-receiver.ts';
 import { type DepacketizerStats, emptyDepacketizerStats, type RtpDepacketizer } from './rtp-depacketizer.ts';
 import type { RtpPacket } from './rtp-packet.ts';
 

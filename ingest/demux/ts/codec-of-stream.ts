@@ -1,4 +1,4 @@
-import { TsStreamType } from '../../../src/codec/ts-stream-type.ts';
+import { TsStreamType } from '../../../src/codec/mpeg-ts.ts';
 import type { CodecId } from '../../../src/core/track.ts';
 import type { Descriptor, ElementaryStreamInfo } from './psi-tables.ts';
 

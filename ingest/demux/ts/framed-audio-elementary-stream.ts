@@ -1,7 +1,7 @@
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
+import type { DemuxStats } from '../../../src/core/media-receiver.ts';
 import { rescale } from '../../../src/core/time.ts';
 import type { Track } from '../../../src/core/track.ts';
-import type { DemuxStats } from '../../media-receiver.ts';
 import type { AudioFrame, AudioFraming } from './audio-framing.ts';
 import type { AccessUnitSink, ElementaryStream, StreamIdentity } from './elementary-stream.ts';
 

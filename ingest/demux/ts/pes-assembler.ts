@@ -1,7 +1,7 @@
 import { copyFromBuffer } from '../../../src/bytes/copy-bytes.ts';
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
+import type { DemuxStats } from '../../../src/core/media-receiver.ts';
 import { type TimestampUnwrapper, TWO_POW_32, TWO_POW_33 } from '../../../src/core/time.ts';
-import type { DemuxStats } from '../../media-receiver.ts';
 import type { ElementaryStream } from './elementary-stream.ts';
 
 /**

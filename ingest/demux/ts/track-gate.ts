@@ -1,6 +1,6 @@
+import type { DemuxStats, MediaReceiver } from '../../../src/core/media-receiver.ts';
 import type { Packet } from '../../../src/core/packet.ts';
 import type { Track } from '../../../src/core/track.ts';
-import type { DemuxStats, MediaReceiver } from '../../media-receiver.ts';
 import type { AccessUnitSink } from './elementary-stream.ts';
 
 /** Longest wait for every stream's config, in seconds of buffered media. */

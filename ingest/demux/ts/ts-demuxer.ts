@@ -1,6 +1,11 @@
+import {
+	type Demuxer,
+	type DemuxStats,
+	emptyDemuxStats,
+	type MediaReceiver,
+} from '../../../src/core/media-receiver.ts';
 import { TimestampUnwrapper } from '../../../src/core/time.ts';
 import type { CodecId, TrackKind } from '../../../src/core/track.ts';
-import { type Demuxer, type DemuxStats, emptyDemuxStats, type MediaReceiver } from '../../media-receiver.ts';
 import { type AudioFraming, ac3Framing, adtsFraming, mp3Framing } from './audio-framing.ts';
 import { codecOfStream, opusChannels } from './codec-of-stream.ts';
 import type { ElementaryStream, StreamIdentity } from './elementary-stream.ts';

@@ -7,7 +7,7 @@
  * byte is followed by another one 188 bytes later (and a third, when the bytes are there);
  * skipped bytes are counted, never thrown.
  */
-import type { DemuxStats } from '../../media-receiver.ts';
+import type { DemuxStats } from '../../../src/core/media-receiver.ts';
 
 export interface TsPacketListener {
 	/** One packet at `data[offset, offset + 188)`, only valid during the call. */

@@ -3,8 +3,8 @@ import { buildAvcC, H264NalType, h264NalType, parseH264Sps } from '../../../src/
 import { buildHvcC, H265NalType, h265NalType, isH265Irap, parseH265Sps } from '../../../src/codec/h265.ts';
 import { NalSpans, packLengthPrefixed, scanAnnexB } from '../../../src/codec/nal.ts';
 import { TapedeckError } from '../../../src/core/errors.ts';
+import type { DemuxStats } from '../../../src/core/media-receiver.ts';
 import type { Track, VideoInfo } from '../../../src/core/track.ts';
-import type { DemuxStats } from '../../media-receiver.ts';
 import type { AccessUnitSink, ElementaryStream, StreamIdentity } from './elementary-stream.ts';
 
 /** Parameter set slots: VPS (H.265 only), SPS, PPS. */

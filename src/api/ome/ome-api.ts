@@ -9,8 +9,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DEFAULT_VHOST } from '../../../ingest/source.ts';
 import { TapedeckError } from '../../core/errors.ts';
+import { DEFAULT_VHOST } from '../../core/stream-hub.ts';
 import type { RecordingJob } from '../../recorder/recording-job.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 import { toSixFieldCron } from '../../recorder/split-policy.ts';

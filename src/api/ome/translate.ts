@@ -1,6 +1,6 @@
 import { extname, isAbsolute, relative, resolve } from 'node:path';
-import type { StreamKey } from '../../../ingest/source.ts';
 import { TapedeckError } from '../../core/errors.ts';
+import type { StreamKey } from '../../core/stream-hub.ts';
 import { formatIsoWithOffset } from '../../recorder/info-file.ts';
 import { PathTemplate } from '../../recorder/path-template.ts';
 import type { RecordedFile, RecordFormat } from '../../recorder/recording.ts';

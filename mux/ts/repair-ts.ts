@@ -7,7 +7,7 @@
  * at most one frame. Only the tail is read.
  */
 import { open } from 'node:fs/promises';
-import type { RepairReport } from '../../mux/repair-report.ts';
+import type { RepairReport } from '../repair-report.ts';
 
 const PACKET = 188;
 const SYNC = 0x47;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
-import { repairTs } from '../../src/recorder/repair-ts.ts';
+import { repairTs } from '../../mux/ts/repair-ts.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
 
 test('a TS cut at any byte decodes cleanly after repair (whole packets, whole access units)', async () => {

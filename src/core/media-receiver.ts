@@ -1,5 +1,17 @@
-import type { Packet } from '../src/core/packet.ts';
-import type { Track } from '../src/core/track.ts';
+import type { Packet } from './packet.ts';
+import type { Track } from './track.ts';
+
+/**
+ * Something the input carried that did not reach the bus as it was, said so a user hears it: a stream
+ * of a codec tapedeck does not carry, data dropped by loss or damage, a timestamp jump re-origined, a
+ * track that changed its parameters. Demuxers and ingests raise them; the bus forwards them to every
+ * subscriber (a recording counts them in its stats and logs them, the CLI prints them).
+ */
+export type MediaWarning = {
+	readonly code: 'unsupported_stream' | 'dropped_data' | 'corrupt_data' | 'timestamp_jump' | 'parameter_change';
+	/** One line naming what was affected and why, e.g. `PID 0x101: stream type 0x06 (DVB subtitles) not carried`. */
+	readonly message: string;
+};
 
 /**
  * What every demuxer and every ingest protocol delivers into: the bus's publisher, a muxer
@@ -13,6 +25,8 @@ export interface MediaReceiver {
 	announce(tracks: readonly Track[]): void;
 	/** One access unit of an announced track, in the canonical payload form (see `Packet`). */
 	push(packet: Packet): void;
+	/** Optional: hears what did not reach the bus as it was (see MediaWarning). */
+	warn?(warning: MediaWarning): void;
 }
 
 /** Counters every demuxer keeps: losses are counted, never fatal. */
