@@ -4,7 +4,9 @@
  * and mp4a+esds for AAC, MP3 and MP2 (ISO/IEC 14496-14 §5.6, 14496-1 §7.2.6.5), Opus+dOps
  * (Encapsulation of Opus in ISOBMFF §4.3), ac-3+dac3 (ETSI TS 102 366 Annex F). QuickTime files
  * use the version 1 sound description (QTFF "Sound Sample Descriptions") that QuickTime expects
- * for compressed audio, and the same mp4v entry for MPEG-2 video that ffmpeg and VLC read in MOV.
+ * for compressed audio, with Layer II as QuickTime's own '.mp2' (as ffmpeg writes it: an mp4a
+ * entry cannot tell Layer II from Layer III, so readers would name it MP3), and the same mp4v
+ * entry for MPEG-2 video, which ffmpeg and VLC read in MOV too.
  */
 import { TapedeckError, UnsupportedCodecError } from '../../src/core/errors.ts';
 import type { Track } from '../../src/core/track.ts';
@@ -116,6 +118,9 @@ const AUDIO_ENTRY_TYPES: Readonly<Record<string, string>> = {
 	ac3: 'ac-3',
 };
 
+/** QTFF version 1 sound description: samples in each compressed packet, where the codec fixes it. */
+const SAMPLES_PER_PACKET: Readonly<Record<string, number>> = { aac: 1024, mp2: 1152 };
+
 /** AudioSampleEntry (ISO/IEC 14496-12 §12.2.3), or QTFF's version 1 sound description for QuickTime. */
 const writeAudioSampleEntry = (
 	w: BoxWriter,
@@ -123,7 +128,7 @@ const writeAudioSampleEntry = (
 	firstFrame: Uint8Array | undefined,
 	options: SampleDescriptionOptions,
 ): void => {
-	const type = AUDIO_ENTRY_TYPES[track.codec];
+	const type = options.quickTime && track.codec === 'mp2' ? '.mp2' : AUDIO_ENTRY_TYPES[track.codec];
 	if (!type) throw new UnsupportedCodecError(track.codec, 'mp4', []);
 	// Opus always runs at 48 kHz in the sample entry (Opus in ISOBMFF §4.3.1).
 	const sampleRate = track.codec === 'opus' ? 48_000 : (track.audio?.sampleRate ?? track.timescale);
@@ -140,22 +145,23 @@ const writeAudioSampleEntry = (
 	w.u16(0); // reserved (QT: packet size)
 	w.u32(sampleRate < 65536 ? sampleRate * 65536 : 0); // samplerate, 16.16 fixed point
 	if (options.quickTime) {
-		w.u32(track.codec === 'aac' ? 1024 : 0); // samples per packet
+		w.u32(SAMPLES_PER_PACKET[track.codec] ?? 0); // samples per packet
 		w.u32(0); // bytes per packet (variable)
 		w.u32(0); // bytes per frame (variable)
 		w.u32(2); // bytes per sample
 	}
-	const bitrate = options.averageBitrate ?? 0;
-	if (track.codec === 'aac') writeEsds(w, OBJECT_TYPE_AAC, STREAM_TYPE_AUDIO, track.config, bitrate);
-	else if (track.codec === 'mp3' || track.codec === 'mp2') {
-		const objectType = sampleRate >= 32_000 ? OBJECT_TYPE_MPEG1_AUDIO : OBJECT_TYPE_MPEG2_AUDIO;
-		writeEsds(w, objectType, STREAM_TYPE_AUDIO, track.config, bitrate);
-	} else if (track.codec === 'opus') writeDops(w, track);
-	else {
+	if (type === 'mp4a') {
+		const mpeg1 = sampleRate >= 32_000;
+		const objectType =
+			track.codec === 'aac' ? OBJECT_TYPE_AAC : mpeg1 ? OBJECT_TYPE_MPEG1_AUDIO : OBJECT_TYPE_MPEG2_AUDIO;
+		writeEsds(w, objectType, STREAM_TYPE_AUDIO, track.config, options.averageBitrate ?? 0);
+	} else if (type === 'Opus') {
+		writeDops(w, track);
+	} else if (type === 'ac-3') {
 		const dac3 = w.begin('dac3');
 		w.write(ac3SpecificBox(track.config, firstFrame));
 		w.end(dac3);
-	}
+	} // '.mp2': the sound description says it all
 	w.end(entry);
 };
 
