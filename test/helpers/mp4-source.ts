@@ -167,7 +167,13 @@ const toTrack = (
 			// MPEG audio (objectTypeIndication 0x69/0x6B) says its layer in each frame header: Layer II is 'mp2'
 			const mpegAudio: CodecId = firstFrame && ((firstFrame[1] ?? 0) >> 1) % 4 === 2 ? 'mp2' : 'mp3';
 			const codec: CodecId =
-				entry.type === 'Opus' ? 'opus' : entry.type === 'ac-3' ? 'ac3' : decoderConfig?.oti === 0x40 ? 'aac' : mpegAudio;
+				entry.type === 'Opus'
+					? 'opus'
+					: entry.type === 'ac-3'
+						? 'ac3'
+						: decoderConfig?.oti === 0x40
+							? 'aac'
+							: mpegAudio;
 			const dsi = decoderConfig?.descs.find((d) => d.tag === 5)?.data;
 			return {
 				...base,

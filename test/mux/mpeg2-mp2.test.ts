@@ -14,22 +14,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CODEC_CARRIERS } from '../../mux/codec-carriers.ts';
 import { createMuxer } from '../../mux/create-muxer.ts';
-import type { ContainerFormat } from '../../mux/muxer.ts';
 import { UnsupportedCodecError } from '../../src/core/errors.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
+import { EXTENSION } from '../helpers/container-extension.ts';
 import { decodeErrors, ffprobeErrors, hashedFrames, probeStreams } from '../helpers/media-check.ts';
 import { muxToFile, readMp4Source, remux } from '../helpers/mp4-source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mpeg2-'));
-
-const EXTENSION: Record<ContainerFormat, string> = {
-	ts: 'ts',
-	mp4: 'mp4',
-	fmp4: 'frag.mp4',
-	mov: 'mov',
-	flv: 'flv',
-	avi: 'avi',
-};
 
 /** 2 s of 320x240 MPEG-2 video with B-frames and 48 kHz stereo MP2, as a broadcast encoder would send it. */
 const makeSource = (): { ts: string; mp4: string } => {
