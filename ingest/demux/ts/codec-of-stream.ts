@@ -24,9 +24,12 @@ export const codecOfStream = (info: ElementaryStreamInfo): CodecId | undefined =
 			return 'h265';
 		case TsStreamType.AacAdts:
 			return 'aac';
+		case TsStreamType.Mpeg1Video:
+		case TsStreamType.Mpeg2Video:
+			return 'mpeg2video';
 		case TsStreamType.Mpeg1Audio:
 		case TsStreamType.Mpeg2Audio:
-			return 'mp3';
+			return 'mp3'; // or 'mp2': the layer is in the frame headers, see mpegAudioFraming
 		case TsStreamType.Ac3:
 			return 'ac3';
 		case TsStreamType.PrivatePes:

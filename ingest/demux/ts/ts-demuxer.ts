@@ -6,10 +6,12 @@ import {
 } from '../../../src/core/media-receiver.ts';
 import { TimestampUnwrapper } from '../../../src/core/time.ts';
 import type { CodecId, TrackKind } from '../../../src/core/track.ts';
-import { type AudioFraming, ac3Framing, adtsFraming, mp3Framing } from './audio-framing.ts';
+import { type AudioFraming, ac3Framing, adtsFraming, mpegAudioFraming } from './audio-framing.ts';
 import { codecOfStream, opusChannels } from './codec-of-stream.ts';
 import type { ElementaryStream, StreamIdentity } from './elementary-stream.ts';
 import { FramedAudioElementaryStream } from './framed-audio-elementary-stream.ts';
+import { H26xAccessUnitReader } from './h26x-access-unit-reader.ts';
+import { Mpeg2AccessUnitReader } from './mpeg2-access-unit-reader.ts';
 import { OpusFraming } from './opus-framing.ts';
 import { PesAssembler } from './pes-assembler.ts';
 import { PsiSectionAssembler, type SectionListener } from './psi-section-assembler.ts';
@@ -102,7 +104,8 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 		if (last >= 0 && counter !== ((last + 1) & 0x0f) && !discontinuityIndicator) {
 			if (counter === last) return; // a duplicate packet (§2.4.3.3): sent twice, read once
 			this.stats.discontinuities++;
-			(pes ?? psi)!.discontinuity();
+			if (pes) pes.discontinuity((b1 & 0x40) !== 0);
+			else psi!.discontinuity();
 		}
 		if (start >= end) {
 			if (start > end) this.stats.skippedBytes += TS_PACKET_SIZE; // adaptation field longer than the packet
@@ -116,7 +119,10 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 	/** The packet before a sync loss may hold bytes of something else: drop what its PID was assembling. */
 	syncLost(): void {
 		this.stats.discontinuities++;
-		if (this.#lastPid >= 0) (this.#pes[this.#lastPid] ?? this.#psi[this.#lastPid])?.discontinuity();
+		if (this.#lastPid < 0) return;
+		const pes = this.#pes[this.#lastPid];
+		if (pes) pes.discontinuity(false);
+		else this.#psi[this.#lastPid]?.discontinuity();
 	}
 
 	section(pid: number, section: Uint8Array, length: number): void {
@@ -166,13 +172,13 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 
 	#openStream(info: ElementaryStreamInfo, codec: CodecId): DemuxedStream {
 		const pid = info.pid;
-		const kind: TrackKind = codec === 'h264' || codec === 'h265' ? 'video' : 'audio';
+		const kind: TrackKind = codec === 'h264' || codec === 'h265' || codec === 'mpeg2video' ? 'video' : 'audio';
 		const key = `${kind}:${pid}`;
 		let identity = this.#identities.get(key);
 		if (!identity) {
 			const count = (this.#kindCounts.get(kind) ?? 0) + 1;
 			this.#kindCounts.set(kind, count);
-			identity = { id: this.#identities.size + 1, name: count === 1 ? kind : `${kind}${count}` };
+			identity = { id: this.#identities.size + 1, name: count === 1 ? kind : `${kind}${count}`, pid };
 			this.#identities.set(key, identity);
 		}
 		this.#continuity[pid] = -1;
@@ -185,9 +191,11 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener {
 		switch (codec) {
 			case 'h264':
 			case 'h265':
-				return new VideoElementaryStream(codec, identity, this.#gate, this.stats);
+				return new VideoElementaryStream(new H26xAccessUnitReader(codec, identity, this.#gate, this.stats), this.stats);
+			case 'mpeg2video':
+				return new VideoElementaryStream(new Mpeg2AccessUnitReader(identity, this.#gate, this.stats), this.stats);
 			case 'mp3':
-				return audio(mp3Framing);
+				return audio(mpegAudioFraming);
 			case 'ac3':
 				return audio(ac3Framing);
 			case 'opus':
