@@ -33,6 +33,12 @@ export interface AudioFraming {
 	parse(data: Uint8Array, at: number): AudioFrame | undefined;
 	/** The track config (AudioSpecificConfig, dOps, or empty) for the frame at `data[at]`. */
 	config(data: Uint8Array, at: number, frame: AudioFrame): Uint8Array;
+	/**
+	 * For framings whose payload is not a byte run of the frame (LATM): the payload of the frame at
+	 * `data[at]`, as a view valid until the next call. Without it the payload is
+	 * `data[at + payloadOffset, at + frameLength)`.
+	 */
+	payload?(data: Uint8Array, at: number, frame: AudioFrame): Uint8Array;
 }
 
 const NO_CONFIG = new Uint8Array(0);

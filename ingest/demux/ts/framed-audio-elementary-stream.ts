@@ -239,13 +239,16 @@ export class FramedAudioElementaryStream implements ElementaryStream {
 	}
 
 	#emit(data: Uint8Array, at: number, frame: AudioFrame, time: number): void {
+		const framing = this.#framing;
 		this.#sink.unit({
 			trackId: this.#identity.id,
 			dts: time,
 			pts: time,
 			duration: frame.samples,
 			keyframe: true,
-			data: data.subarray(at + frame.payloadOffset, at + frame.frameLength),
+			data: framing.payload
+				? framing.payload(data, at, frame)
+				: data.subarray(at + frame.payloadOffset, at + frame.frameLength),
 		});
 	}
 

@@ -2,7 +2,16 @@ import { copyFromBuffer } from '../../../src/bytes/copy-bytes.ts';
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
 import type { DemuxStats } from '../../../src/core/media-receiver.ts';
 import { type TimestampUnwrapper, TWO_POW_32, TWO_POW_33 } from '../../../src/core/time.ts';
-import type { ElementaryStream, PesEnding } from './elementary-stream.ts';
+import type { ElementaryStream, PesEnding, StreamIdentity } from './elementary-stream.ts';
+
+/** Hears of a DTS that steps back, or far ahead, between PES packets of one PID. */
+export interface TimestampJumpListener {
+	timestampJump(identity: StreamIdentity, from: number, to: number): void;
+}
+
+/** DTS steps taken as a jump, in 90 kHz ticks: back by more than 0.5 s, ahead by more than 5 s. */
+const JUMP_BACK = 45_000;
+const JUMP_AHEAD = 450_000;
 
 /**
  * Reassembles the PES packets of one PID (ISO/IEC 13818-1 §2.4.3.6) into one growable buffer
@@ -18,6 +27,9 @@ export class PesAssembler {
 	readonly #stream: ElementaryStream;
 	readonly #clock: TimestampUnwrapper;
 	readonly #stats: DemuxStats;
+	readonly #identity: StreamIdentity;
+	readonly #jumps: TimestampJumpListener;
+	#lastDts = Number.NaN;
 	readonly #buffer = new GrowableBuffer(1 << 16);
 	/** A PES whose header was seen is being collected. */
 	#collecting = false;
@@ -39,14 +51,23 @@ export class PesAssembler {
 	#lastPayloadBytes = 0;
 
 	/** `clock` is shared by every PID of the program so all tracks unwrap against one timeline. */
-	constructor(stream: ElementaryStream, clock: TimestampUnwrapper, stats: DemuxStats) {
+	constructor(
+		stream: ElementaryStream,
+		clock: TimestampUnwrapper,
+		stats: DemuxStats,
+		identity: StreamIdentity,
+		jumps: TimestampJumpListener,
+	) {
 		this.#stream = stream;
 		this.#clock = clock;
 		this.#stats = stats;
+		this.#identity = identity;
+		this.#jumps = jumps;
 	}
 
-	get stream(): ElementaryStream {
-		return this.#stream;
+	/** DTS (90 kHz, unwrapped) of the last PES that had one; NaN before. */
+	get lastDts(): number {
+		return this.#lastDts;
 	}
 
 	/** The payload of one TS packet of this PID: bytes `[start, end)` of `data`. */
@@ -158,6 +179,9 @@ export class PesAssembler {
 			this.#rawPts = rawPts;
 			dts = this.#clock.unwrap(rawDts);
 			pts = dts + signedDelta(rawPts - rawDts);
+			const last = this.#lastDts;
+			if (dts < last - JUMP_BACK || dts > last + JUMP_AHEAD) this.#jumps.timestampJump(this.#identity, last, dts);
+			this.#lastDts = dts;
 		}
 		const ending = this.#ending;
 		ending.cut = cut || (this.#expected > 0 && this.#buffer.length < this.#expected);
