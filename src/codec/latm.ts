@@ -71,9 +71,9 @@ export const readStreamMuxConfig = (data: Uint8Array, r: BitReader, previous?: L
 		// otherDataPresent
 		if (audioMuxVersion === 1) otherDataBits = latmGetValue(r);
 		else {
-			let escape = 1;
-			while (escape) {
-				escape = r.readBit(); // otherDataLenEsc
+			let more = 1;
+			while (more) {
+				more = r.readBit(); // otherDataLenEsc
 				otherDataBits = otherDataBits * 256 + r.readBits(8); // otherDataLenTmp
 			}
 		}
