@@ -6,7 +6,18 @@ import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
 import type { Track } from '../../src/core/track.ts';
 import { gstRun } from '../helpers/gst.ts';
 import { probeStreams } from '../helpers/media-check.ts';
-import { packetsOf, payloadAt, pidOfStreamType, restride, stripTimestamps, unitStartAt } from '../helpers/ts-edit.ts';
+import {
+	makeSection,
+	packetsOf,
+	payloadAt,
+	pidOfStreamType,
+	restride,
+	sectionPacket,
+	stripTimestamps,
+	unitStartAt,
+	withPacketsInserted,
+	withPmtEntries,
+} from '../helpers/ts-edit.ts';
 import { demuxTs, ffmpegMake, lavfiInputs, tempFolder, type WarningCollector } from '../helpers/ts-media.ts';
 
 const temp = tempFolder();
@@ -225,6 +236,84 @@ test('192-byte M2TS and 204-byte packets are detected and read like 188-byte one
 		assert.ok(stats.skippedBytes <= 4, `${form}: only the first prefix skipped`);
 		assert.equal(collector.tracks, reference.tracks);
 		assert.equal(collector.packets, reference.packets, `${form} packets`);
+	}
+});
+
+/** A splice_null() splice_info_section (ANSI/SCTE 35 §9.2), 'tier' all ones. */
+const SPLICE_NULL = makeSection(0xfc, [0x00, 0x00, 0, 0, 0, 0, 0x00, 0xff, 0xf0, 0x00, 0x00, 0x00, 0x00], false);
+
+test('SCTE-35 sections become packets of a data track; DVB subtitles and teletext are named, not carried', async () => {
+	const bytes = await ffmpegMake(
+		[...lavfiInputs(), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-f', 'mpegts'],
+		temp.path('for-scte.ts'),
+	);
+	const edited = withPacketsInserted(
+		withPmtEntries(bytes, [
+			{ streamType: 0x86, pid: 0x1f0, descriptors: [0x05, 0x04, 0x43, 0x55, 0x45, 0x49] }, // registration 'CUEI'
+			{ streamType: 0x06, pid: 0x1f1, descriptors: [0x59, 0x08, 0x65, 0x6e, 0x67, 0x10, 0x00, 0x01, 0x00, 0x01] },
+			{ streamType: 0x06, pid: 0x1f2, descriptors: [0x56, 0x05, 0x65, 0x6e, 0x67, 0x09, 0x00] },
+		]),
+		(n) => sectionPacket(0x1f0, SPLICE_NULL, n),
+		100,
+	);
+	const { collector, demuxer } = demuxTs(edited);
+	const data = collector.tracks.find((t) => t.kind === 'data')!;
+	assert.equal([data.codec, data.timescale, data.name], ['scte35', 90_000, 'data']);
+	const sections = collector.of(data.id);
+	assert.ok(sections.length >= 4, `${sections.length} sections`);
+	for (const section of sections) assert.equal(section.data, SPLICE_NULL);
+	// dated on the video timeline, in arrival order
+	const video = collector.of(1);
+	assert.ok(sections[0]!.pts >= video[0]!.dts && sections.at(-1)!.pts <= video.at(-1)!.dts);
+	const messages = collector.warnings.map((w) => w.message).join('\n');
+	assert.match(messages, /PID 0x01f1: stream type 0x06 \(DVB subtitles\) not carried/);
+	assert.match(messages, /PID 0x01f2: stream type 0x06 \(teletext\) not carried/);
+	assert.equal(
+		demuxer.programs[0]!.streams.map((s) => [s.pid, s.name, s.carried]),
+		[
+			[0x100, 'H.264', true],
+			[0x101, 'AAC (ADTS)', true],
+			[0x1f0, 'SCTE-35', true],
+			[0x1f1, 'DVB subtitles', false],
+			[0x1f2, 'teletext', false],
+		],
+	);
+});
+
+test('timestamp jumps forward and back are warned; every packet is kept with its input timestamps', async () => {
+	const make = (name: string, offset: number) =>
+		ffmpegMake(
+			[
+				...lavfiInputs(1),
+				'-c:v',
+				'libx264',
+				'-preset',
+				'ultrafast',
+				'-c:a',
+				'aac',
+				'-output_ts_offset',
+				`${offset}`,
+				'-f',
+				'mpegts',
+			],
+			temp.path(name),
+		);
+	const [a, b, c] = await Promise.all([make('jump-a.ts', 0), make('jump-b.ts', 60), make('jump-c.ts', 20)]);
+	const joined = new Uint8Array(a.length + b.length + c.length);
+	joined.set(a);
+	joined.set(b, a.length);
+	joined.set(c, a.length + b.length);
+	const parts = [a, b, c].map((part) => demuxTs(part).collector);
+	const { collector } = demuxTs(joined);
+	const jumps = collector.warnings.filter((w) => w.code === 'timestamp_jump');
+	assert.ok(jumps.length >= 2, jumps.map((w) => w.message).join('; '));
+	for (const id of [1, 2]) {
+		const expected = parts.flatMap((part) => part.of(id).map((p) => p.pts));
+		assert.equal(
+			collector.of(id).map((p) => p.pts),
+			expected,
+			`track ${id}: all packets, input timestamps`,
+		);
 	}
 });
 

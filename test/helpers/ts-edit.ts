@@ -109,3 +109,59 @@ export const makeSection = (tableId: number, body: readonly number[], syntax: bo
 	new DataView(section.buffer).setUint32(3 + body.length, crc32Mpeg(section, 0, 3 + body.length));
 	return section;
 };
+
+/** An elementary stream entry to add to a PMT: stream_type, PID and raw descriptors. */
+export type PmtEntry = { readonly streamType: number; readonly pid: number; readonly descriptors: readonly number[] };
+
+/**
+ * A copy of `ts` whose PMT sections (one per packet, as ffmpeg writes them) list `extra` streams
+ * after their own, with a new CRC_32.
+ */
+export const withPmtEntries = (ts: Uint8Array, extra: readonly PmtEntry[]): Uint8Array => {
+	const out = ts.slice();
+	const pmtPid = firstPmtPid(ts);
+	for (const at of packetsOf(out, pmtPid)) {
+		if (!unitStartAt(out, at)) continue;
+		const s = payloadAt(out, at) + 1 + out[payloadAt(out, at)]!;
+		const length = ((out[s + 1]! & 0x0f) << 8) | out[s + 2]!;
+		const body = [...out.subarray(s + 3, s + 3 + length - 4)];
+		for (const entry of extra) {
+			const n = entry.descriptors.length;
+			body.push(
+				entry.streamType,
+				0xe0 | (entry.pid >> 8),
+				entry.pid & 0xff,
+				0xf0 | (n >> 8),
+				n & 0xff,
+				...entry.descriptors,
+			);
+		}
+		const section = makeSection(out[s]!, body, true);
+		if (s + section.length > at + PACKET) throw new Error('PMT does not fit in one packet');
+		out.fill(0xff, s, at + PACKET);
+		out.set(section, s);
+	}
+	return out;
+};
+
+/** A copy of `ts` with `packet` inserted after every `every`-th packet (from the `first`-th on). */
+export const withPacketsInserted = (
+	ts: Uint8Array,
+	make: (n: number) => Uint8Array,
+	every: number,
+	first = every,
+): Uint8Array => {
+	const parts: Uint8Array[] = [];
+	let n = 0;
+	for (let i = 0, at = 0; at + PACKET <= ts.length; i++, at += PACKET) {
+		parts.push(ts.subarray(at, at + PACKET));
+		if (i >= first && (i - first) % every === 0) parts.push(make(n++));
+	}
+	const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+	let w = 0;
+	for (const part of parts) {
+		out.set(part, w);
+		w += part.length;
+	}
+	return out;
+};
