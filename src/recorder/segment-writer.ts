@@ -15,7 +15,7 @@ import type { ContainerFormat, MuxerOptions } from '../../mux/muxer.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { MediaReceiver } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
-import type { Track } from '../core/track.ts';
+import { sameTrackParameters, type Track } from '../core/track.ts';
 import { Rebaser, type RebaserStats, type SegmentationRule } from './rebaser.ts';
 import { type OpenedSegment, SegmentFile, type SegmentInfo } from './segment-file.ts';
 import type { SplitPolicy } from './split-policy.ts';
@@ -348,15 +348,4 @@ const sameTracks = (a: readonly Track[], b: readonly Track[]): boolean =>
 	a.length === b.length && a.every((track, i) => sameTrack(track, b[i]));
 
 const sameTrack = (a: Track, b: Track | undefined): boolean =>
-	b !== undefined &&
-	a.id === b.id &&
-	a.kind === b.kind &&
-	a.codec === b.codec &&
-	a.timescale === b.timescale &&
-	a.name === b.name &&
-	a.video?.width === b.video?.width &&
-	a.video?.height === b.video?.height &&
-	a.audio?.sampleRate === b.audio?.sampleRate &&
-	a.audio?.channels === b.audio?.channels &&
-	a.config.length === b.config.length &&
-	a.config.every((byte, i) => byte === b.config[i]);
+	b !== undefined && a.id === b.id && a.name === b.name && sameTrackParameters(a, b);

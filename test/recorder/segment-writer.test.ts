@@ -50,6 +50,9 @@ class FakeMuxer implements Muxer {
 		this.file.packets.push({ ...packet });
 		this.file.sink.write(packet.data);
 	}
+	updateTrack() {
+		return { outcome: 'new-file', reason: 'a fake muxer takes no new track' } as const;
+	}
 	finish(): void {
 		this.file.finished = true;
 	}
