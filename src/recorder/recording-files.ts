@@ -15,7 +15,7 @@ import { claimFreePath, releasePath } from './free-path.ts';
 import { appendInfoFile } from './info-file.ts';
 import { finalizePart, repairPart } from './part-file.ts';
 import type { PathValues } from './path-template.ts';
-import type { RecordedFile, RecordingObserver, RecordingSpec } from './recording.ts';
+import type { RecordedFile, RecordingObserver, RecordingSpec } from './recording-spec.ts';
 import type { OpenedSegment, SegmentInfo } from './segment-file.ts';
 import type { RecordingWarning } from './warning-log.ts';
 

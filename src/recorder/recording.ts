@@ -4,24 +4,24 @@ import type { Subscription } from '../bus/subscription.ts';
 import type { TapedeckError } from '../core/errors.ts';
 import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
-import type { StreamKey } from '../core/stream-hub.ts';
 import type { Track } from '../core/track.ts';
 import type { Sink } from '../sink/sink.ts';
-import type { PathTemplate } from './path-template.ts';
-import type { SegmentationRule } from './rebaser.ts';
 import { RecordingFiles } from './recording-files.ts';
+import type { RecordedFile, RecordingObserver, RecordingSpec, RecordingState } from './recording-spec.ts';
 import { RecordingStats } from './recording-stats.ts';
 import { SegmentWriter } from './segment-writer.ts';
-import { SplitPolicy, type SplitPolicyOptions } from './split-policy.ts';
-import { TrackFilter, type TrackFilterOptions } from './track-filter.ts';
+import { SplitPolicy } from './split-policy.ts';
+import { TrackFilter } from './track-filter.ts';
 import { type RecordingWarnings, WarningLog } from './warning-log.ts';
 
-/** The containers a recording can produce (MP4 and MOV are written fragmented and finalized at close). */
-export type RecordFormat = 'ts' | 'mp4' | 'mov' | 'flv' | 'avi';
-
-export const RECORD_FORMATS: readonly RecordFormat[] = ['mp4', 'mov', 'avi', 'flv', 'ts'];
-
-export type RecordingState = 'ready' | 'recording' | 'stopping' | 'stopped' | 'error';
+export {
+	RECORD_FORMATS,
+	type RecordedFile,
+	type RecordFormat,
+	type RecordingObserver,
+	type RecordingSpec,
+	type RecordingState,
+} from './recording-spec.ts';
 
 /**
  * The one table of legal moves. `recording → ready` is the stream dropping (the file is finalized and
@@ -35,49 +35,6 @@ const TRANSITIONS: Readonly<Record<RecordingState, readonly RecordingState[]>> =
 	stopping: ['stopped'],
 	stopped: [],
 };
-
-/** One file of a recording, as the job store keeps it and the APIs list it. */
-export type RecordedFile = {
-	readonly id: string;
-	readonly sequence: number;
-	/** The final path (absolute). While `writing` it is provisional: `${EndTime}` is known only at close. */
-	path: string;
-	/** Where the bytes are while the file is written. */
-	readonly partPath: string;
-	state: 'writing' | 'complete' | 'recovered' | 'failed';
-	bytes: number;
-	durationMs: number;
-	readonly startedAt: string;
-	endedAt?: string;
-	error?: string;
-};
-
-export type RecordingSpec = {
-	readonly id: string;
-	/** One per run of the recording (OME's transactionId); `${TransactionId}`. */
-	readonly transactionId: string;
-	/** The bus stream recorded. */
-	readonly key: StreamKey;
-	/** `${Stream}` in file names (a recording's own input is keyed by id, but named by the user). */
-	readonly streamName: string;
-	readonly format: RecordFormat;
-	readonly filePath: PathTemplate;
-	readonly infoPath?: PathTemplate;
-	readonly split?: SplitPolicyOptions;
-	readonly segmentationRule: SegmentationRule;
-	readonly tracks?: TrackFilterOptions;
-	readonly metadata?: string;
-	readonly createdAt: Date;
-	/** `${Sequence}` of the first file: a resumed recording carries on after its last file. */
-	readonly firstSequence: number;
-};
-
-export interface RecordingObserver {
-	fileOpened(file: RecordedFile): void;
-	/** A file reached its final name (or failed for good): persist it. */
-	fileClosed(file: RecordedFile): void;
-	stateChanged(state: RecordingState, reason: string): void;
-}
 
 export type RecordingDeps = {
 	readonly registry: StreamRegistry;

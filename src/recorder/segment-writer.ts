@@ -24,6 +24,7 @@ import type { OpenedSegment, SegmentInfo } from './segment-file.ts';
 import { SegmentFiles } from './segment-files.ts';
 import type { SplitPolicy } from './split-policy.ts';
 import type { TrackFilter } from './track-filter.ts';
+import { isCutPoint, TrackPlan } from './track-plan.ts';
 import { TrackSet } from './track-set.ts';
 
 export type { SegmentationRule } from './rebaser.ts';
@@ -57,7 +58,7 @@ export type SegmentWriterStats = RebaserStats & {
 	droppedBeforeKeyframe: number;
 	/** Packets a muxer refused; the file carries on without them. */
 	rejected: number;
-	/** Packets of tracks the container cannot carry. */
+	/** Packets of tracks not written: left out by the track filter, or of a codec the container cannot carry. */
 	notCarried: number;
 	/** Files opened so far. */
 	segments: number;
@@ -69,15 +70,7 @@ export class SegmentWriter implements MediaReceiver {
 	readonly #options: SegmentWriterOptions;
 	readonly #rebaser: Rebaser;
 	readonly #files: SegmentFiles;
-	/** What the last announce selected, and what the files are written with (it minus silent tracks). */
-	#announced = TrackSet.EMPTY;
-	#tracks = TrackSet.EMPTY;
-	/** A track change that needs a new file, waiting for the next cut point; its changed track ids. */
-	#pending: { readonly tracks: TrackSet; readonly changed: ReadonlySet<number> } | undefined;
-	/** Tracks left out of the files for sending nothing in time; each rejoins when it sends. */
-	readonly #silent = new Set<number>();
-	/** Tracks that delivered a packet since the track set was adopted. */
-	readonly #heard = new Set<number>();
+	readonly #plan: TrackPlan;
 	#waitingForKeyframe = true;
 	readonly #held: HeldPackets;
 	#droppedBeforeKeyframe = 0;
@@ -109,6 +102,7 @@ export class SegmentWriter implements MediaReceiver {
 			},
 			onError: (error) => this.#fail(error),
 		});
+		this.#plan = new TrackPlan(this.#rebaser, this.#files, (code, message) => this.#warn(code, message));
 	}
 
 	get current(): { sequence: number; path: string; bytes: number; durationMs: number } | undefined {
@@ -133,12 +127,9 @@ export class SegmentWriter implements MediaReceiver {
 	announce(tracks: readonly Track[]): void {
 		if (this.#stopped) return;
 		try {
-			const next = TrackSet.select(tracks, this.#options.format, this.#options.trackFilter, (w) =>
-				this.#options.onWarning?.(w),
+			this.#plan.announce(
+				TrackSet.select(tracks, this.#options.format, this.#options.trackFilter, (w) => this.#options.onWarning?.(w)),
 			);
-			if (next.equals(this.#announced)) return;
-			this.#announced = next;
-			this.#adopt(next.without(this.#silent));
 		} catch (error) {
 			this.#fail(error);
 		}
@@ -191,58 +182,29 @@ export class SegmentWriter implements MediaReceiver {
 		await this.#files.closed();
 	}
 
-	/** A new track set: taken at once when nothing is open or the muxer takes it, else at the next cut point. */
-	#adopt(next: TrackSet): void {
-		const file = this.#files.file;
-		const changed = next.changedSince(this.#tracks);
-		if (!file || this.#tracks.tracks.length === 0) {
-			this.#setTracks(next);
-			return;
-		}
-		// A track that ended early: the file carries on with the others.
-		if (changed.length === 0) return;
-		const describe = changed.map((t) => `track ${t.id} (${t.kind} ${t.codec})`).join(', ');
-		if (changed.every((t) => this.#tracks.get(t.id)) && file.update(changed)) {
-			this.#files.finishPrevious();
-			this.#setTracks(next);
-			this.#warn('parameter_change', `${describe}: new parameters, carried on in the same file`);
-			return;
-		}
-		this.#pending = { tracks: next, changed: new Set(changed.map((t) => t.id)) };
-		this.#warn('parameter_change', `${describe}: new or changed, a new file starts at the next cut point`);
-	}
-
-	#setTracks(next: TrackSet): void {
-		this.#tracks = next;
-		this.#pending = undefined;
-		this.#heard.clear();
-		this.#rebaser.setTracks(next.tracks);
-	}
-
 	#route(packet: Packet): void {
-		const pending = this.#pending;
-		if (pending) {
-			const track = pending.tracks.get(packet.trackId);
-			if (track && isCutPoint(pending.tracks, track, packet)) {
-				this.#files.finishAll();
-				this.#setTracks(pending.tracks);
-				this.#restartWait();
-			} else if (pending.changed.has(packet.trackId)) {
-				this.#held.hold(packet);
-				return;
-			}
+		const route = this.#plan.route(packet);
+		if (route === 'hold') {
+			this.#held.hold(packet);
+			return;
+		}
+		if (route === 'switch') {
+			this.#files.finishAll();
+			this.#restartWait();
 		}
 		this.#accept(packet);
 	}
 
 	#accept(packet: Packet): void {
-		const track = this.#tracks.get(packet.trackId);
+		const tracks = this.#plan.tracks;
+		const track = tracks.get(packet.trackId);
 		if (!track) {
-			this.#unknownTrack(packet);
+			if (this.#plan.rejoin(packet.trackId)) this.#route(packet);
+			else this.#notCarried++;
 			return;
 		}
-		this.#heard.add(track.id);
-		const cutPoint = isCutPoint(this.#tracks, track, packet);
+		this.#plan.heard(track.id);
+		const cutPoint = isCutPoint(tracks, track, packet);
 		if (!this.#waitingForKeyframe) {
 			this.#write(packet, track, cutPoint);
 		} else if (cutPoint) {
@@ -257,18 +219,8 @@ export class SegmentWriter implements MediaReceiver {
 		}
 	}
 
-	/** A packet of a track not written: one left silent that now sends (it rejoins), or one not carried. */
-	#unknownTrack(packet: Packet): void {
-		if (!this.#silent.delete(packet.trackId)) {
-			if (this.#announced.get(packet.trackId) === undefined) this.#notCarried++;
-			return;
-		}
-		this.#adopt(this.#announced.without(this.#silent));
-		this.#route(packet);
-	}
-
 	#write(packet: Packet, track: Track, cutPoint: boolean): void {
-		const placed = this.#files.write(packet, track, this.#tracks.tracks, cutPoint);
+		const placed = this.#files.write(packet, track, this.#plan.tracks.tracks, cutPoint);
 		if (placed === undefined) return;
 		this.#rejected++;
 		const at = (packet.dts / track.timescale).toFixed(3);
@@ -280,18 +232,16 @@ export class SegmentWriter implements MediaReceiver {
 	 * `missingTrackWaitMs` of the others' media is left out, so the file starts with what is there.
 	 */
 	#giveUpOnSilentTracks(): void {
-		const waitedMs = this.#held.spanMs((id) => this.#tracks.get(id)?.timescale);
+		const waitedMs = this.#held.spanMs((id) => this.#plan.tracks.get(id)?.timescale);
 		if (waitedMs < (this.#options.missingTrackWaitMs ?? DEFAULT_MISSING_TRACK_WAIT_MS)) return;
-		const silent = this.#tracks.tracks.filter((t) => t.kind === 'video' && !this.#heard.has(t.id));
+		const silent = this.#plan.leaveOutSilentVideo();
 		if (silent.length === 0) return;
 		for (const track of silent) {
-			this.#silent.add(track.id);
 			this.#warn(
 				'dropped_data',
 				`track ${track.id} (${track.kind} ${track.codec}) sent nothing in ${waitedMs} ms of media: recording without it`,
 			);
 		}
-		this.#setTracks(this.#tracks.without(this.#silent));
 		this.#flushHeld();
 	}
 
@@ -304,7 +254,7 @@ export class SegmentWriter implements MediaReceiver {
 
 	#restartWait(): void {
 		this.#waitingForKeyframe = true;
-		this.#heard.clear();
+		this.#plan.resetHeard();
 	}
 
 	#warn(code: MediaWarning['code'], message: string): void {
@@ -321,7 +271,3 @@ export class SegmentWriter implements MediaReceiver {
 		this.#options.onError?.(reported);
 	}
 }
-
-/** A file may start (or split) here: a video keyframe, or any packet of a set without video. */
-const isCutPoint = (set: TrackSet, track: Track, packet: Packet): boolean =>
-	set.hasVideo ? track.kind === 'video' && packet.keyframe : true;
