@@ -28,7 +28,8 @@ export type RecordingFilesDeps = {
 	readonly warn: (warning: RecordingWarning) => void;
 };
 
-type OpenFile = { readonly file: RecordedFile; readonly sink: Sink };
+/** `wanted`: the path the template gave at open; a file whose name changes at close is claimed afresh. */
+type OpenFile = { readonly file: RecordedFile; readonly sink: Sink; readonly wanted: string };
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: OvenMediaEngine's path macro, literally.
 const SEQUENCE_MACRO = '${Sequence}';
@@ -73,7 +74,7 @@ export class RecordingFiles {
 			durationMs: 0,
 			startedAt: startedAt.toISOString(),
 		};
-		this.#current = { file, sink };
+		this.#current = { file, sink, wanted };
 		this.#open.set(partPath, this.#current);
 		this.#deps.observer.fileOpened(file);
 		return { sink, path: partPath };
@@ -85,7 +86,7 @@ export class RecordingFiles {
 		if (!open) return;
 		this.#open.delete(info.path);
 		if (this.#current === open) this.#current = undefined;
-		this.#finalizing = this.#finalizing.then(() => this.#finalize(open.file, info, lastSequence));
+		this.#finalizing = this.#finalizing.then(() => this.#finalize(open, info, lastSequence));
 	}
 
 	/** Resolves once every closed file has its final name. */
@@ -143,13 +144,14 @@ export class RecordingFiles {
 		return path;
 	}
 
-	async #finalize(file: RecordedFile, info: SegmentInfo, lastSequence: boolean): Promise<void> {
+	async #finalize(open: OpenFile, info: SegmentInfo, lastSequence: boolean): Promise<void> {
 		const { spec } = this.#deps;
+		const { file } = open;
 		let path = file.path;
 		try {
 			// `${EndTime}` is known only now: the final name may differ from the one claimed at open.
 			const wanted = spec.filePath.expand(this.#values(file.sequence, info.startedAt, info.endedAt));
-			if (wanted !== file.path) {
+			if (wanted !== open.wanted) {
 				releasePath(file.path);
 				path = this.#claim(wanted, file.sequence);
 			}

@@ -1,3 +1,4 @@
+import type { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat } from '../../mux/muxer.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import type { Subscription } from '../bus/subscription.ts';
@@ -46,6 +47,8 @@ export type RecordingDeps = {
 	readonly syncIntervalMs?: number;
 	/** First wait before a recording in `error` retries; doubled on each failure up to RETRY_MAX_MS. */
 	readonly retryMs?: number;
+	/** Muxer factory, injectable to test a failing muxer; default the registry in mux/create-muxer.ts. */
+	readonly createMuxer?: typeof createMuxer;
 };
 
 /** Fragment length of MP4/MOV written while recording: with the sync timer, a crash loses at most about 2 s. */
@@ -183,9 +186,10 @@ export class Recording {
 		this.#writer?.push(packet);
 	}
 
+	/** The writer hears it too (a jump readies its rebaser) and hands it back through `onWarning`. */
 	#onWarning(warning: MediaWarning): void {
-		this.#warnings.add(warning, this.#now());
-		this.#writer?.warn(warning);
+		if (this.#writer) this.#writer.warn(warning);
+		else this.#warnings.add(warning, this.#now());
 	}
 
 	#onEnd(reason: string): void {
@@ -225,6 +229,7 @@ export class Recording {
 			onError: (error) => this.#fail(error, true),
 			onWarning: (warning) => this.#warnings.add(warning, this.#now()),
 			now: this.#now,
+			...(this.#deps.createMuxer ? { createMuxer: this.#deps.createMuxer } : {}),
 		});
 	}
 
