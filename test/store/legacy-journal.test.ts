@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
+import { defaultFilePath } from '../../src/api/callaba/translate.ts';
 import { makeService } from '../api/service-kit.ts';
 
 const data = mkdtempSync(join(tmpdir(), 'tapedeck-legacy-'));
@@ -39,7 +40,7 @@ const callabaJob = (files: number) => ({
 		module_name: 'gate',
 	},
 	format: 'mp4',
-	filePath: '${Id}/${Stream}_${StartTime:YYYYMMDDhhmmss}_${Sequence}.mp4',
+	filePath: defaultFilePath('mp4'),
 	segmentationRule: 'discontinuity',
 	active: false,
 	extra: { recording_type: 'RECORDING_STREAM_TO_FILE' },
