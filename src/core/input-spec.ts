@@ -103,3 +103,21 @@ export const maskInput = (spec: InputSpec): InputSpec => ({
 				),
 			}),
 });
+
+/** `text` (a state reason, a log line) with every secret of `spec` in it replaced by `***`. */
+export const maskSecretsIn = (text: string, spec: InputSpec | undefined): string => {
+	if (!spec) return text;
+	const secrets = [spec.credentials?.passphrase, spec.credentials?.key, spec.credentials?.password];
+	if (spec.url !== undefined) {
+		try {
+			const url = new URL(spec.url);
+			secrets.push(url.password, decodeURIComponent(url.password));
+			for (const [name, value] of url.searchParams) if (SECRET_QUERY.test(name)) secrets.push(value);
+		} catch {
+			// not a URL: nothing in it is known to be secret
+		}
+	}
+	let masked = text;
+	for (const secret of secrets) if (secret) masked = masked.replaceAll(secret, MASK);
+	return masked;
+};

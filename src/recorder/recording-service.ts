@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
-import type { BuiltInModule, InputSpec, OpenInput } from '../core/input-spec.ts';
+import { type BuiltInModule, type InputSpec, maskSecretsIn, type OpenInput } from '../core/input-spec.ts';
 import { DEFAULT_VHOST, type IngestSource, type StreamKey } from '../core/stream-hub.ts';
 import type { Sink } from '../sink/sink.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
@@ -363,7 +363,8 @@ export class RecordingService {
 		const job = this.#store.get(id);
 		if (!job) return;
 		job.state = state;
-		job.reason = reason;
+		// Reasons are shown by every API: an input's error may quote its URL with a password in it.
+		job.reason = maskSecretsIn(reason, job.input);
 		this.#save(job);
 		for (const listener of this.#stateListeners) listener(job);
 	}

@@ -4,6 +4,7 @@
  * "tapedeck" are extensions Callaba does not document (file naming, splitting, track selection).
  */
 import { z } from '@hono/zod-openapi';
+import { MASK } from '../../core/input-spec.ts';
 import { SEGMENTATION_RULES } from '../../recorder/rebaser.ts';
 import { RECORD_FORMATS } from '../../recorder/recording.ts';
 import { INPUT_TYPES } from './callaba-input.ts';
@@ -36,9 +37,13 @@ export const InputSchema = z
 					.openapi({ description: 'tapedeck: address to bind, or a multicast group to join (UDP)' }),
 			})
 			.optional(),
-		passphrase: z.string().min(10).max(80).optional().openapi({
-			description: 'tapedeck: SRT passphrase of a listen or URL input; stored, shown as "***"',
-		}),
+		passphrase: z
+			.union([z.literal(MASK), z.string().min(10).max(80)])
+			.optional()
+			.openapi({
+				description:
+					'tapedeck: SRT passphrase of a listen input; stored, shown as "***" (sent back as "***" in an update, the stored one is kept)',
+			}),
 		latency: z.number().int().min(0).optional().openapi({ description: 'tapedeck: SRT latency, ms' }),
 	})
 	.openapi('Input', {
