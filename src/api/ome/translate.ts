@@ -122,7 +122,8 @@ export const toOmeRecord = (job: RecordingJob, context: RecordViewContext): OmeR
 		state,
 		isConfig: false,
 		id: job.id,
-		...(job.metadata === undefined ? {} : { metadata: job.metadata }),
+		// OME leaves an empty string out.
+		...(job.metadata ? { metadata: job.metadata } : {}),
 		vhost: context.virtualHost,
 		app: job.key.app,
 		stream: {
