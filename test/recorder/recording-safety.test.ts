@@ -253,6 +253,7 @@ test('a muxer that throws on packets and at its end: those packets dropped and c
 			format: muxer.format,
 			stats: muxer.stats,
 			writeHeader: () => muxer.writeHeader(),
+			updateTrack: (track) => muxer.updateTrack(track),
 			writePacket: (packet) => {
 				if (++calls % 40 === 0) throw new RangeError('offset is out of bounds');
 				writePacket(packet);
