@@ -227,3 +227,12 @@ export const unescapeRbsp = (nal: Uint8Array): Uint8Array => {
 	}
 	return out.subarray(0, w);
 };
+
+/**
+ * Where a unit stands in finding access-unit boundaries in a byte stream (ITU-T H.264 §7.4.1.2.3,
+ * H.265 §7.4.2.4.4, ISO/IEC 13818-2 §6.2): a unit that `Opens` (delimiter, parameter sets, SEI,
+ * MPEG-2 sequence/GOP/picture headers) or a `PictureStart` (the first slice of a picture) begins a
+ * new access unit when the one in progress already holds a picture; `Picture` (any other slice)
+ * and `Inside` (extensions, end of sequence, filler) belong to the access unit in progress.
+ */
+export const UnitRole = { Inside: 0, Opens: 1, PictureStart: 2, Picture: 3 } as const;

@@ -103,6 +103,7 @@ test('an unsupported codec is refused before any byte is written', () => {
 		write: () => void written++,
 		writeAt: () => undefined,
 		drain: async () => undefined,
+		sync: async () => undefined,
 		close: async () => undefined,
 	};
 	assert.throws(() => new Mp4Muxer([av1], sink), /av1/);
