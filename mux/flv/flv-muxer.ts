@@ -75,6 +75,8 @@ export class FlvMuxer implements Muxer {
 	readonly #audio: TrackState | undefined;
 	readonly #index: FlvKeyframeIndex;
 	#metadataSize = 0;
+	/** Milliseconds added to every timestamp, fixed by the first packet. */
+	#delayMs: number | undefined;
 	#started = false;
 	#finished = false;
 
@@ -142,8 +144,11 @@ export class FlvMuxer implements Muxer {
 		const state = this.#state(packet.trackId);
 		if (!state) return;
 		const { track } = state;
-		const dtsMs = Math.max(0, rescale(packet.dts, track.timescale, 1000));
-		const ptsMs = Math.max(0, rescale(packet.pts, track.timescale, 1000));
+		// FLV timestamps are unsigned: a first DTS below 0 (B-frames decoding before a timeline that
+		// starts at the first presentation) moves the whole file that much later, as ffmpeg does
+		this.#delayMs ??= Math.max(0, -rescale(packet.dts, track.timescale, 1000));
+		const dtsMs = Math.max(0, rescale(packet.dts, track.timescale, 1000) + this.#delayMs);
+		const ptsMs = Math.max(0, rescale(packet.pts, track.timescale, 1000) + this.#delayMs);
 		if (state.needsSequenceHeader) {
 			state.needsSequenceHeader = false;
 			this.#writeSequenceHeader(track, dtsMs);
