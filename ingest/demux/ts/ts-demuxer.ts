@@ -27,6 +27,10 @@ import { VideoElementaryStream } from './video-elementary-stream.ts';
 /** Every 13-bit PID. */
 const PID_COUNT = 8192;
 
+/** Adaptation field bytes before any stuffing (§2.4.3.4): the flags byte, PCR and OPCR (6 each), splice_countdown. */
+const stuffingFree = (flags: number): number =>
+	1 + (flags & 0x10 ? 6 : 0) + (flags & 0x08 ? 6 : 0) + (flags & 0x04 ? 1 : 0);
+
 /** One elementary stream of the program map that tapedeck reads: PES, or sections (SCTE-35). */
 type DemuxedStream = {
 	readonly codec: CodecId;
@@ -124,9 +128,16 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 		this.#lastPid = pid;
 		let start = offset + 4;
 		let discontinuityIndicator = false;
+		let stuffed = false;
 		if (adaptationFieldControl & 2) {
 			const length = data[start]!; // adaptation_field_length
-			if (length > 0) discontinuityIndicator = (data[start + 1]! & 0x80) !== 0;
+			if (length > 0) {
+				const flags = data[start + 1]!;
+				discontinuityIndicator = (flags & 0x80) !== 0;
+				stuffed = (flags & 0x03) === 0 && length > stuffingFree(flags); // no private data or extension to tell apart
+			} else {
+				stuffed = true; // an empty adaptation field is one byte of stuffing
+			}
 			start += 1 + length;
 		}
 		if (!(adaptationFieldControl & 1)) return; // no payload: the counter does not advance
@@ -145,7 +156,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 			if (start > end) this.stats.skippedBytes += TS_PACKET_SIZE; // adaptation field longer than the packet
 			return;
 		}
-		if (pes) pes.payload(data, start, end, unitStart);
+		if (pes) pes.payload(data, start, end, unitStart, stuffed);
 		else psi!.payload(data, start, end, unitStart);
 	}
 

@@ -120,7 +120,8 @@ export class VideoElementaryStream implements ElementaryStream {
 		this.#stats.skippedBytes += payload.length; // no start of an access unit to hold on to
 	}
 
-	discontinuity(): void {
+	discontinuity(betweenPes: boolean): void {
+		if (betweenPes && this.#pendingPicture) this.#flushPending();
 		if (this.#pending.length > 0) this.#stats.droppedUnits++;
 		this.#resetPending();
 	}
