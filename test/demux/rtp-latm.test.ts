@@ -81,7 +81,7 @@ test('MP4A-LATM from GStreamer rtpmp4apay (cpresent=0): the raw AAC frames the e
 	// AAC LC, 48 kHz, stereo, then the encoder's SBR-absent sync extension (0x2B7, type 5, flag 0)
 	assert.equal([...parameters.config], [0x11, 0x90, 0x56, 0xe5, 0x00]);
 	assert.is(frames.frames.length, reference.length);
-	frames.frames.forEach((frame, i) => assert.equal(frame.data, reference[i], `frame ${i}`));
+	for (const [i, frame] of frames.frames.entries()) assert.equal(frame.data, reference[i], `frame ${i}`);
 	const steps = frames.frames.slice(1).map((f, i) => (f.pts - frames.frames[i]!.pts + 2 ** 32) % 2 ** 32); // RTP time wraps
 	// GStreamer rounds each buffer time to the RTP clock: a tick either way
 	assert.ok(
