@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import { PACKET, packetsOf, payloadAt, pidOfStreamType, unitStartAt, withoutPackets } from '../helpers/ts-edit.ts';
-import { demuxTs, ffmpegMake, lavfiInputs, tempFolder } from '../helpers/ts-media.ts';
+import { demuxTs, ffmpegMake, H264_FAST, lavfiInputs, tempFolder } from '../helpers/ts-media.ts';
 
 const temp = tempFolder();
 test.after(() => temp.done());
@@ -11,21 +11,7 @@ test.after(() => temp.done());
 /** H.264 + ADTS AAC at 48 kHz stereo, 128 kbit/s: ffmpeg packs several ADTS frames in each audio PES. */
 const makeInput = () =>
 	ffmpegMake(
-		[
-			...lavfiInputs(3),
-			'-ac',
-			'2',
-			'-c:v',
-			'libx264',
-			'-preset',
-			'ultrafast',
-			'-c:a',
-			'aac',
-			'-b:a',
-			'128k',
-			'-f',
-			'mpegts',
-		],
+		[...lavfiInputs(3), '-ac', '2', ...H264_FAST, '-c:a', 'aac', '-b:a', '128k', '-f', 'mpegts'],
 		temp.path('damage-input.ts'),
 	);
 
@@ -93,21 +79,7 @@ test('a corrupt ADTS header (another sample rate on one frame) is not a configur
 test('a real sample rate change is announced once it repeats, and no frame of either rate is lost', async () => {
 	const first = await makeInput();
 	const second = await ffmpegMake(
-		[
-			...lavfiInputs(2, 44_100),
-			'-ac',
-			'2',
-			'-c:v',
-			'libx264',
-			'-preset',
-			'ultrafast',
-			'-c:a',
-			'aac',
-			'-output_ts_offset',
-			'3.2',
-			'-f',
-			'mpegts',
-		],
+		[...lavfiInputs(2, 44_100), '-ac', '2', ...H264_FAST, '-c:a', 'aac', '-output_ts_offset', '3.2', '-f', 'mpegts'],
 		temp.path('damage-44k.ts'),
 	);
 	const joined = new Uint8Array(first.length + second.length);
