@@ -293,4 +293,36 @@ test('timestamp jumps forward and back are warned; every packet is kept with its
 	}
 });
 
+test('a resolution change mid-stream: a new track version, a parameter_change warning, every picture kept', async () => {
+	const make = (name: string, size: string, offset: number) =>
+		ffmpegMake(
+			[
+				'-f',
+				'lavfi',
+				'-i',
+				`testsrc2=size=${size}:rate=25:duration=1`,
+				...H264_FAST,
+				'-output_ts_offset',
+				`${offset}`,
+				'-f',
+				'mpegts',
+			],
+			temp.path(name),
+		);
+	const [small, large] = await Promise.all([make('small.ts', '160x120', 0), make('large.ts', '320x240', 1)]);
+	const joined = new Uint8Array(small.length + large.length);
+	joined.set(small);
+	joined.set(large, small.length);
+	const { collector } = demuxTs(joined);
+	assert.equal(
+		collector.announcements.map((tracks) => tracks[0]!.video),
+		[
+			{ width: 160, height: 120 },
+			{ width: 320, height: 240 },
+		],
+	);
+	assert.is(collector.of(1).length, 50);
+	assert.ok(collector.warnings.some((w) => w.code === 'parameter_change' && /320x240/.test(w.message)));
+});
+
 test.run();
