@@ -121,12 +121,14 @@ export class PesAssembler {
 	 * End of input; then the stream flushes. An unbounded PES in progress (video) is complete unless
 	 * its last TS packet was full: a muxer ends a PES mid-packet with adaptation-field stuffing
 	 * (§2.4.3.5), so a full last packet means the rest of the frame never came (a publisher that
-	 * vanished, a cut file). It goes on as cut short.
+	 * vanished, a cut file): it is dropped and counted. A bounded one not yet whole goes on cut short.
 	 */
 	end(): void {
-		if (this.#collecting) {
-			const bounded = this.#expected !== 0;
-			this.#complete(bounded || this.#lastPayloadBytes === TS_PAYLOAD_BYTES, undefined);
+		if (this.#collecting && this.#expected === 0 && this.#lastPayloadBytes === TS_PAYLOAD_BYTES) {
+			this.#collecting = false;
+			this.#stats.droppedUnits++; // the rest of the picture never came: not recorded broken
+		} else if (this.#collecting) {
+			this.#complete(this.#expected !== 0, undefined);
 		} else if (this.#orphan) {
 			this.#deliverFragment();
 		}

@@ -22,7 +22,7 @@ import { PsiSectionAssembler, type SectionListener } from './psi-section-assembl
 import { type ElementaryStreamInfo, PAT_PID, type ProgramMap, parsePat, parsePmt } from './psi-tables.ts';
 import { TrackGate } from './track-gate.ts';
 import { type TsPacketListener, TsPacketReader } from './ts-packet-reader.ts';
-import { VideoElementaryStream } from './video-elementary-stream.ts';
+import { type AccessUnitReader, VideoElementaryStream } from './video-elementary-stream.ts';
 
 /** Every 13-bit PID. */
 const PID_COUNT = 8192;
@@ -289,14 +289,18 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 		return { codec, identity, pes, sections: undefined, data: undefined };
 	}
 
+	#video(reader: AccessUnitReader, identity: StreamIdentity): VideoElementaryStream {
+		return new VideoElementaryStream(reader, identity, this.#gate, this.stats);
+	}
+
 	#createElementaryStream(info: ElementaryStreamInfo, codec: CodecId, identity: StreamIdentity): ElementaryStream {
 		const audio = (framing: AudioFraming) => new FramedAudioElementaryStream(framing, identity, this.#gate, this.stats);
 		switch (codec) {
 			case 'h264':
 			case 'h265':
-				return new VideoElementaryStream(new H26xAccessUnitReader(codec, identity, this.#gate, this.stats), this.stats);
+				return this.#video(new H26xAccessUnitReader(codec, identity, this.#gate, this.stats), identity);
 			case 'mpeg2video':
-				return new VideoElementaryStream(new Mpeg2AccessUnitReader(identity, this.#gate, this.stats), this.stats);
+				return this.#video(new Mpeg2AccessUnitReader(identity, this.#gate, this.stats), identity);
 			case 'mp3':
 				return audio(mpegAudioFraming);
 			case 'ac3':
