@@ -60,6 +60,11 @@ export class StdoutSink implements Sink {
 		this.#chunk.set(data, offset);
 	}
 
+	/** A pipe has nothing to make durable: syncing is handing the bytes to it. */
+	sync(): Promise<void> {
+		return this.drain();
+	}
+
 	async drain(): Promise<void> {
 		this.#flush();
 		if (this.#error) throw this.#error;
