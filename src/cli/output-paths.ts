@@ -6,8 +6,9 @@
  * free one, so an existing `name_1.ext` stays untouched) and says so.
  */
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { TapedeckError } from '../core/errors.ts';
+import { withNumber } from '../recorder/free-path.ts';
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: OvenMediaEngine's path macro, literally.
 export const SEQUENCE_MACRO = '${Sequence}';
@@ -42,12 +43,10 @@ export class OutputPaths {
 		return this.#template.replaceAll(SEQUENCE_MACRO, String(sequence));
 	}
 
-	/** `name_<n>.ext` for the first n not taken, by this remux or (without --overwrite) by a file already there. */
+	/** `name_<n>.ext` (the recorder's numbering) for the first n not taken, by this remux or (without --overwrite) by a file already there. */
 	#freeSuffixed(): string {
-		const extension = extname(this.#template);
-		const stem = join(dirname(this.#template), basename(this.#template, extension));
 		for (;;) {
-			const path = `${stem}_${this.#nextSuffix++}${extension}`;
+			const path = withNumber(this.#template, this.#nextSuffix++);
 			if (!this.#used.has(realPath(path)) && (this.#overwrite || !existsSync(path))) return path;
 		}
 	}

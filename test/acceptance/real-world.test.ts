@@ -17,6 +17,8 @@ import { CODEC_CARRIERS } from '../../mux/codec-carriers.ts';
 import { CONTAINER_FORMATS, type ContainerFormat } from '../../mux/muxer.ts';
 import { REMUX_INCOMPLETE, type RemuxResult, remuxFile } from '../../src/cli/remux.ts';
 import type { CodecId } from '../../src/core/track.ts';
+import { withNumber } from '../../src/recorder/free-path.ts';
+import { EXTENSION } from '../helpers/container-extension.ts';
 import { CORPUS, type CorpusCase, corpusFile } from '../helpers/corpus.ts';
 import {
 	decodeErrorLines,
@@ -37,14 +39,6 @@ import {
 export const PENDING_CASES: Readonly<Record<string, string>> = {};
 
 const RUN_PENDING = process.env.ACCEPTANCE_PENDING === '1';
-const EXTENSION: Record<ContainerFormat, string> = {
-	ts: 'ts',
-	mp4: 'mp4',
-	fmp4: 'mp4',
-	mov: 'mov',
-	flv: 'flv',
-	avi: 'avi',
-};
 /** ffprobe's codec names for the codecs tapedeck knows, to look up which container carries what. */
 const CODEC_OF: Record<string, CodecId> = {
 	h264: 'h264',
@@ -84,7 +78,7 @@ type Outcome = {
 const remux = async (c: CorpusCase, input: string, format: ContainerFormat): Promise<Outcome> => {
 	const dir = mkdtempSync(join(folder, `${c.name}-${format}-`));
 	// A file already where a second output file could go: it must come out untouched.
-	const decoy = join(dir, `out_1.${EXTENSION[format]}`);
+	const decoy = withNumber(join(dir, `out.${EXTENSION[format]}`), 1);
 	writeFileSync(decoy, DECOY);
 	const ref = c.damaged ? await reference(c, input, format) : undefined;
 	try {
@@ -153,7 +147,7 @@ const checkPair = async (c: CorpusCase, format: ContainerFormat, run: CaseRun): 
 	if (outcome.error) throw outcome.error;
 	const result = outcome.result!;
 	for (const s of uncarried) {
-		const named = result.warnings.some(
+		const named = result.warnings.recent.some(
 			(w) => w.code === 'unsupported_stream' && w.message.includes(CODEC_OF[s.codec] ?? s.codec),
 		);
 		assert.ok(
@@ -167,7 +161,7 @@ const checkPair = async (c: CorpusCase, format: ContainerFormat, run: CaseRun): 
 	// Files: one path each, nothing else left in the folder (no .part, no overwritten name).
 	const paths = result.files.map((f) => f.path);
 	assert.is(new Set(paths).size, paths.length, `a path written twice: ${paths}`);
-	const expected = [...paths.map((p) => p.slice(outcome.dir.length + 1)), `out_1.${EXTENSION[format]}`].sort();
+	const expected = [...paths, outcome.decoy].map((p) => p.slice(outcome.dir.length + 1)).sort();
 	assert.equal(readdirSync(outcome.dir).sort(), expected, 'files in the output folder');
 
 	const ref = outcome.ref;

@@ -17,8 +17,10 @@ import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { REMUX_INCOMPLETE, SEQUENCE_MACRO } from '../../src/cli/remux.ts';
 import { CORPUS, corpusFile } from '../helpers/corpus.ts';
+import { probePackets } from '../helpers/corpus-check.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { withPmtEntries } from '../helpers/ts-edit.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'src/cli/bin.mjs');
@@ -108,17 +110,17 @@ test('remux never replaces a file: not its input, not an existing output unless 
 
 test('a stream that needs a second file and an output without a sequence macro: name_N, the next free one, with a warning', async () => {
 	const input = await corpus('resolution-change');
-	const output = join(OUT, 'change.mp4');
-	writeFileSync(join(OUT, 'change_1.mp4'), 'precious');
+	const output = join(OUT, 'change.avi'); // AVI takes no new parameters mid-file: a new file
+	writeFileSync(join(OUT, 'change_1.avi'), 'precious');
 	const result = await tapedeck('remux', input, output);
 	assert.is(result.code, 0, result.stderr);
 	const written = result.stdout
 		.trim()
 		.split('\n')
 		.map((line) => line.split('  ')[0]);
-	assert.equal(written, [output, join(OUT, 'change_2.mp4')]);
-	assert.match(result.stderr, /warning: the stream needs a new file \(file 2\): written to .*change_2\.mp4/);
-	assert.is(readFileSync(join(OUT, 'change_1.mp4'), 'utf8'), 'precious');
+	assert.equal(written, [output, join(OUT, 'change_2.avi')]);
+	assert.match(result.stderr, /warning: the stream needs a new file \(file 2\): written to .*change_2\.avi/);
+	assert.is(readFileSync(join(OUT, 'change_1.avi'), 'utf8'), 'precious');
 });
 
 test('a codec the container cannot carry: the rest is written, a warning names the stream, exit 3', async () => {
@@ -240,6 +242,48 @@ test('probe: each resolution change with the time it took effect', async () => {
 		`${second?.atS} s is a keyframe`,
 	);
 	assert.ok(Math.abs(second!.atS - first!.atS - 2) < 0.1, 'two seconds of 160x90');
+});
+
+test('remux --program picks a program of a multi-program TS; the default is the first with video', async () => {
+	const input = await corpus('two-programs');
+	const second = join(OUT, 'program-2.mp4');
+	const result = await tapedeck('remux', input, second, '--program', '2');
+	assert.is(result.code, 0, result.stderr);
+	const video = (await probePackets(second)).find((stream) => stream.type === 'video');
+	assert.equal([video?.width, video?.height], [320, 180], 'program 2 is the 320x180 one');
+	assert.match(result.stderr, /program 1/, 'the program left out is named');
+	const first = join(OUT, 'program-default.mp4');
+	assert.is((await tapedeck('remux', input, first)).code, 0);
+	const defaultVideo = (await probePackets(first)).find((stream) => stream.type === 'video');
+	assert.is(defaultVideo?.width, 160);
+	const missing = await tapedeck('remux', input, join(OUT, 'program-9.mp4'), '--program', '9');
+	assert.is(missing.code, 1);
+	assert.match(missing.stderr, /program 9 is not in the stream/);
+	assertOneLineError(await tapedeck('remux', INPUT, join(OUT, 'p.mp4'), '--program', '1'), /applies to MPEG-TS input/);
+});
+
+test('probe lists every program and stream, read or not, and says why not', async () => {
+	const input = join(OUT, 'with-subtitles.ts');
+	// A DVB subtitling stream (private PES 0x06 + subtitling_descriptor 0x59) tapedeck does not read.
+	const subtitles = { streamType: 0x06, pid: 0x120, descriptors: [0x59, 8, 0x65, 0x6e, 0x67, 0x10, 0, 1, 0, 1] };
+	writeFileSync(input, withPmtEntries(readFileSync(await corpus('two-programs')), [subtitles]));
+	const result = await tapedeck('probe', input);
+	assert.is(result.code, 0, result.stderr);
+	assert.match(result.stdout, /program 1 \(recorded\): PMT PID/);
+	assert.match(result.stdout, /program 2: PMT PID/);
+	assert.match(result.stdout, /PID 0x0120: stream type 0x06 \(DVB subtitles\): unsupported: /);
+	assert.match(result.stdout, /stream type 0x1b \(H\.264\): h264, not recorded/);
+	assert.match(result.stdout, /warning: .*0x0*120/i, 'the demuxer warned about the subtitles');
+	const json = JSON.parse((await tapedeck('probe', '--json', input)).stdout) as {
+		programs: Array<{ programNumber: number; streams: unknown[] }>;
+	};
+	assert.equal(
+		json.programs.map((p) => [p.programNumber, p.streams.length]),
+		[
+			[1, 3],
+			[2, 2],
+		],
+	);
 });
 
 test('bad input: exit 1 and one line naming the problem', async () => {
