@@ -142,7 +142,8 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 		if (renamed)
 			warn({ code: 'file', message: `the stream needs a new file (file ${sequence + 1}): written to ${path}` });
 		opened.push(path);
-		return { sink: new FileSink(path, { durable: false }), path };
+		// Created new (O_EXCL, no link followed) unless --overwrite: no file is replaced even if one appears meanwhile.
+		return { sink: new FileSink(path, { durable: false, exclusive: !options.overwrite }), path };
 	};
 	const filter = options.tracks === undefined ? undefined : TrackFilter.parse(options.tracks);
 	const writer = new SegmentWriter({
