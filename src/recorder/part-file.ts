@@ -58,7 +58,11 @@ const alreadyThere = (to: string, from: string, cause: unknown): TapedeckError =
  * its metadata rewritten), AVI to whole chunks (with its indexes rebuilt), and an empty file is removed.
  */
 export const repairPart = async (partPath: string, finalPath: string, format: RecordFormat): Promise<RepairResult> => {
-	const size = (await stat(partPath)).size;
+	const part = await lstat(partPath);
+	if (!part.isFile()) {
+		throw new TapedeckError('invalid_argument', `${partPath} is not a plain file (a link?): it is never repaired`);
+	}
+	const size = part.size;
 	if (size === 0) {
 		await unlink(partPath);
 		throw new TapedeckError('corrupt_input', `${partPath} is empty: nothing was recorded, removed`);

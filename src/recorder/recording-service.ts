@@ -8,6 +8,7 @@ import type { IngestSource, PublisherStats, StreamKey } from '../core/stream-hub
 import type { Sink } from '../sink/sink.ts';
 import type { JournalStore } from '../store/journal-store.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
+import { containedFolder } from './contained-folder.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
 import { PathTemplate } from './path-template.ts';
 import { type RecordedFile, Recording, type RecordingState } from './recording.ts';
@@ -194,6 +195,7 @@ export class RecordingService {
 		if (file.state === 'writing') {
 			throw new TapedeckError('conflict', `file "${fileId}" is being written; stop the recording first`);
 		}
+		containedFolder(this.#options.recordingsRoot, file.path, false);
 		await unlink(file.path).catch((error: NodeJS.ErrnoException) => {
 			if (error.code !== 'ENOENT') {
 				throw new TapedeckError('io', `cannot delete ${file.path}: ${error.message}`, { cause: error });
