@@ -93,12 +93,19 @@ const makeRecording = (
 	return { recording, files };
 };
 
-/** Publishes the fixture once: all tracks, or video alone until `lateAudioS`, then both. */
-const publish = async (registry: StreamRegistry, key: StreamKey, lateAudioS?: number): Promise<void> => {
+type PublishOptions = {
+	/** Video alone until this many seconds (then at the next keyframe both tracks are announced). */
+	readonly lateAudioS?: number;
+	/** From `atS` of each track's own time on, its timestamps move by `byS` (a splice, an encoder restart). */
+	readonly jump?: { readonly atS: number; readonly byS: number };
+};
+
+/** Publishes the fixture once, with the trouble asked for, yielding to the recordings as a live input does. */
+const publish = async (registry: StreamRegistry, key: StreamKey, options: PublishOptions = {}): Promise<void> => {
 	const { tracks, packets } = load();
+	const { lateAudioS, jump } = options;
 	const publisher = registry.publish(key, 'test');
-	const video = tracks.filter((t) => t.kind === 'video');
-	publisher.announce(lateAudioS === undefined ? tracks : video);
+	publisher.announce(lateAudioS === undefined ? tracks : tracks.filter((t) => t.kind === 'video'));
 	let late = lateAudioS !== undefined;
 	let count = 0;
 	for (const packet of packets) {
@@ -108,7 +115,8 @@ const publish = async (registry: StreamRegistry, key: StreamKey, lateAudioS?: nu
 			publisher.announce(tracks);
 		}
 		if (late && track.kind !== 'video') continue;
-		publisher.push(packet);
+		const moved = jump && packet.dts / track.timescale >= jump.atS + 1.4 ? Math.round(jump.byS * track.timescale) : 0;
+		publisher.push(moved === 0 ? packet : { ...packet, dts: packet.dts + moved, pts: packet.pts + moved });
 		if (++count % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
 	}
 	publisher.end('done');
@@ -190,7 +198,7 @@ test('a track that starts late costs the other nothing; MP4 gets a numbered seco
 	const registry = new StreamRegistry();
 	const key = { vhost: 'default', app: 'live', stream: 'late' };
 	const { recording, files } = makeRecording(registry, key, root, { format: 'mp4' });
-	await publish(registry, key, 1.5);
+	await publish(registry, key, { lateAudioS: 1.5 });
 	assert.ok(await waitFor(() => files.length === 2, 15_000), `two files: ${files.length}`);
 	await recording.stop();
 	assert.equal(
@@ -210,6 +218,42 @@ test('a track that starts late costs the other nothing; MP4 gets a numbered seco
 	for (const file of files) assert.is(await decodeErrors(file.path), '');
 	assert.ok((recording.warnings.byCode.parameter_change ?? 0) >= 1);
 });
+
+for (const [format, byS] of [
+	['mp4', -3],
+	['ts', 30],
+] as const) {
+	test(`a jump of ${byS} s in ${format}: every frame kept, timestamps monotonic, the A/V offset the input's`, async () => {
+		const root = newRoot();
+		const registry = new StreamRegistry();
+		const key = { vhost: 'default', app: 'live', stream: `jump-${format}` };
+		const { recording, files } = makeRecording(registry, key, root, { format });
+		await publish(registry, key, { jump: { atS: 2, byS } });
+		assert.ok(await waitFor(() => files.length === 1, 10_000));
+		await recording.stop();
+		const [input, output] = [await probeStreams(fixture('h264-aac48')), await probeStreams(files[0]!.path)];
+		const frame = 1024 / 48_000;
+		for (const kind of ['video', 'audio']) {
+			const [a, b] = [input.find((s) => s.codecType === kind)!, output.find((s) => s.codecType === kind)!];
+			assert.is(b.packets, a.packets, `${kind}: every packet`);
+			for (let i = 1; i < b.dts.length; i++) assert.ok(b.dts[i]! > b.dts[i - 1]!, `${kind} DTS increases at ${i}`);
+			assert.ok(b.duration <= a.duration + 2 * frame, `${kind}: continuous, ${b.duration} s for ${a.duration} s`);
+		}
+		const offset = (streams: typeof input, at: 'first' | 'last') => {
+			const pick = (kind: string) => {
+				const pts = [...streams.find((s) => s.codecType === kind)!.pts].sort((x, y) => x - y);
+				return at === 'first' ? pts[0]! : pts.at(-1)!;
+			};
+			return pick('audio') - pick('video');
+		};
+		for (const at of ['first', 'last'] as const) {
+			const drift = Math.abs(offset(output, at) - offset(input, at));
+			assert.ok(drift <= frame + 0.001, `A/V offset at the ${at} packets within one audio frame: ${drift}`);
+		}
+		assert.is(recording.warnings.byCode.timestamp_jump, 1);
+		assert.is(await decodeErrors(files[0]!.path), '');
+	});
+}
 
 test('a disk that fails as the publisher leaves: no crash, the recording retries; another one is untouched', async () => {
 	const root = newRoot();
