@@ -31,29 +31,31 @@ import { type RecordedFile, type RecordFormat, Recording, type RecordingDeps } f
 import { FileSink } from '../../src/sink/file-sink.ts';
 import type { Sink } from '../../src/sink/sink.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
+import { run } from '../helpers/process.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 type Media = { tracks: readonly Track[]; packets: Packet[] };
 
-/** The fixture's tracks and packets (copied: the demuxer reuses its buffers). */
-const load = (() => {
-	let media: Media | undefined;
-	return (): Media => {
-		if (media) return media;
-		const packets: Packet[] = [];
-		let tracks: readonly Track[] = [];
-		const demuxer = createDemuxer('ts', {
-			announce: (announced) => {
-				tracks = announced;
-			},
-			push: (packet) => packets.push({ ...packet, data: packet.data.slice() }),
-		});
-		demuxer.push(readFileSync(fixture('h264-aac48')));
-		demuxer.end();
-		media = { tracks, packets };
-		return media;
-	};
-})();
+/** A TS file's tracks and packets (copied: the demuxer reuses its buffers). */
+const demux = (file: string): Media => {
+	const packets: Packet[] = [];
+	let tracks: readonly Track[] = [];
+	const demuxer = createDemuxer('ts', {
+		announce: (announced) => {
+			tracks = announced;
+		},
+		push: (packet) => packets.push({ ...packet, data: packet.data.slice() }),
+	});
+	demuxer.push(readFileSync(file));
+	demuxer.end();
+	return { tracks, packets };
+};
+
+let fixtureMedia: Media | undefined;
+const load = (): Media => {
+	fixtureMedia ??= demux(fixture('h264-aac48'));
+	return fixtureMedia;
+};
 
 const roots: string[] = [];
 const newRoot = (): string => {
@@ -252,6 +254,47 @@ for (const [format, byS] of [
 		}
 		assert.is(recording.warnings.byCode.timestamp_jump, 1);
 		assert.is(await decodeErrors(files[0]!.path), '');
+	});
+}
+
+/** 2 s of 160x120 H.264 + AAC, made now: the same stream after its encoder changed resolution. */
+const smaller = async (): Promise<Media> => {
+	const path = join(newRoot(), 'small.ts');
+	const args = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=2', '-f', 'lavfi'];
+	args.push('-i', 'sine=frequency=440:sample_rate=48000:duration=2', '-c:v', 'libx264', '-g', '25', '-bf', '2');
+	args.push('-pix_fmt', 'yuv420p', '-c:a', 'aac', '-f', 'mpegts', path);
+	const result = await run('ffmpeg', args);
+	assert.is(result.code, 0, result.stderr);
+	return demux(path);
+};
+
+for (const format of ['mp4', 'ts'] as const) {
+	test(`a resolution change in ${format}: every frame kept, each file decodes, none replaced`, async () => {
+		const [first, second] = [load(), await smaller()];
+		const root = newRoot();
+		const registry = new StreamRegistry();
+		const key = { vhost: 'default', app: 'live', stream: `change-${format}` };
+		const { recording, files } = makeRecording(registry, key, root, { format });
+		const publisher = registry.publish(key, 'test');
+		publisher.announce(first.tracks);
+		for (const packet of first.packets) publisher.push(packet);
+		await new Promise((resolve) => setImmediate(resolve));
+		publisher.announce(second.tracks);
+		const offset = (trackId: number) => (4 + 1.4) * second.tracks.find((t) => t.id === trackId)!.timescale;
+		for (const packet of second.packets) {
+			const by = offset(packet.trackId);
+			publisher.push({ ...packet, dts: packet.dts + by, pts: packet.pts + by });
+		}
+		publisher.end();
+		assert.ok(await waitFor(() => recording.state === 'ready' && files.length >= 1, 10_000));
+		await recording.stop();
+		assert.ok(files.every((f) => f.state === 'complete'));
+		if (format === 'mp4') assert.is(files.length, 2, 'MP4: the new parameters start a numbered file');
+		const counts = await probeCounts(files.map((f) => f.path));
+		assert.is(counts.video, countPackets(first, 'video') + countPackets(second, 'video'));
+		assert.is(counts.audio, countPackets(first, 'audio') + countPackets(second, 'audio'));
+		for (const file of files) assert.is(await decodeErrors(file.path), '');
+		assert.ok((recording.warnings.byCode.parameter_change ?? 0) >= 1);
 	});
 }
 

@@ -333,6 +333,78 @@ test('the track filter keeps only the chosen tracks', async () => {
 	assert.is(files[0]!.packets[0]!.dts, 0);
 });
 
+test('a track that starts late joins at the next keyframe; the other loses nothing', async () => {
+	const warnings: MediaWarning[] = [];
+	const { writer, files } = setup({ onWarning: (w) => warnings.push(w) });
+	writer.announce([VIDEO]);
+	let audioMs = 1500;
+	for (let frame = 0; frame < 75; frame++) {
+		const ms = frame * 40;
+		if (frame === 38) writer.announce([VIDEO, AUDIO]);
+		writer.push(v(ms, frame % 25 === 0));
+		while (frame >= 38 && audioMs < ms + 40) {
+			writer.push(a(audioMs));
+			audioMs += 1024 / 48;
+		}
+	}
+	await writer.close();
+	assert.equal(
+		files.map((f) => f.tracks.length),
+		[1, 2],
+	);
+	const video = files.map((f) => f.packets.filter((p) => p.trackId === 1).length);
+	assert.equal(video, [50, 25], 'every video frame, the cut at the keyframe after the new track');
+	assert.ok(files[1]!.packets.filter((p) => p.trackId === 2).length > 40);
+	assert.ok(warnings.some((w) => w.code === 'parameter_change'));
+});
+
+test('a video track that sends nothing stops holding the file back; when it starts, it joins', async () => {
+	const warnings: MediaWarning[] = [];
+	const { writer, files } = setup({ missingTrackWaitMs: 2000, onWarning: (w) => warnings.push(w) });
+	writer.announce([VIDEO, AUDIO]);
+	for (let i = 0; i < 150; i++) writer.push(a((i * 1024) / 48));
+	for (let frame = 0; frame < 25; frame++) writer.push(v(3300 + frame * 40, frame === 0));
+	await writer.close();
+	assert.equal(
+		files.map((f) => f.tracks.map((t) => t.kind)),
+		[['audio'], ['video', 'audio']],
+	);
+	assert.is(files[0]!.packets.length, 150, 'all the audio');
+	assert.is(files[1]!.packets.length, 25);
+	assert.ok(warnings.some((w) => w.message.includes('sent nothing')));
+});
+
+test('a muxer that takes new parameters carries on in the same file', async () => {
+	const updated: Track[] = [];
+	const warnings: MediaWarning[] = [];
+	const files: FakeFile[] = [];
+	const writer = new SegmentWriter({
+		format: 'ts',
+		segmentationRule: 'discontinuity',
+		openSegment: (sequence) => {
+			const sink = new MemorySink();
+			files.push({ tracks: [], header: false, packets: [], finished: false, sink });
+			return { sink, path: `file-${sequence}.ts` };
+		},
+		createMuxer: (_format, tracks) => {
+			const file = files.at(-1)!;
+			file.tracks = tracks;
+			return Object.assign(new FakeMuxer(file), { updateTrack: (track: Track) => void updated.push(track) });
+		},
+		onWarning: (w) => warnings.push(w),
+	});
+	writer.announce([VIDEO, AUDIO]);
+	feed(writer, 1);
+	const changed = { ...VIDEO, config: new Uint8Array([9, 9]), video: { width: 1280, height: 720 } };
+	writer.announce([changed, AUDIO]);
+	feed(writer, 1, 11_000);
+	await writer.close();
+	assert.is(files.length, 1);
+	assert.equal(updated, [changed]);
+	assert.is(files[0]!.packets.filter((p) => p.trackId === 1).length, 50);
+	assert.match(warnings.at(-1)!.message, 'carried on in the same file');
+});
+
 test('timestamp trouble is sanitized before the muxer; no packet is dropped for its timestamp', async () => {
 	const warnings: MediaWarning[] = [];
 	const { writer, files } = setup({ onWarning: (w) => warnings.push(w) });
