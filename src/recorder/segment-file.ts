@@ -81,15 +81,13 @@ export class SegmentFile {
 	}
 
 	/**
-	 * Lets the muxer take new parameters of tracks it already writes (a muxer that can, e.g. FLV with a
-	 * new sequence header, has `updateTrack`); false when it cannot (or a track is new to the file),
-	 * and the change needs a new file.
+	 * Lets the muxer take new parameters of tracks it already writes (`Muxer.updateTrack`: TS with a new
+	 * PMT version, FLV with a new sequence header, MP4/MOV with another sample description); false when
+	 * one of them answers that the change needs a new file, or throws.
 	 */
 	update(changed: readonly Track[]): boolean {
-		const muxer = this.muxer as Muxer & { updateTrack?: (track: Track) => boolean | undefined };
-		if (typeof muxer.updateTrack !== 'function') return false;
 		try {
-			return changed.every((track) => muxer.updateTrack?.(track) !== false);
+			return changed.every((track) => this.muxer.updateTrack(track).outcome === 'continued');
 		} catch {
 			return false;
 		}

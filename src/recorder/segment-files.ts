@@ -76,9 +76,10 @@ export class SegmentFiles {
 			this.#cut(file, packet.trackId);
 			file = undefined;
 		}
+		// The set may grow in place (a late track the muxer took): the next cut's laggards are all of it.
+		this.#tracks = tracks;
 		if (!file) {
 			if (!cutPoint) return undefined;
-			this.#tracks = tracks;
 			file = this.#open();
 			rebaser.startFile(packet.trackId);
 		}

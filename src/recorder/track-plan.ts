@@ -94,10 +94,11 @@ export class TrackPlan {
 			this.#set(next);
 			return;
 		}
-		// Only tracks that ended early: the file carries on with the others.
+		// Only tracks that ended early: the file carries on with the others. Changed or late tracks
+		// stay in the file when its muxer takes them (TS, FLV, progressive MP4), else wait for a cut.
 		if (changed.length === 0) return;
 		const describe = changed.map((t) => `track ${t.id} (${t.kind} ${t.codec})`).join(', ');
-		if (changed.every((t) => this.#tracks.get(t.id)) && file.update(changed)) {
+		if (file.update(changed)) {
 			this.#files.finishPrevious();
 			this.#set(next);
 			this.#warn('parameter_change', `${describe}: new parameters, carried on in the same file`);

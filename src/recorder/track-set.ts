@@ -7,7 +7,7 @@
 import { CODEC_CARRIERS } from '../../mux/codec-carriers.ts';
 import type { ContainerFormat } from '../../mux/muxer.ts';
 import type { MediaWarning } from '../core/media-receiver.ts';
-import type { Track } from '../core/track.ts';
+import { sameTrackParameters, type Track } from '../core/track.ts';
 import type { TrackFilter } from './track-filter.ts';
 
 export class TrackSet {
@@ -73,15 +73,4 @@ export class TrackSet {
 }
 
 const sameTrack = (a: Track, b: Track | undefined): boolean =>
-	b !== undefined &&
-	a.id === b.id &&
-	a.kind === b.kind &&
-	a.codec === b.codec &&
-	a.timescale === b.timescale &&
-	a.name === b.name &&
-	a.video?.width === b.video?.width &&
-	a.video?.height === b.video?.height &&
-	a.audio?.sampleRate === b.audio?.sampleRate &&
-	a.audio?.channels === b.audio?.channels &&
-	a.config.length === b.config.length &&
-	a.config.every((byte, i) => byte === b.config[i]);
+	b !== undefined && a.id === b.id && a.name === b.name && sameTrackParameters(a, b);

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ContainerFormat, Muxer, MuxerStats } from '../../mux/muxer.ts';
+import { CONTINUED, type ContainerFormat, type Muxer, type MuxerStats, type TrackUpdate } from '../../mux/muxer.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { MediaWarning } from '../../src/core/media-receiver.ts';
 import type { Packet } from '../../src/core/packet.ts';
@@ -50,6 +50,9 @@ class FakeMuxer implements Muxer {
 		if (error) throw error;
 		this.file.packets.push({ ...packet });
 		this.file.sink.write(packet.data);
+	}
+	updateTrack(_track: Track): TrackUpdate {
+		return { outcome: 'new-file', reason: 'a fake muxer takes no new track' };
 	}
 	finish(): void {
 		this.file.finished = true;
@@ -389,7 +392,12 @@ test('a muxer that takes new parameters carries on in the same file', async () =
 		createMuxer: (_format, tracks) => {
 			const file = files.at(-1)!;
 			file.tracks = tracks;
-			return Object.assign(new FakeMuxer(file), { updateTrack: (track: Track) => void updated.push(track) });
+			const muxer = new FakeMuxer(file);
+			muxer.updateTrack = (track: Track) => {
+				updated.push(track);
+				return CONTINUED;
+			};
+			return muxer;
 		},
 		onWarning: (w) => warnings.push(w),
 	});
