@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
 import { link, lstat, rename, stat, unlink } from 'node:fs/promises';
-import { createDemuxer, type DemuxerKind } from '../../ingest/demux/create-demuxer.ts';
 import { repairAvi } from '../../mux/avi/repair-avi.ts';
 import { repairFlv } from '../../mux/flv/repair-flv.ts';
 import { type DefragmentReport, defragmentMp4 } from '../../mux/mp4/defragment.ts';
@@ -77,7 +75,6 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 			return {
 				bytes: report.bytesAfter,
 				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial packets and access units` : 'complete',
-				durationMs: await measureDurationMs(finalPath, 'ts').catch(() => undefined),
 			};
 		}
 		case 'flv': {
@@ -136,36 +133,4 @@ const defragment = async (partPath: string, finalPath: string, brand: 'mp4' | 'm
 				: 'complete',
 		durationMs: report.durationMs,
 	};
-};
-
-/**
- * The media duration of a file, read with our own demuxer: the longest track's span from its first
- * DTS to its last DTS plus duration. Undefined when the file holds no media.
- */
-export const measureDurationMs = async (path: string, kind: DemuxerKind): Promise<number | undefined> => {
-	const spans = new Map<number, { timescale: number; first: number; end: number }>();
-	const timescales = new Map<number, number>();
-	const demuxer = createDemuxer(kind, {
-		announce: (tracks) => {
-			for (const track of tracks) timescales.set(track.id, track.timescale);
-		},
-		push: (packet) => {
-			const span = spans.get(packet.trackId);
-			const end = packet.dts + packet.duration;
-			if (span) {
-				if (end > span.end) span.end = end;
-				return;
-			}
-			const timescale = timescales.get(packet.trackId);
-			if (timescale) spans.set(packet.trackId, { timescale, first: packet.dts, end });
-		},
-	});
-	for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) demuxer.push(chunk as Buffer);
-	demuxer.end();
-	let longest: number | undefined;
-	for (const span of spans.values()) {
-		const ms = ((span.end - span.first) * 1000) / span.timescale;
-		if (longest === undefined || ms > longest) longest = ms;
-	}
-	return longest === undefined ? undefined : Math.round(longest);
 };

@@ -73,7 +73,7 @@ export class SegmentFiles {
 		if (!rebaser.toRecording(packet)) return undefined;
 		let file = this.#file;
 		if (file && cutPoint && this.#shouldSplit(file, packet.trackId)) {
-			this.#cut(file, packet.trackId);
+			this.#cut(packet.trackId);
 			file = undefined;
 		}
 		// The set may grow in place (a late track the muxer took): the next cut's laggards are all of it.
@@ -152,8 +152,8 @@ export class SegmentFiles {
 		if (this.#lagging.size === 0) this.finishPrevious();
 	}
 
-	/** Ends `file` at the cut packet: it stays open as the previous file while other tracks still lag. */
-	#cut(file: SegmentFile, cutTrackId: number): void {
+	/** Ends the open file at the cut packet: it stays open as the previous file while other tracks still lag. */
+	#cut(cutTrackId: number): void {
 		this.retire(new Set(this.#tracks.filter((t) => t.id !== cutTrackId).map((t) => t.id)));
 	}
 
