@@ -221,6 +221,7 @@ export class Recording {
 			...(split ? { split } : {}),
 			trackFilter: new TrackFilter(spec.tracks ?? {}),
 			firstSequence: this.#nextSequence,
+			...(spec.missingTrackWaitMs === undefined ? {} : { missingTrackWaitMs: spec.missingTrackWaitMs }),
 			openSegment: (sequence, startedAt) => files.open(sequence, startedAt),
 			onSegmentClosed: (info) => {
 				this.#retries = 0;
