@@ -175,9 +175,10 @@ export class Recording {
 
 	#onTracks(tracks: readonly Track[]): void {
 		if (this.#state === 'error' || this.#stopped) return;
-		this.#writer ??= this.#createWriter();
-		this.#writer.announce(tracks);
-		if (this.#writer.error) return;
+		const writer = (this.#writer ??= this.#createWriter());
+		writer.announce(tracks);
+		// A refused track set (a filter that matches nothing) failed the run already.
+		if (writer.error) return;
 		this.#transition('recording', `recording ${tracks.map((t) => `${t.kind} ${t.codec}`).join(' + ')}`);
 	}
 

@@ -68,7 +68,12 @@ const makeRecording = (
 	registry: StreamRegistry,
 	key: StreamKey,
 	root: string,
-	options: { format?: RecordFormat; template?: string; deps?: Partial<RecordingDeps> } = {},
+	options: {
+		format?: RecordFormat;
+		template?: string;
+		deps?: Partial<RecordingDeps>;
+		missingTrackWaitMs?: number;
+	} = {},
 ) => {
 	const format = options.format ?? 'ts';
 	const files: RecordedFile[] = [];
@@ -83,6 +88,7 @@ const makeRecording = (
 			segmentationRule: 'discontinuity',
 			createdAt: new Date(),
 			firstSequence: 0,
+			...(options.missingTrackWaitMs === undefined ? {} : { missingTrackWaitMs: options.missingTrackWaitMs }),
 		},
 		{
 			registry,
@@ -236,6 +242,27 @@ test('a track that starts late costs the other nothing; MP4 gets a numbered seco
 	);
 	for (const file of files) assert.is(await decodeErrors(file.path), '');
 	assert.ok((recording.warnings.byCode.parameter_change ?? 0) >= 1);
+});
+
+test('a video track that never sends does not hold the file back: the audio is recorded after the wait', async () => {
+	const root = newRoot();
+	const registry = new StreamRegistry();
+	const key = { vhost: 'default', app: 'live', stream: 'novideo' };
+	const { recording, files } = makeRecording(registry, key, root, { format: 'mp4', missingTrackWaitMs: 2000 });
+	const { tracks, packets } = load();
+	const publisher = registry.publish(key, 'test');
+	publisher.announce(tracks);
+	const audio = packets.filter((p) => tracks.find((t) => t.id === p.trackId)?.kind === 'audio');
+	for (const packet of audio) publisher.push(packet);
+	publisher.end();
+	assert.ok(await waitFor(() => files.length === 1, 10_000));
+	await recording.stop();
+	const streams = await probeStreams(files[0]!.path);
+	assert.equal(
+		streams.map((s) => [s.codecType, s.packets]),
+		[['audio', audio.length]],
+	);
+	assert.ok(recording.warnings.recent.some((w) => w.message.includes('sent nothing')));
 });
 
 for (const [format, byS] of [
