@@ -40,6 +40,7 @@ class FakeMuxer implements Muxer {
 	constructor(
 		readonly file: FakeFile,
 		readonly failOn?: (p: Packet) => Error | undefined,
+		readonly takes?: (track: Track) => TrackUpdate,
 	) {}
 	writeHeader(): void {
 		this.file.header = true;
@@ -51,15 +52,21 @@ class FakeMuxer implements Muxer {
 		this.file.packets.push({ ...packet });
 		this.file.sink.write(packet.data);
 	}
-	updateTrack(_track: Track): TrackUpdate {
-		return { outcome: 'new-file', reason: 'a fake muxer takes no new track' };
+	updateTrack(track: Track): TrackUpdate {
+		return this.takes?.(track) ?? { outcome: 'new-file', reason: 'a fake muxer takes no new track' };
 	}
 	finish(): void {
 		this.file.finished = true;
 	}
 }
 
-const setup = (options: Partial<SegmentWriterOptions> & { failOn?: (p: Packet) => Error | undefined } = {}) => {
+type SetupOptions = Partial<SegmentWriterOptions> & {
+	failOn?: (p: Packet) => Error | undefined;
+	/** What the fake muxer answers to `updateTrack` (default: a new file). */
+	takes?: (track: Track) => TrackUpdate;
+};
+
+const setup = (options: SetupOptions = {}) => {
 	const files: FakeFile[] = [];
 	const closed: SegmentInfo[] = [];
 	const errors: Error[] = [];
@@ -74,7 +81,7 @@ const setup = (options: Partial<SegmentWriterOptions> & { failOn?: (p: Packet) =
 		createMuxer: (_format, tracks) => {
 			const file = files.at(-1)!;
 			file.tracks = tracks;
-			return new FakeMuxer(file, options.failOn);
+			return new FakeMuxer(file, options.failOn, options.takes);
 		},
 		onSegmentClosed: (info) => closed.push(info),
 		onError: (error) => errors.push(error),
@@ -380,24 +387,10 @@ test('a video track that sends nothing stops holding the file back; when it star
 test('a muxer that takes new parameters carries on in the same file', async () => {
 	const updated: Track[] = [];
 	const warnings: MediaWarning[] = [];
-	const files: FakeFile[] = [];
-	const writer = new SegmentWriter({
-		format: 'ts',
-		segmentationRule: 'discontinuity',
-		openSegment: (sequence) => {
-			const sink = new MemorySink();
-			files.push({ tracks: [], header: false, packets: [], finished: false, sink });
-			return { sink, path: `file-${sequence}.ts` };
-		},
-		createMuxer: (_format, tracks) => {
-			const file = files.at(-1)!;
-			file.tracks = tracks;
-			const muxer = new FakeMuxer(file);
-			muxer.updateTrack = (track: Track) => {
-				updated.push(track);
-				return CONTINUED;
-			};
-			return muxer;
+	const { writer, files } = setup({
+		takes: (track) => {
+			updated.push(track);
+			return CONTINUED;
 		},
 		onWarning: (w) => warnings.push(w),
 	});
