@@ -343,6 +343,44 @@ for (const format of ['mp4', 'ts'] as const) {
 	});
 }
 
+test('an encoder restart in a TS (two encodes back to back, the clock starting over): every frame in one file', async () => {
+	const dir = newRoot();
+	const parts = [join(dir, 'a.ts'), join(dir, 'b.ts')];
+	for (const [i, path] of parts.entries()) {
+		const args = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=2', '-f', 'lavfi'];
+		args.push('-i', 'sine=frequency=440:sample_rate=48000:duration=2', '-c:v', 'libx264', '-g', '25', '-bf', '2');
+		args.push('-pix_fmt', 'yuv420p', '-c:a', 'aac', '-output_ts_offset', i === 0 ? '20' : '3', '-f', 'mpegts', path);
+		const made = await run('ffmpeg', args);
+		assert.is(made.code, 0, made.stderr);
+	}
+	const joined = join(dir, 'restart.ts');
+	writeFileSync(joined, Buffer.concat(parts.map((path) => readFileSync(path))));
+	const root = newRoot();
+	const registry = new StreamRegistry();
+	const key = { vhost: 'default', app: 'live', stream: 'restart' };
+	const { recording, files } = makeRecording(registry, key, root, { format: 'mp4' });
+	const publisher = registry.publish(key, 'test');
+	const demuxer = createDemuxer('ts', publisher);
+	const bytes = readFileSync(joined);
+	for (let at = 0; at < bytes.length; at += 188 * 50) {
+		demuxer.push(bytes.subarray(at, at + 188 * 50));
+		await new Promise((resolve) => setImmediate(resolve));
+	}
+	demuxer.end();
+	publisher.end();
+	assert.ok(await waitFor(() => files.length === 1, 10_000));
+	await recording.stop();
+	assert.is(files.length, 1, 'one file: the restart is a jump, not a new stream');
+	const expected = await probeCounts(parts);
+	assert.equal(await probeCounts([files[0]!.path]), expected, 'every frame and audio packet of both encodes');
+	for (const stream of await probeStreams(files[0]!.path)) {
+		for (let i = 1; i < stream.dts.length; i++) assert.ok(stream.dts[i]! > stream.dts[i - 1]!, `monotonic ${i}`);
+		assert.ok(stream.duration < 4.2, `${stream.codecType}: continuous, ${stream.duration} s`);
+	}
+	assert.ok((recording.warnings.byCode.timestamp_jump ?? 0) >= 1);
+	assert.is(await decodeErrors(files[0]!.path), '');
+});
+
 test('a disk that fails as the publisher leaves: no crash, the recording retries; another one is untouched', async () => {
 	const root = newRoot();
 	const registry = new StreamRegistry();
