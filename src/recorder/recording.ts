@@ -20,9 +20,10 @@ import { SplitPolicy, type SplitPolicyOptions } from './split-policy.ts';
 import { TrackFilter, type TrackFilterOptions } from './track-filter.ts';
 
 /** The containers a recording can produce (MP4 and MOV are written fragmented and finalized at close). */
-export type RecordFormat = 'ts' | 'mp4' | 'mov' | 'flv' | 'avi';
+/** `fmp4` keeps the fragmented MP4 written while recording (as `remux --format fmp4` writes it). */
+export type RecordFormat = 'ts' | 'mp4' | 'fmp4' | 'mov' | 'flv' | 'avi';
 
-export const RECORD_FORMATS: readonly RecordFormat[] = ['mp4', 'mov', 'avi', 'flv', 'ts'];
+export const RECORD_FORMATS: readonly RecordFormat[] = ['mp4', 'mov', 'avi', 'flv', 'ts', 'fmp4'];
 
 export type RecordingState = 'ready' | 'recording' | 'stopping' | 'stopped' | 'error';
 
@@ -229,7 +230,7 @@ export class Recording {
 
 	#createWriter(): SegmentWriter {
 		const { spec } = this;
-		const fragmented = spec.format === 'mp4' || spec.format === 'mov';
+		const fragmented = spec.format === 'mp4' || spec.format === 'mov' || spec.format === 'fmp4';
 		const format: ContainerFormat = fragmented ? 'fmp4' : spec.format;
 		const split = SplitPolicy.from(spec.split ?? {});
 		return new SegmentWriter({

@@ -30,7 +30,7 @@ type JournalLine<T, F> =
 export type JournalStoreOptions<T, F> = {
 	/** Turns a first-format document (items inside, older field names) into a document and its items. */
 	readonly upgrade?: (legacy: unknown) => { readonly doc: T; readonly items: readonly F[] };
-	/** The journal is rewritten once it is this many times the size of the live state. Default 4. */
+	/** The journal is rewritten once it is this many times the size of the live state. Default 2. */
 	readonly compactRatio?: number;
 	/** …and at least this many bytes (a small journal is left alone). Default 1 MiB. */
 	readonly compactMinBytes?: number;
@@ -215,7 +215,7 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 		if (this.#error) throw this.#error;
 		if (!this.#dirty) return;
 		this.#dirty = false;
-		const ratio = this.#options.compactRatio ?? 4;
+		const ratio = this.#options.compactRatio ?? 2;
 		const floor = this.#options.compactMinBytes ?? 1 << 20;
 		if (this.#journalBytes > floor && this.#journalBytes > ratio * this.#liveBytes) {
 			try {
