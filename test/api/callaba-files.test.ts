@@ -80,6 +80,37 @@ test('output_format "fmp4": the file stays fragmented (moof/mdat), plays, and is
 	await kit.store.close();
 });
 
+test('getStat names what the input carried that did not reach the file (warnings)', async () => {
+	const kit = makeService({ syncIntervalMs: 50 });
+	const call = callaba(kit);
+	const id = (await call('create', settings('warned', 'live/warned', 'ts', true))).json['id'] as string;
+	const publisher = kit.registry.publish({ vhost: 'default', app: 'live', stream: 'warned' }, 'test');
+	const demuxer = createDemuxer('ts', publisher);
+	demuxer.push(readFileSync(fixture('h264-aac48')));
+	assert.ok(await waitFor(() => kit.service.get(id).state === 'recording', 5000));
+	publisher.warn?.({ code: 'unsupported_stream', message: 'PID 0x102: stream type 0x06 not carried' });
+	// Warnings travel with the packets: they reach the recording at its next drain.
+	assert.ok(await waitFor(() => (kit.service.stats(id).warnings?.total ?? 0) > 0, 5000));
+	const stats = (await call('getStat', {})).json as unknown as Array<{ id: string; warnings: unknown }>;
+	const stat = stats.find((s) => s.id === id) as { warnings: { recent: Array<{ last_at: string }> } } | undefined;
+	assert.equal(stat?.warnings, {
+		total: 1,
+		by_code: { unsupported_stream: 1 },
+		recent: [
+			{
+				code: 'unsupported_stream',
+				message: 'PID 0x102: stream type 0x06 not carried',
+				count: 1,
+				last_at: stat?.warnings.recent[0]?.last_at,
+			},
+		],
+	});
+	demuxer.end();
+	publisher.end();
+	await kit.service.shutdown();
+	await kit.store.close();
+});
+
 test('10,000 files on one job: the journal stays small, the restart takes well under 5 s, getById pages the list', async () => {
 	const first = makeService();
 	const call = callaba(first);

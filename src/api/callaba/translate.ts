@@ -167,6 +167,16 @@ export const toStatView = (stats: JobStats, recordingsRoot: string) => ({
 	last_packet_at: stats.lastPacketAt ?? null,
 	current_file: stats.currentFile ? toFileView(stats.currentFile, recordingsRoot) : null,
 	input_stats: stats.input ? { protocol: stats.input.protocol, ...snakeCaseKeys(stats.input.stats) } : null,
+	warnings: {
+		total: stats.warnings?.total ?? 0,
+		by_code: stats.warnings?.byCode ?? {},
+		recent: (stats.warnings?.recent ?? []).map((w) => ({
+			code: w.code,
+			message: w.message,
+			count: w.count,
+			last_at: w.lastAt,
+		})),
+	},
 });
 
 /** `rttMs` → `rtt_ms`: the API's field style for figures the engine names in camelCase. */
