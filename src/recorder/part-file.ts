@@ -11,7 +11,8 @@ export type RepairResult = { readonly bytes: number; readonly note: string; read
 
 /**
  * Turns a cleanly closed `.part` into the final file: MP4/MOV (written fragmented while recording)
- * become a progressive file; the other containers are complete as written and are renamed.
+ * become a progressive file; the other containers (fragmented MP4 included) are complete as written
+ * and are renamed.
  * Resolves with the final file's size.
  */
 export const finalizePart = async (partPath: string, finalPath: string, format: RecordFormat): Promise<number> => {
@@ -65,6 +66,9 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 		case 'mp4':
 		case 'mov':
 			return defragment(partPath, finalPath, format);
+		// A crash can leave half a fragment at the end: rebuilt from the complete ones, as a progressive MP4.
+		case 'fmp4':
+			return defragment(partPath, finalPath, 'mp4');
 		case 'ts':
 		case 'flv':
 		case 'avi': {

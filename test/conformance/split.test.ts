@@ -22,7 +22,7 @@ import { SplitPolicy } from '../../src/recorder/split-policy.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { avOffsetMismatches, decodeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
 
-/** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
+/** Outside the tree, new each run: remux and recordings never replace a file, so none may be left over. */
 const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-split-'));
 const FORMATS = (['ts', 'mp4', 'mov', 'fmp4'] as const).filter((f) => MUXER_FORMATS.includes(f));
 /**
