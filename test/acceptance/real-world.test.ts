@@ -33,7 +33,7 @@ import {
 
 /**
  * Cases (`case`) or pairs (`case:format`) that fail today for work not yet on main, each with the
- * failure seen. Skipped so main stays green; empty it as the work lands (ACCEPTANCE_PENDING=1 runs
+ * failure seen. Not run, so main stays green; empty it as the work lands (ACCEPTANCE_PENDING=1 runs
  * them anyway). Never weaken an assertion to shorten this list.
  */
 export const PENDING_CASES: Readonly<Record<string, string>> = {
@@ -231,14 +231,18 @@ const checkAvOffsets = (input: ProbedStream[], files: ProbedStream[][]): void =>
 const pendingReason = (c: CorpusCase, format: ContainerFormat): string | undefined =>
 	RUN_PENDING ? undefined : (PENDING_CASES[`${c.name}:${format}`] ?? PENDING_CASES[c.name]);
 
+// Pending pairs are listed, not registered as skipped tests: the runner's pass/fail line stays exact.
+const pendingPairs: string[] = [];
 for (const c of CORPUS) {
 	const formats = CONTAINER_FORMATS.filter((format) => pendingReason(c, format) === undefined);
 	for (const format of CONTAINER_FORMATS) {
-		const name = `${c.name} → ${format}: ${c.description}`;
 		const pending = pendingReason(c, format);
-		if (pending) test.skip(`${name} (PENDING: ${pending})`, () => {});
-		else test(name, async () => checkPair(c, format, await runCase(c, formats)));
+		if (pending) pendingPairs.push(`${c.name} → ${format}: ${pending}`);
+		else test(`${c.name} → ${format}: ${c.description}`, async () => checkPair(c, format, await runCase(c, formats)));
 	}
+}
+if (pendingPairs.length > 0) {
+	console.log(`PENDING (not run; ACCEPTANCE_PENDING=1 runs them):\n  ${pendingPairs.join('\n  ')}`);
 }
 
 test.after(() => rmSync(folder, { recursive: true, force: true }));
