@@ -1,10 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { link, lstat, rename, stat, unlink } from 'node:fs/promises';
 import { createDemuxer, type DemuxerKind } from '../../ingest/demux/create-demuxer.ts';
-import { repairAvi } from '../../mux/avi/repair-avi.ts';
-import { repairFlv } from '../../mux/flv/repair-flv.ts';
 import { type DefragmentReport, defragmentMp4 } from '../../mux/mp4/defragment.ts';
-import { repairTs } from '../../mux/ts/repair-ts.ts';
+import { repairInPlace } from '../../mux/repair.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { RecordFormat } from './recording.ts';
 
@@ -71,31 +69,15 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 		// A crash can leave half a fragment at the end: rebuilt from the complete ones, as a progressive MP4.
 		case 'fmp4':
 			return defragment(partPath, finalPath, 'mp4');
-		case 'ts': {
-			const report = await repairTs(partPath);
-			await moveNoClobber(partPath, finalPath);
-			return {
-				bytes: report.bytesAfter,
-				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial packets and access units` : 'complete',
-				durationMs: await measureDurationMs(finalPath, 'ts').catch(() => undefined),
-			};
-		}
-		case 'flv': {
-			const report = await repairFlv(partPath);
-			await moveNoClobber(partPath, finalPath);
-			return {
-				bytes: report.bytesAfter,
-				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of a partial tag` : 'complete',
-				durationMs: Math.round(report.durationSeconds * 1000),
-			};
-		}
+		case 'ts':
+		case 'flv':
 		case 'avi': {
-			const report = await repairAvi(partPath);
+			const report = await repairInPlace(format, partPath);
 			await moveNoClobber(partPath, finalPath);
-			return {
-				bytes: report.bytesAfter,
-				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial chunks, index rebuilt` : 'index rebuilt',
-			};
+			const durationMs =
+				report.durationMs ??
+				(format === 'ts' ? await measureDurationMs(finalPath, 'ts').catch(() => undefined) : undefined);
+			return { bytes: report.bytesAfter, note: report.note, ...(durationMs === undefined ? {} : { durationMs }) };
 		}
 	}
 };

@@ -6,6 +6,7 @@ import { type BuiltInModule, maskSecretsIn, type OpenInput } from '../core/input
 import type { IngestSource, StreamKey } from '../core/stream-hub.ts';
 import type { Sink } from '../sink/sink.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
+import { containedFolder } from './contained-folder.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
 import { JobInputs } from './job-inputs.ts';
 import { JobQueue } from './job-queue.ts';
@@ -197,6 +198,7 @@ export class RecordingService {
 			if (file.state === 'writing') {
 				throw new TapedeckError('conflict', `file "${fileId}" is being written; stop the recording first`);
 			}
+			containedFolder(this.#options.recordingsRoot, file.path, false);
 			await unlink(file.path).catch((error: NodeJS.ErrnoException) => {
 				if (error.code !== 'ENOENT') {
 					throw new TapedeckError('io', `cannot delete ${file.path}: ${error.message}`, { cause: error });

@@ -52,6 +52,8 @@ export type RecordingSpec = {
 	readonly createdAt: Date;
 	/** `${Sequence}` of the first file: a resumed recording carries on after its last file. */
 	readonly firstSequence: number;
+	/** Media milliseconds a file waits for a video track that sends nothing before starting without it (default 5000). */
+	readonly missingTrackWaitMs?: number;
 };
 
 export interface RecordingObserver {
