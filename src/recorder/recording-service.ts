@@ -288,7 +288,12 @@ export class RecordingService {
 		job.state = state;
 		// Reasons are shown by every API: an input's error may quote its URL with a password in it.
 		job.reason = maskSecretsIn(reason, job.input);
-		this.#save(job);
+		try {
+			this.#store.put(job);
+		} catch (error) {
+			// A run's own event: nobody to answer, so the log says it (the next change retries the save).
+			this.#log(`job ${job.id} state not saved: ${(error as Error).message}`);
+		}
 		for (const listener of this.#stateListeners) listener(job);
 	}
 
@@ -300,12 +305,9 @@ export class RecordingService {
 		return id === undefined ? undefined : { ...this.get(id) };
 	}
 
+	/** Saves a change asked through the API: a store that cannot take it fails the request. */
 	#save(job: RecordingJob): void {
-		try {
-			this.#store.put(job);
-		} catch (error) {
-			this.#log(`job ${job.id} not saved: ${(error as Error).message}`);
-		}
+		this.#store.put(job);
 	}
 
 	/** Saves a file of a job still in the store (a run's late event after a remove is dropped). */
