@@ -123,7 +123,8 @@ export class RecordingService {
 			reason: settings.active ? 'starting' : 'inactive',
 			files: [],
 		};
-		this.#save(job);
+		// Stored before anything starts: a job the store refused must not run unseen.
+		this.#store.put(job);
 		if (job.active) await this.#locked(id, () => this.#startRun(job));
 		await this.#persisted();
 		return this.get(id);

@@ -11,7 +11,7 @@ import { builtInInputTypes } from '../../../ingest/built-in-module.ts';
 import { TapedeckError } from '../../core/errors.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 import { newObjectId } from '../../store/object-id.ts';
-import { accessTokenAuth } from '../auth.ts';
+import { accessTokenAuth, type JwtPolicy } from '../auth.ts';
 import { httpStatusOf, publicMessage } from '../errors.ts';
 import {
 	CreatedSchema,
@@ -30,8 +30,8 @@ import { CALLABA, toJobSettings, toRecordingView, toStatView } from './translate
 export type CallabaApiOptions = {
 	readonly service: RecordingService;
 	readonly recordingsRoot: string;
-	/** The server access token JWTs are signed with. */
-	readonly secret: string;
+	/** The secret JWTs are signed with, and the longest lifetime accepted. */
+	readonly secret: string | JwtPolicy;
 	readonly log?: (message: string) => void;
 };
 
