@@ -3,6 +3,7 @@
  * IngestSource that feeds the recording's stream. Each protocol adds its own `case`.
  */
 import { TapedeckError } from '../src/core/errors.ts';
+import { checkListenAddress, defaultNetworkPolicy, type NetworkPolicy } from '../src/core/network-policy.ts';
 import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
 import { HttpListenSource } from './http/http-listen-source.ts';
 import { HttpPullSource } from './http/http-pull-source.ts';
@@ -63,6 +64,8 @@ export type InputContext = {
 	/** Address listeners bind when the spec names none (the server's `--host`). */
 	readonly listenHost: string;
 	readonly log: (message: string) => void;
+	/** What the job's listeners may bind and its pulls reach; default: `listenHost` and loopback, no redirects. */
+	readonly network?: NetworkPolicy;
 };
 
 /**
@@ -70,23 +73,29 @@ export type InputContext = {
  * announced again after `end()`: each connection or burst of datagrams is a new session of the stream.
  */
 export const createInput = (input: InputSpec, target: StreamPublisher, context: InputContext): IngestSource => {
+	const network = context.network ?? defaultNetworkPolicy(context.listenHost);
+	/** The address a listen input binds, once the policy allows it (before anything is bound). */
+	const bindAddress = (listen: { readonly address?: string | undefined }): string => {
+		const address = listen.address ?? context.listenHost;
+		checkListenAddress(network, address);
+		return address;
+	};
 	switch (input.input_type) {
 		case 'INPUT_TYPE_UDP_LISTEN': {
 			const listen = requireListenPort(input);
-			return new UdpTsSource({ address: listen.address ?? context.listenHost, port: listen.port }, target, context.log);
+			return new UdpTsSource({ address: bindAddress(listen), port: listen.port }, target, context.log);
 		}
-		case 'INPUT_TYPE_UDP_URL':
-			return new UdpTsSource(parseUdpUrl(requireUrl(input)), target, context.log);
+		case 'INPUT_TYPE_UDP_URL': {
+			const udp = parseUdpUrl(requireUrl(input));
+			bindAddress(udp);
+			return new UdpTsSource(udp, target, context.log);
+		}
 		case 'INPUT_TYPE_HTTP_LISTEN': {
 			const listen = requireListenPort(input);
-			return new HttpListenSource(
-				{ host: listen.address ?? context.listenHost, port: listen.port },
-				target,
-				context.log,
-			);
+			return new HttpListenSource({ host: bindAddress(listen), port: listen.port }, target, context.log);
 		}
 		case 'INPUT_TYPE_HTTP_URL':
-			return new HttpPullSource(requireUrl(input), target, context.log);
+			return new HttpPullSource(requireUrl(input), target, context.log, network);
 		case 'INPUT_TYPE_SRT_URL':
 			return new SrtCaller({ url: requireUrl(input), target });
 		case 'INPUT_TYPE_SRT_LISTEN': {
@@ -94,7 +103,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			const listen = requireListenPort(input);
 			return new SrtListener({
 				hub: new SinglePublisherHub(target),
-				host: listen.address ?? context.listenHost,
+				host: bindAddress(listen),
 				port: listen.port,
 				defaultApp: context.key.app,
 				defaultStream: context.key.stream,
@@ -103,25 +112,25 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			});
 		}
 		case 'INPUT_TYPE_RTMP_URL':
-			return new RtmpPuller(requireUrl(input), target, { log: context.log });
+			return new RtmpPuller(requireUrl(input), target, { log: context.log, network });
 		case 'INPUT_TYPE_RTMP_LISTEN': {
 			// Any app/stream pushed to this port feeds the recording, one publisher at a time.
 			const listen = requireListenPort(input);
 			return new RtmpListener({
 				hub: new SinglePublisherHub(target),
-				host: listen.address ?? context.listenHost,
+				host: bindAddress(listen),
 				port: listen.port,
 				log: context.log,
 			});
 		}
 		case 'INPUT_TYPE_RTSP_URL':
-			return new RtspPuller({ url: requireUrl(input), target, log: context.log });
+			return new RtspPuller({ url: requireUrl(input), target, log: context.log, network });
 		case 'INPUT_TYPE_RTSP_LISTEN': {
 			// Any app/stream announced on this port (ANNOUNCE + RECORD) feeds the recording, one publisher at a time.
 			const listen = requireListenPort(input);
 			return new RtspListener({
 				hub: new SinglePublisherHub(target),
-				host: listen.address ?? context.listenHost,
+				host: bindAddress(listen),
 				port: listen.port,
 			});
 		}

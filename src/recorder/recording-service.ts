@@ -4,6 +4,7 @@ import { type BuiltInModule, builtInProtocolOf, findBuiltInModule } from '../../
 import { createInput, type InputSpec } from '../../ingest/create-input.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
+import type { NetworkPolicy } from '../core/network-policy.ts';
 import type { IngestSource, PublisherStats, StreamKey } from '../core/stream-hub.ts';
 import type { Sink } from '../sink/sink.ts';
 import type { JournalStore } from '../store/journal-store.ts';
@@ -22,6 +23,8 @@ export type RecordingServiceOptions = {
 	readonly recordingsRoot: string;
 	/** Address a recording's own listeners bind when the input names none. */
 	readonly listenHost: string;
+	/** What a recording's own listeners may bind and its pulls reach (default: listenHost and loopback). */
+	readonly network?: NetworkPolicy;
 	readonly log?: (message: string) => void;
 	/** Injectable sink factory (tests simulate a full disk with it). */
 	readonly openSink?: (path: string) => Sink;
@@ -299,6 +302,7 @@ export class RecordingService {
 			hub: registry,
 			key: settings.key,
 			listenHost: this.#options.listenHost,
+			...(this.#options.network ? { network: this.#options.network } : {}),
 			log: (message) => this.#log(`recording "${settings.name}": ${message}`),
 		});
 	}
