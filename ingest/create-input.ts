@@ -2,6 +2,7 @@
  * The input of a recording as Callaba describes it (`input` of /api/recording/create), turned into the
  * IngestSource that feeds the recording's stream. Each protocol adds its own `case`.
  */
+import type { ConnectionLimits } from '../src/core/connection-limits.ts';
 import { TapedeckError } from '../src/core/errors.ts';
 import { checkListenAddress, defaultNetworkPolicy, type NetworkPolicy } from '../src/core/network-policy.ts';
 import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
@@ -66,6 +67,8 @@ export type InputContext = {
 	readonly log: (message: string) => void;
 	/** What the job's listeners may bind and its pulls reach; default: `listenHost` and loopback, no redirects. */
 	readonly network?: NetworkPolicy;
+	/** Handshake and idle times, connections not publishing yet, for the job's own listeners. */
+	readonly connections?: ConnectionLimits;
 };
 
 /**
@@ -74,6 +77,7 @@ export type InputContext = {
  */
 export const createInput = (input: InputSpec, target: StreamPublisher, context: InputContext): IngestSource => {
 	const network = context.network ?? defaultNetworkPolicy(context.listenHost);
+	const limits = context.connections ? { connectionLimits: context.connections } : {};
 	/** The address a listen input binds, once the policy allows it (before anything is bound). */
 	const bindAddress = (listen: { readonly address?: string | undefined }): string => {
 		const address = listen.address ?? context.listenHost;
@@ -92,7 +96,8 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 		}
 		case 'INPUT_TYPE_HTTP_LISTEN': {
 			const listen = requireListenPort(input);
-			return new HttpListenSource({ host: bindAddress(listen), port: listen.port }, target, context.log);
+			const address = { host: bindAddress(listen), port: listen.port };
+			return new HttpListenSource(address, target, context.log, context.connections);
 		}
 		case 'INPUT_TYPE_HTTP_URL':
 			return new HttpPullSource(requireUrl(input), target, context.log, network);
@@ -109,6 +114,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 				defaultStream: context.key.stream,
 				passphrase: typeof input.passphrase === 'string' ? input.passphrase : undefined,
 				latencyMs: typeof input.latency === 'number' ? input.latency : undefined,
+				...limits,
 			});
 		}
 		case 'INPUT_TYPE_RTMP_URL':
@@ -121,6 +127,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 				host: bindAddress(listen),
 				port: listen.port,
 				log: context.log,
+				...limits,
 			});
 		}
 		case 'INPUT_TYPE_RTSP_URL':
@@ -132,6 +139,8 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 				hub: new SinglePublisherHub(target),
 				host: bindAddress(listen),
 				port: listen.port,
+				log: context.log,
+				...limits,
 			});
 		}
 		default:

@@ -35,17 +35,24 @@ export type ListenerContext = {
 	readonly log: (message: string) => void;
 };
 
+/** Where a built-in listener binds, and the limits it puts on connections. */
+const listening = (config: ServeConfig, port: number) => ({
+	host: config.safety.listenHost,
+	port,
+	connectionLimits: config.safety.connections,
+});
+
 /**
  * The built-in protocol listeners (RTMP, SRT, RTSP publish endpoints), one line each: a factory that
  * returns the listener, or undefined when its port is 0 (turned off).
  */
 const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [
 	({ hub, config, log }) =>
-		config.srtPort ? new SrtListener({ hub, host: config.safety.listenHost, port: config.srtPort, log }) : undefined,
+		config.srtPort ? new SrtListener({ ...listening(config, config.srtPort), hub, log }) : undefined,
 	({ hub, config, log }) =>
-		config.rtmpPort ? new RtmpListener({ hub, host: config.safety.listenHost, port: config.rtmpPort, log }) : undefined,
-	({ hub, config }) =>
-		config.rtspPort ? new RtspListener({ hub, host: config.safety.listenHost, port: config.rtspPort }) : undefined,
+		config.rtmpPort ? new RtmpListener({ ...listening(config, config.rtmpPort), hub, log }) : undefined,
+	({ hub, config, log }) =>
+		config.rtspPort ? new RtspListener({ ...listening(config, config.rtspPort), hub, log }) : undefined,
 ];
 
 export type RunningServer = {
@@ -79,6 +86,7 @@ export const startServer = async (
 		recordingsRoot: config.recordingsDir,
 		listenHost: config.safety.listenHost,
 		network: config.safety.network,
+		connections: config.safety.connections,
 		log,
 		syncIntervalMs: config.syncIntervalMs,
 		// The listeners below, as inputs name them (`input_module_id`: rtmp, srt, rtsp).

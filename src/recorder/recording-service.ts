@@ -3,6 +3,7 @@ import { unlink } from 'node:fs/promises';
 import { type BuiltInModule, builtInProtocolOf, findBuiltInModule } from '../../ingest/built-in-module.ts';
 import { createInput, type InputSpec } from '../../ingest/create-input.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
+import type { ConnectionLimits } from '../core/connection-limits.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { NetworkPolicy } from '../core/network-policy.ts';
 import type { IngestSource, PublisherStats, StreamKey } from '../core/stream-hub.ts';
@@ -25,6 +26,8 @@ export type RecordingServiceOptions = {
 	readonly listenHost: string;
 	/** What a recording's own listeners may bind and its pulls reach (default: listenHost and loopback). */
 	readonly network?: NetworkPolicy;
+	/** Handshake and idle times and pending-connection limits of a recording's own listeners. */
+	readonly connections?: ConnectionLimits;
 	readonly log?: (message: string) => void;
 	/** Injectable sink factory (tests simulate a full disk with it). */
 	readonly openSink?: (path: string) => Sink;
@@ -303,6 +306,7 @@ export class RecordingService {
 			key: settings.key,
 			listenHost: this.#options.listenHost,
 			...(this.#options.network ? { network: this.#options.network } : {}),
+			...(this.#options.connections ? { connections: this.#options.connections } : {}),
 			log: (message) => this.#log(`recording "${settings.name}": ${message}`),
 		});
 	}
