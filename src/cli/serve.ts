@@ -4,12 +4,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { builtInModules } from '../../ingest/built-in-module.ts';
+import { builtInModules, SRT_UNNAMED_STREAM } from '../../ingest/built-in-module.ts';
+import { createInput } from '../../ingest/create-input.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { createApp } from '../api/app.ts';
 import { issueAccessJwt } from '../api/auth.ts';
+import { upgradeLegacyJob } from '../api/callaba/legacy-job.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
 import { DEFAULTS, ENV } from '../config/defaults.ts';
 import {
@@ -22,6 +24,7 @@ import {
 import { CREDENTIAL_ENV, SAFETY_DEFAULTS, SAFETY_ENV } from '../config/safety-config.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
+import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
 import { RecordingService } from '../recorder/recording-service.ts';
 import type { Sink } from '../sink/sink.ts';
@@ -48,7 +51,9 @@ const listening = (config: ServeConfig, port: number) => ({
  */
 const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [
 	({ hub, config, log }) =>
-		config.srtPort ? new SrtListener({ ...listening(config, config.srtPort), hub, log }) : undefined,
+		config.srtPort
+			? new SrtListener({ ...listening(config, config.srtPort), hub, defaultStream: SRT_UNNAMED_STREAM, log })
+			: undefined,
 	({ hub, config, log }) =>
 		config.rtmpPort ? new RtmpListener({ ...listening(config, config.rtmpPort), hub, log }) : undefined,
 	({ hub, config, log }) =>
@@ -79,17 +84,20 @@ export const startServer = async (
 	const log = options.log ?? ((message: string) => console.error(message));
 	prepareDataDir(config.dataDir);
 	const registry = new StreamRegistry();
-	const store = new JournalStore<RecordingJob>(`${config.storeDir}/recordings.jsonl`);
+	const store = new JournalStore<RecordingJob, RecordedFile>(`${config.storeDir}/recordings.jsonl`, {
+		upgrade: upgradeLegacyJob,
+	});
 	const service = new RecordingService({
 		registry,
 		store,
 		recordingsRoot: config.recordingsDir,
 		listenHost: config.safety.listenHost,
-		network: config.safety.network,
-		connections: config.safety.connections,
 		log,
 		syncIntervalMs: config.syncIntervalMs,
-		// The listeners below, as inputs name them (`input_module_id`: rtmp, srt, rtsp).
+		// A job's own inputs under the operator's network policy and connection limits.
+		openInput: (spec, target, context) =>
+			createInput(spec, target, { ...context, network: config.safety.network, connections: config.safety.connections }),
+		// The listeners below, as inputs name them (module ids rtmp, srt, rtsp).
 		modules: builtInModules({ ...config, host: config.safety.listenHost }),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});

@@ -4,10 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
-import { serviceFixture } from './service-fixture.ts';
+import { makeService } from './service-kit.ts';
 
-const fixture = serviceFixture('secrets');
-const base = { service: fixture.service, recordingsRoot: fixture.recordingsRoot, version: 'test' };
+const kit = makeService();
+const base = { service: kit.service, recordingsRoot: kit.recordingsRoot, version: 'test' };
 const SECRETS = { callaba: 'callaba-secret', ome: 'ome-secret', huawei: 'huawei-secret' };
 const app = createApp({ ...base, accessToken: 'shared-secret', credentials: SECRETS });
 
@@ -75,6 +75,9 @@ test('a JWT without exp, or living longer than the maximum, is refused with the 
 	await refused({ id: 'x', iat: now, exp: now + 31 * 86_400 }, /\(2592000 s\)/, longer);
 });
 
-test.after(() => fixture.close());
+test.after(async () => {
+	await kit.service.shutdown();
+	await kit.store.close();
+});
 
 test.run();

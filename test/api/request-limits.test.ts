@@ -10,11 +10,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
-import { serviceFixture } from './service-fixture.ts';
+import { makeService } from './service-kit.ts';
 
 const SECRET = 'limits-secret';
-const fixture = serviceFixture('limits');
-const { service, recordingsRoot } = fixture;
+const { service, recordingsRoot, store } = makeService();
 const logs: string[] = [];
 const app = createApp({
 	service,
@@ -134,9 +133,9 @@ test('a job the store cannot keep starts nothing, even when the API limits are b
 	const settings = {
 		name: 'too-deep',
 		dialect: 'callaba',
-		key: { vhost: 'default', app: 'recording', stream: 'too-deep' },
 		streamName: 'too-deep',
-		input: { input_type: 'INPUT_TYPE_UDP_LISTEN', input_stream_listen_port: { port }, extra: deep },
+		input: { protocol: 'udp', direction: 'listen', address: { port } },
+		extra: { deep },
 		format: 'ts',
 		filePath: 'too-deep.ts',
 		segmentationRule: 'discontinuity',
@@ -181,6 +180,9 @@ test('every dialect is behind the limits', async () => {
 	}
 });
 
-test.after(() => fixture.close());
+test.after(async () => {
+	await service.shutdown();
+	await store.close();
+});
 
 test.run();

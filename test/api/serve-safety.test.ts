@@ -142,10 +142,12 @@ test('pull redirects: none by default, then only as configured and never to anot
 			),
 			strict.logs.join('\n'),
 		);
-		assert.is(strict.server.service.list()[0]?.files.length, 0);
+		assert.is(strict.server.service.fileCount(strict.server.service.list()[0]?.id ?? ''), 0);
 
 		await call(following, '/api/recording/create', job('redirect', pull(`${base}/to-stream`)));
-		assert.ok(await waitFor(() => (following.server.service.list()[0]?.files.length ?? 0) > 0, 10_000));
+		assert.ok(
+			await waitFor(() => following.server.service.fileCount(following.server.service.list()[0]?.id ?? '') > 0, 10_000),
+		);
 		assert.ok(following.logs.some((line) => line.includes(`redirected to ${base}/stream.ts`)));
 
 		await call(following, '/api/recording/create', job('scheme', pull(`${base}/to-rtmp`)));
