@@ -8,6 +8,7 @@ import { checkListenAddress, defaultNetworkPolicy } from '../src/core/network-po
 import type { IngestSource, StreamPublisher } from '../src/core/stream-hub.ts';
 import { HttpListenSource } from './http/http-listen-source.ts';
 import { HttpPullSource } from './http/http-pull-source.ts';
+import { PolicedPull } from './policed-pull.ts';
 import { RtmpListener } from './rtmp/rtmp-listener.ts';
 import { RtmpPuller } from './rtmp/rtmp-puller.ts';
 import { RtspListener } from './rtsp/rtsp-listener.ts';
@@ -31,6 +32,12 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 		checkListenAddress(network, address);
 		return address;
 	};
+	/** The input's pull, behind the destination check when the policy has an allow-list. */
+	const pull = (make: (url: string) => IngestSource): IngestSource => {
+		const url = requireUrl(input);
+		const source = make(url);
+		return network.pullAllow.length > 0 ? new PolicedPull(source, url, network) : source;
+	};
 	switch (`${input.protocol}/${input.direction}`) {
 		case 'udp/listen': {
 			const address = requireAddress(input);
@@ -47,9 +54,9 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			return new HttpListenSource(bound, target, context.log, context.connections);
 		}
 		case 'http/pull':
-			return new HttpPullSource(requireUrl(input), target, context.log, network);
+			return pull((url) => new HttpPullSource(url, target, context.log, network));
 		case 'srt/pull':
-			return new SrtCaller({ url: requireUrl(input), target });
+			return pull((url) => new SrtCaller({ url, target }));
 		case 'srt/listen': {
 			const address = requireAddress(input);
 			const latency = input.options?.['latencyMs'];
@@ -65,7 +72,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			});
 		}
 		case 'rtmp/pull':
-			return new RtmpPuller(requireUrl(input), target, { log: context.log, network });
+			return pull((url) => new RtmpPuller(url, target, { log: context.log }));
 		case 'rtmp/listen': {
 			// Any app/stream pushed to this port feeds the recording, one publisher at a time.
 			const address = requireAddress(input);
@@ -78,7 +85,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			});
 		}
 		case 'rtsp/pull':
-			return new RtspPuller({ url: requireUrl(input), target, log: context.log, network });
+			return pull((url) => new RtspPuller({ url, target, log: context.log }));
 		case 'rtsp/listen': {
 			// Any app/stream announced on this port (ANNOUNCE + RECORD) feeds the recording, one publisher at a time.
 			const address = requireAddress(input);

@@ -7,12 +7,7 @@
  */
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
-import {
-	checkPullDestination,
-	defaultNetworkPolicy,
-	followRedirect,
-	type NetworkPolicy,
-} from '../../src/core/network-policy.ts';
+import { defaultNetworkPolicy, followRedirect, type NetworkPolicy } from '../../src/core/network-policy.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { createDemuxer, sniffDemuxerKind } from '../demux/create-demuxer.ts';
 import { contentTypeKind } from './content-type-kind.ts';
@@ -55,10 +50,8 @@ export class HttpPullSource implements IngestSource {
 		this.description = `GET ${parsed.href}`;
 	}
 
-	/** Refuses a destination the policy does not allow, so the job fails with the reason. */
 	async start(): Promise<void> {
 		if (this.#loop) return;
-		await checkPullDestination(this.#network, this.#url);
 		const abort = new AbortController();
 		this.#abort = abort;
 		this.#loop = this.#run(abort.signal);

@@ -4,7 +4,6 @@
  * the puller reconnects after an exponential back-off (0.5 s doubling to 30 s, back to 0.5 s
  * after a connection that delivered media). Each connection is a new session of the target.
  */
-import { checkPullDestination, type NetworkPolicy } from '../../src/core/network-policy.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { type RtmpPlayOptions, RtmpPlaySession } from './rtmp-play-session.ts';
 import { parseRtmpUrl, type RtmpUrl } from './rtmp-url.ts';
@@ -13,8 +12,6 @@ export type RtmpPullerOptions = RtmpPlayOptions & {
 	readonly firstRetryMs?: number;
 	readonly maxRetryMs?: number;
 	readonly log?: (message: string) => void;
-	/** Destinations allowed (RTMP has no redirect this client follows); default any. */
-	readonly network?: NetworkPolicy;
 };
 
 export class RtmpPuller implements IngestSource {
@@ -38,13 +35,8 @@ export class RtmpPuller implements IngestSource {
 		this.description = `RTMP pull ${url}`;
 	}
 
-	/** Refuses a destination the policy does not allow, so the job fails with the reason. */
 	async start(): Promise<void> {
 		if (this.loop) return;
-		if (this.options.network) {
-			const host = this.url.host.includes(':') ? `[${this.url.host}]` : this.url.host;
-			await checkPullDestination(this.options.network, new URL(`rtmp://${host}:${this.url.port}/`));
-		}
 		this.stopped = false;
 		this.loop = this.run();
 	}

@@ -1,5 +1,4 @@
 import { TapedeckError } from '../../src/core/errors.ts';
-import { checkPullDestination, type NetworkPolicy } from '../../src/core/network-policy.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { RtpMediaSession, type RtpSessionStats, selectFormat } from './rtp-media-session.ts';
 import { RtpTransports } from './rtp-transports.ts';
@@ -27,8 +26,6 @@ export type RtspPullerOptions = {
 	/** Reconnect back-off: first wait and cap. Default 1 s doubling to 30 s. */
 	readonly retryMs?: { readonly initial: number; readonly max: number };
 	readonly log?: (message: string) => void;
-	/** Destinations allowed (a 3xx answer is never followed: it fails the request); default any. */
-	readonly network?: NetworkPolicy;
 };
 
 export type RtspPullerState = 'idle' | 'connecting' | 'playing' | 'waiting' | 'stopped';
@@ -94,10 +91,8 @@ export class RtspPuller implements IngestSource {
 		return this.#media?.stats();
 	}
 
-	/** Refuses a destination the policy does not allow, so the job fails with the reason. */
 	async start(): Promise<void> {
 		if (this.#loop) return;
-		if (this.#options.network) await checkPullDestination(this.#options.network, this.#url);
 		this.#state = 'connecting';
 		this.#loop = this.#run();
 	}

@@ -170,6 +170,7 @@ test('a pull allow-list: a destination outside it fails the job with the reason'
 			['http', pull(`${base}/stream.ts`)],
 			['rtmp', { input_type: 'INPUT_TYPE_RTMP_URL', input_stream_url: 'rtmp://127.0.0.1:1/live/x' }],
 			['rtsp', { input_type: 'INPUT_TYPE_RTSP_URL', input_stream_url: 'rtsp://127.0.0.1:1/x' }],
+			['srt', { input_type: 'INPUT_TYPE_SRT_URL', input_stream_url: 'srt://127.0.0.1:1?streamid=x' }],
 		] as const) {
 			const created = await call(started, '/api/recording/create', job(name, input));
 			const view = await call(started, '/api/recording/getById', { id: created.json['id'] });
