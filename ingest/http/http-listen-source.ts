@@ -89,6 +89,7 @@ export class HttpListenSource implements IngestSource {
 		});
 		const release = this.#guard.add(socket.remoteAddress ?? '?', {
 			publishing: () => this.#upload?.socket === socket && this.#upload.delivering,
+			progress: () => socket.bytesRead,
 			close: () => socket.destroy(),
 		});
 		socket.once('close', release);

@@ -54,7 +54,6 @@ export class RtmpListener implements IngestSource {
 	start(): Promise<void> {
 		if (this.server) return Promise.resolve();
 		const server = createServer((socket) => this.accept(socket));
-		server.maxConnections = this.options.maxConnections ?? 1000;
 		this.server = server;
 		return new Promise((resolve, reject) => {
 			server.once('error', (error) =>
@@ -83,15 +82,18 @@ export class RtmpListener implements IngestSource {
 	}
 
 	private accept(socket: Socket): void {
+		const source = socket.remoteAddress ?? '?';
 		let release: () => void = () => {};
 		const session = new RtmpPublishSession(socket, this.sessionOptions, (ended) => {
 			this.sessions.delete(ended);
 			release();
 		});
 		this.sessions.add(session);
-		release = this.guard.add(socket.remoteAddress ?? '?', {
+		release = this.guard.add(source, {
 			publishing: () => session.streamKey !== undefined,
+			progress: () => socket.bytesRead,
 			close: (reason) => session.close(reason),
 		});
+		this.guard.enforceCap(this.sessions.size, this.options.maxConnections ?? 1000, source, (why) => session.close(why));
 	}
 }

@@ -82,6 +82,7 @@ export class RtspListener implements IngestSource {
 		const users = new Map((this.#options.users ?? []).map((u) => [u.user, u.password] as const));
 		const sessionTimeoutMs = this.#options.connectionLimits?.idleTimeoutMs ?? this.#options.sessionTimeoutMs ?? 60_000;
 		const server = createServer({ noDelay: true }, (socket) => {
+			const source = socket.remoteAddress ?? '?';
 			let release: () => void = () => {};
 			const session = new RtspServerSession(socket, {
 				hub: this.#options.hub,
@@ -98,12 +99,14 @@ export class RtspListener implements IngestSource {
 				},
 			});
 			this.#sessions.add(session);
-			release = this.#guard.add(socket.remoteAddress ?? '?', {
+			release = this.#guard.add(source, {
 				publishing: () => session.stats.state === 'recording',
+				progress: () => socket.bytesRead,
 				close: (reason) => session.close(reason),
 			});
+			const max = this.#options.maxConnections ?? 1000;
+			this.#guard.enforceCap(this.#sessions.size, max, source, (why) => session.close(why));
 		});
-		server.maxConnections = this.#options.maxConnections ?? 1000;
 		this.#server = server;
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', (error) =>

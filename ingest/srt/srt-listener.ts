@@ -332,6 +332,7 @@ export class SrtListener implements IngestSource {
 		this.#sessions.set(socketId, session);
 		session.release = this.#guard.add(opened.remoteAddress, {
 			publishing: () => session.demuxer.stats.packets > 0,
+			progress: () => session.latest.bytesReceived,
 			close: (reason) => {
 				const endpoint = this.#endpoint;
 				endpoint?.send({ op: 'close-session', endpoint: endpoint.id, socketId, reason });
