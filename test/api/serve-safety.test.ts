@@ -205,4 +205,31 @@ const connects = (host: string, port: number): Promise<boolean> =>
 		socket.once('error', () => resolve(false));
 	});
 
+test('safety settings: flags over environment over defaults, bad values named', () => {
+	const defaults = loadServeConfig([], {}).safety;
+	assert.equal(defaults.connections, {
+		handshakeTimeoutMs: 10_000,
+		idleTimeoutMs: 30_000,
+		maxPendingPerSource: 16,
+		maxPending: 256,
+	});
+	assert.equal(
+		[defaults.listenHost, defaults.maxBodyBytes, defaults.jwtMaxLifetimeSeconds],
+		['127.0.0.1', 1_048_576, 86_400],
+	);
+	assert.equal(defaults.network, { listenAddresses: ['127.0.0.1', '::1'], pullRedirects: 0, pullAllow: [] });
+	assert.equal(defaults.credentials, {});
+	const env = { TAPEDECK_HANDSHAKE_TIMEOUT_MS: '2000', TAPEDECK_OME_TOKEN: 'ome', TAPEDECK_LISTEN_HOST: '0.0.0.0' };
+	const set = loadServeConfig(['--handshake-timeout', '3000', '--allow-listen', '192.0.2.1, ::'], env).safety;
+	assert.is(set.connections.handshakeTimeoutMs, 3000);
+	assert.is(set.listenHost, '0.0.0.0');
+	assert.equal(set.network.listenAddresses, ['0.0.0.0', '127.0.0.1', '::1', '192.0.2.1', '::']);
+	assert.equal(set.credentials, { ome: 'ome' });
+	assert.throws(
+		() => loadServeConfig(['--max-pending', '0'], {}),
+		/--max-pending \/ TAPEDECK_MAX_PENDING must be an integer of at least 1, got "0"/,
+	);
+	assert.throws(() => loadServeConfig([], { TAPEDECK_IDLE_TIMEOUT_MS: 'soon' }), /--idle-timeout .* got "soon"/);
+});
+
 test.run();
