@@ -224,7 +224,7 @@ export class SrtListener implements IngestSource {
 	 * be left open for it.
 	 */
 	async #admit(endpoint: SrtEndpoint, request: number, hs: Handshake, remoteAddress: string): Promise<void> {
-		const checked = this.#check(hs);
+		const checked = this.#check(hs, remoteAddress);
 		if (typeof checked === 'number') {
 			this.#verdict(endpoint, request, { reject: checked });
 			return;
@@ -268,7 +268,7 @@ export class SrtListener implements IngestSource {
 	}
 
 	/** The synchronous acceptance rules; a number is the rejection code. */
-	#check(hs: Handshake): number | Checked {
+	#check(hs: Handshake, remoteAddress: string): number | Checked {
 		const hsreqExt = findExtension(hs, ExtensionType.hsreq);
 		const hsreq = hsreqExt && decodeSrtInfo(hsreqExt.data);
 		if (hsreq === undefined) return RejectReason.rogue;
@@ -278,7 +278,13 @@ export class SrtListener implements IngestSource {
 		if (findExtension(hs, ExtensionType.group)) return RejectReason.group;
 		const congestion = findExtension(hs, ExtensionType.congestion);
 		if (congestion && decodeStringExtension(congestion.data) !== 'live') return RejectReason.congestion;
-		if (this.#sessions.size + this.#admitted.size >= (this.#o.maxConnections ?? 256)) return RejectReason.backlog;
+		// At the cap, a session without media that is old enough makes room (it closes a moment later).
+		let full = false;
+		const open = this.#sessions.size + this.#admitted.size + 1;
+		this.#guard.enforceCap(open, this.#o.maxConnections ?? 256, remoteAddress, () => {
+			full = true;
+		});
+		if (full) return RejectReason.backlog;
 
 		const sid = findExtension(hs, ExtensionType.sid);
 		const streamId = sid ? decodeStringExtension(sid.data) : '';

@@ -55,4 +55,41 @@ test(`${IDLE} idle SRT publishers leave room for ffmpeg; the idle ones are close
 	}
 });
 
+test('at the connection cap, an idle session makes room for a publisher instead of a 1003 backlog refusal', async () => {
+	const registry = new StreamRegistry();
+	const collector = new Collector();
+	registry.subscribe({ vhost: 'default', app: 'live', stream: 'capped' }, collector);
+	const logs: string[] = [];
+	const listener = new SrtListener({
+		hub: registry,
+		port: PORT + 1,
+		maxConnections: 20,
+		connectionLimits: { handshakeTimeoutMs: 30_000, idleTimeoutMs: 30_000, maxPendingPerSource: 100, maxPending: 100 },
+		log: (line) => logs.push(line),
+	});
+	await listener.start();
+	const callers = Array.from(
+		{ length: 20 },
+		(_, i) =>
+			new SrtCaller({
+				url: `srt://127.0.0.1:${PORT + 1}?streamid=%23!::r=idle/c${i},m=publish`,
+				target: new RecordingPublisher(),
+				retryMinMs: 60_000,
+			}),
+	);
+	try {
+		await Promise.all(callers.map((caller) => caller.start()));
+		assert.ok(await waitFor(() => listener.sessions().length === 20, 10_000), `${listener.sessions().length} sessions`);
+		const ffmpeg = ffmpegPublisher(media, `srt://127.0.0.1:${PORT + 1}?mode=caller&linger=2&streamid=live/capped`);
+		const code = await Promise.race([ffmpeg.exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
+		await ffmpeg.stop();
+		assert.is(code, 0, ffmpeg.stderr);
+		assert.ok(collector.packets.length > 50, `${collector.packets.length} packets`);
+		assert.ok(logs.some((line) => /more than 20 connections: the one that sent the least makes room/.test(line)));
+	} finally {
+		await Promise.all(callers.map((caller) => caller.stop()));
+		await listener.stop();
+	}
+});
+
 test.run();
