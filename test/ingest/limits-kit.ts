@@ -1,5 +1,7 @@
 /** Idle and trickling TCP clients for the listeners' connection-limit tests. */
 import { connect, type Socket } from 'node:net';
+import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import { Collector } from './rtmp-kit.ts';
 
 export type IdleCrowd = {
 	readonly sockets: readonly Socket[];
@@ -54,4 +56,13 @@ export const idleCrowd = async (
 			for (const socket of sockets) socket.destroy();
 		},
 	};
+};
+
+/** A registry with a collector on `live/<stream>` (what the real publisher sends), and a log to search. */
+export const watchedHub = (stream: string) => {
+	const registry = new StreamRegistry();
+	const collector = new Collector();
+	registry.subscribe({ vhost: 'default', app: 'live', stream }, collector);
+	const logs: string[] = [];
+	return { registry, collector, logs, log: (line: string) => logs.push(line) };
 };

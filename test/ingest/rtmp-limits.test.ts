@@ -7,23 +7,20 @@ import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
-import { idleCrowd } from './limits-kit.ts';
-import { Collector, ffmpegPush, waitFor } from './rtmp-kit.ts';
+import { idleCrowd, watchedHub } from './limits-kit.ts';
+import { ffmpegPush, waitFor } from './rtmp-kit.ts';
 
 const LIMITS = { handshakeTimeoutMs: 1500, idleTimeoutMs: 3000, maxPendingPerSource: 16, maxPending: 256 };
 
 test('300 idle and trickling connections leave ffmpeg able to publish; they are closed with a reason', async () => {
-	const registry = new StreamRegistry();
-	const collector = new Collector();
-	registry.subscribe({ vhost: 'default', app: 'live', stream: 'real' }, collector);
-	const logs: string[] = [];
+	const { registry, collector, logs, log } = watchedHub('real');
 	// As many connections in all as the crowd: without the guard the crowd holds every slot.
 	const listener = new RtmpListener({
 		port: 0,
 		hub: registry,
 		maxConnections: 300,
 		connectionLimits: LIMITS,
-		log: (l) => logs.push(l),
+		log,
 	});
 	await listener.start();
 	// A byte every 200 ms: within any idle timeout, never a handshake.

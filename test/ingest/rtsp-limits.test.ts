@@ -6,24 +6,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
-import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
-import { idleCrowd } from './limits-kit.ts';
-import { Collector, waitFor } from './rtmp-kit.ts';
+import { idleCrowd, watchedHub } from './limits-kit.ts';
+import { waitFor } from './rtmp-kit.ts';
 import { withGlobalHeaders } from './rtsp-harness.ts';
 
 test('250 connections that never RECORD leave ffmpeg able to publish; each closing is logged', async () => {
 	const source = await withGlobalHeaders(fixture('h264-aac48'));
-	const registry = new StreamRegistry();
-	const collector = new Collector();
-	registry.subscribe({ vhost: 'default', app: 'live', stream: 'cam' }, collector);
-	const logs: string[] = [];
+	const { registry, collector, logs, log } = watchedHub('cam');
 	const listener = new RtspListener({
 		hub: registry,
 		port: 0,
 		maxConnections: 250,
 		connectionLimits: { handshakeTimeoutMs: 1500, idleTimeoutMs: 20_000, maxPendingPerSource: 8, maxPending: 64 },
-		log: (line) => logs.push(line),
+		log,
 	});
 	await listener.start();
 	// An OPTIONS request dribbled out a byte every 100 ms, never finished.

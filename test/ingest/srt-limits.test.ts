@@ -7,8 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
-import { StreamRegistry } from '../../src/bus/stream-registry.ts';
-import { Collector } from './rtmp-kit.ts';
+import { watchedHub } from './limits-kit.ts';
 import { ffmpegPublisher, media, RecordingPublisher, waitFor } from './srt-kit.ts';
 
 const IDLE = 120;
@@ -16,17 +15,14 @@ const IDLE = 120;
 const PORT = 21_090;
 
 test(`${IDLE} idle SRT publishers leave room for ffmpeg; the idle ones are closed with a reason`, async () => {
-	const registry = new StreamRegistry();
-	const collector = new Collector();
-	registry.subscribe({ vhost: 'default', app: 'live', stream: 'real' }, collector);
-	const logs: string[] = [];
+	const { registry, collector, logs, log } = watchedHub('real');
 	// As many connections as idle callers: without the limits they would hold every one.
 	const listener = new SrtListener({
 		hub: registry,
 		port: PORT,
 		maxConnections: IDLE,
 		connectionLimits: { handshakeTimeoutMs: 2000, idleTimeoutMs: 5000, maxPendingPerSource: 16, maxPending: 64 },
-		log: (line) => logs.push(line),
+		log,
 	});
 	await listener.start();
 	const port = PORT;
@@ -56,16 +52,13 @@ test(`${IDLE} idle SRT publishers leave room for ffmpeg; the idle ones are close
 });
 
 test('at the connection cap, an idle session makes room for a publisher instead of a 1003 backlog refusal', async () => {
-	const registry = new StreamRegistry();
-	const collector = new Collector();
-	registry.subscribe({ vhost: 'default', app: 'live', stream: 'capped' }, collector);
-	const logs: string[] = [];
+	const { registry, collector, logs, log } = watchedHub('capped');
 	const listener = new SrtListener({
 		hub: registry,
 		port: PORT + 1,
 		maxConnections: 20,
 		connectionLimits: { handshakeTimeoutMs: 30_000, idleTimeoutMs: 30_000, maxPendingPerSource: 100, maxPending: 100 },
-		log: (line) => logs.push(line),
+		log,
 	});
 	await listener.start();
 	const callers = Array.from(
