@@ -138,7 +138,8 @@ export class RecordingService {
 			if (this.#store.get(id)) throw new TapedeckError('conflict', `a recording with id "${id}" already exists`);
 			const key = this.#validate(settings, id);
 			const job = jobOf(settings, key, { id, createdAt: new Date().toISOString(), transactionId: randomToken(16) });
-			this.#save(job);
+			// Stored before anything starts: a job the store refused must not run unseen.
+			this.#store.put(job);
 			if (job.active) await this.#startRun(job);
 			return this.#durable(id);
 		});
@@ -152,7 +153,8 @@ export class RecordingService {
 			const key = this.#validate(settings, id);
 			await this.#stopRun(id, { lastSequence: true });
 			const job = jobOf(settings, key, current);
-			this.#save(job);
+			// Stored before anything starts: a job the store refused must not run unseen.
+			this.#store.put(job);
 			if (job.active) await this.#startRun(job);
 			return this.#durable(id);
 		});
