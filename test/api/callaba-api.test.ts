@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'hono/jwt';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
@@ -11,6 +10,7 @@ import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { RecordingJob } from '../../src/recorder/recording-job.ts';
 import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { JournalStore } from '../../src/store/journal-store.ts';
+import { test } from '../helpers/suite.ts';
 
 const SECRET = 'test-secret';
 const data = mkdtempSync(join(tmpdir(), 'tapedeck-api-'));

@@ -2,9 +2,9 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadAccessToken, loadServeConfig } from '../../src/config/load.ts';
+import { test } from '../helpers/suite.ts';
 
 test('defaults, environment, flags', () => {
 	const defaults = loadServeConfig([], {});

@@ -1,8 +1,8 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmfValue } from '../../src/bytes/amf0.ts';
 import { decodeAmf3 } from '../../src/bytes/amf3.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { test } from '../helpers/suite.ts';
 
 const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 

@@ -1,12 +1,12 @@
 /** The `tapedeck` executable, spawned as a user runs it: exit codes, output, one-line errors. */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { SEQUENCE_MACRO } from '../../src/cli/remux.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'fixtures/out/cli');

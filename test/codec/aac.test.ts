@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { BitWriter } from '../../src/bytes/bit-writer.ts';
@@ -15,6 +14,7 @@ import {
 } from '../../src/codec/aac.ts';
 import { probeCodecs, probeStreams } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 
 const adtsFrames = (file: string): AdtsHeader[] => {
 	const data = new Uint8Array(readFileSync(file));

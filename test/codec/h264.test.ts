@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { buildAvcC, H264NalType, h264NalType, parseAvcC, parseH264Sps } from '../../src/codec/h264.ts';
 import { NalSpans, scanAnnexB } from '../../src/codec/nal.ts';
 import { probeCodecs } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 
 /** The first SPS and PPS of a raw Annex B stream. */
 const parameterSets = (file: string): { sps: Uint8Array; pps: Uint8Array } => {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { buildHvcC, H265NalType, h265NalType, isH265Irap, parseH265Sps, parseHvcC } from '../../src/codec/h265.ts';
 import { NalSpans, scanAnnexB } from '../../src/codec/nal.ts';
 import { probeCodecs } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 
 const units = (file: string): Uint8Array[] => {
 	const data = new Uint8Array(readFileSync(file));

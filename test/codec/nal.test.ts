@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
@@ -16,6 +15,7 @@ import {
 	unescapeRbsp,
 } from '../../src/codec/nal.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const A = [0x09, 0xf0];
 const B = [0x67, 1, 2, 3];

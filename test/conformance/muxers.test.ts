@@ -5,7 +5,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { DEMUXER_KINDS } from '../../ingest/demux/create-demuxer.ts';
@@ -15,6 +14,7 @@ import { CONTAINER_FORMATS, type ContainerFormat } from '../../mux/muxer.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import type { CodecId } from '../../src/core/track.ts';
 import { decodeErrors, ffprobeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
 

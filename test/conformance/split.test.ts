@@ -5,7 +5,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer, DEMUXER_KINDS } from '../../ingest/demux/create-demuxer.ts';
@@ -20,6 +19,7 @@ import { type SegmentInfo, SegmentWriter } from '../../src/recorder/segment-writ
 import { SplitPolicy } from '../../src/recorder/split-policy.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { avOffsetMismatches, decodeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
 mkdirSync(OUT, { recursive: true });

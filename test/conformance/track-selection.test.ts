@@ -1,13 +1,13 @@
 /** Track filters end to end: the files hold exactly the chosen tracks, decodable, with every packet. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { MUXER_FORMATS } from '../../mux/create-muxer.ts';
 import { probeFile } from '../../src/cli/probe.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
 mkdirSync(OUT, { recursive: true });

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { adtsFraming } from '../../ingest/demux/ts/audio-framing.ts';
@@ -14,6 +13,7 @@ import type { Track } from '../../src/core/track.ts';
 import { decodeErrors, probeCodecs, probeStreams } from '../helpers/media-check.ts';
 import { PacketCollector } from '../helpers/packet-collector.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 
 const read = (name: FixtureName): Uint8Array => new Uint8Array(readFileSync(fixture(name)));
 

@@ -4,11 +4,12 @@
  * in getStat, for the built-in listener and for a recording's own SRT port. A real server with its
  * RTMP and SRT listeners on ports of this test's range (26000–26099), real ffmpeg publishers.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	ACCESS_TOKEN,
 	newDataDir,

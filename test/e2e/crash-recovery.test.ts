@@ -5,10 +5,10 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { newDataDir, pushWithFfmpeg, type RecordingView, sleep, startServer, waitFor } from './server-process.ts';
 
 for (const format of ['mp4', 'flv', 'ts'] as const) {

@@ -5,10 +5,10 @@
  * OvenMediaEngine dialect of the same server.
  */
 import { existsSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	ACCESS_TOKEN,
 	newDataDir,

@@ -1,8 +1,9 @@
 /** Acceptance: SIGTERM finalizes every open file before the server exits; the job resumes at the next start. */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { newDataDir, pushWithFfmpeg, type RecordingView, startServer, waitFor } from './server-process.ts';
 
 test('SIGTERM finalizes the open file before exit', async () => {

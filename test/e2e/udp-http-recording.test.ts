@@ -4,10 +4,10 @@
  * right sizes and durations; a reservation records each return of the stream in a new file.
  */
 import { statSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { newDataDir, pushWithFfmpeg, type RecordingView, type Server, startServer, waitFor } from './server-process.ts';
 
 let server: Server;

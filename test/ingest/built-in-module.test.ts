@@ -1,5 +1,5 @@
 /** How Callaba inputs that name a built-in listener map onto modules and bus streams. */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import {
 	builtInInputTypes,
@@ -10,6 +10,7 @@ import {
 } from '../../ingest/built-in-module.ts';
 import type { InputSpec, InputType } from '../../ingest/create-input.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { test } from '../helpers/suite.ts';
 
 const input = (input_type: InputType, extra: Partial<InputSpec> = {}): InputSpec => ({ input_type, ...extra });
 const modules = builtInModules({ host: '127.0.0.1', rtmpPort: 1935, srtPort: 9710, rtspPort: 0 });

@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { Readable } from 'node:stream';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { HttpListenSource } from '../../ingest/http/http-listen-source.ts';
 import { HttpPullSource } from '../../ingest/http/http-pull-source.ts';
 import { SessionCollector } from '../helpers/session-collector.ts';
+import { test } from '../helpers/suite.ts';
 import { sleep } from '../helpers/wait.ts';
 
 /** A body streamed in 8 KiB pieces (chunked transfer encoding), a little slower than instant. */

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
@@ -18,6 +17,7 @@ import { AmfEcmaArray, type AmfValue, encodeAmf0 } from '../../src/bytes/amf0.ts
 import type { Packet } from '../../src/core/packet.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import type { Track } from '../../src/core/track.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, waitFor } from './rtmp-kit.ts';
 
 /** The fixture's tracks and packets through our TS demuxer. */

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { HANDSHAKE_SIZE } from '../../ingest/rtmp/handshake-digest.ts';
@@ -14,6 +13,7 @@ import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, ffmpegPush, sleep, waitFor } from './rtmp-kit.ts';
 
 /** A deterministic generator, so a failure can be replayed. */

@@ -2,13 +2,13 @@
  * The RTMP listener against ffmpeg as the publisher, on loopback ports 22100–22199.
  */
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener, type RtmpListenerOptions } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry, type StreamRegistryOptions } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, ffmpegPush, sleep, tempDir, waitFor } from './rtmp-kit.ts';
 
 const key = (stream: string): StreamKey => ({ vhost: 'default', app: 'app', stream });

@@ -2,7 +2,7 @@
  * The RTMP puller against nginx-rtmp and node-media-server, each fed by ffmpeg, on loopback
  * ports 22200–22299. Every server is stopped by PID.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpPlaySession } from '../../ingest/rtmp/rtmp-play-session.ts';
@@ -12,6 +12,7 @@ import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
 import type { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	Collector,
 	ffmpegPush,

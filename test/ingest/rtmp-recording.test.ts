@@ -2,7 +2,7 @@
  * End to end: ffmpeg → our RTMP listener → the bus → recordings in MP4, TS and FLV, checked with
  * ffprobe and a full decode; and the Callaba input types that build RTMP sources. Ports 22400–22499.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createInput, type InputSpec } from '../../ingest/create-input.ts';
@@ -14,6 +14,7 @@ import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { PathTemplate } from '../../src/recorder/path-template.ts';
 import { type RecordedFile, type RecordFormat, Recording } from '../../src/recorder/recording.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, ffmpegPush, tempDir, waitFor } from './rtmp-kit.ts';
 
 const recordingOf = (registry: StreamRegistry, key: StreamKey, format: RecordFormat, root: string) => {

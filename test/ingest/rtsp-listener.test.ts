@@ -1,7 +1,6 @@
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createInput } from '../../ingest/create-input.ts';
@@ -9,6 +8,7 @@ import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, FakeHub, waitFor, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
 const PORT = 23010;

@@ -1,10 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RtspPuller, type RtspPullerOptions } from '../../ingest/rtsp/rtsp-puller.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
 
 const SERVER = '/usr/bin/python3';

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtpMediaSession } from '../../ingest/rtsp/rtp-media-session.ts';
@@ -11,6 +10,7 @@ import { bindUdpPortPair, type UdpPortPair } from '../../ingest/rtsp/udp-port-pa
 import { LossyUdpRelay } from '../helpers/lossy-udp-relay.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, sleep, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
 /**

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
@@ -9,6 +8,7 @@ import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
 import { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
 
 const PORT = 23360;

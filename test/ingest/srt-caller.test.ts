@@ -2,10 +2,11 @@
  * Our SRT caller pulling from libsrt listeners (srt-live-transmit, ffmpeg) on loopback: byte-exact
  * delivery into the target, media on the bus, reconnect with back-off. Ports 21200–21299.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	feedStdin,
 	ffmpegPublisher,

@@ -1,4 +1,3 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
 	decodeHandshake,
@@ -37,6 +36,7 @@ import {
 } from '../../ingest/srt/srt-packet.ts';
 import { parseSrtUrl } from '../../ingest/srt/srt-url.ts';
 import { parseStreamId, streamKeyFromResource } from '../../ingest/srt/stream-id.ts';
+import { test } from '../helpers/suite.ts';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/[\s|]/g, ''), 'hex');
 

@@ -3,10 +3,11 @@
  * passphrases, per-stream passphrases, and our caller's key material accepted by srt-live-transmit.
  * Ports 21100–21199.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { SrtListenerOptions } from '../../ingest/srt/srt-listener.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	assertPulled,
 	FakeHub,

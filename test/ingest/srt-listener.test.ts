@@ -4,13 +4,13 @@
  * Ports 21000–21099.
  */
 import { createSocket } from 'node:dgram';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SinglePublisherHub } from '../../ingest/single-publisher-hub.ts';
 import { decodeHandshake, encodeHandshake, encodeStringExtension, HandshakeType } from '../../ingest/srt/handshake.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { encodeControl } from '../../ingest/srt/srt-packet.ts';
 import { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	FakeHub,
 	failedCallerAttempt,

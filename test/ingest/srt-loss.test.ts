@@ -3,12 +3,13 @@
  * with reordering between a libsrt peer and us, in both directions of use; a gap longer than the
  * sender keeps packets; a peer that vanishes. Ports 21300–21399.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { LossyUdpRelay, type LossyUdpRelayOptions } from '../helpers/lossy-udp-relay.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	assertPulled,
 	FakeHub,

@@ -3,11 +3,12 @@
  * dies under a live session (the session ends cleanly, the listener serves again, the caller calls
  * again). Ports 21400–21409.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { BATCH_BYTES, PayloadBatchWriter, readPayloadBatch } from '../../ingest/srt/payload-batch.ts';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import { terminateSrtThread } from '../../ingest/srt/srt-thread.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	FakeHub,
 	feedStdin,

@@ -1,12 +1,12 @@
 /** UDP MPEG-TS in: unicast, multicast on loopback, RTP-wrapped, sessions ended by silence, URL parsing. */
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { isMulticast, parseUdpUrl, UdpTsSource } from '../../ingest/udp/udp-ts-source.ts';
 import type { TapedeckError } from '../../src/core/errors.ts';
 import { SessionCollector } from '../helpers/session-collector.ts';
+import { test } from '../helpers/suite.ts';
 import { sleep } from '../helpers/wait.ts';
 
 /** Sends a TS file as 7-packet datagrams (as ffmpeg does), optionally wrapped in RTP, paced a little. */

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { AviMuxer, type AviMuxerOptions } from '../../mux/avi/avi-muxer.ts';
@@ -18,6 +17,7 @@ import {
 	seekOneFrame,
 } from '../helpers/media-check.ts';
 import { fixtureMp4Source } from '../helpers/mp4-source.ts';
+import { test } from '../helpers/suite.ts';
 import { demuxFlv, demuxTs, type Source, writeAll } from './flv-source.ts';
 
 const OUT = join(tmpdir(), 'tapedeck-avi-muxer');

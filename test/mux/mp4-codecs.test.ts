@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { FragmentedMp4Muxer } from '../../mux/mp4/fragmented-mp4-muxer.ts';
@@ -14,6 +13,7 @@ import { Mp4Muxer } from '../../mux/mp4/mp4-muxer.ts';
 import { probeStreams } from '../helpers/media-check.ts';
 import { fixtureMp4Source, muxToFile } from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4 } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mp4-codecs-'));
 

@@ -7,7 +7,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { childBoxes } from '../../mux/mp4/box-reader.ts';
@@ -26,6 +25,7 @@ import {
 	trackPackets,
 } from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4, compareSamples, readWithMp4box } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-fmp4-'));
 const source = (name: FixtureName): Mp4Source => fixtureMp4Source(name, dir);

@@ -7,7 +7,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
@@ -20,6 +19,7 @@ import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { assertFaithfulMp4 } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mp4-ts-'));
 

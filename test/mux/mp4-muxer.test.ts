@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } from 'mediabunny';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { faststartMp4 } from '../../mux/mp4/faststart.ts';
@@ -16,6 +15,7 @@ import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { fixtureMp4Source, type Mp4Source, muxToFile, trackPackets } from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4, readWithMp4box } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mp4-'));
 /** The fixture remuxed by ffmpeg into MP4, read into packets. */

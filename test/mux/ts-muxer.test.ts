@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
@@ -10,6 +9,7 @@ import type { Track } from '../../src/core/track.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { PacketCollector } from '../helpers/packet-collector.ts';
+import { test } from '../helpers/suite.ts';
 
 const OUT = join(fixture('h264-aac48'), '..');
 

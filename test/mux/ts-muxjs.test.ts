@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import muxjs from 'mux.js';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 type EsEvent = { type: string; dts?: number; pts?: number };
 type Stream = { pipe(next: Stream): Stream; on(event: 'data', listener: (event: EsEvent) => void): void };

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { repairTs } from '../../mux/ts/repair-ts.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 test('a TS cut at any byte decodes cleanly after repair (whole packets, whole access units)', async () => {
 	const bytes = readFileSync(fixture('h264-aac48'));

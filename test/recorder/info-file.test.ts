@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendInfoFile, formatIsoWithOffset } from '../../src/recorder/info-file.ts';
+import { test } from '../helpers/suite.ts';
 
 const entry = (sequence: number, lastSequence: boolean) => ({
 	transactionId: 'TX',

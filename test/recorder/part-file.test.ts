@@ -2,12 +2,12 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { repairPart } from '../../src/recorder/part-file.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapedeck-part-'));
 const fragmented = join(dir, 'source.frag.mp4');

@@ -1,9 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { TapedeckError } from '../../src/core/errors.ts';
 import { PathTemplate, type PathValues } from '../../src/recorder/path-template.ts';
+import { test } from '../helpers/suite.ts';
 
 const root = join(tmpdir(), 'tapedeck-paths');
 const values: PathValues = {

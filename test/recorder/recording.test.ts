@@ -5,7 +5,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
@@ -23,6 +22,7 @@ import {
 import { FileSink } from '../../src/sink/file-sink.ts';
 import type { Sink } from '../../src/sink/sink.ts';
 import { avOffsetMismatches, decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 /** MP4 by default: written fragmented, finalized by defragmenting, the longest path. */
 const FORMAT: RecordFormat = (process.env['TAPEDECK_TEST_FORMAT'] as RecordFormat | undefined) ?? 'mp4';

@@ -1,9 +1,9 @@
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JournalStore } from '../../src/store/journal-store.ts';
+import { test } from '../helpers/suite.ts';
 
 type Doc = { id: string; n: number };
 
