@@ -1,6 +1,6 @@
 /**
  * End to end: ffmpeg → our RTMP listener → the bus → recordings in MP4, TS and FLV, checked with
- * ffprobe and a full decode; and the Callaba input types that build RTMP sources. Ports 22400–22499.
+ * ffprobe and a full decode; and the Callaba input types that build RTMP sources.
  */
 
 import * as assert from 'uvu/assert';
@@ -13,6 +13,7 @@ import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { PathTemplate } from '../../src/recorder/path-template.ts';
 import { type RecordedFile, type RecordFormat, Recording } from '../../src/recorder/recording.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
 import { Collector, ffmpegPush, tempDir, waitFor } from './rtmp-kit.ts';
@@ -50,11 +51,11 @@ test('ffmpeg → RTMP listener → MP4, TS and FLV recordings that probe and dec
 	for (const { recording } of recordings) recording.start();
 	const collector = new Collector();
 	registry.subscribe(key, collector);
-	const listener = new RtmpListener({ port: 22401, hub: registry });
+	const listener = new RtmpListener({ port: 0, hub: registry });
 	await listener.start();
 	try {
 		const source = fixture('h264-aac48');
-		const ffmpeg = ffmpegPush(source, ['-f', 'flv', 'rtmp://127.0.0.1:22401/live/e2e'], false);
+		const ffmpeg = ffmpegPush(source, ['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/live/e2e`], false);
 		assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
 		await waitFor(() => collector.ends.length === 1, 5000, 'the end of the stream');
 		for (const { recording } of recordings) await recording.stop();
@@ -101,14 +102,15 @@ test('INPUT_TYPE_RTMP_LISTEN: a publisher on the recording port feeds the record
 	const key: StreamKey = { vhost: 'default', app: 'recording', stream: 'own-port' };
 	const collector = new Collector();
 	registry.subscribe(key, collector);
+	const port = await freePort();
 	const source = createInput(
-		{ input_type: 'INPUT_TYPE_RTMP_LISTEN', input_stream_listen_port: { port: 22403 } },
+		{ input_type: 'INPUT_TYPE_RTMP_LISTEN', input_stream_listen_port: { port } },
 		registry.publisher(key, 'INPUT_TYPE_RTMP_LISTEN'),
 		{ hub: registry, key, listenHost: '127.0.0.1', log: () => {} },
 	);
 	await source.start();
 	try {
-		const ffmpeg = ffmpegPush(fixture('h264-aac48'), ['-f', 'flv', 'rtmp://127.0.0.1:22403/any/name'], false);
+		const ffmpeg = ffmpegPush(fixture('h264-aac48'), ['-f', 'flv', `rtmp://127.0.0.1:${port}/any/name`], false);
 		assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
 		await waitFor(() => collector.ends.length === 1, 5000, 'the end of the stream');
 		assert.equal(
