@@ -10,6 +10,7 @@ import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { RecordingJob } from '../../src/recorder/recording-job.ts';
 import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { JournalStore } from '../../src/store/journal-store.ts';
+import { freePort } from '../helpers/ports.ts';
 import { test } from '../helpers/suite.ts';
 
 const SECRET = 'test-secret';
@@ -47,10 +48,12 @@ const udpInput = (port: number) => ({
 	input_type: 'INPUT_TYPE_UDP_LISTEN',
 	input_stream_listen_port: { port, transport: 'UDP' },
 });
+/** The port a started recording listens on. */
+const UDP_PORT = await freePort('udp');
 const valid = (name: string, extra: Record<string, unknown> = {}) => ({
 	recording_name: name,
 	recording_type: 'RECORDING_STREAM_TO_FILE',
-	input: udpInput(20_100),
+	input: udpInput(UDP_PORT),
 	output_format: 'mp4',
 	active: false,
 	...extra,

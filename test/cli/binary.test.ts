@@ -1,7 +1,7 @@
 /**
  * The deployable forms: the one-file bundle (`npm run build`) and the single executable built from it
  * (`npm run build:binary`) run the same CLI with nothing beside them — including the SRT thread,
- * whose worker source the bundle carries inside (ports 26090–26099).
+ * whose worker source the bundle carries inside.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { VERSION } from '../../src/cli/version.ts';
 import { newDataDir, pushWithFfmpeg, type RecordingView, startServer, waitFor } from '../e2e/server-process.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { run } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 
@@ -46,7 +47,8 @@ test(
 	'the single executable records an SRT publisher (the SRT thread starts from the bundled source)',
 	async () => {
 		const binary = await tapedeckBinary();
-		const server = await startServer(26_090, newDataDir(), ['--srt-port', '26091'], [binary]);
+		const srtPort = await freePort('udp');
+		const server = await startServer(await freePort(), newDataDir(), ['--srt-port', String(srtPort)], [binary]);
 		try {
 			const created = await server.api<{ id: string }>('create', {
 				recording_name: 'srt in the binary',
@@ -56,10 +58,12 @@ test(
 				active: true,
 			});
 			const getById = () => server.api<RecordingView>('getById', { id: created.id });
-			const push = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', 'srt://127.0.0.1:26091?linger=2&streamid=live/cam', [
-				'-t',
-				'3',
-			]);
+			const push = pushWithFfmpeg(
+				fixture('h264-aac48'),
+				'mpegts',
+				`srt://127.0.0.1:${srtPort}?linger=2&streamid=live/cam`,
+				['-t', '3'],
+			);
 			await waitFor('recording', async () => (await getById()).state === 'recording');
 			assert.is(await push.exited, 0, push.stderr);
 			await waitFor('the stream ended', async () => (await getById()).state !== 'recording');

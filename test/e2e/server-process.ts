@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { ffmpegCopy, Peer } from '../helpers/process.ts';
-import { sleep } from '../helpers/wait.ts';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 
 export { sleep };
 
@@ -79,14 +79,9 @@ export const startServer = async (
 	return { peer, url, api };
 };
 
-/** Polls `probe` every 100 ms until it returns true, or fails after `timeoutMs`. */
-export const waitFor = async (what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await probe())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await sleep(100);
-	}
-};
+/** Polls `probe` until it returns true, or fails naming `what` after `timeoutMs`. */
+export const waitFor = (what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> =>
+	waitUntil(what, probe, timeoutMs);
 
 export type FileView = {
 	id: string;

@@ -9,7 +9,7 @@ import type { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { ffmpegCopy, Peer } from '../helpers/process.ts';
-import { sleep } from '../helpers/wait.ts';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 
 export { sleep };
 
@@ -37,14 +37,9 @@ export class Collector implements BusConsumer {
 	}
 }
 
-/** Polls `condition` every 20 ms; rejects after `timeoutMs`. */
-export const waitFor = async (condition: () => boolean, timeoutMs: number, what: string): Promise<void> => {
-	const deadline = Date.now() + timeoutMs;
-	while (!condition()) {
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
-};
+/** Polls `condition`; rejects naming `what` after `timeoutMs`. */
+export const waitFor = (condition: () => boolean, timeoutMs: number, what: string): Promise<void> =>
+	waitUntil(what, condition, timeoutMs);
 
 /** `ffmpeg -re -i <input> -c copy -f flv <url>` (or other outputs through `output`). */
 export const ffmpegPush = (input: string, output: readonly string[], realtime = true): Peer =>

@@ -10,8 +10,8 @@ import { RtmpPuller } from '../../ingest/rtmp/rtmp-puller.ts';
 import { parseRtmpUrl } from '../../ingest/rtmp/rtmp-url.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
-import { freePort } from '../helpers/free-port.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import type { Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import {

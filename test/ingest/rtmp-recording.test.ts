@@ -13,8 +13,8 @@ import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { PathTemplate } from '../../src/recorder/path-template.ts';
 import { type RecordedFile, type RecordFormat, Recording } from '../../src/recorder/recording.ts';
-import { freePort } from '../helpers/free-port.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { test } from '../helpers/suite.ts';
 import { Collector, ffmpegPush, tempDir, waitFor } from './rtmp-kit.ts';
 
