@@ -7,11 +7,13 @@ import { createInput } from '../../ingest/create-input.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import { Collector, FakeHub, waitFor, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
-const PORT = 23010;
+const PORT = await freePort();
+/** The range the listener takes RTP/RTCP pairs from (a taken pair is skipped). */
 const RTP_PORTS = { min: 23100, max: 23199 };
 
 type Case = { name: 'h264-aac48' | 'h265-aac48'; transport: 'tcp' | 'udp'; video: 'h264' | 'hevc' };

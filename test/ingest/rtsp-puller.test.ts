@@ -3,18 +3,19 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { RtspPuller, type RtspPullerOptions } from '../../ingest/rtsp/rtsp-puller.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
 
 const SERVER = '/usr/bin/python3';
 const SCRIPT = 'test/helpers/gst-rtsp-server.py';
+/** The range our puller takes RTP/RTCP pairs from (a taken pair is skipped). */
 const RTP_PORTS = { min: 23400, max: 23499 };
-let nextPort = 23310;
 
-/** Starts the GStreamer RTSP server on a fresh port; resolves once it prints "ready". */
+/** Starts the GStreamer RTSP server on a free port; resolves once it prints "ready". */
 const gstServer = async (args: string[]): Promise<{ peer: Peer; port: number }> => {
-	const port = nextPort++;
+	const port = await freePort();
 	const peer = new Peer(SERVER, [SCRIPT, '--port', String(port), ...args]);
 	let out = '';
 	peer.child.stdout?.on('data', (d: Buffer) => {

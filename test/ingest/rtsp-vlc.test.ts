@@ -7,11 +7,12 @@ import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
 
-const PORT = 23360;
+const PORT = await freePort();
 
 /** VLC refuses to run as root; drop to nobody (setpriv execs in place, so the PID stays VLC's). */
 const vlc = (args: string[]): Peer =>
