@@ -1,6 +1,3 @@
-/** The Callaba dialect's contract, through `app.request()` (no socket): shapes, auth, validation, errors. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'hono/jwt';
 import * as assert from 'uvu/assert';
@@ -12,9 +9,10 @@ import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { JournalStore } from '../../src/store/journal-store.ts';
 import { freePort } from '../helpers/ports.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const SECRET = 'test-secret';
-const data = mkdtempSync(join(tmpdir(), 'tapedeck-api-'));
+const data = tempDir('api');
 const recordingsRoot = join(data, 'recordings');
 const store = new JournalStore<RecordingJob>(join(data, 'store', 'recordings.jsonl'));
 const service = new RecordingService({

@@ -3,8 +3,7 @@
  * every answer, `{error_code, error_msg}` errors, START only while pushed, STOP of nothing is 404,
  * no START within 10 s of a STOP, a long interruption ends the recording, and the cross-dialect view.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -17,10 +16,11 @@ import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { JournalStore } from '../../src/store/journal-store.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { sleep } from '../helpers/wait.ts';
 
 const TOKEN = 'huawei-token';
-const data = mkdtempSync(join(tmpdir(), 'tapedeck-huawei-'));
+const data = tempDir('huawei');
 const recordingsRoot = join(data, 'recordings');
 const registry = new StreamRegistry();
 const store = new JournalStore<RecordingJob>(join(data, 'store', 'recordings.jsonl'));

@@ -3,8 +3,7 @@
  * success and error, OME's response fields and order, the seeds' own request bodies, and a recording
  * fed through the real TS demuxer into the bus (files and info XML checked).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -17,9 +16,10 @@ import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { JournalStore } from '../../src/store/journal-store.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const TOKEN = 'ome-access-token';
-const data = mkdtempSync(join(tmpdir(), 'tapedeck-ome-'));
+const data = tempDir('ome');
 const recordingsRoot = join(data, 'recordings');
 const registry = new StreamRegistry();
 const store = new JournalStore<RecordingJob>(join(data, 'store', 'recordings.jsonl'));

@@ -1,10 +1,3 @@
-/**
- * The deployable forms: the one-file bundle (`npm run build`) and the single executable built from it
- * (`npm run build:binary`) run the same CLI with nothing beside them — including the SRT thread,
- * whose worker source the bundle carries inside.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -14,6 +7,7 @@ import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
 import { freePort } from '../helpers/ports.ts';
 import { run } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BUILD_MS = 120_000;
@@ -34,7 +28,7 @@ test(
 		const binary = await tapedeckBinary();
 		const version = await run(binary, ['--version'], 20_000);
 		assert.is(version.stdout.trim(), VERSION);
-		const output = join(mkdtempSync(join(tmpdir(), 'tapedeck-binary-')), 'out.mp4');
+		const output = join(tempDir('binary'), 'out.mp4');
 		const remux = await run(binary, ['remux', fixture('h264-aac48'), output], 30_000);
 		assert.is(remux.code, 0, remux.stderr);
 		assert.is(await ffprobeErrors(output), '');

@@ -7,9 +7,10 @@ import { SEQUENCE_MACRO } from '../../src/cli/remux.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const OUT = join(ROOT, 'fixtures/out/cli');
+const OUT = tempDir('cli');
 mkdirSync(OUT, { recursive: true });
 const INPUT = fixture('h264-aac48-flv');
 // test/run.sh sets NO_COLOR and FORCE_COLOR together, which makes every child node warn on stderr.

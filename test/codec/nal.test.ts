@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -16,6 +15,7 @@ import {
 } from '../../src/codec/nal.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const A = [0x09, 0xf0];
 const B = [0x67, 1, 2, 3];
@@ -101,7 +101,7 @@ test('a real stream survives Annex B → length-prefixed → Annex B: ffmpeg dec
 	const file = fixture('h264-interlaced');
 	const original = new Uint8Array(readFileSync(file));
 	const back = lengthPrefixedToAnnexB(annexBToLengthPrefixed(original));
-	const out = join(tmpdir(), `tapedeck-nal-roundtrip.h264`);
+	const out = join(tempDir('nal-roundtrip'), `nal-roundtrip.h264`);
 	writeFileSync(out, back);
 	assert.is(await decodeErrors(out), '');
 	const [a] = await probeStreams(file);

@@ -15,8 +15,9 @@ import { remuxFile } from '../../src/cli/remux.ts';
 import type { CodecId } from '../../src/core/track.ts';
 import { decodeErrors, ffprobeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
+const OUT = tempDir('conformance');
 
 /** The fixtures and the codecs in them. */
 const FIXTURES: ReadonlyArray<{ name: FixtureName; codecs: readonly CodecId[] }> = [

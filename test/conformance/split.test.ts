@@ -20,8 +20,9 @@ import { SplitPolicy } from '../../src/recorder/split-policy.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { avOffsetMismatches, decodeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
+const OUT = tempDir('conformance');
 mkdirSync(OUT, { recursive: true });
 const FORMATS = (['ts', 'mp4', 'mov', 'fmp4'] as const).filter((f) => MUXER_FORMATS.includes(f));
 /**

@@ -8,8 +8,9 @@ import { probeFile } from '../../src/cli/probe.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
+const OUT = tempDir('conformance');
 mkdirSync(OUT, { recursive: true });
 const INPUT = fixture('h264-aac48-flv');
 const FORMAT = MUXER_FORMATS.includes('mp4') ? 'mp4' : MUXER_FORMATS[0]!;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { adtsFraming } from '../../ingest/demux/ts/audio-framing.ts';
@@ -14,6 +15,7 @@ import { decodeErrors, probeCodecs, probeStreams } from '../helpers/media-check.
 import { PacketCollector } from '../helpers/packet-collector.ts';
 import { run } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const read = (name: FixtureName): Uint8Array => new Uint8Array(readFileSync(fixture(name)));
 
@@ -88,7 +90,7 @@ for (const name of [
 
 test('track configs equal what ffmpeg writes into MP4 (avcC byte for byte, ASC), sizes and rates too', async () => {
 	const { collector } = demux(read('h264-aac44'));
-	const mp4 = `${fixture('h264-aac44')}.ffmpeg-copy.mp4`;
+	const mp4 = join(tempDir('ts-demuxer'), 'h264-aac44.ffmpeg-copy.mp4');
 	assert.is(
 		(await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', fixture('h264-aac44'), '-c', 'copy', mp4])).code,
 		0,

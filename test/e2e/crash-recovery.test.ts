@@ -10,7 +10,7 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
 import { freePort } from '../helpers/ports.ts';
 import { test } from '../helpers/suite.ts';
-import { newDataDir, pushWithFfmpeg, type RecordingView, sleep, startServer, waitFor } from './server-process.ts';
+import { newDataDir, pushWithFfmpeg, type RecordingView, startServer, waitFor } from './server-process.ts';
 
 for (const format of ['mp4', 'flv', 'ts'] as const) {
 	test(`SIGKILL while recording ${format}: playable after restart, job listed and resumed`, async () => {
@@ -27,8 +27,8 @@ for (const format of ['mp4', 'flv', 'ts'] as const) {
 				output_format: format,
 			}));
 			const push = pushWithFfmpeg(fixture('h264-aac48-10s'), 'mpegts', `http://127.0.0.1:${pushPort}/live`);
-			await waitFor('recording', async () => (await first.api<RecordingView>('getById', { id })).state === 'recording');
-			await sleep(3500);
+			const recorded = async () => (await first.api<RecordingView>('getById', { id })).recordedFiles[0]?.duration ?? 0;
+			await waitFor('3.5 s recorded', async () => (await recorded()) >= 3.5, 20_000);
 			first.peer.child.kill('SIGKILL');
 			await first.peer.exited;
 			await push.stop();

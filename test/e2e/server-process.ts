@@ -1,9 +1,6 @@
-/** A real `tapedeck serve` in a child process, and a client for its Callaba API. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { ffmpegCopy, Peer } from '../helpers/process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { sleep, waitUntil } from '../helpers/wait.ts';
 
 export { sleep };
@@ -12,7 +9,7 @@ export const ACCESS_TOKEN = 'e2e-secret';
 // The child inherits the environment: the server signs with this token instead of generating one.
 process.env['TAPEDECK_ACCESS_TOKEN'] = ACCESS_TOKEN;
 
-export const newDataDir = (): string => mkdtempSync(join(tmpdir(), 'tapedeck-e2e-'));
+export const newDataDir = (): string => tempDir('e2e');
 
 export type Server = {
 	readonly peer: Peer;

@@ -113,8 +113,7 @@ test('nginx-rtmp answers our signed C1 with the digest handshake', async () => {
 			announce: (tracks) => announced.push(...tracks.map((t) => t.codec)),
 			push: () => {},
 		});
-		await sleep(500);
-		assert.ok(session.digestHandshake);
+		await waitFor(() => session.digestHandshake, 5000, 'the digest handshake');
 		session.close('done');
 		assert.equal(await session.done, { delivered: false, reason: 'done' });
 	} finally {

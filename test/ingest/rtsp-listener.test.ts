@@ -1,5 +1,4 @@
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -10,6 +9,7 @@ import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-chec
 import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { Collector, FakeHub, waitFor, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
 const PORT = await freePort();
@@ -62,7 +62,7 @@ for (const c of cases) {
 				`A/V offset ${collector.avOffset()} vs source ${sourceOffset}`,
 			);
 			for (const format of ['mp4', 'ts'] as const) {
-				const out = join(tmpdir(), `tapedeck-rtsp-${c.name}-${c.transport}-${process.pid}.${format}`);
+				const out = join(tempDir('rtsp'), `rtsp-${c.name}-${c.transport}.${format}`);
 				await writeRecording(collector.tracks, collector.packets, format, out);
 				assert.is(await ffprobeErrors(out), '', format);
 				assert.is(await decodeErrors(out), '', format);

@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { RtspPuller, type RtspPullerOptions } from '../../ingest/rtsp/rtsp-puller.ts';
@@ -6,6 +5,7 @@ import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-chec
 import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
 
 const SERVER = '/usr/bin/python3';
@@ -65,7 +65,7 @@ const assertPlayable = async (collector: Collector, videoCodec: 'h264' | 'h265',
 	assert.ok(video.packets[0]?.keyframe, 'first video packet is a keyframe');
 	assert.ok(Math.abs(collector.avOffset()) < 0.15, `A/V start offset ${collector.avOffset()}`);
 	assert.is(collector.ended, 'puller stopped');
-	const out = join(tmpdir(), `tapedeck-rtsp-pull-${name}-${process.pid}.mp4`);
+	const out = join(tempDir('rtsp-pull'), `rtsp-pull-${name}.mp4`);
 	await writeRecording(collector.tracks, collector.packets, 'mp4', out);
 	assert.is(await ffprobeErrors(out), '');
 	assert.is(await decodeErrors(out), '');
@@ -124,7 +124,7 @@ test('pulls MPEG-TS over RTP (payload type 33) through the TS demuxer', async ()
 	assert.is(collector.of('video').track?.codec, 'h264');
 	assert.is(collector.of('audio').track?.codec, 'aac');
 	assert.ok(collector.of('video').packets.length >= 25);
-	const out = join(tmpdir(), `tapedeck-rtsp-pull-mp2t-${process.pid}.mp4`);
+	const out = join(tempDir('rtsp-pull'), `rtsp-pull-mp2t.mp4`);
 	await writeRecording(collector.tracks, collector.packets, 'mp4', out);
 	assert.is(await decodeErrors(out), '');
 });

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -12,6 +11,7 @@ import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-chec
 import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { Collector, sleep, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
 /**
@@ -40,7 +40,7 @@ test('UDP loss and reordering: no crash, losses counted, reordered packets resto
 			}),
 	);
 	for (const relay of relays) await relay.start();
-	const sdpFile = join(tmpdir(), `tapedeck-rtsp-loss-${process.pid}.sdp`);
+	const sdpFile = join(tempDir('rtsp-loss'), `rtsp-loss.sdp`);
 	// One RTP output per stream; RTCP goes straight to our RTCP ports (rtcpport), RTP through the relays.
 	const ffmpeg = ffmpegCopy(source, [
 		'-map',
@@ -94,7 +94,7 @@ test('UDP loss and reordering: no crash, losses counted, reordered packets resto
 		const video = collector.of('video');
 		assert.ok(video.packets.length > 10 && video.packets.length < sourceVideo.packets, `video ${video.packets.length}`);
 		assert.ok(video.packets[0]?.keyframe);
-		const out = join(tmpdir(), `tapedeck-rtsp-loss-${process.pid}.mp4`);
+		const out = join(tempDir('rtsp-loss'), `rtsp-loss.mp4`);
 		await writeRecording(collector.tracks, collector.packets, 'mp4', out);
 		assert.is(await ffprobeErrors(out), '');
 		assert.is(await decodeErrors(out), '');

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -10,6 +9,7 @@ import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
 import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
 
 const PORT = await freePort();
@@ -82,7 +82,7 @@ test('pulls what VLC serves (#rtp sdp=rtsp://): A/V in sync with the source file
 	const sourceOffset = sourceTime(v, 'video') - sourceTime(a, 'audio');
 	assert.ok(Math.abs(ourOffset - sourceOffset) <= 0.04, `A/V offset ${ourOffset} vs source ${sourceOffset}`);
 
-	const out = join(tmpdir(), `tapedeck-rtsp-vlc-${process.pid}.mp4`);
+	const out = join(tempDir('rtsp-vlc'), `rtsp-vlc.mp4`);
 	await writeRecording(collector.tracks, collector.packets, 'mp4', out);
 	assert.is(await ffprobeErrors(out), '');
 	assert.is(await decodeErrors(out), '');

@@ -1,6 +1,5 @@
 /** Shared pieces of the SRT tests: the media, a fake hub, payload capture, our listener and caller, peers. */
 import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -19,6 +18,7 @@ import {
 import type { Track } from '../../src/core/track.ts';
 import { waitForUdpPort } from '../helpers/ports.ts';
 import { ffmpegCopy, Peer, run } from '../helpers/process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';
 
 export { sleep, waitFor };
@@ -134,7 +134,7 @@ export const paddedTs = (path: string): Buffer => {
 
 /** What `ffmpeg -i file -c copy -f mpegts` produces: what an ffmpeg SRT publisher sends of that file. */
 export const ffmpegRemux = async (path: string): Promise<Buffer> => {
-	const out = join(tmpdir(), `srt-remux-${process.pid}-${basename(path)}`);
+	const out = join(tempDir('srt-remux'), `srt-remux-${basename(path)}`);
 	const r = await run(
 		'ffmpeg',
 		['-nostdin', '-v', 'error', '-y', '-i', path, '-c', 'copy', '-f', 'mpegts', out],

@@ -1,5 +1,4 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -19,9 +18,10 @@ import {
 } from '../helpers/media-check.ts';
 import { readMp4Source, remux } from '../helpers/mp4-source.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { demuxFlv, demuxTs, type Source, writeAll } from './flv-source.ts';
 
-const OUT = join(tmpdir(), 'tapedeck-flv-muxer');
+const OUT = tempDir('flv-muxer');
 mkdirSync(OUT, { recursive: true });
 
 const muxToFile = async (input: Source, name: string, options = {}): Promise<string> => {

@@ -10,8 +10,9 @@ import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { PacketCollector } from '../helpers/packet-collector.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const OUT = join(fixture('h264-aac48'), '..');
+const OUT = tempDir('ts-muxer');
 
 const demux = (bytes: Uint8Array) => {
 	const collector = new PacketCollector();

@@ -10,6 +10,7 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { probeStreams } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 type EsEvent = { type: string; dts?: number; pts?: number };
 type Stream = { pipe(next: Stream): Stream; on(event: 'data', listener: (event: EsEvent) => void): void };
@@ -19,7 +20,7 @@ type Mp2t = {
 	ElementaryStream: new () => Stream;
 };
 
-const OUT = join(import.meta.dirname, '../../fixtures/out');
+const OUT = tempDir('muxjs');
 
 test('mux.js reads our TS: both streams in the PMT, one PES per frame, monotonic DTS', async () => {
 	const output = join(OUT, 'muxjs-check.ts');

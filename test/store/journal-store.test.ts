@@ -1,14 +1,14 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { JournalStore } from '../../src/store/journal-store.ts';
 import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 type Doc = { id: string; n: number };
 
 test('changes survive a reopen; the journal is compacted to one line per document', () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'store', 'jobs.jsonl');
+	const path = join(tempDir('store'), 'store', 'jobs.jsonl');
 	const store = new JournalStore<Doc>(path);
 	store.put({ id: 'a', n: 1 });
 	store.put({ id: 'b', n: 1 });
@@ -24,7 +24,7 @@ test('changes survive a reopen; the journal is compacted to one line per documen
 });
 
 test('a torn last line (crash mid-append) is skipped, the rest kept', () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'jobs.jsonl');
+	const path = join(tempDir('store'), 'jobs.jsonl');
 	const store = new JournalStore<Doc>(path);
 	store.put({ id: 'a', n: 1 });
 	store.close();
@@ -36,7 +36,7 @@ test('a torn last line (crash mid-append) is skipped, the rest kept', () => {
 });
 
 test('changes of one tick share a sync; synced() resolves once they are in the file; a closed store refuses changes', async () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'jobs.jsonl');
+	const path = join(tempDir('store'), 'jobs.jsonl');
 	const store = new JournalStore<Doc>(path);
 	await store.synced(); // nothing pending
 	for (let n = 0; n < 50; n++) store.put({ id: `d${n}`, n });
