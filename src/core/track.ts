@@ -32,5 +32,3 @@ export type Track = {
 	readonly video?: VideoInfo;
 	readonly audio?: AudioInfo;
 };
-
-export const isVideo = (track: Track): boolean => track.kind === 'video';

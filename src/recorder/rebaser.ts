@@ -3,7 +3,7 @@
  *
  * Two steps. First the source timeline becomes the *recording* timeline: one origin for all tracks
  * (the first packet written is 0, so A/V offsets are kept), cleaned on the way so one bad timestamp
- * never reaches a muxer — the failure users report most (OvenMediaEngine #645/#743, MediaMTX #4711):
+ * never reaches a muxer — the failure recorder users report most (files that stop or stutter on playback):
  * - a DTS that steps back within one frame (duplicates, jitter) is nudged one tick past the previous;
  * - a DTS that steps back further is dropped until the track catches up;
  * - a PTS before its DTS (which no decoder can honour) is raised to the DTS;

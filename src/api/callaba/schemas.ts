@@ -1,5 +1,5 @@
 /**
- * Request and response shapes of Callaba Engine's recording API (shared/seeds/callaba-recording-api.txt),
+ * Request and response shapes of Callaba Engine's recording API (its `/api/recording/*` reference),
  * as zod schemas: they validate at the edge and generate the OpenAPI document. Fields marked
  * "tapedeck" are extensions Callaba does not document (file naming, splitting, track selection).
  */

@@ -1,6 +1,5 @@
 /**
- * Shapes of Huawei Cloud Live's "Submitting a Recording Command" (shared/seeds/huawei-cloud-live-record-control.txt)
- * as zod schemas: they validate at the edge and generate the OpenAPI document.
+ * Shapes of Huawei Cloud Live's "Submitting a Recording Command" (its API reference) as zod schemas: they validate at the edge and generate the OpenAPI document.
  */
 import { z } from '@hono/zod-openapi';
 
