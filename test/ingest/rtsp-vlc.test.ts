@@ -10,7 +10,7 @@ import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
+import { Collector, waitFor, writeRecording } from './rtsp-harness.ts';
 
 const PORT = await freePort();
 
@@ -54,7 +54,8 @@ test('pulls what VLC serves (#rtp sdp=rtsp://): A/V in sync with the source file
 			await waitFor(() => puller.state === 'playing', 8000),
 			`VLC session: ${puller.lastError} ${server.stderr}`,
 		);
-		await sleep(4000);
+		// About 4 s of media at 25 fps.
+		assert.ok(await waitFor(() => collector.of('video').packets.length >= 100, 15_000), 'four seconds of video');
 	} finally {
 		await puller.stop();
 		await server.stop();
