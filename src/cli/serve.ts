@@ -4,17 +4,20 @@
  */
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { builtInModules } from '../../ingest/built-in-module.ts';
+import { builtInModules, SRT_UNNAMED_STREAM } from '../../ingest/built-in-module.ts';
+import { createInput } from '../../ingest/create-input.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { createApp } from '../api/app.ts';
 import { issueAccessJwt } from '../api/auth.ts';
+import { upgradeLegacyJob } from '../api/callaba/legacy-job.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
 import { DEFAULTS, ENV } from '../config/defaults.ts';
 import { type AccessToken, loadAccessToken, loadServeConfig, type ServeConfig } from '../config/load.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
+import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
 import { RecordingService } from '../recorder/recording-service.ts';
 import type { Sink } from '../sink/sink.ts';
@@ -34,7 +37,9 @@ export type ListenerContext = {
  */
 const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [
 	({ hub, config, log }) =>
-		config.srtPort ? new SrtListener({ hub, host: config.host, port: config.srtPort, log }) : undefined,
+		config.srtPort
+			? new SrtListener({ hub, host: config.host, port: config.srtPort, defaultStream: SRT_UNNAMED_STREAM, log })
+			: undefined,
 	({ hub, config, log }) =>
 		config.rtmpPort ? new RtmpListener({ hub, host: config.host, port: config.rtmpPort, log }) : undefined,
 	({ hub, config }) =>
@@ -64,7 +69,9 @@ export const startServer = async (
 ): Promise<RunningServer> => {
 	const log = options.log ?? ((message: string) => console.error(message));
 	const registry = new StreamRegistry();
-	const store = new JournalStore<RecordingJob>(`${config.storeDir}/recordings.jsonl`);
+	const store = new JournalStore<RecordingJob, RecordedFile>(`${config.storeDir}/recordings.jsonl`, {
+		upgrade: upgradeLegacyJob,
+	});
 	const service = new RecordingService({
 		registry,
 		store,
@@ -72,7 +79,8 @@ export const startServer = async (
 		listenHost: config.host,
 		log,
 		syncIntervalMs: config.syncIntervalMs,
-		// The listeners below, as inputs name them (`input_module_id`: rtmp, srt, rtsp).
+		openInput: createInput,
+		// The listeners below, as inputs name them (module ids rtmp, srt, rtsp).
 		modules: builtInModules(config),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});

@@ -19,7 +19,7 @@ export type Server = {
 
 /**
  * Starts the server and waits (≤ 15 s) until the API answers. `extraArgs` come last, so they override
- * (e.g. `--rtmp-port 25101` turns the RTMP listener on at a port of the test's own range). `command`
+ * (e.g. `--rtmp-port <a free port>` turns the RTMP listener on). `command`
  * runs another form of tapedeck (the bundle, the single executable) instead of the sources.
  */
 export const startServer = async (
