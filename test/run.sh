@@ -6,7 +6,7 @@
 # (test/helpers/suite.ts).
 # Usage: test/run.sh [--unit] [pattern]   (a regex on *.test.ts paths relative to test/, default every file)
 #        --unit keeps the files that start no external program (test/architecture/unit-files.ts decides).
-#        TEST_FILE_TIMEOUT=<seconds> bounds each file (default 300); TEST_DIR=<folder> runs another folder's files.
+#        TEST_FILE_TIMEOUT=<seconds> bounds each file (default 600: four times the slowest file on two loaded cores); TEST_DIR=<folder> runs another folder's files.
 set -u
 cd "$(dirname "$0")/.."
 unit=0
@@ -15,7 +15,7 @@ if [ "${1:-}" = "--unit" ]; then
 	shift
 fi
 pattern="${1:-.}"
-limit="${TEST_FILE_TIMEOUT:-300}"
+limit="${TEST_FILE_TIMEOUT:-600}"
 dir="${TEST_DIR:-test}"
 export NO_COLOR=1 FORCE_COLOR=0
 log=$(mktemp)
