@@ -3,7 +3,7 @@
  * each registered format that can carry its codecs, then checked with ffprobe and a full decode
  * against what ffprobe sees in the input.
  */
-import { mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
@@ -18,7 +18,8 @@ import { decodeErrors, ffprobeErrors, type ProbedStream, probeStreams } from '..
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const OUT = tempDir('conformance');
+/** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
+const OUT = tempDir('muxers');
 
 /** The fixtures and the codecs in them. */
 const FIXTURES: ReadonlyArray<{ name: FixtureName; codecs: readonly CodecId[] }> = [
@@ -58,7 +59,6 @@ const byType = (streams: ProbedStream[], type: string) => streams.find((s) => s.
 const frameSeconds = (s: ProbedStream) => s.duration / s.packets;
 
 const skipped: string[] = [];
-mkdirSync(OUT, { recursive: true });
 
 for (const { name, codecs } of FIXTURES) {
 	for (const format of CONTAINER_FORMATS) {
@@ -121,5 +121,7 @@ for (const format of ['mp4', 'ts'] as const) {
 }
 
 if (skipped.length > 0) console.log(`conformance rows skipped (no muxer or demuxer registered): ${skipped.join(', ')}`);
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

@@ -3,7 +3,7 @@
  * segmentation rules, plus a schedule split driven by an injected clock. Each file must start with
  * a keyframe and decode alone; together they must hold every packet of the input.
  */
-import { mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -22,8 +22,8 @@ import { avOffsetMismatches, decodeErrors, type ProbedStream, probeStreams } fro
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const OUT = tempDir('conformance');
-mkdirSync(OUT, { recursive: true });
+/** Outside the tree, new each run: remux and recordings never replace a file, so none may be left over. */
+const OUT = tempDir('split');
 const FORMATS = (['ts', 'mp4', 'mov', 'fmp4'] as const).filter((f) => MUXER_FORMATS.includes(f));
 /**
  * Formats whose files keep the decode times they are given, so a continuity file can start where
@@ -171,5 +171,7 @@ if (DEMUXER_KINDS.includes('ts') && FORMATS.length > 0) {
 		}
 	});
 }
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

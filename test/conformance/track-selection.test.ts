@@ -1,5 +1,5 @@
 /** Track filters end to end: the files hold exactly the chosen tracks, decodable, with every packet. */
-import { mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -10,8 +10,8 @@ import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const OUT = tempDir('conformance');
-mkdirSync(OUT, { recursive: true });
+/** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
+const OUT = tempDir('track-selection');
 const INPUT = fixture('h264-aac48-flv');
 const FORMAT = MUXER_FORMATS.includes('mp4') ? 'mp4' : MUXER_FORMATS[0]!;
 
@@ -63,5 +63,7 @@ test('an unknown track is a clear error', async () => {
 		assert.match((error as Error).message, /no track with name "director"; the stream has 1 "video"/);
 	}
 });
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
@@ -14,6 +14,7 @@ import { PacketCollector } from '../helpers/packet-collector.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
+/** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
 const OUT = tempDir('ts-muxer');
 
 const demux = (bytes: Uint8Array) => {
@@ -198,5 +199,7 @@ test('codecs TS cannot carry are rejected in the constructor, before any byte is
 	assert.throws(() => new TsMuxer([], sink), /at least one track/);
 	assert.is(sink.position, 0);
 });
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

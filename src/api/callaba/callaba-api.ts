@@ -9,8 +9,7 @@ import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { TapedeckError } from '../../core/errors.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
-import { newObjectId } from '../../store/object-id.ts';
-import { accessTokenAuth } from '../auth.ts';
+import { accessTokenAuth, type JwtPolicy } from '../auth.ts';
 import { httpStatusOf, publicMessage } from '../errors.ts';
 import { builtInInputTypes } from './callaba-input.ts';
 import {
@@ -32,8 +31,8 @@ import { mergeUpdate, toJobSettings, toRecordingView, toStatView } from './trans
 export type CallabaApiOptions = {
 	readonly service: RecordingService;
 	readonly recordingsRoot: string;
-	/** The server access token JWTs are signed with. */
-	readonly secret: string;
+	/** The secret JWTs are signed with, and the longest lifetime accepted. */
+	readonly secret: string | JwtPolicy;
 	readonly log?: (message: string) => void;
 };
 
@@ -93,7 +92,8 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 		RecordingSettingsSchema,
 		CreatedSchema,
 		async (body) => {
-			const job = await service.create(toJobSettings(body), newObjectId());
+			// The service names the job with a new ObjectId-shaped id, as Callaba's are.
+			const job = await service.create(toJobSettings(body));
 			return { id: job.id, created: job.createdAt, success: 'true' };
 		},
 	);

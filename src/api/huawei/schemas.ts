@@ -1,5 +1,6 @@
 /**
- * Shapes of Huawei Cloud Live's "Submitting a Recording Command" (its API reference) as zod schemas: they validate at the edge and generate the OpenAPI document.
+ * Shapes of Huawei Cloud Live's "Submitting a Recording Command" (`POST /v1/{project_id}/record/control`)
+ * as zod schemas: they validate at the edge and generate the OpenAPI document.
  */
 import { z } from '@hono/zod-openapi';
 
