@@ -9,9 +9,7 @@
  * The remux runs in-process (one per pair, fast); ffprobe runs once per output file.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CODEC_CARRIERS } from '../../mux/codec-carriers.ts';
 import { CONTAINER_FORMATS, type ContainerFormat } from '../../mux/muxer.ts';
@@ -30,6 +28,8 @@ import {
 	startOf,
 	typicalStep,
 } from '../helpers/corpus-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /**
  * Cases (`case`) or pairs (`case:format`) that fail today for work not yet on main, each with the
@@ -64,7 +64,7 @@ const CODEC_OF: Record<string, CodecId> = {
 };
 const MEDIA = ['video', 'audio'];
 
-const folder = mkdtempSync(join(tmpdir(), 'tapedeck-acceptance-'));
+const folder = tempDir('acceptance');
 const carries = (format: ContainerFormat, stream: ProbedStream) =>
 	CODEC_CARRIERS[CODEC_OF[stream.codec] ?? 'av1'].includes(format);
 

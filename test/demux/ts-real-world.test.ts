@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sniffDemuxerKind } from '../../ingest/demux/create-demuxer.ts';
 import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
 import type { Track } from '../../src/core/track.ts';
 import { gstRun } from '../helpers/gst.ts';
 import { probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	makeSection,
 	packetsOf,

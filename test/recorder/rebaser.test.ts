@@ -1,8 +1,8 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { Rebaser, type SegmentationRule } from '../../src/recorder/rebaser.ts';
+import { test } from '../helpers/suite.ts';
 
 const VIDEO: Track = {
 	id: 1,
