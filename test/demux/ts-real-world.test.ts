@@ -4,13 +4,13 @@ import * as assert from 'uvu/assert';
 import { sniffDemuxerKind } from '../../ingest/demux/create-demuxer.ts';
 import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
 import type { Track } from '../../src/core/track.ts';
+import { pidOfStreamType } from '../helpers/corpus-ts.ts';
 import { gstRun } from '../helpers/gst.ts';
 import { probeStreams } from '../helpers/media-check.ts';
 import {
 	makeSection,
 	packetsOf,
 	payloadAt,
-	pidOfStreamType,
 	restride,
 	sectionPacket,
 	stripTimestamps,
