@@ -230,6 +230,26 @@ test('192-byte M2TS and 204-byte packets are detected and read like 188-byte one
 /** A splice_null() splice_info_section (ANSI/SCTE 35 §9.2), 'tier' all ones. */
 const SPLICE_NULL = makeSection(0xfc, [0x00, 0x00, 0, 0, 0, 0, 0x00, 0xff, 0xf0, 0x00, 0x00, 0x00, 0x00], false);
 
+test("ffmpeg's M2TS (HDMV): AAC in a private PES no descriptor names is read by its content", async () => {
+	const file = temp.path('hdmv.m2ts');
+	const bytes = await ffmpegMake(
+		[...lavfiInputs(), ...H264_FAST, '-c:a', 'aac', '-f', 'mpegts', '-mpegts_m2ts_mode', '1'],
+		file,
+	);
+	const { collector, demuxer } = demuxTs(bytes);
+	const audio = collector.tracks[1]!;
+	assert.equal([audio.codec, audio.audio], ['aac', { sampleRate: 48_000, channels: 1 }]);
+	await assertLikeFfprobe(file, 1, collector, audio);
+	assert.equal(
+		demuxer.programs[0]!.streams.map((s) => [s.streamType, s.codec, s.carried]),
+		[
+			[0x1b, 'h264', true],
+			[0x06, 'aac', true],
+		],
+	);
+	assert.is(collector.warnings.length, 0);
+});
+
 test('SCTE-35 sections become packets of a data track; DVB subtitles and teletext are named, not carried', async () => {
 	const bytes = await ffmpegMake(
 		[...lavfiInputs(), ...H264_FAST, '-c:a', 'aac', '-f', 'mpegts'],
