@@ -45,9 +45,6 @@ export const PENDING_CASES: Readonly<Record<string, string>> = {
 	'late-audio:avi':
 		'audio starts at 0 instead of 1.56 s after the video (no strh dwStart); ffmpeg -c copy does the same',
 	'encoder-restart': 'A/V offset at the end 0.032 s vs the input 0.005 s: the restart re-origins audio 27 ms late',
-	'loss-1pct': "8 decode errors vs 4 in ffmpeg's own -c copy (h264: mmco unref short failure, missing reference)",
-	'byte-damage': "98 video packets vs 99 in ffmpeg's own -c copy",
-	'm2ts-hdmv': 'AAC typed 0x06 under HDMV registration is not read: 0 of 142 audio packets (only a warning, exit 0)',
 };
 
 const RUN_PENDING = process.env.ACCEPTANCE_PENDING === '1';
