@@ -7,15 +7,10 @@ import {
 } from '../../../src/core/media-receiver.ts';
 import { TimestampUnwrapper } from '../../../src/core/time.ts';
 import type { CodecId } from '../../../src/core/track.ts';
-import { type AudioFraming, ac3Framing, adtsFraming, mpegAudioFraming } from './audio-framing.ts';
-import { codecOfStream, isUnidentifiedPrivatePes, kindOfCodec, opusChannels } from './codec-of-stream.ts';
+import { codecOfStream, isUnidentifiedPrivatePes, kindOfCodec } from './codec-of-stream.ts';
+import { createElementaryStream } from './create-elementary-stream.ts';
 import { DataElementaryStream } from './data-elementary-stream.ts';
 import type { ElementaryStream, StreamIdentity } from './elementary-stream.ts';
-import { FramedAudioElementaryStream } from './framed-audio-elementary-stream.ts';
-import { H26xAccessUnitReader } from './h26x-access-unit-reader.ts';
-import { LatmFraming } from './latm-framing.ts';
-import { Mpeg2AccessUnitReader } from './mpeg2-access-unit-reader.ts';
-import { OpusFraming } from './opus-framing.ts';
 import { PesAssembler, type TimestampJumpListener } from './pes-assembler.ts';
 import { type ProgramDescription, ProgramSelector } from './program-selector.ts';
 import { PsiSectionAssembler, type SectionListener } from './psi-section-assembler.ts';
@@ -23,7 +18,6 @@ import { type ElementaryStreamInfo, PAT_PID, type ProgramMap, parsePat, parsePmt
 import { type SniffedStreamFactory, SniffingElementaryStream } from './sniffing-elementary-stream.ts';
 import { TrackGate } from './track-gate.ts';
 import { type TsPacketListener, TsPacketReader } from './ts-packet-reader.ts';
-import { type AccessUnitReader, VideoElementaryStream } from './video-elementary-stream.ts';
 
 /** Every 13-bit PID. */
 const PID_COUNT = 8192;
@@ -291,7 +285,7 @@ export class TsDemuxer
 		const es =
 			codec === 'sniffed'
 				? new SniffingElementaryStream(identity, this.#gate, this.stats, this)
-				: this.#createElementaryStream(info, codec, identity);
+				: createElementaryStream(info, codec, identity, this.#gate, this.stats);
 		const pes = new PesAssembler(es, this.#clock, this.stats, identity, this);
 		return { codec, identity, pes, sections: undefined, data: undefined };
 	}
@@ -299,29 +293,6 @@ export class TsDemuxer
 	sniffedStream(codec: CodecId, identity: StreamIdentity): ElementaryStream {
 		this.#selector.sniffed(identity.pid, codec);
 		const info: ElementaryStreamInfo = { streamType: TsStreamType.PrivatePes, pid: identity.pid, descriptors: [] };
-		return this.#createElementaryStream(info, codec, identity);
-	}
-
-	#video(reader: AccessUnitReader, identity: StreamIdentity): VideoElementaryStream {
-		return new VideoElementaryStream(reader, identity, this.#gate, this.stats);
-	}
-
-	#createElementaryStream(info: ElementaryStreamInfo, codec: CodecId, identity: StreamIdentity): ElementaryStream {
-		const audio = (framing: AudioFraming) => new FramedAudioElementaryStream(framing, identity, this.#gate, this.stats);
-		switch (codec) {
-			case 'h264':
-			case 'h265':
-				return this.#video(new H26xAccessUnitReader(codec, identity, this.#gate, this.stats), identity);
-			case 'mpeg2video':
-				return this.#video(new Mpeg2AccessUnitReader(identity, this.#gate, this.stats), identity);
-			case 'mp3':
-				return audio(mpegAudioFraming);
-			case 'ac3':
-				return audio(ac3Framing);
-			case 'opus':
-				return audio(new OpusFraming(opusChannels(info)));
-			default:
-				return audio(info.streamType === TsStreamType.AacLatm ? new LatmFraming() : adtsFraming);
-		}
+		return createElementaryStream(info, codec, identity, this.#gate, this.stats);
 	}
 }
