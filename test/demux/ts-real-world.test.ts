@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sniffDemuxerKind } from '../../ingest/demux/create-demuxer.ts';
+import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
 import type { Track } from '../../src/core/track.ts';
 import { pidOfStreamType } from '../helpers/corpus-ts.ts';
@@ -11,6 +12,7 @@ import {
 	makeSection,
 	packetsOf,
 	payloadAt,
+	pesPacket,
 	restride,
 	sectionPacket,
 	stripTimestamps,
@@ -18,7 +20,7 @@ import {
 	withPacketsInserted,
 	withPmtEntries,
 } from '../helpers/ts-edit.ts';
-import { demuxTs, ffmpegMake, H264_FAST, lavfiInputs, tempFolder, type WarningCollector } from '../helpers/ts-media.ts';
+import { demuxTs, ffmpegMake, H264_FAST, lavfiInputs, tempFolder, WarningCollector } from '../helpers/ts-media.ts';
 
 const temp = tempFolder();
 test.after(() => temp.done());
@@ -248,6 +250,44 @@ test("ffmpeg's M2TS (HDMV): AAC in a private PES no descriptor names is read by 
 		],
 	);
 	assert.is(collector.warnings.length, 0);
+});
+
+test('a private PES of unreadable content is named, and does not hold back the other tracks', async () => {
+	const bytes = await ffmpegMake(
+		[...lavfiInputs(4), ...H264_FAST, '-c:a', 'aac', '-f', 'mpegts'],
+		temp.path('private.ts'),
+	);
+	const junk = new Uint8Array(64).fill(0x42);
+	const edited = withPacketsInserted(
+		withPmtEntries(bytes, [{ streamType: 0x06, pid: 0x1f3, descriptors: [] }]),
+		(n) => pesPacket(0x1f3, 126_000 + n * 9000, junk, n),
+		20,
+	);
+	const collector = new WarningCollector();
+	let announcedAt = -1;
+	const demuxer = new TsDemuxer(
+		Object.assign(collector, {
+			announce: (tracks: readonly Track[]) => {
+				collector.announcements.push([...tracks]);
+				if (announcedAt < 0) announcedAt = demuxer.stats.bytes;
+			},
+		}),
+	);
+	for (let at = 0; at < edited.length; at += 1316) demuxer.push(edited.subarray(at, at + 1316));
+	demuxer.end();
+	assert.match(
+		collector.warnings.map((w) => w.message).join('\n'),
+		/PID 0x01f3: stream type 0x06 \(private PES\) not carried: its data is neither AAC \(ADTS\) nor AC-3/,
+	);
+	assert.ok(
+		announcedAt > 0 && announcedAt < edited.length / 4,
+		`announced after ${announcedAt} of ${edited.length} bytes`,
+	);
+	assert.equal(
+		collector.tracks.map((t) => t.codec),
+		['h264', 'aac'],
+	);
+	assert.equal(collector.packets.length, demuxTs(bytes).collector.packets.length);
 });
 
 test('SCTE-35 sections become packets of a data track; DVB subtitles and teletext are named, not carried', async () => {

@@ -142,3 +142,29 @@ export const withPacketsInserted = (
 	}
 	return out;
 };
+
+/** One TS packet of `pid` starting a PES (stream_id 0xBD, private_stream_1) dated `pts` (90 kHz), with `payload`. */
+export const pesPacket = (pid: number, pts: number, payload: Uint8Array, counter: number): Uint8Array => {
+	const packet = new Uint8Array(PACKET).fill(0xff);
+	const header = [0, 0, 1, 0xbd, 0, 0, 0x80, 0x80, 5];
+	const stamp = [
+		0x21 | ((pts / 2 ** 29) & 0x0e),
+		(pts >> 22) & 0xff,
+		((pts >> 14) & 0xfe) | 1,
+		(pts >> 7) & 0xff,
+		((pts << 1) & 0xfe) | 1,
+	];
+	const length = 3 + 5 + payload.length; // PES_packet_length: past its own field
+	header[4] = length >> 8;
+	header[5] = length & 0xff;
+	const stuffing = PACKET - 4 - header.length - stamp.length - payload.length;
+	packet.set([0x47, 0x40 | (pid >> 8), pid & 0xff, (stuffing > 0 ? 0x30 : 0x10) | (counter & 0x0f)]);
+	let at = 4;
+	if (stuffing > 0) {
+		packet[4] = stuffing - 1; // adaptation_field_length
+		if (stuffing > 1) packet[5] = 0;
+		at += stuffing;
+	}
+	packet.set([...header, ...stamp, ...payload], at);
+	return packet;
+};

@@ -60,6 +60,7 @@ export class SniffingElementaryStream implements ElementaryStream {
 			return;
 		}
 		this.#refused = true;
+		this.#sink.abandoned(this.#identity.id);
 		this.#sink.warn({
 			code: 'unsupported_stream',
 			message: `PID 0x${this.#identity.pid.toString(16).padStart(4, '0')}: stream type 0x06 (private PES) not carried: its data is neither AAC (ADTS) nor AC-3`,
