@@ -323,6 +323,7 @@ test('ADTS frames split across PES at any byte keep their timestamps: PTS + n·1
 			configured: () => {},
 			unit: (p: Packet) => packets.push({ ...p, data: p.data.slice() }),
 			warn: () => {},
+			abandoned: () => {},
 		};
 		const identity = { id: 1, name: 'audio', pid: 0x101 };
 		const stream = new FramedAudioElementaryStream(adtsFraming, identity, sink, emptyDemuxStats());
