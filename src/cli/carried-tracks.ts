@@ -77,7 +77,9 @@ export class CarriedTracks implements MediaReceiver {
 		if (unwritten) unwritten.packets++;
 	}
 
+	/** The writer hears the input's warnings (a timestamp jump readies its rebaser) and passes them on. */
 	warn(warning: MediaWarning): void {
-		this.#warn(warning);
+		if (this.#next.warn) this.#next.warn(warning);
+		else this.#warn(warning);
 	}
 }

@@ -143,6 +143,7 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 		split,
 		openSegment: openSink,
 		onSegmentClosed: (info) => files.push(info),
+		onWarning: warn,
 	});
 	const filter = options.tracks === undefined ? undefined : TrackFilter.parse(options.tracks);
 	const carried = new CarriedTracks(format, filter, writer, warn);
