@@ -212,7 +212,7 @@ export class Recording {
 
 	#createWriter(): SegmentWriter {
 		const { spec } = this;
-		const fragmented = spec.format === 'mp4' || spec.format === 'mov';
+		const fragmented = spec.format === 'mp4' || spec.format === 'mov' || spec.format === 'fmp4';
 		const format: ContainerFormat = fragmented ? 'fmp4' : spec.format;
 		const split = SplitPolicy.from(spec.split ?? {});
 		const files = this.#files;
