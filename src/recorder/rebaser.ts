@@ -12,7 +12,8 @@
  *   that track carries on one frame after its last packet; every other track takes the same offset
  *   when it jumps too (the packet that lands nearer the jumped timeline than the old one), so the A/V
  *   offset after the jump is the input's. A track whose first packet after the jump would overlap its
- *   own previous packets is moved on by the overlap alone (at most about a frame).
+ *   own previous packets (its media ran past the others' before the jump) moves the whole epoch on by
+ *   the overlap: the tracks already past the jump get a gap that long, and A/V stays in sync.
  * Then the recording timeline becomes the *file* timeline, per the segmentation rule:
  * - `discontinuity`: every file starts at 0 (its first packet's time is subtracted from all tracks);
  * - `continuity`: file 0 starts at 0 and each later file carries on where the previous ended, also
@@ -63,7 +64,7 @@ type TrackTime = {
 	origin: number;
 	/** The stream epoch (StreamEpochs) whose offset this track's timestamps take. */
 	epoch: number;
-	/** Ticks added to this track's source timestamps: its epoch's offset plus its own overlap moves. */
+	/** Ticks added to this track's source timestamps: its epoch's offset. */
 	shift: number;
 	lastSourceDts: number | undefined;
 	/** Last DTS on the recording timeline. */
@@ -225,7 +226,7 @@ export class Rebaser {
 		return placement;
 	}
 
-	/** Moves the track to the epoch its packet belongs to; keeps it from overlapping its own past. */
+	/** Moves the track to the epoch its packet belongs to, and keeps it from overlapping its own past. */
 	#followJumps(packet: Packet, t: TrackTime): void {
 		const nudgeLimit = t.step > 0 ? t.step : DEFAULT_NUDGE_S * t.timescale;
 		const delta = packet.dts - ((t.lastSourceDts as number) + t.step);
@@ -239,7 +240,9 @@ export class Rebaser {
 		t.epoch = epoch;
 		t.shift = this.#epochs.shift(epoch, t.timescale);
 		const overlap = t.end - (packet.dts + t.shift - t.origin);
-		if (overlap > 0) t.shift += overlap;
+		if (overlap <= 0) return;
+		this.#epochs.moveOn(epoch, overlap, t.timescale);
+		for (const u of this.#tracks.values()) if (u.epoch === epoch) u.shift = this.#epochs.shift(epoch, u.timescale);
 	}
 
 	/** The first packet of the recording (or of a restarted source) fixes the one origin of every track. */

@@ -46,6 +46,11 @@ export class StreamEpochs {
 		return rescale(offset.ticks, offset.timescale, timescale);
 	}
 
+	/** Moves `epoch` later by `ticks` of `timescale` (a track would overlap its own past in it). */
+	moveOn(epoch: number, ticks: number, timescale: number): void {
+		this.#offsets[epoch] = { ticks: this.shift(epoch, timescale) + ticks, timescale };
+	}
+
 	/**
 	 * The epoch a packet of a track in `epoch` belongs to, `delta` ticks away from where the track
 	 * would continue: each later jump is crossed when the packet lands nearer the jumped timeline.
