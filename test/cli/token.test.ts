@@ -9,11 +9,11 @@ import { loadAccessToken } from '../../src/config/load.ts';
 import { run } from '../helpers/process.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-// test/run.sh sets NO_COLOR and FORCE_COLOR together, which makes every child node warn on stderr.
-delete process.env.FORCE_COLOR;
-delete process.env.TAPEDECK_ACCESS_TOKEN;
-delete process.env.TAPEDECK_CALLABA_TOKEN;
-const tapedeck = (...args: string[]) => run(process.execPath, [join(ROOT, 'src/cli/bin.mjs'), ...args], 30_000);
+// The child gets no secret from the environment (other test files in this process set one), and no
+// FORCE_COLOR: test/run.sh sets it with NO_COLOR, which makes every child node warn on stderr.
+const { FORCE_COLOR, TAPEDECK_ACCESS_TOKEN, TAPEDECK_CALLABA_TOKEN, ...CHILD_ENV } = process.env;
+const tapedeck = (...args: string[]) =>
+	run(process.execPath, [join(ROOT, 'src/cli/bin.mjs'), ...args], 30_000, CHILD_ENV);
 
 test('refuses to mint a token for a data folder that has no secret, and creates none', async () => {
 	const data = mkdtempSync(join(tmpdir(), 'tapedeck-token-'));
