@@ -42,7 +42,6 @@ export const PENDING_CASES: Readonly<Record<string, string>> = {
 	'resolution-change:mov': 'ffmpeg decode: "non monotonically increasing dts to muxer in stream 0" at the change',
 	'late-audio:avi':
 		'audio starts at 0 instead of 1.56 s after the video (no strh dwStart); ffmpeg -c copy does the same',
-	'encoder-restart': 'A/V offset at the end 0.032 s vs the input 0.005 s: the restart re-origins audio 27 ms late',
 	'byte-damage:avi':
 		'A/V offset at the end -0.171 s vs the input 0.091 s: AVI audio has no timestamps, lost frames pull it early',
 };
