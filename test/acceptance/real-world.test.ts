@@ -45,7 +45,6 @@ export const PENDING_CASES: Readonly<Record<string, string>> = {
 	'encoder-restart': 'A/V offset at the end 0.032 s vs the input 0.005 s: the restart re-origins audio 27 ms late',
 	'byte-damage:avi':
 		'A/V offset at the end -0.171 s vs the input 0.091 s: AVI audio has no timestamps, lost frames pull it early',
-	'm2ts-hdmv': 'AAC typed 0x06 under HDMV registration is not read: 0 of 142 audio packets (only a warning, exit 0)',
 };
 
 const RUN_PENDING = process.env.ACCEPTANCE_PENDING === '1';

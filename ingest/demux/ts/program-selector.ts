@@ -1,6 +1,6 @@
 import type { MediaWarning } from '../../../src/core/media-receiver.ts';
 import type { CodecId } from '../../../src/core/track.ts';
-import { codecOfStream, describeStream, kindOfCodec } from './codec-of-stream.ts';
+import { codecOfStream, describeStream, identifiedByPayload, kindOfCodec } from './codec-of-stream.ts';
 import type { ElementaryStreamInfo, PatEntry, ProgramMap } from './psi-tables.ts';
 
 /** One elementary stream of a program, as `probe` lists it. */
@@ -11,7 +11,10 @@ export type ProgramStreamDescription = {
 	readonly name: string;
 	/** The codec tapedeck reads it as; undefined when it does not read it. */
 	readonly codec: CodecId | undefined;
-	/** Whether its media reach the bus: a stream tapedeck reads, in the selected program. */
+	/**
+	 * Whether its media reach the bus: a stream tapedeck reads, in the selected program (a private
+	 * PES read by its payload counts as carried; the demuxer warns if its payload is not read).
+	 */
 	readonly carried: boolean;
 };
 
@@ -91,7 +94,7 @@ export class ProgramSelector {
 						streamType: info.streamType,
 						name: describeStream(info),
 						codec,
-						carried: selected && !!codec,
+						carried: selected && (!!codec || identifiedByPayload(info)),
 					};
 				}),
 			};
@@ -136,7 +139,7 @@ export class ProgramSelector {
 		const selected = map.programNumber === this.#selected;
 		for (const info of map.streams) {
 			const codec = codecOfStream(info);
-			if (selected && codec) continue;
+			if (selected && (codec || identifiedByPayload(info))) continue; // the payload's warning, if any, is the demuxer's
 			const key = `${map.programNumber}:${info.pid}:${info.streamType}`;
 			if (this.#warned.has(key)) continue;
 			this.#warned.add(key);

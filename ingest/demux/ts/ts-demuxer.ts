@@ -8,7 +8,7 @@ import {
 import { TimestampUnwrapper } from '../../../src/core/time.ts';
 import type { CodecId } from '../../../src/core/track.ts';
 import { type AudioFraming, ac3Framing, adtsFraming, mpegAudioFraming } from './audio-framing.ts';
-import { codecOfStream, kindOfCodec, opusChannels } from './codec-of-stream.ts';
+import { codecOfStream, identifiedByPayload, kindOfCodec, opusChannels } from './codec-of-stream.ts';
 import { DataElementaryStream } from './data-elementary-stream.ts';
 import type { ElementaryStream, StreamIdentity } from './elementary-stream.ts';
 import { FramedAudioElementaryStream } from './framed-audio-elementary-stream.ts';
@@ -16,6 +16,7 @@ import { H26xAccessUnitReader } from './h26x-access-unit-reader.ts';
 import { LatmFraming } from './latm-framing.ts';
 import { Mpeg2AccessUnitReader } from './mpeg2-access-unit-reader.ts';
 import { OpusFraming } from './opus-framing.ts';
+import { PayloadSniffingStream } from './payload-sniffing-stream.ts';
 import { PesAssembler, type TimestampJumpListener } from './pes-assembler.ts';
 import { type ProgramDescription, ProgramSelector } from './program-selector.ts';
 import { PsiSectionAssembler, type SectionListener } from './psi-section-assembler.ts';
@@ -33,7 +34,8 @@ const stuffingFree = (flags: number): number =>
 
 /** One elementary stream of the program map that tapedeck reads: PES, or sections (SCTE-35). */
 type DemuxedStream = {
-	readonly codec: CodecId;
+	/** Undefined for a private PES whose payload tells its (audio) codec: see PayloadSniffingStream. */
+	readonly codec: CodecId | undefined;
 	readonly identity: StreamIdentity;
 	readonly pes: PesAssembler | undefined;
 	readonly sections: PsiSectionAssembler | undefined;
@@ -219,7 +221,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 	/** The time of the program now: the last video DTS, else the last PCR (for data sections, which carry none). */
 	#now(): number {
 		for (const stream of this.#streams.values()) {
-			if (kindOfCodec(stream.codec) === 'video' && stream.pes && !Number.isNaN(stream.pes.lastDts))
+			if (stream.codec && kindOfCodec(stream.codec) === 'video' && stream.pes && !Number.isNaN(stream.pes.lastDts))
 				return stream.pes.lastDts;
 		}
 		return Number.isNaN(this.#pcr) ? Number.NaN : this.#clock.unwrap(this.#pcr);
@@ -246,9 +248,10 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 		const kept = new Map<number, DemuxedStream>();
 		for (const info of map.streams) {
 			const codec = codecOfStream(info);
-			if (!codec || info.pid === PAT_PID || this.#pmtPids.has(info.pid) || kept.has(info.pid)) continue;
+			if (!codec && !identifiedByPayload(info)) continue;
+			if (info.pid === PAT_PID || this.#pmtPids.has(info.pid) || kept.has(info.pid)) continue;
 			const existing = this.#streams.get(info.pid);
-			kept.set(info.pid, existing?.codec === codec ? existing : this.#openStream(info, codec));
+			kept.set(info.pid, existing && existing.codec === codec ? existing : this.#openStream(info, codec));
 		}
 		for (const [pid, stream] of this.#streams) {
 			if (kept.get(pid) === stream) continue;
@@ -268,9 +271,9 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 		for (const stream of kept.values()) stream.data?.configure();
 	}
 
-	#openStream(info: ElementaryStreamInfo, codec: CodecId): DemuxedStream {
+	#openStream(info: ElementaryStreamInfo, codec: CodecId | undefined): DemuxedStream {
 		const pid = info.pid;
-		const kind = kindOfCodec(codec);
+		const kind = codec ? kindOfCodec(codec) : 'audio';
 		const key = `${kind}:${pid}`;
 		let identity = this.#identities.get(key);
 		if (!identity) {
@@ -280,13 +283,21 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 			this.#identities.set(key, identity);
 		}
 		this.#continuity[pid] = -1;
-		if (kind === 'data') {
+		if (codec && kind === 'data') {
 			const data = new DataElementaryStream(codec, identity, this.#gate, this.stats);
 			return { codec, identity, pes: undefined, sections: new PsiSectionAssembler(pid, this), data };
 		}
-		const es = this.#createElementaryStream(info, codec, identity);
+		const es = codec
+			? this.#createElementaryStream(info, codec, identity)
+			: new PayloadSniffingStream(identity, this.#gate, this.stats, () => this.#unreadable(pid));
 		const pes = new PesAssembler(es, this.#clock, this.stats, identity, this);
 		return { codec, identity, pes, sections: undefined, data: undefined };
+	}
+
+	/** A stream found unreadable by its payload: the tracks no longer wait for it (its PES keep being counted). */
+	#unreadable(pid: number): void {
+		const ids = [...this.#streams.values()].filter((stream) => stream.identity.pid !== pid);
+		this.#gate.setStreams(ids.map((stream) => stream.identity.id));
 	}
 
 	#video(reader: AccessUnitReader, identity: StreamIdentity): VideoElementaryStream {
