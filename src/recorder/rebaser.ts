@@ -14,10 +14,18 @@
  *   offset after the jump is the input's. A track whose first packet after the jump would overlap its
  *   own previous packets (its media ran past the others' before the jump) moves the whole epoch on by
  *   the overlap: the tracks already past the jump get a gap that long, and A/V stays in sync.
- * Then the recording timeline becomes the *file* timeline, per the segmentation rule:
- * - `discontinuity`: every file starts at 0 (its first packet's time is subtracted from all tracks);
+ * Then the recording timeline becomes the *file* timeline. A file holds the packets from its first
+ * keyframe's DTS on; a track that lags the cut sends what it has before the keyframe's PTS to the
+ * file before, so both files cover the same presentation span in every track. A file's 0 is its
+ * *origin*: the earliest presentation time of its first packets over all tracks, as `ffmpeg -c copy`
+ * sets it. The keyframe's B-frame delay then decodes before 0 (negative DTS, which every muxer takes)
+ * and no file starts with an empty lead edit. The origin is only known once every track delivered its
+ * first packet to the file: the caller keeps those back until `settleOrigin()`. Per segmentation rule:
+ * - `discontinuity`: every file starts at 0 (its origin is subtracted from all tracks);
  * - `continuity`: file 0 starts at 0 and each later file carries on where the previous ended, also
  *   after the source restarted (`restart()`), where OME merely passes the engine's clock through.
+ *   A container that stores no negative DTS (FLV: its muxer moves a file that has one later by the
+ *   delay, as ffmpeg does) would move file 0 alone: there file 0's 0 is its keyframe's DTS instead.
  * Timestamps stay integers in each track's own timescale; shared offsets are rescaled per track.
  */
 import type { Packet } from '../core/packet.ts';
@@ -56,7 +64,7 @@ export type Placement = {
 };
 
 /** A point on a timeline: ticks of a given timescale. */
-type Instant = { readonly ticks: number; readonly timescale: number };
+export type Instant = { readonly ticks: number; readonly timescale: number };
 
 type TrackTime = {
 	readonly timescale: number;
@@ -75,14 +83,21 @@ type TrackTime = {
 	end: number;
 	/** Recording time of the open file's first packet, in this track's ticks. */
 	fileStart: number;
+	/** Recording presentation time of that packet (a keyframe), in this track's ticks. */
+	filePresentation: number;
 	/** The same for the file before it, which may still take this track's late packets. */
 	previousFileStart: number;
+	/** Recording time of the open file's 0 (its origin), in this track's ticks. */
+	fileOrigin: number;
+	/** The same for the file before it. */
+	previousFileOrigin: number;
 };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export class Rebaser {
 	readonly rule: SegmentationRule;
+	readonly #negativeDts: boolean;
 	readonly #onJump: ((jump: TimestampJump) => void) | undefined;
 	readonly #stats: Mutable<RebaserStats> = { nudged: 0, discontinuities: 0, droppedBeforeStart: 0 };
 	readonly #placement: Mutable<Placement> = { dts: 0, pts: 0, duration: 0, file: 'current' };
@@ -90,12 +105,22 @@ export class Rebaser {
 	readonly #epochs = new StreamEpochs();
 	/** DTS of the packet last mapped by `toRecording()`, on the recording timeline. */
 	#recordingDts = 0;
+	/** Its PTS. */
+	#recordingPts = 0;
 	#origin: Instant | undefined;
 	/** Under continuity after a restart: where the recording timeline carries on. */
 	#resumeAt: Instant | undefined;
+	/** The open file's origin on the recording timeline; undefined until settled. */
+	#fileOrigin: Instant | undefined;
+	/** Under continuity: the first file's origin, the 0 of every file. */
+	#continuityOrigin: Instant | undefined;
+	/** The open file's first packet on the recording timeline. */
+	#fileStart: Instant = { ticks: 0, timescale: 1 };
 
-	constructor(rule: SegmentationRule, onJump?: (jump: TimestampJump) => void) {
+	/** `negativeDts`: the container takes DTS before 0 (default true). */
+	constructor(rule: SegmentationRule, onJump?: (jump: TimestampJump) => void, negativeDts = true) {
 		this.rule = rule;
+		this.#negativeDts = negativeDts;
 		this.#onJump = onJump;
 	}
 
@@ -121,7 +146,10 @@ export class Rebaser {
 				step: 0,
 				end: Number.NEGATIVE_INFINITY,
 				fileStart: 0,
+				filePresentation: 0,
 				previousFileStart: 0,
+				fileOrigin: this.#fileOrigin ? rescale(this.#fileOrigin.ticks, this.#fileOrigin.timescale, track.timescale) : 0,
+				previousFileOrigin: 0,
 			});
 		}
 	}
@@ -177,6 +205,7 @@ export class Rebaser {
 		const duration = packet.duration > 0 ? packet.duration : t.step;
 		if (dts + duration > t.end) t.end = dts + duration;
 		this.#recordingDts = dts;
+		this.#recordingPts = pts;
 		const placement = this.#placement;
 		placement.dts = dts;
 		placement.pts = pts;
@@ -185,14 +214,33 @@ export class Rebaser {
 		return placement;
 	}
 
-	/** The packet just mapped by `toRecording()` is the first of a new file. */
+	/**
+	 * The packet just mapped by `toRecording()` is the first of a new file. Under continuity after the
+	 * first file the origin is already known; otherwise `settling` holds until `settleOrigin()`.
+	 */
 	startFile(trackId: number): void {
 		const first = this.#tracks.get(trackId);
 		if (!first) return;
 		for (const t of this.#tracks.values()) {
 			t.previousFileStart = t.fileStart;
+			t.previousFileOrigin = t.fileOrigin;
 			t.fileStart = rescale(this.#recordingDts, first.timescale, t.timescale);
+			t.filePresentation = rescale(this.#recordingPts, first.timescale, t.timescale);
 		}
+		this.#fileOrigin = undefined;
+		this.#fileStart = { ticks: this.#recordingDts, timescale: first.timescale };
+		if (this.#continuityOrigin) this.#settle(this.#continuityOrigin);
+	}
+
+	/** True while the open file's origin waits for the first packets of its tracks (`settleOrigin()`). */
+	get settling(): boolean {
+		return this.#fileOrigin === undefined;
+	}
+
+	/** The open file's origin is the earliest presentation time of its first packets, on the recording timeline. */
+	settleOrigin(earliest: Instant): void {
+		if (this.rule === 'continuity') this.#continuityOrigin ??= this.#negativeDts ? earliest : this.#fileStart;
+		this.#settle(this.#continuityOrigin ?? earliest);
 	}
 
 	/** Media milliseconds from the open file's start to the packet just mapped by `toRecording()`. */
@@ -202,28 +250,44 @@ export class Rebaser {
 	}
 
 	/**
-	 * Moves the packet just mapped by `toRecording()` onto the timeline of the file it belongs to:
-	 * the open one, the previous one (a late packet of a track that lags the cut, when the caller
-	 * still has that file open), or none (before the start: dropped and counted).
+	 * Which file the packet just mapped by `toRecording()` belongs to: the open one, the previous one
+	 * (a late packet of a track that lags the cut, when the caller still has that file open), or none
+	 * (before the start: dropped and counted).
 	 */
-	toFile(trackId: number, previousOpen: boolean): Placement | undefined {
+	fileOf(trackId: number, previousOpen: boolean): FileChoice | undefined {
 		const t = this.#tracks.get(trackId);
 		if (!t) return undefined;
+		const dts = this.#recordingDts;
+		if (previousOpen && dts >= t.previousFileStart && dts < t.filePresentation) return 'previous';
+		if (dts >= t.fileStart) return 'current';
+		this.#stats.droppedBeforeStart++;
+		return undefined;
+	}
+
+	/**
+	 * Moves the packet just mapped by `toRecording()` onto the timeline of the file it belongs to
+	 * (`fileOf()`); undefined when it is dropped. Only once the open file's origin is settled.
+	 */
+	toFile(trackId: number, previousOpen: boolean): Placement | undefined {
+		const file = this.fileOf(trackId, previousOpen);
+		if (file === undefined) return undefined;
 		const placement = this.#placement;
-		let start = t.fileStart;
-		if (this.#recordingDts < t.fileStart) {
-			if (!previousOpen || this.#recordingDts < t.previousFileStart) {
-				this.#stats.droppedBeforeStart++;
-				return undefined;
-			}
-			start = t.previousFileStart;
-			placement.file = 'previous';
-		}
-		if (this.rule === 'discontinuity') {
-			placement.dts -= start;
-			placement.pts -= start;
-		}
+		placement.file = file;
+		placement.dts = this.onFile(trackId, file, placement.dts);
+		placement.pts = this.onFile(trackId, file, placement.pts);
 		return placement;
+	}
+
+	/** A track's recording time as the time on `file`'s timeline. */
+	onFile(trackId: number, file: FileChoice, ticks: number): number {
+		const t = this.#tracks.get(trackId);
+		if (!t) return ticks;
+		return ticks - (file === 'current' ? t.fileOrigin : t.previousFileOrigin);
+	}
+
+	#settle(origin: Instant): void {
+		this.#fileOrigin = origin;
+		for (const t of this.#tracks.values()) t.fileOrigin = rescale(origin.ticks, origin.timescale, t.timescale);
 	}
 
 	/** Moves the track to the epoch its packet belongs to, and keeps it from overlapping its own past. */

@@ -34,7 +34,10 @@ export class SegmentFile {
 	readonly startedAt: Date;
 	packets = 0;
 	readonly firstDts = new Map<number, number>();
-	/** Earliest DTS and latest end (DTS + duration) written, in seconds of the file's timeline. */
+	/**
+	 * Earliest PTS and latest end (PTS + duration) written, in seconds of the file's timeline: the span
+	 * a player presents (a keyframe's B-frame delay decodes before it).
+	 */
 	#startS = Number.POSITIVE_INFINITY;
 	#endS = Number.NEGATIVE_INFINITY;
 
@@ -73,8 +76,8 @@ export class SegmentFile {
 		}
 		this.packets++;
 		if (!this.firstDts.has(packet.trackId)) this.firstDts.set(packet.trackId, packet.dts);
-		const start = packet.dts / track.timescale;
-		const end = (packet.dts + packet.duration) / track.timescale;
+		const start = packet.pts / track.timescale;
+		const end = (packet.pts + packet.duration) / track.timescale;
 		if (start < this.#startS) this.#startS = start;
 		if (end > this.#endS) this.#endS = end;
 		return undefined;

@@ -3,13 +3,15 @@
  * it, kept open while a lagging track crosses the cut (MPEG-TS packs several AAC frames per PES, so
  * audio stamped before the keyframe arrives after it; those frames belong to the file that ends at
  * the keyframe). Decides at each cut point whether to split, places each packet on its file's
- * timeline (Rebaser) and closes the sinks in order in the background.
+ * timeline (Rebaser; a new file's first packets wait in OpeningPackets until its origin is known)
+ * and closes the sinks in order in the background.
  */
 import type { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat, MuxerOptions } from '../../mux/muxer.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
-import type { Rebaser } from './rebaser.ts';
+import { OpeningPackets } from './opening-packets.ts';
+import type { FileChoice, Rebaser } from './rebaser.ts';
 import { type OpenedSegment, SegmentFile, type SegmentInfo } from './segment-file.ts';
 import type { SplitPolicy } from './split-policy.ts';
 
@@ -23,6 +25,8 @@ export type SegmentFilesOptions = {
 	readonly now: () => Date;
 	openSegment(sequence: number, startedAt: Date): OpenedSegment;
 	onClosed(info: SegmentInfo): void;
+	/** A muxer refused a packet (`packet` as it came): the file carries on without it. */
+	onRefused(packet: Packet, track: Track, reason: string): void;
 	onError(error: unknown): void;
 };
 
@@ -38,6 +42,7 @@ export class SegmentFiles {
 	/** Tracks that have not yet delivered a packet past the last cut. */
 	readonly #lagging = new Set<number>();
 	#tracks: readonly Track[] = [];
+	readonly #opening = new OpeningPackets();
 	#nextSequence: number;
 	#opened = 0;
 	/** Sinks close in the background, in order; `closed()` waits for this chain. */
@@ -64,13 +69,14 @@ export class SegmentFiles {
 
 	/**
 	 * Writes a packet of `track` (one of `tracks`, the set a new file is made with): splits first when
-	 * it is a cut point the policy asks for, opens a file at a cut point when none is open. Returns the
-	 * reason a muxer refused it, undefined otherwise (also when it was dropped and counted before its
-	 * file's start); throws I/O errors.
+	 * it is a cut point the policy asks for, opens a file at a cut point when none is open. A packet a
+	 * muxer refuses goes to `onRefused`, one before its file's start is dropped and counted; throws I/O errors.
 	 */
-	write(packet: Packet, track: Track, tracks: readonly Track[], cutPoint: boolean): string | undefined {
+	write(packet: Packet, track: Track, tracks: readonly Track[], cutPoint: boolean): void {
 		const rebaser = this.#options.rebaser;
-		if (!rebaser.toRecording(packet)) return undefined;
+		const recording = rebaser.toRecording(packet);
+		if (!recording) return;
+		const { dts, pts, duration } = recording;
 		let file = this.#file;
 		if (file && cutPoint && this.#shouldSplit(file, packet.trackId)) {
 			this.#cut(packet.trackId);
@@ -79,25 +85,43 @@ export class SegmentFiles {
 		// The set may grow in place (a late track the muxer took): the next cut's laggards are all of it.
 		this.#tracks = tracks;
 		if (!file) {
-			if (!cutPoint) return undefined;
+			if (!cutPoint) return;
 			file = this.#open();
 			rebaser.startFile(packet.trackId);
 		}
 		const previous = this.#previous;
 		// Only a track still lagging the cut may go back to the file before it.
-		const placed = rebaser.toFile(packet.trackId, previous !== undefined && this.#lagging.has(packet.trackId));
-		if (placed === undefined) return undefined;
-		if (placed.file === 'previous' && previous) file = previous;
-		else if (previous) this.#crossed(packet.trackId);
-		const out: Packet = {
-			trackId: packet.trackId,
-			dts: placed.dts,
-			pts: placed.pts,
-			duration: placed.duration,
-			keyframe: packet.keyframe,
-			data: packet.data,
-		};
-		return file.write(out, track);
+		const choice = rebaser.fileOf(packet.trackId, previous !== undefined && this.#lagging.has(packet.trackId));
+		if (choice === undefined) return;
+		if (choice === 'previous' && previous) {
+			this.#put(previous, choice, packet, track, dts, pts, duration);
+			return;
+		}
+		if (previous) this.#crossed(packet.trackId);
+		if (!rebaser.settling) {
+			this.#put(file, 'current', packet, track, dts, pts, duration);
+			return;
+		}
+		this.#opening.keep(packet, track, dts, pts, duration);
+		if (this.#opening.complete(tracks)) this.settle();
+	}
+
+	/**
+	 * Fixes the open file's origin at the first packets it has (see OpeningPackets) and writes them.
+	 * Also called on the way out (finish, cut, track change), so an I/O error goes to `onError`.
+	 */
+	settle(): void {
+		const file = this.#file;
+		const earliest = this.#opening.earliest;
+		if (!file || !earliest) return;
+		this.#options.rebaser.settleOrigin(earliest);
+		try {
+			for (const kept of this.#opening.take()) {
+				this.#put(file, 'current', kept.packet, kept.track, kept.dts, kept.pts, kept.duration);
+			}
+		} catch (error) {
+			this.#options.onError(error);
+		}
 	}
 
 	async drain(): Promise<void> {
@@ -115,6 +139,7 @@ export class SegmentFiles {
 
 	/** Finishes the previous and the open file, in that order. */
 	finishAll(): void {
+		this.settle();
 		this.finishPrevious();
 		const file = this.#file;
 		if (!file) return;
@@ -124,6 +149,7 @@ export class SegmentFiles {
 
 	/** After an I/O error: closes the open files as far as they got, reporting nothing more. */
 	abandon(): void {
+		this.#opening.take();
 		for (const file of [this.#previous, this.#file]) {
 			if (!file) continue;
 			file.finish();
@@ -143,6 +169,7 @@ export class SegmentFiles {
 	 * file while the `lagging` tracks may still deliver packets that belong before the cut.
 	 */
 	retire(lagging: ReadonlySet<number>): void {
+		this.settle();
 		this.finishPrevious();
 		const file = this.#file;
 		if (!file) return;
@@ -163,6 +190,29 @@ export class SegmentFiles {
 		if (this.#lagging.size === 0 || this.#options.rebaser.elapsedMs(trackId) > LATE_PACKET_WINDOW_MS) {
 			this.finishPrevious();
 		}
+	}
+
+	/** Writes a packet of `file` whose recording timestamps are given, on that file's timeline. */
+	#put(
+		file: SegmentFile,
+		choice: FileChoice,
+		packet: Packet,
+		track: Track,
+		dts: number,
+		pts: number,
+		duration: number,
+	): void {
+		const rebaser = this.#options.rebaser;
+		const out: Packet = {
+			trackId: packet.trackId,
+			dts: rebaser.onFile(packet.trackId, choice, dts),
+			pts: rebaser.onFile(packet.trackId, choice, pts),
+			duration,
+			keyframe: packet.keyframe,
+			data: packet.data,
+		};
+		const refused = file.write(out, track);
+		if (refused !== undefined) this.#options.onRefused(packet, track, refused);
 	}
 
 	#shouldSplit(file: SegmentFile, trackId: number): boolean {

@@ -81,11 +81,15 @@ export class SegmentWriter implements MediaReceiver {
 
 	constructor(options: SegmentWriterOptions) {
 		this.#options = options;
-		this.#rebaser = new Rebaser(options.segmentationRule, (jump) =>
-			this.#warn(
-				'timestamp_jump',
-				`track ${jump.trackId}: timestamps jumped ${jump.seconds.toFixed(3)} s; re-origined`,
-			),
+		this.#rebaser = new Rebaser(
+			options.segmentationRule,
+			(jump) =>
+				this.#warn(
+					'timestamp_jump',
+					`track ${jump.trackId}: timestamps jumped ${jump.seconds.toFixed(3)} s; re-origined`,
+				),
+			// FLV stores no timestamp before 0 (its muxer moves such a file later, ffmpeg's way)
+			options.format !== 'flv',
 		);
 		this.#held = new HeldPackets((dropped) => {
 			this.#droppedBeforeKeyframe += dropped;
@@ -99,6 +103,14 @@ export class SegmentWriter implements MediaReceiver {
 			onClosed: (info) => {
 				if (info.damaged) this.#warn('dropped_data', `file ${info.sequence}: trailer not written (${info.damaged})`);
 				options.onSegmentClosed?.(info);
+			},
+			onRefused: (packet, track, reason) => {
+				this.#rejected++;
+				const at = (packet.dts / track.timescale).toFixed(3);
+				this.#warn(
+					'dropped_data',
+					`track ${track.id} (${track.codec}): packet at ${at} s refused by the muxer: ${reason}`,
+				);
 			},
 			onError: (error) => this.#fail(error),
 		});
@@ -220,11 +232,7 @@ export class SegmentWriter implements MediaReceiver {
 	}
 
 	#write(packet: Packet, track: Track, cutPoint: boolean): void {
-		const placed = this.#files.write(packet, track, this.#plan.tracks.tracks, cutPoint);
-		if (placed === undefined) return;
-		this.#rejected++;
-		const at = (packet.dts / track.timescale).toFixed(3);
-		this.#warn('dropped_data', `track ${track.id} (${track.codec}): packet at ${at} s refused by the muxer: ${placed}`);
+		this.#files.write(packet, track, this.#plan.tracks.tracks, cutPoint);
 	}
 
 	/**

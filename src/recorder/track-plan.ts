@@ -98,6 +98,8 @@ export class TrackPlan {
 		// stay in the file when its muxer takes them (TS, FLV, progressive MP4), else wait for a cut.
 		if (changed.length === 0) return;
 		const describe = changed.map((t) => `track ${t.id} (${t.kind} ${t.codec})`).join(', ');
+		// The packets the open file keeps back were made with the old parameters: they go first.
+		this.#files.settle();
 		if (file.update(changed)) {
 			this.#files.finishPrevious();
 			this.#set(next);

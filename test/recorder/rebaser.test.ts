@@ -29,20 +29,34 @@ const rebaser = (rule: SegmentationRule) => {
 	r.setTracks([VIDEO, AUDIO]);
 	return r;
 };
-/** Maps a packet all the way to the file timeline: [dts, pts], or undefined when dropped. */
+/**
+ * Maps a packet all the way to the file timeline: [dts, pts], or undefined when dropped. A packet
+ * that starts a file settles its origin at its own PTS, as a file whose tracks all start with it.
+ */
 const map = (r: Rebaser, p: Packet, startsFile = false): [number, number] | undefined => {
-	if (!r.toRecording(p)) return undefined;
-	if (startsFile) r.startFile(p.trackId);
+	const recording = r.toRecording(p);
+	if (!recording) return undefined;
+	if (startsFile) {
+		r.startFile(p.trackId);
+		if (r.settling) r.settleOrigin({ ticks: recording.pts, timescale: p.trackId === 1 ? 90_000 : 48_000 });
+	}
 	const placed = r.toFile(p.trackId, false);
 	return placed ? [placed.dts, placed.pts] : undefined;
 };
 
-test('one origin for all tracks: the first packet is 0 and A/V offsets are kept', () => {
+test('one origin for all tracks: the earliest presentation time is 0 and A/V offsets are kept', () => {
 	const r = rebaser('discontinuity');
-	assert.equal(map(r, v(900_000, 907_200, true), true), [0, 7200]);
-	// 10.05 s at 48 kHz is 0.05 s after the video keyframe at 10 s.
-	assert.equal(map(r, a(482_400)), [2400, 2400]);
-	assert.equal(map(r, v(903_600, 903_600)), [3600, 3600]);
+	r.toRecording(v(900_000, 907_200, true));
+	r.startFile(1);
+	assert.ok(r.settling, 'the origin waits for the first packet of every track');
+	// 10.05 s at 48 kHz: after the keyframe's DTS (10 s), before its PTS (10.08 s)
+	const audio = r.toRecording(a(482_400))!;
+	r.settleOrigin({ ticks: audio.pts, timescale: 48_000 });
+	assert.not.ok(r.settling);
+	assert.equal(r.toFile(2, false)?.pts, 0);
+	// the keyframe decodes 50 ms before the file's 0 and shows 30 ms after it
+	assert.equal([r.onFile(1, 'current', 0), r.onFile(1, 'current', 7200)], [-4500, 2700]);
+	assert.equal(map(r, v(903_600, 914_400)), [-900, 9900]);
 });
 
 test('packets before the file start are dropped and counted', () => {
@@ -88,7 +102,8 @@ test('discontinuity across a source restart starts at 0 again', () => {
 	const r = rebaser('discontinuity');
 	map(r, v(900_000, 900_000, true), true);
 	r.restart();
-	assert.equal(map(r, v(5_000, 8_600, true), true), [0, 3600]);
+	// the keyframe's PTS is 0; it decodes one frame before
+	assert.equal(map(r, v(5_000, 8_600, true), true), [-3600, 0]);
 });
 
 test('a repeated DTS is nudged one tick on; a DTS further back is a jump: kept, one frame on', () => {

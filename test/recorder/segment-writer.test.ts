@@ -136,10 +136,11 @@ test('drops video until the first keyframe; audio after the keyframe time is kep
 	const [file] = files;
 	assert.equal(
 		file!.packets.map((p) => [p.trackId, p.dts, p.keyframe]),
+		// the file's 0 is its earliest presentation time: the audio 30 ms before the keyframe's PTS
 		[
-			[1, 0, true],
-			[2, 480, true],
-			[1, 3600, false],
+			[1, -900, true],
+			[2, 0, true],
+			[1, 2700, false],
 		],
 	);
 	assert.is(writer.stats.droppedBeforeKeyframe, 1);
@@ -148,7 +149,7 @@ test('drops video until the first keyframe; audio after the keyframe time is kep
 	assert.equal(file!.tracks, [VIDEO, AUDIO]);
 });
 
-test('interval splits at the first keyframe after it; every file starts with a keyframe at 0', async () => {
+test('interval splits at the first keyframe after it; every file starts with a keyframe, presented at 0', async () => {
 	const { writer, files, closed } = setup({ split: new SplitPolicy({ intervalMs: 2500 }) });
 	writer.announce([VIDEO, AUDIO]);
 	feed(writer, 7);
@@ -156,18 +157,23 @@ test('interval splits at the first keyframe after it; every file starts with a k
 	assert.is(files.length, 3);
 	for (const file of files) {
 		assert.ok(file.packets[0]!.keyframe && file.packets[0]!.trackId === 1);
-		assert.is(file.packets[0]!.dts, 0);
+		assert.is(Math.min(...file.packets.map((p) => p.pts)), 0, 'no empty lead');
+		if (file !== files[0]) assert.is(file.packets[0]!.pts, 0, 'the audio before the keyframe went to the file before');
 		assert.equal(file.tracks, [VIDEO, AUDIO]);
 		assert.ok(file.finished);
 	}
 	assert.equal(
-		closed.map((c) => [c.sequence, c.path, Math.round(c.durationMs / 100) / 10]),
+		closed.map((c) => [c.sequence, c.path]),
 		[
-			[0, 'file-0.ts', 3],
-			[1, 'file-1.ts', 3],
-			[2, 'file-2.ts', 1],
+			[0, 'file-0.ts'],
+			[1, 'file-1.ts'],
+			[2, 'file-2.ts'],
 		],
 	);
+	// each file's duration is its media, give or take the audio frame that straddles the cut: file 0's
+	// audio starts at the keyframe's DTS, 40 ms before its PTS; later files start at the keyframe's PTS
+	const durations = [3040, 3000, 1000];
+	for (const c of closed) assert.ok(Math.abs(c.durationMs - durations[c.sequence]!) <= 22, `${c.durationMs} ms`);
 	assert.is(closed[0]!.packets, files[0]!.packets.length);
 	assert.is(closed[0]!.bytes, files[0]!.sink.position);
 	assert.equal([...closed[1]!.firstDts.keys()], [1, 2]);
@@ -183,7 +189,9 @@ test('audio stamped before a cut but arriving after it goes to the file it belon
 	writer.push(v(1000, true)); // the cut
 	writer.push(a(980)); // late: belongs to file 0
 	assert.is(closed.length, 0, 'file 0 waits for the lagging audio');
-	writer.push(a(1001)); // past the cut: file 0 can end
+	writer.push(a(1020)); // plays before the keyframe does (PTS 1040): file 0 too
+	assert.is(closed.length, 0);
+	writer.push(a(1041)); // past the cut's presentation time: file 0 can end
 	writer.push(v(1040));
 	await writer.close();
 	assert.equal(
@@ -193,11 +201,13 @@ test('audio stamped before a cut but arriving after it goes to the file it belon
 				[1, 0],
 				[2, 0],
 				[2, 980 * 48],
+				[2, 1020 * 48],
 			],
+			// file 1's 0 is its keyframe's PTS: the keyframe decodes 40 ms before it
 			[
-				[1, 0],
+				[1, -3600],
 				[2, 48],
-				[1, 3600],
+				[1, 0],
 			],
 		],
 	);
@@ -293,8 +303,9 @@ test('endSegment: the next file is sequence + 1 and, under continuity, carries o
 	assert.is(writer.current?.sequence, 6);
 	await writer.close();
 	assert.equal(
+		// file 0 presents [0, 80 ms): file 1 decodes from 40 ms and presents from 80 ms
 		files[1]!.packets.map((p) => p.dts),
-		[7200, 10_800],
+		[3600, 7200],
 	);
 });
 
@@ -312,7 +323,7 @@ test('a malformed packet is dropped and counted; the file carries on', async () 
 
 test('an I/O error stops the writer through onError; push never throws', async () => {
 	const { writer, files, errors } = setup({
-		failOn: (p) => (p.dts === 7200 ? new TapedeckError('disk_full', 'disk full') : undefined),
+		failOn: (p) => (p.dts === 3600 ? new TapedeckError('disk_full', 'disk full') : undefined),
 	});
 	writer.announce([VIDEO]);
 	for (let frame = 0; frame < 10; frame++) writer.push(v(frame * 40, frame === 0));
@@ -420,7 +431,8 @@ test('timestamp trouble is sanitized before the muxer; no packet is dropped for 
 	writer.push(v(1_000)); // an hour back: a jump again
 	await writer.close();
 	const dts = files[0]!.packets.map((p) => p.dts);
-	assert.equal(dts, [0, 3600, 3601, 3602, 7202, 10_802, 14_402]);
+	// 0 is the keyframe's PTS, 40 ms after its DTS
+	assert.equal(dts, [-3600, 0, 1, 2, 3602, 7202, 10_802]);
 	assert.equal(
 		{ ...writer.stats },
 		{
