@@ -3,7 +3,8 @@
  * IngestSource that feeds the recording's stream. Each protocol adds its own `case`.
  */
 import { TapedeckError } from '../src/core/errors.ts';
-import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
+import type { IngestSource, PublishRequest, StreamHub, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
+import type { AdmissionCheck } from './admission-hold.ts';
 import { HttpListenSource } from './http/http-listen-source.ts';
 import { HttpPullSource } from './http/http-pull-source.ts';
 import { RtmpListener } from './rtmp/rtmp-listener.ts';
@@ -54,6 +55,16 @@ export type InputSpec = {
 	readonly [key: string]: unknown;
 };
 
+/**
+ * Who may publish into a recording's own listener: the publish policy's check of the credentials the
+ * input carries (`publish_key`, `user`/`password`, `passphrase`, `allowed_sources`).
+ */
+export type InputAdmission = {
+	authorize(request: PublishRequest): Promise<boolean>;
+	/** Passwords a Digest answer from `user` may have been computed with (RTSP). */
+	digestPasswords(user: string): readonly string[];
+};
+
 /** What an input needs besides its spec. */
 export type InputContext = {
 	/** The bus, for inputs that publish under their own keys. */
@@ -63,6 +74,8 @@ export type InputContext = {
 	/** Address listeners bind when the spec names none (the server's `--host`). */
 	readonly listenHost: string;
 	readonly log: (message: string) => void;
+	/** The check of this input's own listener; none: anyone may publish to it. */
+	readonly admission?: InputAdmission;
 };
 
 /**
@@ -70,20 +83,25 @@ export type InputContext = {
  * announced again after `end()`: each connection or burst of datagrams is a new session of the stream.
  */
 export const createInput = (input: InputSpec, target: StreamPublisher, context: InputContext): IngestSource => {
+	const { admission } = context;
+	// Whatever app/stream a publisher names on a recording's own port, it publishes the recording's stream.
+	const authorize = admission && ((request: PublishRequest) => admission.authorize({ ...request, key: context.key }));
+	const check = (protocol: string): AdmissionCheck | undefined =>
+		authorize &&
+		((remoteAddress, credentials) => authorize({ key: context.key, protocol, remoteAddress, credentials }));
+	const digestPasswords = admission && ((_key: StreamKey, user: string) => admission.digestPasswords(user));
 	switch (input.input_type) {
 		case 'INPUT_TYPE_UDP_LISTEN': {
 			const listen = requireListenPort(input);
-			return new UdpTsSource({ address: listen.address ?? context.listenHost, port: listen.port }, target, context.log);
+			const endpoint = { address: listen.address ?? context.listenHost, port: listen.port };
+			return new UdpTsSource(endpoint, target, context.log, check('udp'));
 		}
 		case 'INPUT_TYPE_UDP_URL':
-			return new UdpTsSource(parseUdpUrl(requireUrl(input)), target, context.log);
+			return new UdpTsSource(parseUdpUrl(requireUrl(input)), target, context.log, check('udp'));
 		case 'INPUT_TYPE_HTTP_LISTEN': {
 			const listen = requireListenPort(input);
-			return new HttpListenSource(
-				{ host: listen.address ?? context.listenHost, port: listen.port },
-				target,
-				context.log,
-			);
+			const endpoint = { host: listen.address ?? context.listenHost, port: listen.port };
+			return new HttpListenSource(endpoint, target, context.log, check('http'));
 		}
 		case 'INPUT_TYPE_HTTP_URL':
 			return new HttpPullSource(requireUrl(input), target, context.log);
@@ -93,7 +111,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			// Optional tapedeck keys: `passphrase` (10–80 bytes) and `latency` (ms) for this port.
 			const listen = requireListenPort(input);
 			return new SrtListener({
-				hub: new SinglePublisherHub(target),
+				hub: new SinglePublisherHub(target, authorize),
 				host: listen.address ?? context.listenHost,
 				port: listen.port,
 				defaultApp: context.key.app,
@@ -108,7 +126,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			// Any app/stream pushed to this port feeds the recording, one publisher at a time.
 			const listen = requireListenPort(input);
 			return new RtmpListener({
-				hub: new SinglePublisherHub(target),
+				hub: new SinglePublisherHub(target, authorize),
 				host: listen.address ?? context.listenHost,
 				port: listen.port,
 				log: context.log,
@@ -120,9 +138,10 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			// Any app/stream announced on this port (ANNOUNCE + RECORD) feeds the recording, one publisher at a time.
 			const listen = requireListenPort(input);
 			return new RtspListener({
-				hub: new SinglePublisherHub(target),
+				hub: new SinglePublisherHub(target, authorize),
 				host: listen.address ?? context.listenHost,
 				port: listen.port,
+				...(digestPasswords ? { digestPasswords } : {}),
 			});
 		}
 		default:

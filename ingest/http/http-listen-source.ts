@@ -2,12 +2,18 @@
  * MPEG-TS or FLV pushed over HTTP: `ffmpeg -f mpegts -method POST http://host:port/anything` (chunked
  * or with a length, POST or PUT). One upload is one session of the stream; a second concurrent upload
  * is refused with 409. The container is sniffed from the first bytes (Content-Type is only a hint).
+ *
+ * With an admission check, an upload presents its credentials as `Authorization: Bearer <key>`,
+ * `Authorization: Basic` (user and password), or `?key=` in the URL (ffmpeg's `-headers` or
+ * `http://user:pass@host/`); a refused one gets 401 and its connection is closed before its body is read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
+import type { AdmissionCheck } from '../admission-hold.ts';
 import { createDemuxer, type DemuxerKind, sniffDemuxerKind } from '../demux/create-demuxer.ts';
+import { parseAuthorization } from '../rtsp/rtsp-auth.ts';
 import { contentTypeKind } from './content-type-kind.ts';
 
 /** Bytes gathered before sniffing: three TS packets, plenty for the FLV signature. */
@@ -19,6 +25,7 @@ export class HttpListenSource implements IngestSource {
 	readonly #port: number;
 	readonly #target: StreamPublisher;
 	readonly #log: (message: string) => void;
+	readonly #authorize: AdmissionCheck | undefined;
 	#server: Server | undefined;
 	#busy = false;
 
@@ -26,11 +33,13 @@ export class HttpListenSource implements IngestSource {
 		listen: { host: string; port: number },
 		target: StreamPublisher,
 		log: (message: string) => void = () => {},
+		authorize?: AdmissionCheck,
 	) {
 		this.#host = listen.host;
 		this.#port = listen.port;
 		this.#target = target;
 		this.#log = log;
+		this.#authorize = authorize;
 		this.description = `http://${listen.host}:${listen.port}`;
 	}
 
@@ -71,11 +80,58 @@ export class HttpListenSource implements IngestSource {
 			return;
 		}
 		this.#busy = true;
-		new Upload(request, response, this.#target, this.#log, () => {
+		const done = () => {
 			this.#busy = false;
-		});
+		};
+		if (!this.#authorize) {
+			new Upload(request, response, this.#target, this.#log, done);
+			return;
+		}
+		// The body waits in the socket (unread) while the check runs.
+		const address = request.socket.remoteAddress ?? '';
+		this.#authorize(address, credentialsOf(request)).then(
+			(allowed) => this.#admitted(allowed, request, response, done),
+			() => this.#admitted(false, request, response, done),
+		);
+	}
+
+	#admitted(allowed: boolean, request: IncomingMessage, response: ServerResponse, done: () => void): void {
+		if (request.destroyed) {
+			done();
+			return;
+		}
+		if (allowed) {
+			new Upload(request, response, this.#target, this.#log, done);
+			return;
+		}
+		this.#log(`http upload from ${request.socket.remoteAddress ?? '?'} refused: wrong or missing credentials`);
+		response
+			.writeHead(401, {
+				'www-authenticate': 'Basic realm="tapedeck", Bearer',
+				connection: 'close',
+				'content-type': 'text/plain',
+			})
+			.end('publishing here takes credentials: Authorization: Bearer <key> or Basic, or ?key=\n', () =>
+				request.socket.destroy(),
+			);
+		done();
 	}
 }
+
+/** What an upload presents: `Authorization` (Bearer → `token`, Basic → `user` + `password`) and the URL's query. */
+const credentialsOf = (request: IncomingMessage): Record<string, string> => {
+	const query = (request.url ?? '').split('?')[1] ?? '';
+	const credentials: Record<string, string> = Object.fromEntries(new URLSearchParams(query));
+	const header = request.headers.authorization;
+	const bearer = /^bearer\s+(.+)$/i.exec(header ?? '');
+	if (bearer) credentials.token = bearer[1]!.trim();
+	const presented = parseAuthorization(header);
+	if (presented?.scheme === 'basic') {
+		credentials.user = presented.user;
+		credentials.password = presented.password;
+	}
+	return credentials;
+};
 
 /** One upload: sniff, demux, end the session when the body ends or the connection drops. */
 class Upload {

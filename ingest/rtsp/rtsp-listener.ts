@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { TapedeckError } from '../../src/core/errors.ts';
-import type { IngestSource, StreamHub } from '../../src/core/stream-hub.ts';
+import type { IngestSource, StreamHub, StreamKey } from '../../src/core/stream-hub.ts';
 import { DigestRealm } from './rtsp-auth.ts';
 import { RtspServerSession } from './rtsp-server-session.ts';
 import type { PortRange } from './udp-port-pair.ts';
@@ -19,10 +19,11 @@ export type RtspListenerOptions = {
 	readonly defaultApp?: string;
 	readonly realm?: string;
 	/**
-	 * Users and passwords the listener can check Digest answers against. With none, Digest answers
-	 * cannot be verified and only Basic credentials (or none) reach `hub.authorize`.
+	 * The passwords a Digest answer from `user` publishing `key` may have been computed with (Digest
+	 * never sends the password; the publish policy knows it). A verified answer reaches
+	 * `hub.authorize` as `user` + `password`; with none, only Basic credentials (or none) do.
 	 */
-	readonly users?: readonly { readonly user: string; readonly password: string }[];
+	readonly digestPasswords?: (key: StreamKey, user: string) => readonly string[];
 	/** Offer and accept Basic (the password travels in clear). Default true. */
 	readonly allowBasic?: boolean;
 };
@@ -65,7 +66,7 @@ export class RtspListener implements IngestSource {
 	async start(): Promise<void> {
 		if (this.#server) return;
 		const host = this.#options.host ?? '127.0.0.1';
-		const users = new Map((this.#options.users ?? []).map((u) => [u.user, u.password] as const));
+		const digestPasswords = this.#options.digestPasswords ?? (() => []);
 		const server = createServer({ noDelay: true }, (socket) => {
 			const session = new RtspServerSession(socket, {
 				hub: this.#options.hub,
@@ -74,7 +75,7 @@ export class RtspListener implements IngestSource {
 				sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 60_000,
 				defaultApp: this.#options.defaultApp ?? 'live',
 				realm: this.#realm,
-				users,
+				digestPasswords,
 				allowBasic: this.#options.allowBasic ?? true,
 				onClose: (s) => this.#sessions.delete(s),
 			});

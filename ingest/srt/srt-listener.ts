@@ -88,6 +88,15 @@ type Checked = {
 	keys: StreamKeys | undefined;
 };
 
+/** Rejection codes by name for the log, the ones a publisher can fix spelt out. */
+const REJECTION_NAMES = new Map<number, string>([
+	...Object.entries(RejectReason).map(([name, code]): [number, string] => [code, name]),
+	[RejectReason.badSecret, 'wrong passphrase'],
+	[RejectReason.unsecure, 'passphrase set on one side only'],
+	[RejectReason.unauthorized, 'not authorized (stream key, policy or webhook)'],
+	[RejectReason.conflict, 'the stream already has a publisher'],
+]);
+
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 
 export class SrtListener implements IngestSource {
@@ -205,6 +214,7 @@ export class SrtListener implements IngestSource {
 	async #admit(endpoint: SrtEndpoint, request: number, hs: Handshake, remoteAddress: string): Promise<void> {
 		const checked = this.#check(hs);
 		if (typeof checked === 'number') {
+			this.#refused(remoteAddress, hs, checked);
 			this.#verdict(endpoint, request, { reject: checked });
 			return;
 		}
@@ -226,6 +236,7 @@ export class SrtListener implements IngestSource {
 		}
 		if (publisher === undefined) {
 			if (this.#endpoint === endpoint) this.#admitted.delete(request);
+			this.#refused(remoteAddress, hs, reason);
 			this.#verdict(endpoint, request, { reject: reason });
 			return;
 		}
@@ -280,6 +291,14 @@ export class SrtListener implements IngestSource {
 		const keys = km && openKeyMaterial(km, passphrase);
 		if (keys === undefined) return RejectReason.badSecret;
 		return { streamId, parsed, key, passphrase, keys };
+	}
+
+	/** Logs a refused caller with its address, stream id and the rejection's name. */
+	#refused(remoteAddress: string, hs: Handshake, code: number): void {
+		const sid = findExtension(hs, ExtensionType.sid);
+		const streamId = sid ? decodeStringExtension(sid.data) : '';
+		const name = REJECTION_NAMES.get(code) ?? 'refused';
+		this.#o.log?.(`${this.description}: caller ${remoteAddress} (stream id "${streamId}") refused: ${code} ${name}`);
 	}
 
 	#verdict(endpoint: SrtEndpoint, request: number, verdict: Verdict): void {

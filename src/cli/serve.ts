@@ -7,11 +7,14 @@ import { type ServerType, serve } from '@hono/node-server';
 import { builtInModules } from '../../ingest/built-in-module.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
+import { validatePassphrase } from '../../ingest/srt/key-material.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { createApp } from '../api/app.ts';
 import { issueAccessJwt } from '../api/auth.ts';
+import { inputCredentialsOf } from '../auth/input-credentials.ts';
+import { PublishPolicy } from '../auth/publish-policy.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
-import { DEFAULTS, ENV } from '../config/defaults.ts';
+import { DEFAULTS, ENV, PUBLISH_ENV } from '../config/defaults.ts';
 import { type AccessToken, loadAccessToken, loadServeConfig, type ServeConfig } from '../config/load.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
@@ -25,6 +28,7 @@ import { VERSION } from './version.ts';
 export type ListenerContext = {
 	readonly hub: StreamRegistry;
 	readonly config: ServeConfig;
+	readonly policy: PublishPolicy;
 	readonly log: (message: string) => void;
 };
 
@@ -33,12 +37,27 @@ export type ListenerContext = {
  * returns the listener, or undefined when its port is 0 (turned off).
  */
 const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [
-	({ hub, config, log }) =>
-		config.srtPort ? new SrtListener({ hub, host: config.host, port: config.srtPort, log }) : undefined,
+	({ hub, config, policy, log }) =>
+		config.srtPort
+			? new SrtListener({
+					hub,
+					host: config.host,
+					port: config.srtPort,
+					passphrase: (key) => policy.passphraseFor(key),
+					log,
+				})
+			: undefined,
 	({ hub, config, log }) =>
 		config.rtmpPort ? new RtmpListener({ hub, host: config.host, port: config.rtmpPort, log }) : undefined,
-	({ hub, config }) =>
-		config.rtspPort ? new RtspListener({ hub, host: config.host, port: config.rtspPort }) : undefined,
+	({ hub, config, policy }) =>
+		config.rtspPort
+			? new RtspListener({
+					hub,
+					host: config.host,
+					port: config.rtspPort,
+					digestPasswords: (key, user) => policy.digestPasswords(key, user),
+				})
+			: undefined,
 ];
 
 export type RunningServer = {
@@ -63,7 +82,11 @@ export const startServer = async (
 	options: StartOptions = {},
 ): Promise<RunningServer> => {
 	const log = options.log ?? ((message: string) => console.error(message));
-	const registry = new StreamRegistry();
+	const { publish } = config;
+	for (const passphrase of [publish.srtPassphrase, ...Object.values(publish.streams).map((s) => s.passphrase)])
+		if (passphrase !== undefined) validatePassphrase(passphrase);
+	const policy = PublishPolicy.forServer(publish, [config.host], log);
+	const registry = new StreamRegistry({ authorize: (request) => policy.authorize(request), log });
 	const store = new JournalStore<RecordingJob>(`${config.storeDir}/recordings.jsonl`);
 	const service = new RecordingService({
 		registry,
@@ -74,6 +97,7 @@ export const startServer = async (
 		syncIntervalMs: config.syncIntervalMs,
 		// The listeners below, as inputs name them (`input_module_id`: rtmp, srt, rtsp).
 		modules: builtInModules(config),
+		inputAdmission: (input) => policy.gate(inputCredentialsOf(input)),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});
 	const recovery = await service.init();
@@ -81,7 +105,7 @@ export const startServer = async (
 
 	const listeners: IngestSource[] = [];
 	for (const make of LISTENERS) {
-		const listener = make({ hub: registry, config, log });
+		const listener = make({ hub: registry, config, policy, log });
 		if (!listener) continue;
 		await listener.start();
 		listeners.push(listener);
@@ -133,6 +157,11 @@ Options (flags override the environment, which overrides the defaults):
   --rtmp-port <n>      built-in RTMP listener, 0 = off (default ${DEFAULTS.rtmpPort})
   --srt-port <n>       built-in SRT listener, 0 = off (default ${DEFAULTS.srtPort})
   --rtsp-port <n>      built-in RTSP listener, 0 = off (default ${DEFAULTS.rtspPort})
+  --publish-config <f> who may publish: stream keys, passwords, SRT passphrases, webhook (JSON;
+                       ${PUBLISH_ENV.config}, default <data>/publish.json when it exists)
+  --publish-webhook <url>  admission webhook asked before each publish (2xx + {"allowed": true} allows)
+  --allow-open-publish streams without keys accept anyone even when listening beyond loopback
+                       (without keys or a webhook, a non-loopback --host is refused)
 
 ${ENV.accessToken} sets the access token; without it one is generated, stored under the data
 folder and printed once, with a JWT for the x-access-token header (tapedeck token prints more).`;

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TapedeckError } from '../core/errors.ts';
-import { DEFAULTS, ENV } from './defaults.ts';
+import { DEFAULTS, ENV, PUBLISH_ENV } from './defaults.ts';
+import { loadPublishConfig, type PublishConfig } from './publish-config.ts';
 
 export type ServeConfig = {
 	readonly host: string;
@@ -19,6 +20,8 @@ export type ServeConfig = {
 	readonly rtmpPort: number;
 	readonly srtPort: number;
 	readonly rtspPort: number;
+	/** Who may publish to the listeners. */
+	readonly publish: PublishConfig;
 };
 
 export type AccessToken = {
@@ -32,8 +35,8 @@ export type AccessToken = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** node:util parseArgs with string options only, its errors turned into named usage errors. */
-export const parseOptions = <O extends Record<string, { type: 'string'; short?: string }>>(
+/** node:util parseArgs (string and boolean options), its errors turned into named usage errors. */
+export const parseOptions = <O extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(
 	argv: readonly string[],
 	options: O,
 ) => {
@@ -53,6 +56,9 @@ export const loadServeConfig = (argv: readonly string[], env: Env = process.env)
 		'rtmp-port': { type: 'string' },
 		'srt-port': { type: 'string' },
 		'rtsp-port': { type: 'string' },
+		'publish-config': { type: 'string' },
+		'publish-webhook': { type: 'string' },
+		'allow-open-publish': { type: 'boolean' },
 	});
 	const host = values.host ?? env[ENV.host] ?? DEFAULTS.host;
 	const port = parsePort(`--port / ${ENV.port}`, values.port ?? env[ENV.port], DEFAULTS.port);
@@ -67,6 +73,11 @@ export const loadServeConfig = (argv: readonly string[], env: Env = process.env)
 		rtmpPort: parsePort('--rtmp-port', values['rtmp-port'], DEFAULTS.rtmpPort),
 		srtPort: parsePort('--srt-port', values['srt-port'], DEFAULTS.srtPort),
 		rtspPort: parsePort('--rtsp-port', values['rtsp-port'], DEFAULTS.rtspPort),
+		publish: loadPublishConfig(dataDir, {
+			file: values['publish-config'] ?? env[PUBLISH_ENV.config],
+			allowOpen: values['allow-open-publish'] === true,
+			webhookUrl: values['publish-webhook'],
+		}),
 	};
 };
 

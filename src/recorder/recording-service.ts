@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { type BuiltInModule, builtInProtocolOf, findBuiltInModule } from '../../ingest/built-in-module.ts';
-import { createInput, type InputSpec } from '../../ingest/create-input.ts';
+import { createInput, type InputAdmission, type InputSpec } from '../../ingest/create-input.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { IngestSource, PublisherStats, StreamKey } from '../core/stream-hub.ts';
@@ -28,6 +28,8 @@ export type RecordingServiceOptions = {
 	readonly syncIntervalMs?: number;
 	/** The built-in listeners inputs may name (`input_module_id`); none by default. */
 	readonly modules?: readonly BuiltInModule[];
+	/** Who may publish into a job's own listener, from the credentials its input carries; none: anyone. */
+	readonly inputAdmission?: (input: InputSpec) => InputAdmission;
 };
 
 /** Live figures of one job (Callaba's getStat, OME's record stats). */
@@ -299,6 +301,7 @@ export class RecordingService {
 			key: settings.key,
 			listenHost: this.#options.listenHost,
 			log: (message) => this.#log(`recording "${settings.name}": ${message}`),
+			...(this.#options.inputAdmission ? { admission: this.#options.inputAdmission(input) } : {}),
 		});
 	}
 

@@ -6,8 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener, type RtmpListenerOptions } from '../../ingest/rtmp/rtmp-listener.ts';
+import { PublishPolicy } from '../../src/auth/publish-policy.ts';
 import { StreamRegistry, type StreamRegistryOptions } from '../../src/bus/stream-registry.ts';
-import type { StreamKey } from '../../src/core/stream-hub.ts';
+import type { PublishRequest, StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
 import { Collector, ffmpegPush, sleep, tempDir, waitFor } from './rtmp-kit.ts';
 
@@ -102,8 +103,9 @@ test('a publisher that vanishes ends the stream: killed, or silent past the idle
 });
 
 test('a wrong stream key is refused before any media is accepted; the right one is let in', async () => {
-	const publishKeys = { 'default/app/locked': 'secret' };
-	const { registry, collector, listener } = await setUp(22103, 'locked', { publishKeys, log: () => {} });
+	const policy = new PublishPolicy({ streams: { 'app/locked': { key: 'secret' } }, open: true, log: () => {} });
+	const authorize = (request: PublishRequest) => policy.authorize(request);
+	const { registry, collector, listener } = await setUp(22103, 'locked', { authorize, log: () => {} });
 	try {
 		const wrong = ffmpegPush(fixture('h264-aac48'), ['-f', 'flv', 'rtmp://127.0.0.1:22103/app/locked?key=nope'], false);
 		const code = await wrong.exited;
