@@ -43,6 +43,12 @@ export class HttpListenSource implements IngestSource {
 		this.description = `http://${listen.host}:${listen.port}`;
 	}
 
+	/** The bound port (the real one when 0 was asked for), once started. */
+	get port(): number {
+		const address = this.#server?.address();
+		return address && typeof address === 'object' ? address.port : this.#port;
+	}
+
 	async start(): Promise<void> {
 		if (this.#server) return;
 		const server = createServer((request, response) => this.#onRequest(request, response));

@@ -106,6 +106,11 @@ export class UdpTsSource implements IngestSource {
 		this.description = `udp://${endpoint.address}:${endpoint.port}`;
 	}
 
+	/** The bound port (the real one when 0 was asked for), once started. */
+	get port(): number {
+		return this.#socket?.address().port ?? this.#endpoint.port;
+	}
+
 	async start(): Promise<void> {
 		if (this.#socket) return;
 		const { address, port, interfaceAddress } = this.#endpoint;
