@@ -51,6 +51,8 @@ const CLOSE_GRACE_MS = 1000;
 /** App and stream names: printable path characters, no empty or dot-dot segments (they end up in file paths). */
 const NAME = /^[\w.~@+=,-]+(?:\/[\w.~@+=,-]+)*$/;
 
+const NO_BYTES = new Uint8Array(0);
+
 type State = 'connecting' | 'connected' | 'authorizing' | 'publishing' | 'closed';
 
 export class RtmpPublishSession implements RtmpMessageHandler {
@@ -127,7 +129,9 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 			case 'FCUnpublish':
 			case 'deleteStream':
 			case 'closeStream':
-				if (this.state === 'publishing') {
+				// After the media held with it: an unpublish in the same read as publish ends what it sent.
+				if (this.state === 'authorizing') this.hold.hold(NO_BYTES, () => this.command(streamId, values));
+				else if (this.state === 'publishing') {
 					this.connection.status(this.publishStreamId, 'status', 'NetStream.Unpublish.Success', 'stream unpublished');
 					this.endPublishing('publisher unpublished');
 					this.state = 'connected';
@@ -250,13 +254,13 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 		this.state = 'publishing';
 		this.connection.userControl(UserControlEvent.streamBegin, streamId);
 		this.connection.status(streamId, 'status', 'NetStream.Publish.Start', `${key.app}/${key.stream} is now published`);
-		this.hold.release();
 		if (this.hold.overflowed > 0) {
 			const message = `${this.hold.overflowed} media messages sent during authorization did not fit the ${this.options.holdBytes ?? DEFAULT_HOLD_BYTES}-byte hold and were dropped`;
 			this.options.log?.(`RTMP ${this.remoteAddress}: ${formatStreamKey(key)}: ${message}`);
 			this.publisher.warn?.({ code: 'dropped_data', message: `RTMP publish: ${message}` });
 			this.stats.droppedUnits += this.hold.overflowed;
 		}
+		this.hold.release();
 	}
 
 	private refuse(streamId: number, code: string, description: string): void {
