@@ -11,16 +11,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { StreamCredentials } from '../auth/stream-credentials.ts';
 import { TapedeckError } from '../core/errors.ts';
 import { PUBLISH_DEFAULTS } from './defaults.ts';
 
-export type PublishStreamConfig = {
-	readonly key?: string;
-	readonly user?: string;
-	readonly password?: string;
-	readonly passphrase?: string;
-	readonly sources?: readonly string[];
-};
+/** One stream's entry: what publishing it takes (the publish policy's own type). */
+export type PublishStreamConfig = StreamCredentials;
 
 export type PublishConfig = {
 	/** Streams without an entry are open to anyone: undefined = the server decides (open on loopback only). */

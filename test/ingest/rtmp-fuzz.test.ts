@@ -4,7 +4,7 @@
  * thrown at the listener over sockets, which must keep serving. Ports 22300–22399.
  */
 import { createHash } from 'node:crypto';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -14,7 +14,7 @@ import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
-import { Collector, ffmpegPush, sleep, waitFor } from './rtmp-kit.ts';
+import { Collector, capturingProxy, ffmpegPush, sleep, waitFor } from './rtmp-kit.ts';
 
 /** A deterministic generator, so a failure can be replayed. */
 const random = (seed: number) => () => {
@@ -26,32 +26,19 @@ const random = (seed: number) => () => {
 const captureFfmpeg = async (): Promise<Uint8Array> => {
 	const listener = new RtmpListener({ port: 22301, hub: new StreamRegistry() });
 	await listener.start();
-	const captured: Buffer[] = [];
-	const proxy = createServer((client: Socket) => {
-		const upstream = connect({ host: '127.0.0.1', port: 22301 });
-		client.on('data', (d: Buffer) => {
-			captured.push(Buffer.from(d));
-			upstream.write(d);
-		});
-		upstream.on('data', (d: Buffer) => client.write(d));
-		client.on('close', () => upstream.destroy());
-		upstream.on('close', () => client.destroy());
-		client.on('error', () => {});
-		upstream.on('error', () => {});
-	});
-	await new Promise<void>((resolve) => proxy.listen(22302, '127.0.0.1', resolve));
+	const proxy = await capturingProxy(22301);
 	try {
 		const ffmpeg = ffmpegPush(
 			fixture('h264-aac48'),
-			['-t', '2', '-f', 'flv', 'rtmp://127.0.0.1:22302/app/fuzz'],
+			['-t', '2', '-f', 'flv', `rtmp://127.0.0.1:${proxy.port}/app/fuzz`],
 			false,
 		);
 		assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
 	} finally {
-		await new Promise<void>((resolve) => proxy.close(() => resolve()));
+		await proxy.close();
 		await listener.stop();
 	}
-	return new Uint8Array(Buffer.concat(captured));
+	return new Uint8Array(Buffer.concat(proxy.captured));
 };
 
 let capture: Uint8Array;
