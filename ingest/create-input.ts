@@ -14,7 +14,7 @@ import { RtspPuller } from './rtsp/rtsp-puller.ts';
 import { SinglePublisherHub } from './single-publisher-hub.ts';
 import { SrtCaller } from './srt/srt-caller.ts';
 import { SrtListener } from './srt/srt-listener.ts';
-import { parseUdpUrl, UdpTsSource } from './udp/udp-ts-source.ts';
+import { isMulticast, parseUdpUrl, UdpTsSource } from './udp/udp-ts-source.ts';
 
 /** Every `input_type` Callaba documents; the schema accepts them all, `createInput` says which work yet. */
 export const INPUT_TYPES = [
@@ -96,8 +96,11 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			const endpoint = { address: listen.address ?? context.listenHost, port: listen.port };
 			return new UdpTsSource(endpoint, target, context.log, check('udp'));
 		}
-		case 'INPUT_TYPE_UDP_URL':
-			return new UdpTsSource(parseUdpUrl(requireUrl(input)), target, context.log, check('udp'));
+		case 'INPUT_TYPE_UDP_URL': {
+			// Joining a multicast group is a pull of a chosen feed; a unicast port takes whoever sends, so it is checked.
+			const endpoint = parseUdpUrl(requireUrl(input));
+			return new UdpTsSource(endpoint, target, context.log, isMulticast(endpoint.address) ? undefined : check('udp'));
+		}
 		case 'INPUT_TYPE_HTTP_LISTEN': {
 			const listen = requireListenPort(input);
 			const endpoint = { host: listen.address ?? context.listenHost, port: listen.port };
