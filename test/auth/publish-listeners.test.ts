@@ -25,6 +25,8 @@ const MEDIA = fixture('h264-aac48');
 const SRT_PORT = 27_801;
 const HTTP_PORT = 27_802;
 const UDP_PORT = 27_803;
+const JOB_RTMP_PORT = 27_804;
+const JOB_RTSP_PORT = 27_805;
 const RTSP_RTP_PORTS = { min: 27_810, max: 27_849 };
 
 const log: string[] = [];
@@ -204,6 +206,37 @@ test("UDP listen: only the job's allowed source addresses publish; others are ig
 		assert.match(lastLog(/sender .* refused/) ?? '', /sender 127\.0\.0\.1:\d+ refused/);
 		assert.is(await push(['-f', 'mpegts', url('127.0.0.2')]), 0);
 		await waitFor(() => target.packets > 50, 5000, 'media from the allowed address');
+	});
+});
+
+test("RTMP and RTSP listen jobs: the job's publish_key, user and password guard its own port", async () => {
+	const rtmp = {
+		input_type: 'INPUT_TYPE_RTMP_LISTEN' as const,
+		input_stream_listen_port: { port: JOB_RTMP_PORT },
+		publish_key: 'job-rtmp-key',
+	};
+	const rtmpTarget = new SessionCollector();
+	await withSource(createInput(rtmp, rtmpTarget, context(rtmp)), async () => {
+		const url = `rtmp://127.0.0.1:${JOB_RTMP_PORT}/any/name`;
+		assert.is.not(await push(['-f', 'flv', `${url}?key=rtmp-key-123`]), 0, "another stream's key is no key here");
+		assert.is(rtmpTarget.packets, 0);
+		assert.is(await push(['-f', 'flv', `${url}?key=job-rtmp-key`]), 0);
+		await waitFor(() => rtmpTarget.packets > 50, 5000, 'media with the job key');
+	});
+	const rtsp = {
+		input_type: 'INPUT_TYPE_RTSP_LISTEN' as const,
+		input_stream_listen_port: { port: JOB_RTSP_PORT },
+		user: 'cam',
+		password: 'job-rtsp-pw',
+	};
+	const source = await withGlobalHeaders(MEDIA);
+	const rtspTarget = new SessionCollector();
+	await withSource(createInput(rtsp, rtspTarget, context(rtsp)), async () => {
+		const url = (userinfo: string) => `rtsp://${userinfo}127.0.0.1:${JOB_RTSP_PORT}/any/name`;
+		assert.is.not(await push(['-f', 'rtsp', '-rtsp_transport', 'tcp', url('cam:nope@')], source), 0);
+		assert.is(rtspTarget.packets, 0);
+		assert.is(await push(['-f', 'rtsp', '-rtsp_transport', 'tcp', url('cam:job-rtsp-pw@')], source), 0);
+		await waitFor(() => rtspTarget.packets > 50, 5000, 'media with the job password (Digest)');
 	});
 });
 
