@@ -6,7 +6,7 @@ import { TapedeckError } from '../src/core/errors.ts';
 import type { Track } from '../src/core/track.ts';
 import type { Sink } from '../src/sink/sink.ts';
 import { AviMuxer } from './avi/avi-muxer.ts';
-import { assertContainerCarries } from './codec-carriers.ts';
+import { assertContainerCarries, isLeftOut } from './codec-carriers.ts';
 import { FlvMuxer } from './flv/flv-muxer.ts';
 import { FragmentedMp4Muxer } from './mp4/fragmented-mp4-muxer.ts';
 import { Mp4Muxer } from './mp4/mp4-muxer.ts';
@@ -25,7 +25,11 @@ const MUXERS: Partial<Record<ContainerFormat, MuxerFactory>> = {
 /** The formats a muxer is registered for, in CONTAINER_FORMATS order. */
 export const MUXER_FORMATS: readonly ContainerFormat[] = CONTAINER_FORMATS.filter((f) => MUXERS[f] !== undefined);
 
-/** A muxer for `format`; throws UnsupportedCodecError, before any byte is written, when a track's codec cannot go in it. */
+/**
+ * A muxer for `format`; throws UnsupportedCodecError, before any byte is written, when an audio or
+ * video track's codec cannot go in it. Data tracks `format` cannot carry are left out: the muxer
+ * ignores their packets, and a data track never stops a recording.
+ */
 export const createMuxer = (
 	format: ContainerFormat,
 	tracks: readonly Track[],
@@ -39,9 +43,11 @@ export const createMuxer = (
 			`no muxer for format ${format}; available: ${MUXER_FORMATS.join(', ') || 'none'}`,
 		);
 	}
-	assertContainerCarries(
-		format,
-		tracks.filter((track) => track.kind !== 'data'),
+	const media = tracks.filter((track) => track.kind !== 'data');
+	assertContainerCarries(format, media);
+	return factory(
+		tracks.filter((track) => !isLeftOut(format, track)),
+		sink,
+		options,
 	);
-	return factory(tracks, sink, options);
 };

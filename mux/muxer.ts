@@ -8,8 +8,6 @@ export type ContainerFormat = 'ts' | 'mp4' | 'fmp4' | 'mov' | 'flv' | 'avi';
 export const CONTAINER_FORMATS: readonly ContainerFormat[] = ['ts', 'mp4', 'fmp4', 'mov', 'flv', 'avi'];
 
 export type MuxerOptions = {
-	/** MP4/MOV: put moov before mdat (needs a sink that can be read back; see mux/mp4). */
-	readonly faststart?: boolean;
 	/** Fragmented MP4: longest fragment before a cut is forced at the next keyframe. */
 	readonly fragmentDurationMs?: number;
 };
@@ -22,17 +20,38 @@ export type MuxerStats = {
 };
 
 /**
+ * What a muxer answers when a track is re-announced or announced late (`Muxer.updateTrack`):
+ * `continued` — the file carries on and takes the new track's packets from now on;
+ * `new-file` — this file cannot describe it (`reason` says why, for the log): the caller finishes
+ * this file and starts a new one with the new track list, from a keyframe. Either way the muxer is
+ * unchanged when it declines, so the packets already given stay valid.
+ */
+export type TrackUpdate = { readonly outcome: 'continued' } | { readonly outcome: 'new-file'; readonly reason: string };
+
+export const CONTINUED: TrackUpdate = { outcome: 'continued' };
+
+/**
  * The container-writer contract (libavformat's write_header / write_packet / write_trailer).
  * All three are synchronous: a muxer is a byte-producing state machine over a buffered `Sink`.
  * Packets arrive in DTS order per track, interleaved by time across tracks, with timestamps
  * already rebased to be ≥ 0. Unsupported codecs are rejected in the constructor with an
- * UnsupportedCodecError, before any byte is written.
+ * UnsupportedCodecError, before any byte is written. Packets of a track the muxer was not given
+ * (a data track its container cannot carry, which `createMuxer` leaves out) are ignored.
  */
 export interface Muxer {
 	readonly format: ContainerFormat;
 	readonly stats: MuxerStats;
 	writeHeader(): void;
 	writePacket(packet: Packet): void;
+	/**
+	 * A new version of a track (same id, new parameters: resolution, profile, sample rate, channels)
+	 * or a track that was not in the list the muxer was made with (a late track). Call it when the
+	 * source re-announces, before the first packet with the new parameters (for video, a keyframe).
+	 * TS and FLV carry on in the same file (TS: a new PMT version; FLV: a new sequence header);
+	 * progressive MP4/MOV adds a sample description entry (stsd) and points the following chunks
+	 * at it; fragmented MP4 and AVI, whose headers are already written, answer `new-file`.
+	 */
+	updateTrack(track: Track): TrackUpdate;
 	/** Writes the trailer and patches headers; the caller then closes the sink. */
 	finish(): void;
 }

@@ -1,5 +1,5 @@
 /**
- * AVI writer (RIFF AVI with OpenDML extensions) for H.264/H.265 video and AAC/MP3/AC-3 audio.
+ * AVI writer (RIFF AVI with OpenDML extensions) for H.264/H.265/MPEG-2 video and AAC/MP3/MP2/AC-3 audio.
  *
  * AVI has no timestamps: a stream's chunks are consecutive frames of dwScale/dwRate seconds
  * each, starting dwStart frames in. So the muxer
@@ -16,11 +16,23 @@
  * (see AviRiffWriter), so hours-long recordings stay seekable. The option can be lowered (to
  * 64 KiB at least) to exercise that path with small files.
  */
+import { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
+import { H264NalType, h264NalType } from '../../src/codec/h264.ts';
+import { H265NalType, h265NalType } from '../../src/codec/h265.ts';
+import { appendAnnexB, NalSpans, scanLengthPrefixed } from '../../src/codec/nal.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import type { Sink } from '../../src/sink/sink.ts';
-import type { ContainerFormat, Muxer, MuxerOptions, MuxerStats } from '../muxer.ts';
+import { isLeftOut } from '../codec-carriers.ts';
+import {
+	CONTINUED,
+	type ContainerFormat,
+	type Muxer,
+	type MuxerOptions,
+	type MuxerStats,
+	type TrackUpdate,
+} from '../muxer.ts';
 import { buildAviHeader, readAviLayout } from './avi-header.ts';
 import { AviRiffWriter, type AviStreamInfo } from './avi-riff-writer.ts';
 import { type AviStreamFormat, aviStreamFormat } from './avi-stream-format.ts';
@@ -53,13 +65,6 @@ const STANDARD_RATES: readonly (readonly [number, number])[] = [
 	[60, 1],
 ];
 
-/** NAL unit types that mark an access unit delimiter and the parameter sets. */
-const H264_AUD = 9;
-const H264_SPS = 7;
-const H265_AUD = 35;
-const H265_VPS = 32;
-const H265_SPS = 33;
-
 export class AviMuxer implements Muxer {
 	readonly format: ContainerFormat = 'avi';
 	readonly stats: MuxerStats = { packets: new Map(), bytes: 0 };
@@ -79,6 +84,9 @@ export class AviMuxer implements Muxer {
 	#frameSeconds = 0;
 	#nextVideoSlot = 0;
 	#finished = false;
+	/** Reused for each H.264/H.265 frame: its NAL units, and the frame as Annex B. */
+	readonly #spans = new NalSpans();
+	readonly #annexB = new GrowableBuffer(1 << 16);
 
 	constructor(tracks: readonly Track[], sink: Sink, options: AviMuxerOptions = {}) {
 		this.#formats = tracks.map(aviStreamFormat);
@@ -136,6 +144,12 @@ export class AviMuxer implements Muxer {
 			return;
 		}
 		this.#write(stream, packet);
+	}
+
+	/** AVI declares its streams (strh/strf) in the header, and its frames carry no timestamps to re-place: a new file. */
+	updateTrack(track: Track): TrackUpdate {
+		if (isLeftOut(this.format, track)) return CONTINUED;
+		return { outcome: 'new-file', reason: `AVI: the stream headers were written before track ${track.id} changed` };
 	}
 
 	finish(): void {
@@ -200,34 +214,39 @@ export class AviMuxer implements Muxer {
 		this.#nextVideoSlot = slot;
 	}
 
-	/** Length-prefixed NAL units → Annex B, with the parameter sets after any AUD of a keyframe that lacks them. */
+	/**
+	 * H.264/H.265: length-prefixed NAL units → Annex B, with the parameter sets after any AUD of a
+	 * keyframe that lacks them. MPEG-2 video is a byte stream already: written as it is.
+	 */
 	#writeVideo(stream: number, format: AviStreamFormat, packet: Packet): void {
-		// A copy (not `.slice()`: on a Node Buffer that is a view) rewritten in place: lengths become start codes.
-		const annexB = new Uint8Array(packet.data);
-		const h264 = format.track.codec === 'h264';
-		let audEnd = 0;
-		let hasParameterSets = false;
-		let at = 0;
-		let first = true;
-		while (at + 4 <= annexB.length) {
-			const length = annexB[at]! * 0x1000000 + ((annexB[at + 1]! << 16) | (annexB[at + 2]! << 8) | annexB[at + 3]!);
-			annexB[at] = 0;
-			annexB[at + 1] = 0;
-			annexB[at + 2] = 0;
-			annexB[at + 3] = 1;
-			const type = h264 ? annexB[at + 4]! & 0x1f : (annexB[at + 4]! >> 1) & 0x3f;
-			if (h264 ? type === H264_SPS : type === H265_VPS || type === H265_SPS) hasParameterSets = true;
-			at += 4 + length;
-			if (first && type === (h264 ? H264_AUD : H265_AUD)) audEnd = at;
-			first = false;
-		}
-		const body = annexB.subarray(0, Math.min(at, annexB.length));
-		if (!packet.keyframe || hasParameterSets || format.parameterSets.length === 0) {
-			this.#writer!.writeChunk(stream, [body], body.length, packet.keyframe);
+		const data = packet.data;
+		if (format.track.codec === 'mpeg2video') {
+			this.#writer!.writeChunk(stream, [data], data.length, packet.keyframe);
 			return;
 		}
-		const parts = [body.subarray(0, audEnd), format.parameterSets, body.subarray(audEnd)];
-		this.#writer!.writeChunk(stream, parts, body.length + format.parameterSets.length, true);
+		const spans = this.#spans;
+		scanLengthPrefixed(data, spans);
+		const h264 = format.track.codec === 'h264';
+		let hasParameterSets = false;
+		for (let i = 0; i < spans.count; i++) {
+			const type = h264 ? h264NalType(data[spans.starts[i]!]!) : h265NalType(data[spans.starts[i]!]!);
+			if (h264 ? type === H264NalType.Sps : type === H265NalType.Vps || type === H265NalType.Sps)
+				hasParameterSets = true;
+		}
+		const first = spans.count > 0 ? data[spans.starts[0]!]! : 0;
+		const audUnits =
+			spans.count > 0 &&
+			(h264
+				? h264NalType(first) === H264NalType.AccessUnitDelimiter
+				: h265NalType(first) === H265NalType.AccessUnitDelimiter)
+				? 1
+				: 0;
+		const out = this.#annexB;
+		out.length = 0;
+		appendAnnexB(data, spans, out, 0, audUnits);
+		if (packet.keyframe && !hasParameterSets) out.append(format.parameterSets);
+		appendAnnexB(data, spans, out, audUnits);
+		this.#writer!.writeChunk(stream, [out.view()], out.length, packet.keyframe);
 	}
 }
 

@@ -2,12 +2,12 @@
  * How each codec is described in an AVI stream list: the strh handler, timing (dwScale/dwRate:
  * one chunk per frame) and the strf payload, a BITMAPINFOHEADER for video or a WAVEFORMATEX for
  * audio (Microsoft "AVI RIFF File Reference"; mmreg.h format tags; ffmpeg's riff tag tables for
- * what players expect: 'H264'/'HEVC' with Annex B parameter sets after the header, AAC as 0x00FF
- * with the AudioSpecificConfig, MP3 as 0x0055 with MPEGLAYER3WAVEFORMAT).
+ * what players expect: 'H264'/'HEVC' with Annex B parameter sets after the header, 'mpg2' for
+ * MPEG-1/2 video (its sequence headers are in the frames), AAC as 0x00FF with the
+ * AudioSpecificConfig, MP3 as 0x0055 with MPEGLAYER3WAVEFORMAT, MP2 as 0x0050 with
+ * MPEG1WAVEFORMAT).
  */
-import { parseAvcC } from '../../src/codec/h264.ts';
-import { H265NalType, parseHvcC } from '../../src/codec/h265.ts';
-import { START_CODE } from '../../src/codec/nal.ts';
+import { parameterSetsAnnexB } from '../../src/codec/parameter-sets.ts';
 import { UnsupportedCodecError } from '../../src/core/errors.ts';
 import type { Track } from '../../src/core/track.ts';
 import { CODEC_CARRIERS } from '../codec-carriers.ts';
@@ -29,6 +29,7 @@ export type AviStreamFormat = {
 };
 
 /** mmreg.h wFormatTag values. */
+const WAVE_FORMAT_MPEG = 0x0050;
 const WAVE_FORMAT_MPEGLAYER3 = 0x0055;
 const WAVE_FORMAT_AAC = 0x00ff;
 const WAVE_FORMAT_AC3 = 0x2000;
@@ -40,11 +41,19 @@ export const aviStreamFormat = (track: Track): AviStreamFormat => {
 	switch (track.codec) {
 		case 'h264':
 		case 'h265':
-			return videoFormat(track);
+			return videoFormat(
+				track,
+				track.codec === 'h264' ? 'H264' : 'HEVC',
+				parameterSetsAnnexB(track.codec, track.config),
+			);
+		case 'mpeg2video':
+			return videoFormat(track, 'mpg2', new Uint8Array(0));
 		case 'aac':
 			return audioFormat(track, WAVE_FORMAT_AAC, 1024, 1024, track.config);
 		case 'mp3':
 			return audioFormat(track, WAVE_FORMAT_MPEGLAYER3, 1152, 1152, mpegLayer3Extra());
+		case 'mp2':
+			return audioFormat(track, WAVE_FORMAT_MPEG, 1152, 1152, mpeg1WaveExtra(track));
 		case 'ac3':
 			return audioFormat(track, WAVE_FORMAT_AC3, 1536, AC3_MAX_FRAME_BYTES, new Uint8Array(0));
 		default:
@@ -52,13 +61,12 @@ export const aviStreamFormat = (track: Track): AviStreamFormat => {
 	}
 };
 
-const videoFormat = (track: Track): AviStreamFormat => {
-	const parameterSets = annexBParameterSets(track);
+/** BITMAPINFOHEADER with `parameterSets` after it (also written before keyframes that lack them). */
+const videoFormat = (track: Track, fourCc: string, parameterSets: Uint8Array): AviStreamFormat => {
 	const width = track.video?.width ?? 0;
 	const height = track.video?.height ?? 0;
 	const strf = new Uint8Array(40 + parameterSets.length);
 	const view = new DataView(strf.buffer);
-	const fourCc = track.codec === 'h264' ? 'H264' : 'HEVC';
 	view.setUint32(0, strf.length, true); // biSize: the header plus the codec data after it (as ffmpeg writes)
 	view.setInt32(4, width, true); // biWidth
 	view.setInt32(8, height, true); // biHeight (positive: bottom-up, the convention for compressed video)
@@ -114,30 +122,21 @@ const mpegLayer3Extra = (): Uint8Array => {
 	return extra;
 };
 
-/** The track config's parameter sets (VPS, SPS, PPS) as Annex B with 4-byte start codes. */
-const annexBParameterSets = (track: Track): Uint8Array => {
-	const units = track.codec === 'h264' ? avcParameterSets(track.config) : hevcParameterSets(track.config);
-	let size = 0;
-	for (const unit of units) size += START_CODE.length + unit.length;
-	const out = new Uint8Array(size);
-	let at = 0;
-	for (const unit of units) {
-		out.set(START_CODE, at);
-		out.set(unit, at + START_CODE.length);
-		at += START_CODE.length + unit.length;
-	}
-	return out;
+/**
+ * mmreg.h MPEG1WAVEFORMAT tail for Layer II (as ffmpeg writes it): fwHeadLayer, dwHeadBitrate
+ * (0: not fixed), fwHeadMode, fwHeadModeExt, wHeadEmphasis, fwHeadFlags, dwPTSLow, dwPTSHigh.
+ */
+const mpeg1WaveExtra = (track: Track): Uint8Array => {
+	const extra = new Uint8Array(22);
+	const view = new DataView(extra.buffer);
+	view.setUint16(0, 2, true); // fwHeadLayer = ACM_MPEG_LAYER2
+	view.setUint32(2, 0, true); // dwHeadBitrate: frames say theirs
+	view.setUint16(6, (track.audio?.channels ?? 2) === 1 ? 8 : 1, true); // fwHeadMode: ACM_MPEG_SINGLECHANNEL or STEREO
+	view.setUint16(8, 0, true); // fwHeadModeExt
+	view.setUint16(10, 1, true); // wHeadEmphasis: none
+	view.setUint16(12, (track.audio?.sampleRate ?? 48_000) >= 32_000 ? 0x10 : 0, true); // fwHeadFlags: ACM_MPEG_ID_MPEG1 or not
+	return extra;
 };
-
-const avcParameterSets = (config: Uint8Array): Uint8Array[] => {
-	const avc = parseAvcC(config);
-	return [...avc.sps, ...avc.pps];
-};
-
-const hevcParameterSets = (config: Uint8Array): Uint8Array[] =>
-	parseHvcC(config)
-		.arrays.filter((a) => a.nalType >= H265NalType.Vps && a.nalType <= H265NalType.Pps)
-		.flatMap((a) => a.units);
 
 /** Writes a FourCC; an empty one is four zero bytes. */
 export const setFourCc = (bytes: Uint8Array, at: number, fourCc: string): void => {

@@ -18,8 +18,15 @@ import type { Packet } from '../../src/core/packet.ts';
 import { rescale } from '../../src/core/time.ts';
 import type { CodecId, Track } from '../../src/core/track.ts';
 import type { Sink } from '../../src/sink/sink.ts';
-import { CODEC_CARRIERS } from '../codec-carriers.ts';
-import type { ContainerFormat, Muxer, MuxerOptions, MuxerStats } from '../muxer.ts';
+import { CODEC_CARRIERS, isLeftOut } from '../codec-carriers.ts';
+import {
+	CONTINUED,
+	type ContainerFormat,
+	type Muxer,
+	type MuxerOptions,
+	type MuxerStats,
+	type TrackUpdate,
+} from '../muxer.ts';
 import { DEFAULT_KEYFRAME_CAPACITY, FlvKeyframeIndex, MAX_KEYFRAME_CAPACITY } from './flv-keyframe-index.ts';
 import { encodeMetadataBody, reservedMetadataSize } from './flv-metadata.ts';
 
@@ -124,16 +131,23 @@ export class FlvMuxer implements Muxer {
 		this.#writeTag(TAG_SCRIPT, 0, new Uint8Array(0), encodeMetadataBody(fields, [], [], this.#metadataSize)!);
 	}
 
-	/** A new version of a track (same id): its sequence header is re-sent before its next packet. */
-	updateTrack(track: Track): void {
+	/**
+	 * A new version of a track (same id, same kind, a codec FLV carries): its sequence header is
+	 * re-sent before its next packet, and the file carries on. A track that was not in the file
+	 * needs a new one: the FLV header and the room reserved for onMetaData were sized without it.
+	 */
+	updateTrack(track: Track): TrackUpdate {
+		if (isLeftOut(this.format, track)) return CONTINUED;
 		const state = this.#state(track.id);
 		if (!state || state.track.kind !== track.kind) {
-			throw new TapedeckError('invalid_argument', `updateTrack: track ${track.id} (${track.kind}) is not in this file`);
+			return { outcome: 'new-file', reason: `FLV: ${track.kind} track ${track.id} is not in this file's header` };
 		}
-		if (!CODEC_CARRIERS[track.codec].includes('flv'))
-			throw new UnsupportedCodecError(track.codec, 'flv', CODEC_CARRIERS[track.codec]);
+		if (!CODEC_CARRIERS[track.codec].includes('flv')) {
+			return { outcome: 'new-file', reason: `FLV cannot carry ${track.codec}` };
+		}
 		state.track = track;
-		state.needsSequenceHeader = true;
+		state.needsSequenceHeader = track.codec !== 'mp3';
+		return CONTINUED;
 	}
 
 	writePacket(packet: Packet): void {

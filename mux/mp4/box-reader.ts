@@ -1,6 +1,6 @@
 /**
  * Reading ISO BMFF box headers (ISO/IEC 14496-12 §4.2) from files and from boxes held in memory,
- * for the tools that rewrite finished or cut files (`faststart.ts`, `defragment.ts`). Top-level
+ * for the tool that rewrites fragmented or cut files (`defragment.ts`). Top-level
  * boxes are visited by reading headers only; just moov and moof are read whole, and mdat is
  * copied in large pieces, so files of any size stream through a fixed buffer.
  */

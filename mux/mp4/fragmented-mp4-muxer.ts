@@ -25,7 +25,15 @@ import { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import type { Sink } from '../../src/sink/sink.ts';
-import type { ContainerFormat, Muxer, MuxerOptions, MuxerStats } from '../muxer.ts';
+import { isLeftOut } from '../codec-carriers.ts';
+import {
+	CONTINUED,
+	type ContainerFormat,
+	type Muxer,
+	type MuxerOptions,
+	type MuxerStats,
+	type TrackUpdate,
+} from '../muxer.ts';
 import { AC3_HEADER_BYTES } from './ac3-specific-box.ts';
 import { BoxWriter } from './box-writer.ts';
 import { BRANDS } from './brands.ts';
@@ -121,6 +129,20 @@ export class FragmentedMp4Muxer implements Muxer {
 		if (this.#shouldCut(state, packet)) this.#writeFragment(state, packet.dts);
 		this.#append(state, packet);
 		this.stats.packets.set(packet.trackId, (this.stats.packets.get(packet.trackId) ?? 0) + 1);
+	}
+
+	/**
+	 * The init segment (written with the first fragment, with samples of the old parameters buffered
+	 * before it) holds the only sample descriptions a fragmented file has: a new file. (avc3/hev1
+	 * with in-band parameter sets would carry video changes, but not audio ones, and must be chosen
+	 * before the first fragment.)
+	 */
+	updateTrack(track: Track): TrackUpdate {
+		if (isLeftOut(this.format, track)) return CONTINUED;
+		return {
+			outcome: 'new-file',
+			reason: `fMP4: the init segment already describes the tracks, not track ${track.id}'s new version`,
+		};
 	}
 
 	finish(): void {
@@ -222,7 +244,7 @@ export class FragmentedMp4Muxer implements Muxer {
 				timescale: track.timescale,
 				width: track.video?.width ?? 0,
 				height: track.video?.height ?? 0,
-				sampleDescription: sampleDescription(track, { quickTime: false, firstFrame }),
+				sampleDescription: sampleDescription([{ track, firstFrame }], { quickTime: false }),
 				samples: new SampleTable(),
 			})),
 			{ brand: BRANDS.fmp4, fragmented: true },

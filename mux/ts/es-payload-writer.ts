@@ -1,26 +1,32 @@
 import type { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
 import type { AacConfig } from '../../src/codec/aac.ts';
 import { ADTS_HEADER_LENGTH, adtsCanCarry, parseAudioSpecificConfig, writeAdtsHeader } from '../../src/codec/aac.ts';
-import { H264NalType, h264NalType, parseAvcC } from '../../src/codec/h264.ts';
-import { H265NalType, h265NalType, parseHvcC } from '../../src/codec/h265.ts';
+import { H264NalType, h264NalType } from '../../src/codec/h264.ts';
+import { H265NalType, h265NalType } from '../../src/codec/h265.ts';
 import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
-import { NalSpans, START_CODE, scanLengthPrefixed } from '../../src/codec/nal.ts';
+import { appendAnnexB, NalSpans, scanLengthPrefixed } from '../../src/codec/nal.ts';
 import { parseDOps } from '../../src/codec/opus.ts';
+import { parameterSetsAnnexB } from '../../src/codec/parameter-sets.ts';
 import { UnsupportedCodecError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
+import { isMpeg1Video } from '../mpeg-video-version.ts';
 
 /**
- * How one track's packets become PES payloads in MPEG-TS: the stream_type and descriptors for
- * the PMT, the PES stream_id, and the conversion from the canonical payload.
+ * How one track's packets become the payload of its PID in MPEG-TS: the stream_type and
+ * descriptors for the PMT, the PES stream_id, and the conversion from the canonical payload.
  */
 export interface EsPayloadWriter {
 	readonly streamType: number;
-	/** PES stream_id (ISO/IEC 13818-1 Table 2-22). */
+	/** PES stream_id (ISO/IEC 13818-1 Table 2-22); 0 for a section stream. */
 	readonly streamId: number;
 	/** ES_info descriptors for the PMT (empty when the stream_type says it all). */
 	readonly descriptors: Uint8Array;
-	/** Appends the PES payload of `packet` to `out`. */
+	/** Descriptors this stream needs in the PMT's program_info loop (empty for most). */
+	readonly programDescriptors: Uint8Array;
+	/** The payload is whole PSI-style sections, packetized with a pointer_field instead of in PES. */
+	readonly sections: boolean;
+	/** Appends the PES payload (or the section) of `packet` to `out`. */
 	write(packet: Packet, out: GrowableBuffer): void;
 }
 
@@ -33,27 +39,40 @@ export const createEsPayloadWriter = (track: Track, ordinal: number): EsPayloadW
 		case 'h264':
 		case 'h265':
 			return new AnnexBWriter(track, 0xe0 + ordinal);
+		case 'mpeg2video': {
+			const streamType = isMpeg1Video(track.config) ? TsStreamType.Mpeg1Video : TsStreamType.Mpeg2Video;
+			return new FrameWriter(streamType, 0xe0 + ordinal);
+		}
 		case 'aac':
 			return new AdtsWriter(track, 0xc0 + ordinal);
-		case 'mp3': {
-			// MPEG-1 rates are 32 kHz and up; MPEG-2's lower rates take the MPEG-2 audio stream_type
-			const mpeg1 = (track.audio?.sampleRate ?? 48_000) >= 32_000;
-			return new FrameWriter(mpeg1 ? TsStreamType.Mpeg1Audio : TsStreamType.Mpeg2Audio, 0xc0 + ordinal, NO_DESCRIPTORS);
-		}
+		case 'mp3':
+		case 'mp2':
+			return new FrameWriter(mpegAudioStreamType(track), 0xc0 + ordinal);
 		case 'ac3':
-			return new FrameWriter(TsStreamType.Ac3, PRIVATE_STREAM_1, AC3_REGISTRATION);
+			return new FrameWriter(TsStreamType.Ac3, PRIVATE_STREAM_1, { descriptors: AC3_REGISTRATION });
 		case 'opus':
 			return new OpusWriter(track);
+		case 'scte35':
+			return new FrameWriter(TsStreamType.Scte35, 0, { programDescriptors: CUEI_REGISTRATION, sections: true });
 		default:
 			throw new UnsupportedCodecError(track.codec, 'ts', OTHER_CARRIERS);
 	}
 };
+
+/**
+ * MPEG-1 audio (stream_type 0x03) runs at 32 kHz and up; MPEG-2's lower sampling frequencies
+ * (ISO/IEC 13818-3 §2.4.2.3) take the MPEG-2 audio stream_type 0x04. Layer II and III alike.
+ */
+const mpegAudioStreamType = (track: Track): number =>
+	(track.audio?.sampleRate ?? 48_000) >= 32_000 ? TsStreamType.Mpeg1Audio : TsStreamType.Mpeg2Audio;
 
 const NO_DESCRIPTORS = new Uint8Array(0);
 /** stream_id of private_stream_1 (ISO/IEC 13818-1 Table 2-22): AC-3 and Opus PES. */
 const PRIVATE_STREAM_1 = 0xbd;
 /** registration_descriptor (tag 5, §2.6.8) with format_identifier 'AC-3' (ATSC A/52 Annex A). */
 const AC3_REGISTRATION = Uint8Array.of(0x05, 4, 0x41, 0x43, 0x2d, 0x33);
+/** registration_descriptor with format_identifier 'CUEI', in the program_info loop (ANSI/SCTE 35 §8.1). */
+const CUEI_REGISTRATION = Uint8Array.of(0x05, 4, 0x43, 0x55, 0x45, 0x49);
 
 /** access_unit_delimiter NAL units with "any picture type": H.264 primary_pic_type 7, H.265 pic_type 2. */
 const H264_AUD = Uint8Array.of(0, 0, 0, 1, 0x09, 0xf0);
@@ -68,6 +87,8 @@ class AnnexBWriter implements EsPayloadWriter {
 	readonly streamType: number;
 	readonly streamId: number;
 	readonly descriptors = NO_DESCRIPTORS;
+	readonly programDescriptors = NO_DESCRIPTORS;
+	readonly sections = false;
 	readonly #delimiter: Uint8Array;
 	readonly #keyframePrefix: Uint8Array;
 	readonly #nalType: (firstByte: number) => number;
@@ -81,12 +102,10 @@ class AnnexBWriter implements EsPayloadWriter {
 		this.#delimiter = h264 ? H264_AUD : H265_AUD;
 		this.#nalType = h264 ? h264NalType : h265NalType;
 		this.#delimiterType = h264 ? H264NalType.AccessUnitDelimiter : H265NalType.AccessUnitDelimiter;
-		const parameterSets = h264
-			? avcParameterSets(track.config)
-			: parseHvcC(track.config).arrays.flatMap((a) => a.units);
-		const prefix: Uint8Array[] = [this.#delimiter];
-		for (const unit of parameterSets) prefix.push(START_CODE, unit);
-		this.#keyframePrefix = concat(prefix);
+		const parameterSets = parameterSetsAnnexB(h264 ? 'h264' : 'h265', track.config);
+		this.#keyframePrefix = new Uint8Array(this.#delimiter.length + parameterSets.length);
+		this.#keyframePrefix.set(this.#delimiter);
+		this.#keyframePrefix.set(parameterSets, this.#delimiter.length);
 	}
 
 	write(packet: Packet, out: GrowableBuffer): void {
@@ -94,12 +113,10 @@ class AnnexBWriter implements EsPayloadWriter {
 		out.append(packet.keyframe ? this.#keyframePrefix : this.#delimiter);
 		const spans = this.#spans;
 		scanLengthPrefixed(data, spans);
-		for (let i = 0; i < spans.count; i++) {
-			const start = spans.starts[i]!;
-			if (this.#nalType(data[start]!) === this.#delimiterType) continue; // ours is already written
-			out.append(START_CODE);
-			out.append(data, start, spans.ends[i]);
-		}
+		// ours is already written
+		for (let i = 0; i < spans.count; i++)
+			if (this.#nalType(data[spans.starts[i]!]!) === this.#delimiterType) spans.keep[i] = 0;
+		appendAnnexB(data, spans, out);
 	}
 }
 
@@ -108,6 +125,8 @@ class AdtsWriter implements EsPayloadWriter {
 	readonly streamType = TsStreamType.AacAdts;
 	readonly streamId: number;
 	readonly descriptors = NO_DESCRIPTORS;
+	readonly programDescriptors = NO_DESCRIPTORS;
+	readonly sections = false;
 	readonly #config: AacConfig;
 
 	constructor(track: Track, streamId: number) {
@@ -130,16 +149,32 @@ class AdtsWriter implements EsPayloadWriter {
 	}
 }
 
-/** Codecs whose frames are their own PES payload: MP3 (stream_type 0x03/0x04), AC-3 (0x81). */
+/** What a FrameWriter's stream needs in the PMT beyond its stream_type, and how it is packetized. */
+type FrameStreamOptions = {
+	readonly descriptors?: Uint8Array;
+	readonly programDescriptors?: Uint8Array;
+	readonly sections?: boolean;
+};
+
+/**
+ * Codecs whose bus payload is their PID's payload as is: MPEG-1/2 video (stream_type 0x01/0x02,
+ * the picture with its start codes and any sequence header before it), MPEG audio Layer II and
+ * III (0x03/0x04), AC-3 (0x81) in PES; SCTE-35 (0x86) as whole splice_info_sections, one per
+ * packet, each starting a TS packet after a pointer_field (ISO/IEC 13818-1 §2.4.4.1).
+ */
 class FrameWriter implements EsPayloadWriter {
 	readonly streamType: number;
 	readonly streamId: number;
 	readonly descriptors: Uint8Array;
+	readonly programDescriptors: Uint8Array;
+	readonly sections: boolean;
 
-	constructor(streamType: number, streamId: number, descriptors: Uint8Array) {
+	constructor(streamType: number, streamId: number, options: FrameStreamOptions = {}) {
 		this.streamType = streamType;
 		this.streamId = streamId;
-		this.descriptors = descriptors;
+		this.descriptors = options.descriptors ?? NO_DESCRIPTORS;
+		this.programDescriptors = options.programDescriptors ?? NO_DESCRIPTORS;
+		this.sections = options.sections ?? false;
 	}
 
 	write(packet: Packet, out: GrowableBuffer): void {
@@ -156,6 +191,8 @@ class OpusWriter implements EsPayloadWriter {
 	readonly streamType = TsStreamType.PrivatePes;
 	readonly streamId = PRIVATE_STREAM_1;
 	readonly descriptors: Uint8Array;
+	readonly programDescriptors = NO_DESCRIPTORS;
+	readonly sections = false;
 	#startTrim: number;
 
 	constructor(track: Track) {
@@ -193,18 +230,3 @@ class OpusWriter implements EsPayloadWriter {
 		out.append(packet.data);
 	}
 }
-
-const avcParameterSets = (config: Uint8Array): Uint8Array[] => {
-	const { sps, pps } = parseAvcC(config);
-	return [...sps, ...pps];
-};
-
-const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-	const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-	let at = 0;
-	for (const part of parts) {
-		out.set(part, at);
-		at += part.length;
-	}
-	return out;
-};

@@ -2,7 +2,8 @@ import { crc32Mpeg } from '../../src/bytes/crc32-mpeg.ts';
 
 /**
  * The PAT and PMT a TS muxer writes (ISO/IEC 13818-1 §2.4.4.3, §2.4.4.8), one program, built
- * once per file as whole sections with their CRC_32.
+ * as whole sections with their CRC_32: once per file, and the PMT again with the next
+ * version_number when a track changes or joins.
  */
 
 /** One elementary stream line of the PMT. */
@@ -18,16 +19,23 @@ export const buildPatSection = (programNumber: number, pmtPid: number): Uint8Arr
 	return buildSection(0x00, 1, body); // table_id 0, transport_stream_id 1
 };
 
-/** Program Map Table of one program: PCR PID, no program descriptors, one line per stream. */
-export const buildPmtSection = (programNumber: number, pcrPid: number, entries: readonly PmtEntry[]): Uint8Array => {
-	let size = 4;
+/** Program Map Table of one program (`version` 0–31): PCR PID, program descriptors, one line per stream. */
+export const buildPmtSection = (
+	programNumber: number,
+	version: number,
+	pcrPid: number,
+	programDescriptors: Uint8Array,
+	entries: readonly PmtEntry[],
+): Uint8Array => {
+	let size = 4 + programDescriptors.length;
 	for (const entry of entries) size += 5 + entry.descriptors.length;
 	const body = new Uint8Array(size);
 	body[0] = 0xe0 | (pcrPid >> 8); // reserved '111', PCR_PID
 	body[1] = pcrPid & 0xff;
-	body[2] = 0xf0; // reserved '1111', program_info_length = 0
-	body[3] = 0;
-	let at = 4;
+	body[2] = 0xf0 | (programDescriptors.length >> 8); // reserved '1111', program_info_length
+	body[3] = programDescriptors.length & 0xff;
+	body.set(programDescriptors, 4);
+	let at = 4 + programDescriptors.length;
 	for (const { streamType, pid, descriptors } of entries) {
 		body[at] = streamType; // stream_type
 		body[at + 1] = 0xe0 | (pid >> 8); // reserved '111', elementary_PID
@@ -37,11 +45,11 @@ export const buildPmtSection = (programNumber: number, pcrPid: number, entries: 
 		body.set(descriptors, at + 5);
 		at += 5 + descriptors.length;
 	}
-	return buildSection(0x02, programNumber, body); // table_id 2, program_number
+	return buildSection(0x02, programNumber, body, version); // table_id 2, program_number
 };
 
-/** A long-form section: 8-byte header, version 0, current, a single section, then CRC_32. */
-const buildSection = (tableId: number, tableIdExtension: number, body: Uint8Array): Uint8Array => {
+/** A long-form section: 8-byte header, current, a single section, then CRC_32. */
+const buildSection = (tableId: number, tableIdExtension: number, body: Uint8Array, version = 0): Uint8Array => {
 	const length = 8 + body.length + 4;
 	const sectionLength = length - 3;
 	const out = new Uint8Array(length);
@@ -50,7 +58,7 @@ const buildSection = (tableId: number, tableIdExtension: number, body: Uint8Arra
 	out[2] = sectionLength & 0xff;
 	out[3] = tableIdExtension >> 8; // transport_stream_id / program_number
 	out[4] = tableIdExtension & 0xff;
-	out[5] = 0xc1; // reserved '11', version_number 0, current_next_indicator 1
+	out[5] = 0xc1 | ((version & 0x1f) << 1); // reserved '11', version_number, current_next_indicator 1
 	out[6] = 0; // section_number
 	out[7] = 0; // last_section_number
 	out.set(body, 8);

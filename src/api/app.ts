@@ -15,7 +15,7 @@ export type AppOptions = {
 	/** OvenMediaEngine dialect settings (virtual host name, known applications). */
 	readonly ome?: Pick<OmeApiOptions, 'virtualHost' | 'applications'>;
 	/** Huawei dialect settings (format, interruption limit, STOP→START delay). */
-	readonly huawei?: Pick<HuaweiApiOptions, 'format' | 'interruptionMs' | 'restartDelayMs'>;
+	readonly huawei?: Pick<HuaweiApiOptions, 'format' | 'interruptionMs' | 'restartDelayMs' | 'clock'>;
 };
 
 /**

@@ -104,6 +104,7 @@ export class PublishPolicy {
 	 * publishing is open), then the webhook.
 	 */
 	gate(required: StreamCredentials): PublishGate {
+		checkSources(required, "the input's credentials");
 		const guarded = Object.keys(required).length > 0;
 		return {
 			authorize: (request) => {
@@ -150,6 +151,13 @@ export class PublishPolicy {
 		return allowed;
 	}
 }
+
+/** A TapedeckError naming the first source of `entry` that is no IP address or IPv4 CIDR block. */
+const checkSources = (entry: StreamCredentials, where: string): void => {
+	const bad = entry.sources?.find((source) => !isSourcePattern(source));
+	if (bad !== undefined)
+		throw new TapedeckError('invalid_argument', `${where}: source "${bad}" is no IP address or IPv4 CIDR block`);
+};
 
 /** 127.0.0.0/8, ::1, localhost (and IPv4-mapped loopback). */
 export const isLoopback = (host: string): boolean => {

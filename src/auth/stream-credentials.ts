@@ -10,19 +10,15 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { InputCredentials } from '../core/input-spec.ts';
 import type { PublishRequest } from '../core/stream-hub.ts';
 
-export type StreamCredentials = {
-	/** A secret any protocol may present: RTMP `?key=`, SRT `s=`, RTSP/HTTP password, HTTP bearer token. */
-	readonly key?: string;
-	/** A user and password (RTSP Basic/Digest, HTTP Basic, SRT `u=`/`s=`). */
-	readonly user?: string;
-	readonly password?: string;
-	/** SRT only: the encryption passphrase, checked by the SRT handshake itself. */
-	readonly passphrase?: string;
-	/** Sender addresses or IPv4 CIDR blocks allowed to publish (every protocol); none: any address. */
-	readonly sources?: readonly string[];
-};
+/**
+ * What publishing a stream takes: a `key` any protocol may present (RTMP `?key=`, SRT `s=`, RTSP/HTTP
+ * password, HTTP bearer token), a `user` + `password`, an SRT `passphrase` (checked by the SRT
+ * handshake itself), allowed `sources`. A job's input carries the same (`InputSpec.credentials`).
+ */
+export type StreamCredentials = InputCredentials;
 
 /** Credential fields a publisher may carry a key in, per protocol (see the list above). */
 const KEY_FIELDS = ['key', 'token', 's', 'password', 'secret'] as const;

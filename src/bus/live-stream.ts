@@ -1,4 +1,5 @@
 import { TapedeckError } from '../core/errors.ts';
+import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import { formatStreamKey, type PublisherStats, type PublisherStatsSource, type StreamKey } from '../core/stream-hub.ts';
 import type { Track } from '../core/track.ts';
@@ -130,6 +131,12 @@ export class LiveStream {
 		this.stats.bytes += owned.data.length;
 		this.#gop.add(owned);
 		for (const subscription of this.#subscribers) subscription.offerPacket(owned);
+	}
+
+	/** Forwards what the owner's input lost or changed to every subscriber, in order with the packets. */
+	warn(owner: object, warning: MediaWarning): void {
+		if (this.#owner !== owner) return;
+		for (const subscription of this.#subscribers) subscription.offerWarning(warning);
 	}
 
 	/** Ends the owner's session: subscribers get `onEnd` and stay attached for the next one. */

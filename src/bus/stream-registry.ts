@@ -1,3 +1,4 @@
+import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import {
 	formatStreamKey,
@@ -148,6 +149,10 @@ class Publication implements StreamPublisher {
 
 	push(packet: Packet): void {
 		this.#stream?.push(this, packet);
+	}
+
+	warn(warning: MediaWarning): void {
+		this.#stream?.warn(this, warning);
 	}
 
 	end(reason = 'publisher ended'): void {

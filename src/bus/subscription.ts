@@ -1,4 +1,5 @@
 import { TapedeckError } from '../core/errors.ts';
+import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 import type { ArenaPacket } from './packet-arena.ts';
@@ -10,8 +11,13 @@ export interface BusConsumer {
 	onPacket(packet: Packet): void;
 	/** The publisher went away. The subscription stays attached and delivers the next session when it starts. */
 	onEnd(reason: string): void;
-	/** The subscription gave up (its ring overflowed): it is closed and delivers nothing more. */
+	/**
+	 * The subscription gave up (its ring overflowed, or a handler above threw): it is closed and
+	 * delivers nothing more.
+	 */
 	onError(error: TapedeckError): void;
+	/** Optional: what the publisher's input carried that did not reach the bus as it was (see MediaWarning). */
+	onWarning?(warning: MediaWarning): void;
 }
 
 export type SubscriptionOptions = {
@@ -24,12 +30,13 @@ export type SubscriptionOptions = {
 export const DEFAULT_SUBSCRIPTION_CAPACITY = 8192;
 export const DEFAULT_SUBSCRIPTION_MAX_BYTES = 64 << 20;
 
-/** A control event travelling in order with the packets (rare: one per session or track change). */
+/** A control event travelling in order with the packets (rare: a session, a track change, a warning). */
 class Control {
 	constructor(
-		readonly kind: 'tracks' | 'end',
+		readonly kind: 'tracks' | 'end' | 'warning',
 		readonly tracks: readonly Track[],
 		readonly reason: string,
+		readonly warning?: MediaWarning,
 	) {}
 }
 
@@ -96,6 +103,10 @@ export class Subscription {
 		this.#offer(new Control('end', [], reason), 0);
 	}
 
+	offerWarning(warning: MediaWarning): void {
+		if (this.#consumer.onWarning) this.#offer(new Control('warning', [], '', warning), 0);
+	}
+
 	/** Delivers every waiting entry now (a stopping consumer takes what the bus already holds for it). */
 	flush(): void {
 		if (!this.#closed) this.#drain();
@@ -141,16 +152,44 @@ export class Subscription {
 	#overflow(): void {
 		const lost = this.#count + 1;
 		this.dropped += lost;
-		const error = new TapedeckError(
-			'internal',
-			`subscriber fell behind: its queue of ${this.#ring.length} packets / ${this.#maxBytes} bytes overflowed and ${lost} packets were dropped`,
+		this.#giveUp(
+			new TapedeckError(
+				'internal',
+				`subscriber fell behind: its queue of ${this.#ring.length} packets / ${this.#maxBytes} bytes overflowed and ${lost} packets were dropped`,
+			),
 		);
-		this.close();
-		queueMicrotask(() => this.#consumer.onError(error));
 	}
 
+	/**
+	 * Closes and tells the consumer why, later and outside the publisher's call. A consumer whose
+	 * `onError` throws too is beyond help: what it threw is dropped rather than end the process.
+	 */
+	#giveUp(error: TapedeckError): void {
+		this.close();
+		queueMicrotask(() => {
+			try {
+				this.#consumer.onError(error);
+			} catch {
+				// Nothing left to tell: the subscription is closed already.
+			}
+		});
+	}
+
+	/**
+	 * Runs from `setImmediate`, where an exception would end the process with every other stream: a
+	 * handler that throws closes this subscription alone and its consumer hears why.
+	 */
 	readonly #drain = (): void => {
 		this.#scheduled = false;
+		try {
+			this.#deliver();
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			this.#giveUp(new TapedeckError('internal', `subscriber failed on a delivery: ${message}`, { cause: error }));
+		}
+	};
+
+	#deliver(): void {
 		const capacity = this.#ring.length;
 		while (this.#count > 0 && !this.#closed) {
 			const entry = this.#ring[this.#head] as Entry;
@@ -158,8 +197,7 @@ export class Subscription {
 			this.#head = (this.#head + 1) % capacity;
 			this.#count--;
 			if (entry instanceof Control) {
-				if (entry.kind === 'tracks') this.#consumer.onTracks(entry.tracks);
-				else this.#consumer.onEnd(entry.reason);
+				this.#control(entry);
 				continue;
 			}
 			this.#bytes -= entry.data.length;
@@ -170,5 +208,11 @@ export class Subscription {
 				entry.release();
 			}
 		}
-	};
+	}
+
+	#control(entry: Control): void {
+		if (entry.kind === 'tracks') this.#consumer.onTracks(entry.tracks);
+		else if (entry.kind === 'end') this.#consumer.onEnd(entry.reason);
+		else if (entry.warning) this.#consumer.onWarning?.(entry.warning);
+	}
 }

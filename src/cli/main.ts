@@ -5,6 +5,7 @@
 import { TapedeckError } from '../core/errors.ts';
 import { PROBE_USAGE, runProbe } from './probe.ts';
 import { REMUX_USAGE, runRemux } from './remux.ts';
+import { OutputClosedError } from './stdout-sink.ts';
 import { VERSION } from './version.ts';
 
 export const USAGE = `Usage: tapedeck <command> [options]
@@ -20,6 +21,9 @@ Run tapedeck <command> --help for a command's options. --debug prints stack trac
 ${REMUX_USAGE}
 
 ${PROBE_USAGE}`;
+
+/** As a Unix tool killed by SIGPIPE (128 + 13): the reader of standard output went away. */
+export const EXIT_OUTPUT_CLOSED = 141;
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
@@ -37,7 +41,10 @@ const COMMANDS: Record<string, Command> = {
 	},
 };
 
-/** Runs the command line (without `node` and the script); resolves with the exit code. */
+/**
+ * Runs the command line (without `node` and the script); resolves with the exit code. A closed
+ * standard output (`tapedeck remux in.ts - | head -c 1000`) ends it quietly.
+ */
 export const main = async (argv: readonly string[]): Promise<number> => {
 	const debug = argv.includes('--debug');
 	const [name, ...rest] = argv;
@@ -59,6 +66,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
 		}
 		return await command(rest);
 	} catch (error) {
+		if (error instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED;
 		console.error(`tapedeck: ${describe(error)}`);
 		if (debug && error instanceof Error && error.stack) console.error(error.stack);
 		return 1;

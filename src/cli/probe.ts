@@ -4,17 +4,19 @@
  */
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { TapedeckError } from '../core/errors.ts';
-import type { DemuxStats, MediaReceiver } from '../core/media-receiver.ts';
-import type { Packet } from '../core/packet.ts';
+import type { DemuxStats } from '../core/media-receiver.ts';
 import type { Track } from '../core/track.ts';
 import { parseCommandLine } from './command-line.ts';
 import { KIND_NAMES, openInputFile, pumpInputFile } from './input-file.ts';
+import { type ParameterSpan, ProbeReceiver } from './probe-receiver.ts';
+import type { WarningCount } from './warning-log.ts';
 
 export type ProbedTrack = {
 	readonly id: number;
 	readonly kind: Track['kind'];
 	readonly codec: Track['codec'];
 	readonly name: string;
+	/** The last parameters announced; `parameters` has each change with its time. */
 	readonly width?: number;
 	readonly height?: number;
 	readonly sampleRate?: number;
@@ -22,13 +24,15 @@ export type ProbedTrack = {
 	readonly packets: number;
 	readonly keyframes: number;
 	readonly bytes: number;
-	/** Seconds from the earliest PTS to the latest PTS + duration. */
+	/** Seconds from the earliest PTS to the end of the last frame (its PTS + its duration). */
 	readonly durationS: number;
 	/** Seconds, as the source stamped them (after unwrapping). */
 	readonly firstPtsS: number;
 	readonly firstDtsS: number;
 	/** Video: frames per second from the DTS span. */
 	readonly frameRate?: number;
+	/** The parameters over time: one entry from the first packet, one more per change (e.g. a new resolution). */
+	readonly parameters: readonly ParameterSpan[];
 };
 
 export type ProbeResult = {
@@ -36,70 +40,25 @@ export type ProbeResult = {
 	readonly container: string;
 	readonly size: number;
 	readonly tracks: readonly ProbedTrack[];
+	/** What the demuxer could not deliver as it was: streams it does not carry, damage, jumps. */
+	readonly warnings: readonly WarningCount[];
 	readonly demux: DemuxStats;
 };
 
 export const PROBE_USAGE = `Usage: tapedeck probe <file> [--json]
 
 Shows the tracks of an MPEG-TS or FLV file as tapedeck's demuxer reads them: codec, size or
-sample rate, packet and keyframe counts, duration, and the demuxer's loss counters.
+sample rate and each change of them with its time, packet and keyframe counts, duration (to the
+end of the last frame), the streams it does not carry and why, and the demuxer's loss counters.
 
 Options:
-  --json    print the result as JSON
-  --debug   print stack traces`;
-
-type Tally = {
-	track: Track;
-	packets: number;
-	keyframes: number;
-	bytes: number;
-	minPts: number;
-	maxEnd: number;
-	firstPts: number;
-	firstDts: number;
-	lastDts: number;
-};
-
-/** Counts what a demuxer delivers, per track; re-announced tracks keep their counts. */
-class TallyReceiver implements MediaReceiver {
-	readonly tallies = new Map<number, Tally>();
-
-	announce(tracks: readonly Track[]): void {
-		for (const track of tracks) {
-			const tally = this.tallies.get(track.id);
-			if (tally) tally.track = track;
-			else this.tallies.set(track.id, { track, packets: 0, keyframes: 0, bytes: 0, ...EMPTY_TIMES });
-		}
-	}
-
-	push(packet: Packet): void {
-		const tally = this.tallies.get(packet.trackId);
-		if (!tally) return;
-		if (tally.packets === 0) {
-			tally.firstPts = packet.pts;
-			tally.firstDts = packet.dts;
-		}
-		tally.packets++;
-		tally.lastDts = packet.dts;
-		if (packet.keyframe) tally.keyframes++;
-		tally.bytes += packet.data.length;
-		if (packet.pts < tally.minPts) tally.minPts = packet.pts;
-		const end = packet.pts + packet.duration;
-		if (end > tally.maxEnd) tally.maxEnd = end;
-	}
-}
-
-const EMPTY_TIMES = {
-	minPts: Number.POSITIVE_INFINITY,
-	maxEnd: Number.NEGATIVE_INFINITY,
-	firstPts: 0,
-	firstDts: 0,
-	lastDts: 0,
-};
+  --json       print the result as JSON
+  -h, --help   show this help
+  --debug      print stack traces`;
 
 export const probeFile = async (path: string): Promise<ProbeResult> => {
 	const input = openInputFile(path);
-	const receiver = new TallyReceiver();
+	const receiver = new ProbeReceiver();
 	const demuxer = createDemuxer(input.kind, receiver);
 	await pumpInputFile(input, demuxer);
 	const tracks = [...receiver.tallies.values()].map(({ track, ...t }): ProbedTrack => {
@@ -119,26 +78,33 @@ export const probeFile = async (path: string): Promise<ProbeResult> => {
 			firstPtsS: t.firstPts / track.timescale,
 			firstDtsS: t.firstDts / track.timescale,
 			...(track.kind === 'video' && dtsSpanS > 0 && { frameRate: (t.packets - 1) / dtsSpanS }),
+			parameters: t.spans,
 		};
 	});
-	return { path, container: KIND_NAMES[input.kind], size: input.size, tracks, demux: { ...demuxer.stats } };
+	return {
+		path,
+		container: KIND_NAMES[input.kind],
+		size: input.size,
+		tracks,
+		warnings: receiver.warnings.counts,
+		demux: { ...demuxer.stats },
+	};
 };
 
 /** The human-readable report. */
 export const formatProbe = (result: ProbeResult): string => {
 	const lines = [`${result.path}: ${result.container}, ${result.size} bytes`];
 	for (const t of result.tracks) {
-		const shape =
-			t.kind === 'video'
-				? `${t.width ?? '?'}x${t.height ?? '?'}${t.frameRate ? ` ${t.frameRate.toFixed(2)} fps` : ''}`
-				: t.kind === 'audio'
-					? `${t.sampleRate ?? '?'} Hz ${t.channels ?? '?'} ch`
-					: '';
+		const rate = t.frameRate ? ` ${t.frameRate.toFixed(2)} fps` : '';
 		lines.push(
-			`  track ${t.id} "${t.name}": ${t.kind} ${t.codec} ${shape}, ${t.packets} packets, ${t.keyframes} keyframes, ` +
+			`  track ${t.id} "${t.name}": ${t.kind} ${t.codec} ${shape(t)}${rate}, ${t.packets} packets, ${t.keyframes} keyframes, ` +
 				`${t.durationS.toFixed(3)} s from pts ${t.firstPtsS.toFixed(3)} s`,
 		);
+		if (t.parameters.length > 1) {
+			lines.push(`    changes: ${t.parameters.map((p) => `${shape(p)} from ${p.atS.toFixed(3)} s`).join(', ')}`);
+		}
 	}
+	for (const w of result.warnings) lines.push(`  warning${w.count > 1 ? ` ×${w.count}` : ''}: ${w.message}`);
 	const d = result.demux;
 	lines.push(
 		`  demux: ${d.bytes} bytes, ${d.packets} packets, ${d.skippedBytes} bytes skipped, ` +
@@ -147,11 +113,19 @@ export const formatProbe = (result: ProbeResult): string => {
 	return lines.join('\n');
 };
 
+/** `160x90` for video, `48000 Hz 2 ch` for audio, nothing for data. */
+const shape = (p: Omit<ParameterSpan, 'atS'>): string =>
+	p.width !== undefined
+		? `${p.width}x${p.height}`
+		: p.sampleRate !== undefined
+			? `${p.sampleRate} Hz ${p.channels} ch`
+			: '';
+
 /** `tapedeck probe …`: returns the exit code. */
 export const runProbe = async (argv: readonly string[]): Promise<number> => {
 	const { values, positionals } = parseCommandLine(
 		argv,
-		{ json: { type: 'boolean' }, help: { type: 'boolean' }, debug: { type: 'boolean' } },
+		{ json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
 		'probe',
 	);
 	if (values.help) {

@@ -1,6 +1,8 @@
 /**
  * `tapedeck remux <input> <output>`: a file through the same pipeline a recording uses
  * (demuxer → SegmentWriter → muxer → FileSink), optionally split into numbered files.
+ * What cannot be written as it was is a warning (see WarningLog); an audio or video stream left out
+ * makes the exit code REMUX_INCOMPLETE, with everything else written.
  */
 import { rmSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -13,15 +15,26 @@ import { type SegmentInfo, SegmentWriter, type SegmentWriterStats } from '../rec
 import { SplitPolicy } from '../recorder/split-policy.ts';
 import { TrackFilter } from '../recorder/track-filter.ts';
 import { FileSink } from '../sink/file-sink.ts';
+import type { Sink } from '../sink/sink.ts';
+import { CarriedTracks, type UnwrittenStream } from './carried-tracks.ts';
 import { parseCommandLine } from './command-line.ts';
 import { openInputFile, pumpInputFile } from './input-file.ts';
+import { OutputPaths, SEQUENCE_MACRO } from './output-paths.ts';
+import { StdoutSink } from './stdout-sink.ts';
+import { type RemuxWarning, type WarningCount, WarningLog } from './warning-log.ts';
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: OvenMediaEngine's path macro, literally.
-export const SEQUENCE_MACRO = '${Sequence}';
+export { SEQUENCE_MACRO } from './output-paths.ts';
+
+/** Exit code of a remux that wrote its file(s) but had to leave out an audio or video stream. */
+export const REMUX_INCOMPLETE = 3;
+/** The output name that means standard output. */
+export const STDOUT = '-';
+/** Containers written front to back, which a pipe can take. */
+const STREAMABLE_FORMATS: readonly ContainerFormat[] = ['ts', 'fmp4', 'flv'];
 
 export type RemuxOptions = {
 	readonly input: string;
-	/** May hold `${Sequence}`; must when splitting. */
+	/** May hold `${Sequence}`; must when splitting. `-` is standard output. */
 	readonly output: string;
 	/** Default: from the output's extension. */
 	readonly format?: ContainerFormat;
@@ -29,12 +42,24 @@ export type RemuxOptions = {
 	readonly tracks?: string;
 	readonly splitIntervalMs?: number;
 	readonly segmentationRule?: SegmentationRule;
+	/** Replace files that exist already (default false: an existing output is refused). */
+	readonly overwrite?: boolean;
+	/** MPEG-TS: the program_number to record (default: the demuxer's choice, the first program with video). */
+	readonly program?: number;
+	/** Where warnings go (the CLI's prints each distinct one as it comes); default a silent log. */
+	readonly warnings?: WarningLog;
 };
 
 export type RemuxResult = {
 	readonly files: readonly SegmentInfo[];
 	readonly demux: DemuxStats;
 	readonly writer: SegmentWriterStats;
+	/** Each distinct warning with its count. */
+	readonly warnings: readonly WarningCount[];
+	/** Selected streams that are not in the output (the container cannot carry them). */
+	readonly unwritten: readonly UnwrittenStream[];
+	/** 0, or REMUX_INCOMPLETE when an audio or video stream is not in the output. */
+	readonly exitCode: number;
 };
 
 const FORMAT_BY_EXTENSION: Record<string, ContainerFormat> = {
@@ -52,43 +77,82 @@ const FORMAT_BY_EXTENSION: Record<string, ContainerFormat> = {
 export const REMUX_USAGE = `Usage: tapedeck remux <input> <output> [options]
 
 Copies the media of an MPEG-TS or FLV file into another container without re-encoding.
+<output> "-" writes to standard output (--format ${STREAMABLE_FORMATS.join('|')}).
+
+Never destroys a file: the input is never the output, an existing output is refused unless
+--overwrite is given, and when the stream needs a later file (a new resolution, a late track)
+and the output has no \${Sequence}, that file is written as name_1.ext, name_2.ext, …
 
 Options:
   --format <f>                 ${CONTAINER_FORMATS.join('|')} (default: from the output extension; fmp4 needs it)
   --tracks <list>              keep only these tracks: ids and/or names, comma-separated (e.g. 1,audio)
+  --program <n>                MPEG-TS: record program number n (default: the first program with video)
   --split-interval-ms <n>      start a new file at the first keyframe after every n ms of media;
                                the output must contain \${Sequence} (e.g. part-\${Sequence}.mp4)
   --segmentation-rule <rule>   continuity (files carry on each other's timestamps) or
                                discontinuity (every file starts at 0; default)
-  --debug                      print stack traces`;
+  -y, --overwrite              replace output files that exist already
+  -h, --help                   show this help
+  --debug                      print stack traces
+
+Warnings (streams not carried, data lost to damage, timestamp jumps) go to stderr, each once,
+with counts at the end.
+
+Exit codes: 0 all written; 1 error, nothing written; ${REMUX_INCOMPLETE} written, but an audio or video
+stream could not be (named in a warning); 141 standard output closed by its reader.`;
 
 /** Remuxes a file; resolves with what was written, rejects with a TapedeckError. */
 export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => {
 	const input = openInputFile(options.input);
-	const format = options.format ?? formatFromPath(options.output);
+	const toStdout = options.output === STDOUT;
+	const format = options.format ?? (toStdout ? 'ts' : formatFromPath(options.output));
+	if (toStdout && !STREAMABLE_FORMATS.includes(format)) {
+		throw new TapedeckError(
+			'invalid_argument',
+			`${format} cannot be written to standard output (it is patched at the end); use --format ${STREAMABLE_FORMATS.join('|')}`,
+		);
+	}
 	const split =
 		options.splitIntervalMs === undefined ? undefined : new SplitPolicy({ intervalMs: options.splitIntervalMs });
-	if (split && !options.output.includes(SEQUENCE_MACRO)) {
+	if (split && (toStdout || !options.output.includes(SEQUENCE_MACRO))) {
 		throw new TapedeckError(
 			'invalid_argument',
 			`splitting needs ${SEQUENCE_MACRO} in the output path so each file gets its own name, got ${options.output}`,
 		);
 	}
+	const warnings = options.warnings ?? new WarningLog();
+	const warn = (warning: RemuxWarning) => warnings.add(warning);
+	const paths = toStdout ? undefined : new OutputPaths(options.output, options.input, options.overwrite ?? false);
 	const files: SegmentInfo[] = [];
 	const opened: string[] = [];
+	const openSink = (sequence: number): { sink: Sink; path: string } => {
+		if (!paths) {
+			if (sequence > 0)
+				throw new TapedeckError('unsupported', 'the stream needs a second file, and standard output is one');
+			return { sink: new StdoutSink(), path: STDOUT };
+		}
+		const { path, renamed } = paths.take(sequence);
+		if (renamed)
+			warn({ code: 'new_file', message: `the stream needs a new file (file ${sequence + 1}): written to ${path}` });
+		opened.push(path);
+		return { sink: new FileSink(path, { durable: false }), path };
+	};
 	const writer = new SegmentWriter({
 		format,
 		segmentationRule: options.segmentationRule ?? 'discontinuity',
 		split,
-		trackFilter: options.tracks === undefined ? undefined : TrackFilter.parse(options.tracks),
-		openSegment: (sequence) => {
-			const path = options.output.replaceAll(SEQUENCE_MACRO, String(sequence));
-			opened.push(path);
-			return { sink: new FileSink(path, { durable: false }), path };
-		},
+		openSegment: openSink,
 		onSegmentClosed: (info) => files.push(info),
 	});
-	const demuxer = createDemuxer(input.kind, writer);
+	const filter = options.tracks === undefined ? undefined : TrackFilter.parse(options.tracks);
+	const carried = new CarriedTracks(format, filter, writer, warn);
+	if (options.program !== undefined) {
+		throw new TapedeckError(
+			'unsupported',
+			`--program ${options.program}: this build's TS demuxer records only the first program`,
+		);
+	}
+	const demuxer = createDemuxer(input.kind, carried);
 	await pumpInputFile(input, demuxer, { drain: () => writer.drain(), stopped: () => writer.error !== undefined });
 	await writer.close();
 	if (writer.error) {
@@ -97,13 +161,33 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 		for (const path of opened) if (!finished.has(path)) rmSync(path, { force: true });
 		throw writer.error;
 	}
-	if (files.length === 0) {
-		throw new TapedeckError(
-			'corrupt_input',
-			`no media written: ${options.input} has no ${demuxer.stats.packets ? 'keyframe to start from' : 'readable packets'}`,
-		);
+	const unwritten = carried.unwritten;
+	if (files.length === 0) throw nothingWritten(options.input, format, unwritten, demuxer.stats.packets > 0);
+	const incomplete = unwritten.some((stream) => stream.kind === 'audio' || stream.kind === 'video');
+	return {
+		files,
+		demux: { ...demuxer.stats },
+		writer: writer.stats,
+		warnings: warnings.counts,
+		unwritten,
+		exitCode: incomplete ? REMUX_INCOMPLETE : 0,
+	};
+};
+
+const nothingWritten = (
+	input: string,
+	format: ContainerFormat,
+	unwritten: readonly UnwrittenStream[],
+	hadPackets: boolean,
+): TapedeckError => {
+	if (unwritten.length > 0) {
+		const streams = unwritten.map((s) => `track ${s.trackId} (${s.kind} ${s.codec})`).join(', ');
+		return new TapedeckError('unsupported', `no media written: ${format} cannot carry ${streams} of ${input}`);
 	}
-	return { files, demux: { ...demuxer.stats }, writer: writer.stats };
+	return new TapedeckError(
+		'corrupt_input',
+		`no media written: ${input} has no ${hadPackets ? 'keyframe to start from' : 'readable packets'}`,
+	);
 };
 
 /** The container named by a path's extension. */
@@ -128,7 +212,9 @@ export const runRemux = async (argv: readonly string[]): Promise<number> => {
 			tracks: { type: 'string' },
 			'split-interval-ms': { type: 'string' },
 			'segmentation-rule': { type: 'string' },
-			help: { type: 'boolean' },
+			program: { type: 'string' },
+			overwrite: { type: 'boolean', short: 'y' },
+			help: { type: 'boolean', short: 'h' },
 			debug: { type: 'boolean' },
 		},
 		'remux',
@@ -141,20 +227,27 @@ export const runRemux = async (argv: readonly string[]): Promise<number> => {
 	if (!input || !output || extra !== undefined) {
 		throw new TapedeckError('invalid_argument', 'remux needs exactly <input> and <output>; see tapedeck remux --help');
 	}
+	const warnings = new WarningLog((line) => console.error(line));
 	const result = await remuxFile({
 		input,
 		output,
 		format: oneOf('--format', values.format, CONTAINER_FORMATS),
 		tracks: values.tracks,
+		program: programNumber(values.program),
 		splitIntervalMs: number('--split-interval-ms', values['split-interval-ms']),
 		segmentationRule: oneOf('--segmentation-rule', values['segmentation-rule'], SEGMENTATION_RULES),
+		overwrite: values.overwrite,
+		warnings,
 	});
+	for (const line of warnings.summary()) console.error(line);
+	// With the media on standard output, the list of files written goes to stderr.
+	const report = output === STDOUT ? console.error : console.log;
 	for (const file of result.files) {
-		console.log(
+		report(
 			`${file.path}  ${file.format}  ${(file.durationMs / 1000).toFixed(3)} s  ${file.packets} packets  ${file.bytes} bytes`,
 		);
 	}
-	return 0;
+	return result.exitCode;
 };
 
 const oneOf = <T extends string>(option: string, value: string | undefined, allowed: readonly T[]): T | undefined => {
@@ -163,6 +256,16 @@ const oneOf = <T extends string>(option: string, value: string | undefined, allo
 		throw new TapedeckError('invalid_argument', `${option} must be one of ${allowed.join(', ')}, got "${value}"`);
 	}
 	return value as T;
+};
+
+/** program_number is 16 bits; 0 names the network PID in the PAT, not a program (ISO/IEC 13818-1 §2.4.4.3). */
+const programNumber = (value: string | undefined): number | undefined => {
+	if (value === undefined) return undefined;
+	const parsed = Number(value);
+	if (!/^\d+$/.test(value) || parsed < 1 || parsed > 0xffff) {
+		throw new TapedeckError('invalid_argument', `--program must be a program number from 1 to 65535, got "${value}"`);
+	}
+	return parsed;
 };
 
 const number = (option: string, value: string | undefined): number | undefined => {

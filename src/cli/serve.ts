@@ -4,20 +4,22 @@
  */
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { builtInModules } from '../../ingest/built-in-module.ts';
+import { builtInModules, SRT_UNNAMED_STREAM } from '../../ingest/built-in-module.ts';
+import { createInput } from '../../ingest/create-input.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { validatePassphrase } from '../../ingest/srt/key-material.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { createApp } from '../api/app.ts';
 import { issueAccessJwt } from '../api/auth.ts';
-import { inputCredentialsOf } from '../auth/input-credentials.ts';
+import { upgradeLegacyJob } from '../api/callaba/legacy-job.ts';
 import { PublishPolicy } from '../auth/publish-policy.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
 import { DEFAULTS, ENV, PUBLISH_ENV } from '../config/defaults.ts';
 import { type AccessToken, loadAccessToken, loadServeConfig, type ServeConfig } from '../config/load.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
+import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
 import { RecordingService } from '../recorder/recording-service.ts';
 import type { Sink } from '../sink/sink.ts';
@@ -43,6 +45,7 @@ const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | unde
 					hub,
 					host: config.host,
 					port: config.srtPort,
+					defaultStream: SRT_UNNAMED_STREAM,
 					passphrase: (key) => policy.passphraseFor(key),
 					log,
 				})
@@ -87,7 +90,9 @@ export const startServer = async (
 		if (passphrase !== undefined) validatePassphrase(passphrase);
 	const policy = PublishPolicy.forServer(publish, [config.host], log);
 	const registry = new StreamRegistry({ authorize: (request) => policy.authorize(request), log });
-	const store = new JournalStore<RecordingJob>(`${config.storeDir}/recordings.jsonl`);
+	const store = new JournalStore<RecordingJob, RecordedFile>(`${config.storeDir}/recordings.jsonl`, {
+		upgrade: upgradeLegacyJob,
+	});
 	const service = new RecordingService({
 		registry,
 		store,
@@ -95,9 +100,11 @@ export const startServer = async (
 		listenHost: config.host,
 		log,
 		syncIntervalMs: config.syncIntervalMs,
-		// The listeners below, as inputs name them (`input_module_id`: rtmp, srt, rtsp).
+		// A job's own listener admits whom the credentials of its input (and the publish policy) allow.
+		openInput: (spec, target, context) =>
+			createInput(spec, target, { ...context, admission: policy.gate(spec.credentials ?? {}) }),
+		// The listeners below, as inputs name them (module ids rtmp, srt, rtsp).
 		modules: builtInModules(config),
-		inputAdmission: (input) => policy.gate(inputCredentialsOf(input)),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});
 	const recovery = await service.init();

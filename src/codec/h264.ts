@@ -1,6 +1,6 @@
 import { BitReader } from '../bytes/bit-reader.ts';
 import { TapedeckError } from '../core/errors.ts';
-import { unescapeRbsp } from './nal.ts';
+import { UnitRole, unescapeRbsp } from './nal.ts';
 
 /**
  * H.264 / AVC: NAL unit types, the sequence parameter set fields a container needs, and the
@@ -20,6 +20,18 @@ export const H264NalType = {
 
 /** nal_unit_type: the low five bits of the first header byte. */
 export const h264NalType = (firstByte: number): number => firstByte & 0x1f;
+
+/**
+ * The `UnitRole` of the NAL unit whose header byte is `data[at]` (§7.4.1.2.3): AUD, SPS, PPS, SEI
+ * and types 14–18 open an access unit; a coded slice (types 1–5) whose first_mb_in_slice is 0 —
+ * ue(v) 0 is the single bit '1', the first bit after the header — starts a picture.
+ */
+export const h264UnitRole = (data: Uint8Array, at: number): number => {
+	const type = data[at]! & 0x1f;
+	if (type >= 1 && type <= 5) return data[at + 1]! & 0x80 ? UnitRole.PictureStart : UnitRole.Picture;
+	if ((type >= 6 && type <= 9) || (type >= 14 && type <= 18)) return UnitRole.Opens;
+	return UnitRole.Inside;
+};
 
 /** What the SPS says about the picture and profile. */
 export type H264Sps = {

@@ -1,6 +1,6 @@
 import { BitReader } from '../bytes/bit-reader.ts';
 import { TapedeckError } from '../core/errors.ts';
-import { unescapeRbsp } from './nal.ts';
+import { UnitRole, unescapeRbsp } from './nal.ts';
 
 /**
  * H.265 / HEVC: NAL unit types, the sequence parameter set fields a container needs, and the
@@ -24,6 +24,20 @@ export const H265NalType = {
 
 /** nal_unit_type: bits 1..6 of the first of the two header bytes. */
 export const h265NalType = (firstByte: number): number => (firstByte >> 1) & 0x3f;
+
+/**
+ * The `UnitRole` of the NAL unit whose 2-byte header starts at `data[at]` (§7.4.2.4.4): VPS, SPS,
+ * PPS, AUD, prefix SEI and types 41–44, 48–55 open an access unit; a VCL unit (types 0–31) whose
+ * first_slice_segment_in_pic_flag (the first bit after the header) is set starts a picture.
+ */
+export const h265UnitRole = (data: Uint8Array, at: number): number => {
+	const type = (data[at]! >> 1) & 0x3f;
+	if (type < 32) return data[at + 2]! & 0x80 ? UnitRole.PictureStart : UnitRole.Picture;
+	if ((type >= 32 && type <= 35) || type === 39 || (type >= 41 && type <= 44) || (type >= 48 && type <= 55)) {
+		return UnitRole.Opens;
+	}
+	return UnitRole.Inside;
+};
 
 /** An intra random access point (BLA, IDR, CRA): where decoding can start. */
 export const isH265Irap = (type: number): boolean => type >= H265NalType.BlaWLp && type <= H265NalType.ReservedIrap23;

@@ -161,30 +161,38 @@ const writeLengthPrefixed = (source: Uint8Array | undefined, spans: NalSpans, ou
 	}
 };
 
-/** Annex B → a new 4-byte length-prefixed buffer (for callers off the hot path). */
-export const annexBToLengthPrefixed = (data: Uint8Array): Uint8Array => {
-	const spans = scanAnnexB(data, new NalSpans());
-	let size = 0;
-	for (let i = 0; i < spans.count; i++) size += 4 + spans.ends[i]! - spans.starts[i]!;
-	const out = new Uint8Array(size);
-	const view = new DataView(out.buffer);
-	let w = 0;
-	for (let i = 0; i < spans.count; i++) {
-		const unit = data.subarray(spans.starts[i], spans.ends[i]);
-		view.setUint32(w, unit.length);
-		out.set(unit, w + 4);
-		w += 4 + unit.length;
+/**
+ * Appends units `[first, end)` of `spans` that are kept (`keep`) to `out` as Annex B, each after a
+ * 4-byte start code: the one way length-prefixed units leave tapedeck as a byte stream (MPEG-TS
+ * PES payloads, AVI chunks). `data` is the buffer the spans were scanned from.
+ */
+export const appendAnnexB = (
+	data: Uint8Array,
+	spans: NalSpans,
+	out: GrowableBuffer,
+	first = 0,
+	end = spans.count,
+): void => {
+	const { starts, ends, keep } = spans;
+	for (let i = first; i < end; i++) {
+		if (!keep[i]) continue;
+		out.append(START_CODE);
+		out.append(data, starts[i]!, ends[i]!);
 	}
-	return out;
 };
 
-/** 4-byte length-prefixed → a new Annex B buffer with 4-byte start codes (same size). */
-export const lengthPrefixedToAnnexB = (data: Uint8Array): Uint8Array => {
-	const spans = new NalSpans();
-	scanLengthPrefixed(data, spans);
-	const out = data.slice();
-	for (let i = 0; i < spans.count; i++) out.set(START_CODE, spans.starts[i]! - 4);
-	return out.subarray(0, spans.count ? spans.ends[spans.count - 1] : 0);
+/** Whole NAL units (parameter sets from a decoder configuration record) as one Annex B buffer. */
+export const unitsToAnnexB = (units: readonly Uint8Array[]): Uint8Array => {
+	let size = 0;
+	for (const unit of units) size += START_CODE.length + unit.length;
+	const out = new Uint8Array(size);
+	let at = 0;
+	for (const unit of units) {
+		out.set(START_CODE, at);
+		out.set(unit, at + START_CODE.length);
+		at += START_CODE.length + unit.length;
+	}
+	return out;
 };
 
 /** The 4-byte Annex B start code. */
@@ -219,3 +227,12 @@ export const unescapeRbsp = (nal: Uint8Array): Uint8Array => {
 	}
 	return out.subarray(0, w);
 };
+
+/**
+ * Where a unit stands in finding access-unit boundaries in a byte stream (ITU-T H.264 §7.4.1.2.3,
+ * H.265 §7.4.2.4.4, ISO/IEC 13818-2 §6.2): a unit that `Opens` (delimiter, parameter sets, SEI,
+ * MPEG-2 sequence/GOP/picture headers) or a `PictureStart` (the first slice of a picture) begins a
+ * new access unit when the one in progress already holds a picture; `Picture` (any other slice)
+ * and `Inside` (extensions, end of sequence, filler) belong to the access unit in progress.
+ */
+export const UnitRole = { Inside: 0, Opens: 1, PictureStart: 2, Picture: 3 } as const;

@@ -34,3 +34,18 @@ export type Track = {
 };
 
 export const isVideo = (track: Track): boolean => track.kind === 'video';
+
+/**
+ * Whether two versions of a track describe their samples alike: same codec, timescale, decoder
+ * configuration and picture or audio format (a re-announcement that changes nothing a file records).
+ */
+export const sameTrackParameters = (a: Track, b: Track): boolean =>
+	a.kind === b.kind &&
+	a.codec === b.codec &&
+	a.timescale === b.timescale &&
+	a.video?.width === b.video?.width &&
+	a.video?.height === b.video?.height &&
+	a.audio?.sampleRate === b.audio?.sampleRate &&
+	a.audio?.channels === b.audio?.channels &&
+	a.config.length === b.config.length &&
+	a.config.every((byte, i) => byte === b.config[i]);

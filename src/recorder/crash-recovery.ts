@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { repairPart } from './part-file.ts';
+import type { RecordedFile } from './recording.ts';
 import { RECORD_FORMATS, type RecordFormat } from './recording.ts';
-import type { RecordingJob } from './recording-job.ts';
+import type { JobStore } from './recording-job.ts';
 
 export type RecoveredFile = {
 	/** The job the file belongs to; undefined for a `.part` no job knows (an orphan). */
@@ -15,8 +16,8 @@ export type RecoveredFile = {
 
 export type RecoveryReport = {
 	readonly files: RecoveredFile[];
-	/** Jobs whose file list changed: the caller saves them. */
-	readonly changedJobs: RecordingJob[];
+	/** Files whose state changed, with their job: the caller saves them. */
+	readonly changedFiles: ReadonlyArray<{ readonly jobId: string; readonly file: RecordedFile }>;
 };
 
 /**
@@ -25,16 +26,15 @@ export type RecoveryReport = {
  * under the recordings folder. A file that was already renamed when the process died is simply
  * marked complete.
  */
-export const recoverFiles = async (jobs: readonly RecordingJob[], recordingsRoot: string): Promise<RecoveryReport> => {
+export const recoverFiles = async (store: JobStore, recordingsRoot: string): Promise<RecoveryReport> => {
 	const files: RecoveredFile[] = [];
-	const changedJobs: RecordingJob[] = [];
+	const changedFiles: Array<{ jobId: string; file: RecordedFile }> = [];
 	const known = new Set<string>();
-	for (const job of jobs) {
-		let changed = false;
-		for (const file of job.files) {
+	for (const job of store.all()) {
+		for (const file of store.items(job.id)) {
 			if (file.state !== 'writing') continue;
 			known.add(file.partPath);
-			changed = true;
+			changedFiles.push({ jobId: job.id, file });
 			if (existsSync(file.partPath)) {
 				try {
 					const repaired = await repairPart(file.partPath, file.path, job.format);
@@ -58,7 +58,6 @@ export const recoverFiles = async (jobs: readonly RecordingJob[], recordingsRoot
 			}
 			file.endedAt ??= new Date().toISOString();
 		}
-		if (changed) changedJobs.push(job);
 	}
 	for (const partPath of await findPartFiles(recordingsRoot)) {
 		if (known.has(partPath)) continue;
@@ -71,7 +70,7 @@ export const recoverFiles = async (jobs: readonly RecordingJob[], recordingsRoot
 			files.push({ jobId: undefined, path: finalPath, outcome: 'failed', note: (error as Error).message });
 		}
 	}
-	return { files, changedJobs };
+	return { files, changedFiles };
 };
 
 /** The container a final file name says, MPEG-TS when it says none we write. */

@@ -60,7 +60,8 @@ const renderEntry = (entry: InfoFileEntry): string => {
 	const fields: Array<[string, string]> = [
 		['transactionId', escapeXml(entry.transactionId)],
 		['id', escapeXml(entry.id)],
-		...(entry.metadata === undefined ? [] : [['metadata', escapeXml(entry.metadata)] as [string, string]]),
+		// OME writes the element whether or not the task has metadata.
+		['metadata', escapeXml(entry.metadata ?? '')],
 		['vhost', escapeXml(entry.vhost)],
 		['app', escapeXml(entry.app)],
 		['stream', escapeXml(entry.stream)],

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, rename, stat, unlink } from 'node:fs/promises';
 import { createDemuxer, type DemuxerKind } from '../../ingest/demux/create-demuxer.ts';
 import { repairAvi } from '../../mux/avi/repair-avi.ts';
 import { repairFlv } from '../../mux/flv/repair-flv.ts';
@@ -18,9 +18,39 @@ export type RepairResult = { readonly bytes: number; readonly note: string; read
  */
 export const finalizePart = async (partPath: string, finalPath: string, format: RecordFormat): Promise<number> => {
 	if (format === 'mp4' || format === 'mov') return (await repairPart(partPath, finalPath, format)).bytes;
-	await rename(partPath, finalPath);
+	await moveNoClobber(partPath, finalPath);
 	return (await stat(finalPath)).size;
 };
+
+/**
+ * Gives `from` the name `to` unless something is there already (a file, or a link: never followed,
+ * never replaced). A hard link then an unlink is a rename that cannot clobber; where the file
+ * system has no hard links, a rename after checking.
+ */
+export const moveNoClobber = async (from: string, to: string): Promise<void> => {
+	try {
+		await link(from, to);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'EEXIST') throw alreadyThere(to, from, error);
+		if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+		if (
+			await lstat(to).then(
+				() => true,
+				() => false,
+			)
+		)
+			throw alreadyThere(to, from, error);
+		await rename(from, to);
+		return;
+	}
+	await unlink(from);
+};
+
+const alreadyThere = (to: string, from: string, cause: unknown): TapedeckError =>
+	new TapedeckError('conflict', `${to} already exists: it is never overwritten; the media stays in ${from}`, {
+		cause,
+	});
 
 /**
  * Makes a `.part` left by a crash or a failed write playable under its final name: MP4/MOV are
@@ -39,7 +69,7 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 			return defragment(partPath, finalPath, format);
 		case 'ts': {
 			const report = await repairTs(partPath);
-			await rename(partPath, finalPath);
+			await moveNoClobber(partPath, finalPath);
 			return {
 				bytes: report.bytesAfter,
 				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial packets and access units` : 'complete',
@@ -48,7 +78,7 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 		}
 		case 'flv': {
 			const report = await repairFlv(partPath);
-			await rename(partPath, finalPath);
+			await moveNoClobber(partPath, finalPath);
 			return {
 				bytes: report.bytesAfter,
 				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of a partial tag` : 'complete',
@@ -57,7 +87,7 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 		}
 		case 'avi': {
 			const report = await repairAvi(partPath);
-			await rename(partPath, finalPath);
+			await moveNoClobber(partPath, finalPath);
 			return {
 				bytes: report.bytesAfter,
 				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial chunks, index rebuilt` : 'index rebuilt',
@@ -71,12 +101,19 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
  * fragment table, the fragmented file itself is kept under the final name: it plays as it is.
  */
 const defragment = async (partPath: string, finalPath: string, brand: 'mp4' | 'mov'): Promise<RepairResult> => {
+	if (
+		await lstat(finalPath).then(
+			() => true,
+			() => false,
+		)
+	)
+		throw alreadyThere(finalPath, partPath, undefined);
 	let report: DefragmentReport;
 	try {
 		report = await defragmentMp4(partPath, finalPath, { brand });
 	} catch (error) {
 		await unlink(finalPath).catch(() => {});
-		await rename(partPath, finalPath);
+		await moveNoClobber(partPath, finalPath);
 		return { bytes: (await stat(finalPath)).size, note: `kept fragmented: ${(error as Error).message}` };
 	}
 	if (report.fragmentsKept === 0) {

@@ -3,17 +3,21 @@
  *
  * Two steps. First the source timeline becomes the *recording* timeline: one origin for all tracks
  * (the first packet written is 0, so A/V offsets are kept), cleaned on the way so one bad timestamp
- * never reaches a muxer — the failure users report most (OvenMediaEngine #645/#743, MediaMTX #4711):
+ * never reaches a muxer, and no packet is dropped for its timestamp:
  * - a DTS that steps back within one frame (duplicates, jitter) is nudged one tick past the previous;
- * - a DTS that steps back further is dropped until the track catches up;
  * - a PTS before its DTS (which no decoder can honour) is raised to the DTS;
- * - a jump of more than 10 s either way is a discontinuity (encoder restart, clock reset): the track
- *   is re-origined to carry on one frame after its last packet, so the file stays continuous.
+ * - a jump (a step back of more than a frame, or forward by more than JUMP_LIMIT_S, or by more than
+ *   HINTED_JUMP_LIMIT_S after the input said its timestamps jumped) is a discontinuity: a spliced feed,
+ *   an encoder restart, a clock reset. The stream is re-origined once, when its first track jumps, so
+ *   that track carries on one frame after its last packet; every other track takes the same offset
+ *   when it jumps too (the packet that lands nearer the jumped timeline than the old one), so the A/V
+ *   offset after the jump is the input's. A track whose first packet after the jump would overlap its
+ *   own previous packets is moved on by the overlap alone (at most about a frame).
  * Then the recording timeline becomes the *file* timeline, per the segmentation rule:
  * - `discontinuity`: every file starts at 0 (its first packet's time is subtracted from all tracks);
  * - `continuity`: file 0 starts at 0 and each later file carries on where the previous ended, also
  *   after the source restarted (`restart()`), where OME merely passes the engine's clock through.
- * Timestamps stay integers in each track's own timescale; the shared origin is rescaled per track.
+ * Timestamps stay integers in each track's own timescale; shared offsets are rescaled per track.
  */
 import type { Packet } from '../core/packet.ts';
 import { rescale } from '../core/time.ts';
@@ -26,20 +30,31 @@ export type FileChoice = 'current' | 'previous';
 
 export const SEGMENTATION_RULES: readonly SegmentationRule[] = ['continuity', 'discontinuity'];
 
-/** A jump of more than this is a discontinuity rather than a late or early packet. */
+/** A forward step of more than this is a discontinuity rather than a gap in the media. */
 const JUMP_LIMIT_S = 10;
+/** The same once the input reported a timestamp jump (MPEG-TS `discontinuity_indicator`, a PCR jump). */
+const HINTED_JUMP_LIMIT_S = 0.5;
 /** How far back a DTS may step and still be nudged when the track's frame duration is not known yet. */
 const DEFAULT_NUDGE_S = 0.1;
 
 export type RebaserStats = {
 	/** Packets whose DTS was moved one tick past the previous one. */
-	nudged: number;
-	/** Packets dropped because their DTS went back by more than a frame. */
-	droppedNonMonotonic: number;
-	/** Jumps of more than 10 s healed by re-origining the track. */
-	discontinuities: number;
+	readonly nudged: number;
+	/** Jumps healed by re-origining the stream. */
+	readonly discontinuities: number;
 	/** Packets dropped because they fall before the start of their file. */
-	droppedBeforeStart: number;
+	readonly droppedBeforeStart: number;
+};
+
+/** A jump the stream was re-origined at: the track that jumped first, and by how many seconds. */
+export type TimestampJump = { readonly trackId: number; readonly seconds: number };
+
+/** Where a packet lands. One object per Rebaser, overwritten by the next call: read it at once. */
+export type Placement = {
+	readonly dts: number;
+	readonly pts: number;
+	readonly duration: number;
+	readonly file: FileChoice;
 };
 
 /** A point on a timeline: ticks of a given timescale. */
@@ -49,7 +64,9 @@ type TrackTime = {
 	readonly timescale: number;
 	/** The shared origin in this track's ticks. */
 	origin: number;
-	/** Ticks added to this track's source timestamps by healed jumps. */
+	/** Index in `#epochs` of the stream offset this track's timestamps take. */
+	epoch: number;
+	/** Ticks added to this track's source timestamps: its epoch's offset plus its own overlap moves. */
 	shift: number;
 	lastSourceDts: number | undefined;
 	/** Last DTS on the recording timeline. */
@@ -64,22 +81,32 @@ type TrackTime = {
 	previousFileStart: number;
 };
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export class Rebaser {
 	readonly rule: SegmentationRule;
-	readonly stats: RebaserStats = { nudged: 0, droppedNonMonotonic: 0, discontinuities: 0, droppedBeforeStart: 0 };
-	/** Results of the last successful `toRecording()` / `toFile()`. */
-	dts = 0;
-	pts = 0;
-	duration = 0;
+	readonly #onJump: ((jump: TimestampJump) => void) | undefined;
+	readonly #stats: Mutable<RebaserStats> = { nudged: 0, discontinuities: 0, droppedBeforeStart: 0 };
+	readonly #placement: Mutable<Placement> = { dts: 0, pts: 0, duration: 0, file: 'current' };
 	readonly #tracks = new Map<number, TrackTime>();
+	/** The stream's offsets: one per jump, each the source-to-recording shift after it. */
+	#epochs: Instant[] = [{ ticks: 0, timescale: 1 }];
+	/** Each epoch's jump from the one before (source seconds), for tracks that cross it later. */
+	#jumps: number[] = [0];
+	#hinted = false;
 	/** DTS of the packet last mapped by `toRecording()`, on the recording timeline. */
 	#recordingDts = 0;
 	#origin: Instant | undefined;
 	/** Under continuity after a restart: where the recording timeline carries on. */
 	#resumeAt: Instant | undefined;
 
-	constructor(rule: SegmentationRule) {
+	constructor(rule: SegmentationRule, onJump?: (jump: TimestampJump) => void) {
 		this.rule = rule;
+		this.#onJump = onJump;
+	}
+
+	get stats(): RebaserStats {
+		return { ...this.#stats };
 	}
 
 	/** Adopts a new track set; tracks that stay keep their history, so timestamps carry on. */
@@ -87,13 +114,14 @@ export class Rebaser {
 		for (const id of [...this.#tracks.keys()]) {
 			if (!tracks.some((t) => t.id === id && t.timescale === this.#tracks.get(id)?.timescale)) this.#tracks.delete(id);
 		}
+		const epoch = this.#epochs.length - 1;
 		for (const track of tracks) {
 			if (this.#tracks.has(track.id)) continue;
-			const origin = this.#origin ? rescale(this.#origin.ticks, this.#origin.timescale, track.timescale) : 0;
 			this.#tracks.set(track.id, {
 				timescale: track.timescale,
-				origin,
-				shift: 0,
+				origin: this.#origin ? rescale(this.#origin.ticks, this.#origin.timescale, track.timescale) : 0,
+				epoch,
+				shift: this.#epochShift(epoch, track.timescale),
 				lastSourceDts: undefined,
 				lastDts: undefined,
 				step: 0,
@@ -102,6 +130,11 @@ export class Rebaser {
 				previousFileStart: 0,
 			});
 		}
+	}
+
+	/** The input said its timestamps jump here: smaller forward steps count as a jump until one is seen. */
+	hintJump(): void {
+		this.#hinted = true;
 	}
 
 	/**
@@ -115,36 +148,32 @@ export class Rebaser {
 			if (t.end !== Number.NEGATIVE_INFINITY && (!end || t.end / t.timescale > end.ticks / end.timescale)) {
 				end = { ticks: t.end, timescale: t.timescale };
 			}
+			t.epoch = 0;
 			t.shift = 0;
 			t.lastSourceDts = undefined;
 			t.lastDts = undefined;
 			t.end = Number.NEGATIVE_INFINITY;
 		}
+		this.#epochs = [{ ticks: 0, timescale: 1 }];
+		this.#jumps = [0];
+		this.#hinted = false;
 		this.#resumeAt = this.rule === 'continuity' ? end : undefined;
 		this.#origin = undefined;
 	}
 
-	/** Maps a packet onto the recording timeline (into `dts`, `pts`, `duration`); false when it must be dropped. */
-	toRecording(packet: Packet): boolean {
+	/** Maps a packet onto the recording timeline; undefined only for a track not announced. */
+	toRecording(packet: Packet): Placement | undefined {
 		const t = this.#tracks.get(packet.trackId);
-		if (!t) return false;
-		const jumpLimit = JUMP_LIMIT_S * t.timescale;
-		if (t.lastSourceDts !== undefined && Math.abs(packet.dts - t.lastSourceDts) > jumpLimit) {
-			t.shift += t.lastSourceDts + t.step - packet.dts;
-			this.stats.discontinuities++;
-		}
+		if (!t) return undefined;
+		if (t.lastSourceDts !== undefined) this.#followJumps(packet, t);
 		if (!this.#origin) this.#setOrigin(packet.dts + t.shift, t.timescale);
 		let dts = packet.dts + t.shift - t.origin;
 		let pts = packet.pts + t.shift - t.origin;
 		const last = t.lastDts;
 		if (last !== undefined && dts <= last) {
-			const nudgeLimit = t.step > 0 ? t.step : DEFAULT_NUDGE_S * t.timescale;
-			if (last - dts > nudgeLimit) {
-				this.stats.droppedNonMonotonic++;
-				return false;
-			}
+			pts += last + 1 - dts;
 			dts = last + 1;
-			this.stats.nudged++;
+			this.#stats.nudged++;
 		} else if (last !== undefined) {
 			t.step = packet.duration > 0 ? packet.duration : dts - last;
 		} else if (packet.duration > 0) {
@@ -156,10 +185,12 @@ export class Rebaser {
 		const duration = packet.duration > 0 ? packet.duration : t.step;
 		if (dts + duration > t.end) t.end = dts + duration;
 		this.#recordingDts = dts;
-		this.dts = dts;
-		this.pts = pts;
-		this.duration = duration;
-		return true;
+		const placement = this.#placement;
+		placement.dts = dts;
+		placement.pts = pts;
+		placement.duration = duration;
+		placement.file = 'current';
+		return placement;
 	}
 
 	/** The packet just mapped by `toRecording()` is the first of a new file. */
@@ -183,24 +214,67 @@ export class Rebaser {
 	 * the open one, the previous one (a late packet of a track that lags the cut, when the caller
 	 * still has that file open), or none (before the start: dropped and counted).
 	 */
-	toFile(trackId: number, previousOpen: boolean): FileChoice | undefined {
+	toFile(trackId: number, previousOpen: boolean): Placement | undefined {
 		const t = this.#tracks.get(trackId);
 		if (!t) return undefined;
+		const placement = this.#placement;
 		let start = t.fileStart;
-		let choice: FileChoice = 'current';
 		if (this.#recordingDts < t.fileStart) {
 			if (!previousOpen || this.#recordingDts < t.previousFileStart) {
-				this.stats.droppedBeforeStart++;
+				this.#stats.droppedBeforeStart++;
 				return undefined;
 			}
 			start = t.previousFileStart;
-			choice = 'previous';
+			placement.file = 'previous';
 		}
 		if (this.rule === 'discontinuity') {
-			this.dts -= start;
-			this.pts -= start;
+			placement.dts -= start;
+			placement.pts -= start;
 		}
-		return choice;
+		return placement;
+	}
+
+	/**
+	 * Moves the track to the stream's later epochs its packet belongs to, or opens a new epoch when
+	 * the track is the first to jump; then keeps the track from overlapping its own past.
+	 */
+	#followJumps(packet: Packet, t: TrackTime): void {
+		let delta = packet.dts - ((t.lastSourceDts as number) + t.step);
+		let moved = false;
+		while (t.epoch < this.#epochs.length - 1) {
+			const jump = this.#jumps[t.epoch + 1]! * t.timescale;
+			if (Math.abs(delta - jump) >= Math.abs(delta)) break;
+			delta -= jump;
+			t.epoch++;
+			moved = true;
+		}
+		if (!moved && this.#isJump(delta, t)) {
+			const jumpTicks = delta;
+			const last = this.#epochs[this.#epochs.length - 1]!;
+			const base = rescale(last.ticks, last.timescale, t.timescale) - jumpTicks;
+			this.#epochs.push({ ticks: base, timescale: t.timescale });
+			this.#jumps.push(jumpTicks / t.timescale);
+			t.epoch = this.#epochs.length - 1;
+			moved = true;
+			this.#hinted = false;
+			this.#stats.discontinuities++;
+			this.#onJump?.({ trackId: packet.trackId, seconds: jumpTicks / t.timescale });
+		}
+		if (!moved) return;
+		t.shift = this.#epochShift(t.epoch, t.timescale);
+		const overlap = t.end - (packet.dts + t.shift - t.origin);
+		if (overlap > 0) t.shift += overlap;
+	}
+
+	#isJump(delta: number, t: TrackTime): boolean {
+		const nudgeLimit = t.step > 0 ? t.step : DEFAULT_NUDGE_S * t.timescale;
+		if (delta < -(t.step + nudgeLimit)) return true;
+		return delta > (this.#hinted ? HINTED_JUMP_LIMIT_S : JUMP_LIMIT_S) * t.timescale;
+	}
+
+	#epochShift(epoch: number, timescale: number): number {
+		const offset = this.#epochs[epoch]!;
+		return rescale(offset.ticks, offset.timescale, timescale);
 	}
 
 	/** The first packet of the recording (or of a restarted source) fixes the one origin of every track. */

@@ -1,19 +1,24 @@
-import type { InputSpec } from '../../ingest/create-input.ts';
+import type { InputSpec } from '../core/input-spec.ts';
 import type { StreamKey } from '../core/stream-hub.ts';
+import type { JournalStore } from '../store/journal-store.ts';
 import type { SegmentationRule } from './rebaser.ts';
 import type { RecordedFile, RecordFormat, RecordingState } from './recording.ts';
 
 /** What a dialect sets on a job: every API's create/update request translates to this. */
 export type JobSettings = {
-	/** Human name, unique (Callaba's `recording_name`). */
+	/** Human name, unique within its dialect (Callaba's `recording_name`, OME's id). */
 	readonly name: string;
-	/** Which API created the job (`callaba`, `ome`, `huawei`): each lists only its own. */
+	/** Which API created the job (`callaba`, `ome`, `huawei`). */
 	readonly dialect: string;
-	/** The bus stream recorded. */
-	readonly key: StreamKey;
+	/**
+	 * The bus stream recorded, for a job without an input of its own. A job with a `listen` or `pull`
+	 * input records its private stream `default/recording/<id>`; one naming a built-in listener the
+	 * stream that listener publishes: the service sets both.
+	 */
+	readonly key?: StreamKey;
 	/** `${Stream}` in file names. */
 	readonly streamName: string;
-	/** The recording's own input (a listener or puller feeding `key`), or none when another module publishes it. */
+	/** Where the stream comes from; none when another module publishes `key`. */
 	readonly input?: InputSpec;
 	readonly format: RecordFormat;
 	/** Path template relative to the recordings folder (see PathTemplate). */
@@ -23,20 +28,26 @@ export type JobSettings = {
 	readonly segmentationRule: SegmentationRule;
 	readonly tracks?: { readonly ids?: readonly number[]; readonly names?: readonly string[] };
 	readonly metadata?: string;
-	/** Whether the job should be recording (Callaba's `active`); an active job resumes after a restart. */
+	/** Whether the job should be recording; an active job resumes after a restart. */
 	readonly active: boolean;
 	/** Request fields a dialect keeps as they came and echoes back (e.g. Callaba's `transcoding`). */
 	readonly extra?: Readonly<Record<string, unknown>>;
 };
 
-/** A recording task as the job store keeps it: its settings, its last known state and its files. */
+/**
+ * A recording task as the job store keeps it: its settings and its last known state. Its files are
+ * the store's items of the job, each saved on its own as it opens and closes.
+ */
 export type RecordingJob = JobSettings & {
 	readonly id: string;
+	readonly key: StreamKey;
 	readonly createdAt: string;
 	modifiedAt: string;
 	/** The current (or last) run's transaction id. */
 	transactionId: string;
 	state: RecordingState;
 	reason: string;
-	files: RecordedFile[];
 };
+
+/** The job store: jobs, and the files of each job as items. */
+export type JobStore = JournalStore<RecordingJob, RecordedFile>;

@@ -1,71 +1,59 @@
 import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { type BuiltInModule, builtInProtocolOf, findBuiltInModule } from '../../ingest/built-in-module.ts';
-import { createInput, type InputAdmission, type InputSpec } from '../../ingest/create-input.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
-import type { IngestSource, PublisherStats, StreamKey } from '../core/stream-hub.ts';
+import { type BuiltInModule, type InputSpec, maskSecretsIn, type OpenInput } from '../core/input-spec.ts';
+import { DEFAULT_VHOST, type IngestSource, type StreamKey } from '../core/stream-hub.ts';
 import type { Sink } from '../sink/sink.ts';
-import type { JournalStore } from '../store/journal-store.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
+import { JobQueue } from './job-queue.ts';
+import { type JobStats, jobStats } from './job-stats.ts';
 import { PathTemplate } from './path-template.ts';
-import { type RecordedFile, Recording, type RecordingState } from './recording.ts';
-import type { JobSettings, RecordingJob } from './recording-job.ts';
+import { type RecordedFile, Recording } from './recording.ts';
+import type { JobSettings, JobStore, RecordingJob } from './recording-job.ts';
 import { SplitPolicy } from './split-policy.ts';
 import { TrackFilter } from './track-filter.ts';
 
 export type RecordingServiceOptions = {
 	readonly registry: StreamRegistry;
-	readonly store: JournalStore<RecordingJob>;
+	readonly store: JobStore;
 	/** Every file path is confined to this folder. */
 	readonly recordingsRoot: string;
 	/** Address a recording's own listeners bind when the input names none. */
 	readonly listenHost: string;
+	/** Builds the source of a `listen` or `pull` input (ingest/create-input.ts); without it such inputs are refused. */
+	readonly openInput?: OpenInput;
+	/** The built-in listeners inputs may name; none by default. */
+	readonly modules?: readonly BuiltInModule[];
 	readonly log?: (message: string) => void;
 	/** Injectable sink factory (tests simulate a full disk with it). */
 	readonly openSink?: (path: string) => Sink;
 	readonly syncIntervalMs?: number;
-	/** The built-in listeners inputs may name (`input_module_id`); none by default. */
-	readonly modules?: readonly BuiltInModule[];
-	/** Who may publish into a job's own listener, from the credentials its input carries; none: anyone. */
-	readonly inputAdmission?: (input: InputSpec) => InputAdmission;
 };
 
-/** Live figures of one job (Callaba's getStat, OME's record stats). */
-export type JobStats = {
-	readonly id: string;
-	readonly state: RecordingState;
-	readonly reason: string;
-	/** Input bitrate over the last seconds, kbit/s. */
-	readonly bitrateKbps: number;
-	readonly packets: number;
-	readonly bytes: number;
-	readonly droppedPackets: number;
-	readonly lastPacketAt: string | undefined;
-	readonly currentFile: RecordedFile | undefined;
-	/**
-	 * The connection publishing the job's stream now, when its protocol reports figures (SRT: RTT,
-	 * loss, retransmissions, drops, bitrate, buffer delay), whichever input feeds it: the job's own
-	 * listener or caller, or a built-in listener. Undefined while nothing publishes.
-	 */
-	readonly input: { readonly protocol: string; readonly stats: PublisherStats } | undefined;
-};
+export type { JobStats };
 
 type Run = { readonly recording: Recording; readonly source: IngestSource | undefined };
+
+/** A change of a job's settings, computed from the job as it is when the change runs. */
+export type SettingsChange = JobSettings | ((current: RecordingJob) => JobSettings);
 
 /**
  * The one façade every API dialect calls: jobs are created, changed, started, stopped and removed
  * here, persisted in the job store, and run as Recordings fed by their own input (if any). A dialect
  * only translates its requests and responses; errors are TapedeckErrors each dialect maps once.
+ *
+ * The operations on one job run one at a time (JobQueue), and each answers only once its change is
+ * durable (the store's `synced()`), with the job as it was then.
  */
 export class RecordingService {
 	readonly #options: RecordingServiceOptions;
-	readonly #store: JournalStore<RecordingJob>;
+	readonly #store: JobStore;
 	readonly #runs = new Map<string, Run>();
 	readonly #log: (message: string) => void;
-	/** Per job, the start/stop/update in progress: they run one at a time. */
-	readonly #locks = new Map<string, Promise<unknown>>();
+	readonly #queue = new JobQueue();
+	readonly #stateListeners = new Set<(job: RecordingJob) => void>();
 
 	constructor(options: RecordingServiceOptions) {
 		this.#options = options;
@@ -74,15 +62,14 @@ export class RecordingService {
 		mkdirSync(options.recordingsRoot, { recursive: true });
 	}
 
-	/**
-	 * Start-up: repairs the files a crash left as `.part` (reported), then resumes every active job.
-	 */
+	/** Start-up: repairs the files a crash left as `.part` (reported), then resumes every active job. */
 	async init(): Promise<RecoveryReport> {
-		const report = await recoverFiles(this.#store.all(), this.#options.recordingsRoot);
-		for (const job of report.changedJobs) this.#save(job);
+		const report = await recoverFiles(this.#store, this.#options.recordingsRoot);
+		for (const { jobId, file } of report.changedFiles) this.#saveFile(jobId, file);
 		for (const job of this.#store.all()) {
-			if (job.active) await this.#locked(job.id, () => this.#startRun(job));
+			if (job.active) await this.#queue.run(job.id, () => this.#startRun(job));
 		}
+		await this.#durable();
 		return report;
 	}
 
@@ -94,6 +81,20 @@ export class RecordingService {
 		const job = this.#store.get(id);
 		if (!job) throw new TapedeckError('not_found', `no recording with id "${id}"`);
 		return job;
+	}
+
+	/** A job's files in the order they were opened; `offset`/`limit` page a long list. */
+	files(id: string, page: { readonly offset?: number; readonly limit?: number } = {}): RecordedFile[] {
+		this.get(id);
+		const files = this.#store.items(id);
+		const offset = page.offset ?? 0;
+		return page.limit === undefined && offset === 0
+			? files
+			: files.slice(offset, offset + (page.limit ?? files.length));
+	}
+
+	fileCount(id: string): number {
+		return this.#store.itemCount(id);
 	}
 
 	findByName(name: string, dialect?: string): RecordingJob | undefined {
@@ -110,146 +111,178 @@ export class RecordingService {
 		return this.#options.registry.get(key)?.live ?? false;
 	}
 
-	async create(settings: JobSettings, id: string = newObjectId()): Promise<RecordingJob> {
-		if (this.#store.get(id)) throw new TapedeckError('conflict', `a recording with id "${id}" already exists`);
-		this.#assertUniqueName(settings, id);
-		this.#validate(settings);
-		const now = new Date().toISOString();
-		const job: RecordingJob = {
-			...settings,
-			id,
-			createdAt: now,
-			modifiedAt: now,
-			transactionId: randomToken(16),
-			state: settings.active ? 'ready' : 'stopped',
-			reason: settings.active ? 'starting' : 'inactive',
-			files: [],
-		};
-		this.#save(job);
-		if (job.active) await this.#locked(id, () => this.#startRun(job));
-		await this.#persisted();
-		return this.get(id);
+	/** Calls `listener` with the job after each change of its state; returns the unsubscribe. */
+	onStateChange(listener: (job: RecordingJob) => void): () => void {
+		this.#stateListeners.add(listener);
+		return () => this.#stateListeners.delete(listener);
 	}
 
-	/** Replaces a job's settings; a running job restarts with them (its files are kept). */
-	async update(id: string, settings: JobSettings): Promise<RecordingJob> {
-		const current = this.get(id);
-		this.#assertUniqueName(settings, id);
-		this.#validate(settings);
-		await this.#locked(id, async () => {
+	async create(settings: JobSettings, id: string = newObjectId()): Promise<RecordingJob> {
+		return this.#queue.run(id, async () => {
+			if (this.#store.get(id)) throw new TapedeckError('conflict', `a recording with id "${id}" already exists`);
+			const key = this.#validate(settings, id);
+			const now = new Date().toISOString();
+			const job: RecordingJob = {
+				...settings,
+				key,
+				id,
+				createdAt: now,
+				modifiedAt: now,
+				transactionId: randomToken(16),
+				state: settings.active ? 'ready' : 'stopped',
+				reason: settings.active ? 'starting' : 'inactive',
+			};
+			this.#save(job);
+			if (job.active) await this.#startRun(job);
+			return this.#durable(id);
+		});
+	}
+
+	/** Replaces a job's settings (computed from the job as it is then); a running job restarts with them, its files kept. */
+	async update(id: string, change: SettingsChange): Promise<RecordingJob> {
+		return this.#queue.run(id, async () => {
+			const current = this.get(id);
+			const settings = typeof change === 'function' ? change(current) : change;
+			const key = this.#validate(settings, id);
 			await this.#stopRun(id, { lastSequence: true });
 			const job: RecordingJob = {
 				...settings,
+				key,
 				id,
 				createdAt: current.createdAt,
 				modifiedAt: new Date().toISOString(),
 				transactionId: current.transactionId,
 				state: settings.active ? 'ready' : 'stopped',
 				reason: settings.active ? 'starting' : 'inactive',
-				files: this.get(id).files,
 			};
 			this.#save(job);
 			if (job.active) await this.#startRun(job);
+			return this.#durable(id);
 		});
-		await this.#persisted();
-		return this.get(id);
 	}
 
 	async start(id: string): Promise<RecordingJob> {
-		const job = this.get(id);
-		await this.#locked(id, async () => {
-			if (this.#runs.has(id)) return;
-			this.#save({ ...job, active: true, modifiedAt: new Date().toISOString() });
-			await this.#startRun(this.get(id));
+		return this.#queue.run(id, async () => {
+			const job = this.get(id);
+			if (!this.#runs.has(id)) {
+				this.#save({ ...job, active: true, modifiedAt: new Date().toISOString() });
+				await this.#startRun(this.get(id));
+			}
+			return this.#durable(id);
 		});
-		await this.#persisted();
-		return this.get(id);
 	}
 
 	/** Finalizes the open file and marks the job inactive; idempotent. */
 	async stop(id: string): Promise<RecordingJob> {
-		this.get(id);
-		await this.#locked(id, async () => {
+		return this.#queue.run(id, async () => {
+			this.get(id);
 			await this.#stopRun(id, { lastSequence: true });
-			const latest = this.get(id);
-			this.#save({ ...latest, active: false, modifiedAt: new Date().toISOString() });
+			this.#save({ ...this.get(id), active: false, modifiedAt: new Date().toISOString() });
+			return this.#durable(id);
 		});
-		await this.#persisted();
-		return this.get(id);
 	}
 
 	/** Stops and forgets the job; its files stay on disk. */
 	async remove(id: string): Promise<void> {
-		this.get(id);
-		await this.#locked(id, async () => {
+		await this.#queue.run(id, async () => {
+			this.get(id);
 			await this.#stopRun(id, { lastSequence: true });
 			this.#store.delete(id);
+			await this.#durable();
 		});
-		await this.#persisted();
 	}
 
 	/** Deletes one finished file of a job (from disk and from the job's list). */
 	async removeFile(id: string, fileId: string): Promise<void> {
-		const job = this.get(id);
-		const file = job.files.find((f) => f.id === fileId);
-		if (!file) throw new TapedeckError('not_found', `recording "${id}" has no file with id "${fileId}"`);
-		if (file.state === 'writing') {
-			throw new TapedeckError('conflict', `file "${fileId}" is being written; stop the recording first`);
-		}
-		await unlink(file.path).catch((error: NodeJS.ErrnoException) => {
-			if (error.code !== 'ENOENT') {
-				throw new TapedeckError('io', `cannot delete ${file.path}: ${error.message}`, { cause: error });
+		await this.#queue.run(id, async () => {
+			this.get(id);
+			const file = this.#store.item(id, fileId);
+			if (!file) throw new TapedeckError('not_found', `recording "${id}" has no file with id "${fileId}"`);
+			if (file.state === 'writing') {
+				throw new TapedeckError('conflict', `file "${fileId}" is being written; stop the recording first`);
 			}
+			await unlink(file.path).catch((error: NodeJS.ErrnoException) => {
+				if (error.code !== 'ENOENT') {
+					throw new TapedeckError('io', `cannot delete ${file.path}: ${error.message}`, { cause: error });
+				}
+			});
+			this.#store.deleteItem(id, fileId);
+			await this.#durable();
 		});
-		const latest = this.get(id);
-		this.#save({ ...latest, files: latest.files.filter((f) => f.id !== fileId) });
-		await this.#persisted();
 	}
 
 	stats(id: string): JobStats {
 		const job = this.get(id);
-		const recording = this.#runs.get(id)?.recording;
-		const stats = recording?.stats;
-		return {
-			id,
-			state: job.state,
-			reason: job.reason,
-			bitrateKbps: stats?.bitrateKbps ?? 0,
-			packets: stats?.packets ?? 0,
-			bytes: stats?.bytes ?? 0,
-			droppedPackets: stats?.droppedPackets ?? 0,
-			lastPacketAt: stats?.lastPacketMs ? new Date(stats.lastPacketMs).toISOString() : undefined,
-			currentFile: recording?.currentFile,
-			input: this.#options.registry.get(job.key)?.publisherStats(),
-		};
+		return jobStats(job, this.#runs.get(id)?.recording, this.#options.registry.get(job.key)?.publisherStats());
 	}
 
 	/** SIGTERM: finalizes every open file; active jobs stay active and resume at the next start. */
 	async shutdown(): Promise<void> {
 		await Promise.all(
-			[...this.#runs.keys()].map((id) => this.#locked(id, () => this.#stopRun(id, { lastSequence: false }))),
+			[...this.#runs.keys()].map((id) => this.#queue.run(id, () => this.#stopRun(id, { lastSequence: false }))),
 		);
+		await this.#durable();
 	}
 
-	#validate(settings: JobSettings): void {
+	/** Checks everything a run will need; returns the bus stream the job records. */
+	#validate(settings: JobSettings, id: string): StreamKey {
+		const other = this.findByName(settings.name, settings.dialect);
+		if (other && other.id !== id) {
+			throw new TapedeckError('conflict', `a recording named "${settings.name}" already exists (id ${other.id})`);
+		}
 		const root = this.#options.recordingsRoot;
 		new PathTemplate(settings.filePath, root);
 		if (settings.infoPath !== undefined) new PathTemplate(settings.infoPath, root);
 		SplitPolicy.from(settings.split ?? {});
 		new TrackFilter(settings.tracks ?? {});
-		if (settings.input) this.#sourceFor(settings, settings.input);
+		const key = this.#keyOf(settings, id);
+		if (settings.input && settings.input.direction !== 'built-in') this.#sourceFor(settings.name, key, settings.input);
+		return key;
 	}
 
-	#assertUniqueName(settings: JobSettings, id: string): void {
-		const other = this.findByName(settings.name, settings.dialect);
-		if (other && other.id !== id) {
-			throw new TapedeckError('conflict', `a recording named "${settings.name}" already exists (id ${other.id})`);
+	/** An input of its own publishes the job's private stream; a built-in listener, the stream it maps the name to. */
+	#keyOf(settings: JobSettings, id: string): StreamKey {
+		const input = settings.input;
+		if (input?.direction === 'built-in') return this.#moduleOf(input).streamKey(input.stream ?? '');
+		if (input) return { vhost: DEFAULT_VHOST, app: 'recording', stream: id };
+		if (!settings.key) throw new TapedeckError('invalid_argument', 'a recording needs an input or a stream to record');
+		return settings.key;
+	}
+
+	/** The built-in listener an input names: 404 for an id no listener has, 400 for one of another protocol. */
+	#moduleOf(input: InputSpec): BuiltInModule {
+		const known = this.modules.length > 0 ? this.modules.map((m) => `"${m.id}"`).join(', ') : 'none (all turned off)';
+		const module = this.modules.find((m) => m.id === input.module);
+		if (!module) {
+			throw new TapedeckError(
+				input.module ? 'not_found' : 'invalid_argument',
+				`${input.module ? `"${input.module}" is no built-in listener of this server` : 'the built-in listener is required'}; built-in listeners: ${known}`,
+			);
 		}
+		if (module.protocol !== input.protocol) {
+			throw new TapedeckError(
+				'invalid_argument',
+				`"${module.id}" is the built-in ${module.protocol.toUpperCase()} listener; this input needs a ${input.protocol.toUpperCase()} one`,
+			);
+		}
+		return module;
+	}
+
+	#sourceFor(name: string, key: StreamKey, input: InputSpec): IngestSource {
+		const open = this.#options.openInput;
+		if (!open) throw new TapedeckError('unsupported', 'this server opens no inputs of their own');
+		const registry = this.#options.registry;
+		return open(input, registry.publisher(key, input.protocol), {
+			hub: registry,
+			key,
+			listenHost: this.#options.listenHost,
+			log: (message) => this.#log(`recording "${name}": ${message}`),
+		});
 	}
 
 	#recordingFor(job: RecordingJob): Recording {
 		const root = this.#options.recordingsRoot;
-		const nextSequence = job.files.reduce((next, f) => Math.max(next, f.sequence + 1), 0);
+		const nextSequence = this.#store.items(job.id).reduce((next, f) => Math.max(next, f.sequence + 1), 0);
 		return new Recording(
 			{
 				id: job.id,
@@ -269,40 +302,14 @@ export class RecordingService {
 			{
 				registry: this.#options.registry,
 				observer: {
-					fileOpened: (file) => this.#mutate(job.id, (j) => j.files.push(file)),
-					fileClosed: (file) =>
-						this.#mutate(job.id, (j) => {
-							j.files = j.files.map((f) => (f.id === file.id ? file : f));
-						}),
-					stateChanged: (state, reason) =>
-						this.#mutate(job.id, (j) => {
-							j.state = state;
-							j.reason = reason;
-						}),
+					fileOpened: (file) => this.#saveFile(job.id, file),
+					fileClosed: (file) => this.#saveFile(job.id, file),
+					stateChanged: (state, reason) => this.#setState(job.id, state, reason),
 				},
 				...(this.#options.openSink ? { openSink: this.#options.openSink } : {}),
 				...(this.#options.syncIntervalMs ? { syncIntervalMs: this.#options.syncIntervalMs } : {}),
 			},
 		);
-	}
-
-	/**
-	 * The job's own input, or undefined for one that names a built-in listener (which must exist): the
-	 * recording then subscribes to the stream that listener publishes.
-	 */
-	#sourceFor(settings: JobSettings, input: InputSpec): IngestSource | undefined {
-		if (builtInProtocolOf(input)) {
-			findBuiltInModule(input, this.modules);
-			return undefined;
-		}
-		const registry = this.#options.registry;
-		return createInput(input, registry.publisher(settings.key, input.input_type), {
-			hub: registry,
-			key: settings.key,
-			listenHost: this.#options.listenHost,
-			log: (message) => this.#log(`recording "${settings.name}": ${message}`),
-			...(this.#options.inputAdmission ? { admission: this.#options.inputAdmission(input) } : {}),
-		});
 	}
 
 	async #startRun(stored: RecordingJob): Promise<void> {
@@ -313,12 +320,10 @@ export class RecordingService {
 		let source: IngestSource | undefined;
 		try {
 			recording = this.#recordingFor(job);
-			source = job.input ? this.#sourceFor(job, job.input) : undefined;
+			const own = job.input && job.input.direction !== 'built-in';
+			source = own && job.input ? this.#sourceFor(job.name, job.key, job.input) : undefined;
 		} catch (error) {
-			this.#mutate(job.id, (j) => {
-				j.state = 'error';
-				j.reason = (error as Error).message;
-			});
+			this.#setState(job.id, 'error', (error as Error).message);
 			return;
 		}
 		this.#runs.set(job.id, { recording, source });
@@ -329,17 +334,18 @@ export class RecordingService {
 			recording.fail(error);
 		}
 		if (recording.state === 'ready') {
-			this.#mutate(job.id, (j) => {
-				j.state = 'ready';
-				j.reason = source ? `waiting for stream on ${source.description}` : this.#waitingReason(job, recording);
-			});
+			this.#setState(
+				job.id,
+				'ready',
+				source ? `waiting for stream on ${source.description}` : this.#waitingReason(job, recording),
+			);
 		}
 	}
 
 	/** Why a job without an input of its own waits: its stream, and the built-in listener it comes through. */
 	#waitingReason(job: RecordingJob, recording: Recording): string {
-		if (!job.input || !builtInProtocolOf(job.input)) return recording.reason;
-		const module = findBuiltInModule(job.input, this.modules);
+		if (job.input?.direction !== 'built-in') return recording.reason;
+		const module = this.#moduleOf(job.input);
 		return `${recording.reason} on built-in listener "${module.id}" (${module.url})`;
 	}
 
@@ -353,18 +359,22 @@ export class RecordingService {
 		await run.recording.stop(options);
 	}
 
-	#mutate(id: string, change: (job: RecordingJob) => void): void {
+	#setState(id: string, state: RecordingJob['state'], reason: string): void {
 		const job = this.#store.get(id);
 		if (!job) return;
-		change(job);
+		job.state = state;
+		// Reasons are shown by every API: an input's error may quote its URL with a password in it.
+		job.reason = maskSecretsIn(reason, job.input);
 		this.#save(job);
+		for (const listener of this.#stateListeners) listener(job);
 	}
 
-	/** Waits for the store's group commit, so a change is acknowledged only once it is on disk. */
-	#persisted(): Promise<void> {
-		return this.#store
-			.synced()
-			.catch((error: unknown) => this.#log(`job store not synced: ${(error as Error).message}`));
+	/** Waits for the store's group commit; the job as it is then (a failed commit is the caller's error). */
+	async #durable(): Promise<undefined>;
+	async #durable(id: string): Promise<RecordingJob>;
+	async #durable(id?: string): Promise<RecordingJob | undefined> {
+		await this.#store.synced();
+		return id === undefined ? undefined : { ...this.get(id) };
 	}
 
 	#save(job: RecordingJob): void {
@@ -375,15 +385,13 @@ export class RecordingService {
 		}
 	}
 
-	/** Runs `task` after the job's previous start/stop/update finished. */
-	#locked<T>(id: string, task: () => Promise<T>): Promise<T> {
-		const previous = this.#locks.get(id) ?? Promise.resolve();
-		const next = previous.then(task, task);
-		const settled = next.catch(() => {});
-		this.#locks.set(id, settled);
-		void settled.then(() => {
-			if (this.#locks.get(id) === settled) this.#locks.delete(id);
-		});
-		return next;
+	/** Saves a file of a job still in the store (a run's late event after a remove is dropped). */
+	#saveFile(jobId: string, file: RecordedFile): void {
+		if (!this.#store.get(jobId)) return;
+		try {
+			this.#store.putItem(jobId, file);
+		} catch (error) {
+			this.#log(`file ${file.path} of job ${jobId} not saved: ${(error as Error).message}`);
+		}
 	}
 }

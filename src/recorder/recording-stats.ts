@@ -10,6 +10,8 @@ export class RecordingStats {
 	bytes = 0;
 	/** Packets lost because the recording fell behind the stream (subscription overflow). */
 	droppedPackets = 0;
+	/** Times the recording went into `error` (a full disk, a write queue past its bound, …) and retried. */
+	failures = 0;
 	/** Wall-clock ms of the last packet (0 before the first), for liveness. */
 	lastPacketMs = 0;
 	readonly #buckets = new Float64Array(WINDOW_S + 1);

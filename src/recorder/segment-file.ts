@@ -20,6 +20,8 @@ export type SegmentInfo = {
 	durationMs: number;
 	/** Per track id, ticks as written in the file. */
 	firstDts: Map<number, number>;
+	/** Set when the trailer could not be written: the file is as far as it got and needs repair. */
+	damaged?: string;
 };
 
 export type OpenedSegment = { sink: Sink; path: string };
@@ -57,13 +59,17 @@ export class SegmentFile {
 		return this.#endS > this.#startS ? Math.round((this.#endS - this.#startS) * 1000) : 0;
 	}
 
-	/** Writes a packet already on the file's timeline; false when the muxer refused its payload as malformed. */
-	write(packet: Packet, track: Track): boolean {
+	/**
+	 * Writes a packet already on the file's timeline. A muxer that fails on one packet (its payload is
+	 * malformed, or the muxer cannot make sense of it) costs that packet alone: the reason is returned
+	 * and the file carries on. Only the sink's I/O errors are thrown: then no later packet can be written either.
+	 */
+	write(packet: Packet, track: Track): string | undefined {
 		try {
 			this.muxer.writePacket(packet);
 		} catch (error) {
-			if (!isMalformedPacket(error)) throw error;
-			return false;
+			if (isIoError(error)) throw error;
+			return error instanceof Error ? error.message : String(error);
 		}
 		this.packets++;
 		if (!this.firstDts.has(packet.trackId)) this.firstDts.set(packet.trackId, packet.dts);
@@ -71,22 +77,36 @@ export class SegmentFile {
 		const end = (packet.dts + packet.duration) / track.timescale;
 		if (start < this.#startS) this.#startS = start;
 		if (end > this.#endS) this.#endS = end;
-		return true;
+		return undefined;
 	}
 
-	/** Writes the trailer; if that fails, the sink is closed and the error thrown. The owner closes the sink otherwise. */
-	finish(): void {
+	/**
+	 * Lets the muxer take new parameters of tracks it already writes (`Muxer.updateTrack`: TS with a new
+	 * PMT version, FLV with a new sequence header, MP4/MOV with another sample description); false when
+	 * one of them answers that the change needs a new file, or throws.
+	 */
+	update(changed: readonly Track[]): boolean {
+		try {
+			return changed.every((track) => this.muxer.updateTrack(track).outcome === 'continued');
+		} catch {
+			return false;
+		}
+	}
+
+	/** Writes the trailer; the owner closes the sink. What the muxer threw is returned: the file then needs repair. */
+	finish(): string | undefined {
 		try {
 			this.muxer.finish();
+			return undefined;
 		} catch (error) {
-			this.sink.close().catch(() => {});
-			throw error;
+			return error instanceof Error ? error.message : String(error);
 		}
 	}
 
 	/** The file's report, as written so far. */
-	info(format: ContainerFormat, endedAt: Date): SegmentInfo {
+	info(format: ContainerFormat, endedAt: Date, damaged?: string): SegmentInfo {
 		return {
+			...(damaged === undefined ? {} : { damaged }),
 			sequence: this.sequence,
 			path: this.path,
 			format,
@@ -100,6 +120,6 @@ export class SegmentFile {
 	}
 }
 
-/** A muxer refusing one packet's payload (not an I/O or internal failure): drop it and carry on. */
-const isMalformedPacket = (error: unknown): boolean =>
-	error instanceof TapedeckError && (error.code === 'corrupt_input' || error.code === 'invalid_argument');
+/** The sink failed (disk full, no permission, write queue past its bound): the file cannot go on. */
+export const isIoError = (error: unknown): boolean =>
+	error instanceof TapedeckError && (error.code === 'io' || error.code === 'disk_full');

@@ -3,23 +3,29 @@
  * by recordings and `tapedeck remux`.
  *
  * Per packet, in arrival order (demuxers deliver tracks interleaved; the writer does not reorder):
- * track filter → wait for the first video keyframe → timestamp sanitation and rebasing (Rebaser) →
- * split check at cut points (SplitPolicy) → the muxer of the open file. A new file gets a new muxer,
- * so its header carries every track's configuration (SPS/PPS/VPS, AudioSpecificConfig) and its
- * first packet is a keyframe. Nothing throws out of `announce`/`push`: errors go to `onError` and
- * the writer stops writing; single bad packets are dropped and counted.
+ * track set (filter, what the container carries) → wait for the first video keyframe → timestamp
+ * sanitation and rebasing (Rebaser) → split check at cut points (SplitPolicy) → the muxer of the open
+ * file. A new file gets a new muxer, so its header carries every track's configuration and its first
+ * packet is a keyframe. Track changes: a muxer that takes the new parameters (`updateTrack`) carries
+ * on in the same file; otherwise the unchanged tracks go on in the open file up to the next cut point
+ * and the next file starts there with the new set. Nothing throws out of `announce`/`push`: a packet
+ * a muxer refuses is dropped, counted and warned about; an I/O error goes to `onError` and stops the
+ * writer. Everything that does not reach a file as it was is said through `onWarning`.
  */
 
 import { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat, MuxerOptions } from '../../mux/muxer.ts';
-import { TapedeckError } from '../core/errors.ts';
-import type { MediaReceiver } from '../core/media-receiver.ts';
+import type { MediaReceiver, MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
+import { HeldPackets } from './held-packets.ts';
 import { Rebaser, type RebaserStats, type SegmentationRule } from './rebaser.ts';
-import { type OpenedSegment, SegmentFile, type SegmentInfo } from './segment-file.ts';
+import type { OpenedSegment, SegmentInfo } from './segment-file.ts';
+import { SegmentFiles } from './segment-files.ts';
 import type { SplitPolicy } from './split-policy.ts';
 import type { TrackFilter } from './track-filter.ts';
+import { isCutPoint, TrackPlan } from './track-plan.ts';
+import { TrackSet } from './track-set.ts';
 
 export type { SegmentationRule } from './rebaser.ts';
 export type { OpenedSegment, SegmentInfo } from './segment-file.ts';
@@ -32,11 +38,15 @@ export type SegmentWriterOptions = {
 	trackFilter?: TrackFilter;
 	/** Default 0. */
 	firstSequence?: number;
+	/** Media milliseconds a track may send nothing while a file waits for it; then the file starts without it. Default 5000. */
+	missingTrackWaitMs?: number;
 	openSegment(sequence: number, startedAt: Date): OpenedSegment;
-	/** After the file's sink closed successfully. */
+	/** After the file's sink closed (`damaged` when its trailer could not be written). */
 	onSegmentClosed?(info: SegmentInfo): void;
-	/** I/O and muxer errors; the writer stops writing, never throws from push. */
+	/** I/O errors; the writer stops writing, never throws from push. */
 	onError?(error: Error): void;
+	/** What did not reach a file as it was: packets dropped, tracks left out, jumps, parameter changes. */
+	onWarning?(warning: MediaWarning): void;
 	/** Wall clock, injectable for schedule tests. */
 	now?(): Date;
 	/** Muxer factory, injectable for tests; default the registry in mux/create-muxer.ts. */
@@ -46,57 +56,57 @@ export type SegmentWriterOptions = {
 export type SegmentWriterStats = RebaserStats & {
 	/** Packets dropped while waiting for the first video keyframe of a file. */
 	droppedBeforeKeyframe: number;
-	/** Packets a muxer refused as malformed; the file carries on without them. */
+	/** Packets a muxer refused; the file carries on without them. */
 	rejected: number;
+	/** Packets of tracks not written: left out by the track filter, or of a codec the container cannot carry. */
+	notCarried: number;
 	/** Files opened so far. */
 	segments: number;
 };
 
-/** Non-video packets kept while waiting for a keyframe: they may belong after it (see `#hold`). */
-const MAX_HELD_PACKETS = 512;
-/**
- * How long after a cut the previous file stays open for tracks that lag it. MPEG-TS packs several
- * AAC frames per PES, so audio stamped before the keyframe arrives after it; those frames belong
- * to the file that ends at the keyframe, not before the start of the next one.
- */
-const LATE_PACKET_WINDOW_MS = 2000;
+const DEFAULT_MISSING_TRACK_WAIT_MS = 5000;
 
 export class SegmentWriter implements MediaReceiver {
 	readonly #options: SegmentWriterOptions;
 	readonly #rebaser: Rebaser;
-	readonly #now: () => Date;
-	readonly #createMuxer: typeof createMuxer;
-	#tracks: readonly Track[] = [];
-	readonly #trackById = new Map<number, Track>();
-	#hasVideo = false;
-	#file: SegmentFile | undefined;
-	/** The file before the last cut, open until every lagging track has crossed the cut. */
-	#previous: SegmentFile | undefined;
-	/** Tracks that have not yet delivered a packet past the last cut. */
-	readonly #lagging = new Set<number>();
-	#nextSequence: number;
+	readonly #files: SegmentFiles;
+	readonly #plan: TrackPlan;
 	#waitingForKeyframe = true;
-	#held: Packet[] = [];
+	readonly #held: HeldPackets;
 	#droppedBeforeKeyframe = 0;
 	#rejected = 0;
-	#segments = 0;
-	/** Sinks close in the background, in order; close()/endSegment() wait for this chain. */
-	#closing: Promise<void> = Promise.resolve();
+	#notCarried = 0;
 	#stopped = false;
 	#error: Error | undefined;
 
 	constructor(options: SegmentWriterOptions) {
 		this.#options = options;
-		this.#rebaser = new Rebaser(options.segmentationRule);
-		this.#now = options.now ?? (() => new Date());
-		this.#createMuxer = options.createMuxer ?? createMuxer;
-		this.#nextSequence = options.firstSequence ?? 0;
+		this.#rebaser = new Rebaser(options.segmentationRule, (jump) =>
+			this.#warn(
+				'timestamp_jump',
+				`track ${jump.trackId}: timestamps jumped ${jump.seconds.toFixed(3)} s; re-origined`,
+			),
+		);
+		this.#held = new HeldPackets((dropped) => {
+			this.#droppedBeforeKeyframe += dropped;
+			this.#warn('dropped_data', `${dropped} packets dropped while waiting for a video keyframe`);
+		});
+		this.#files = new SegmentFiles({
+			...options,
+			rebaser: this.#rebaser,
+			createMuxer: options.createMuxer ?? createMuxer,
+			now: options.now ?? (() => new Date()),
+			onClosed: (info) => {
+				if (info.damaged) this.#warn('dropped_data', `file ${info.sequence}: trailer not written (${info.damaged})`);
+				options.onSegmentClosed?.(info);
+			},
+			onError: (error) => this.#fail(error),
+		});
+		this.#plan = new TrackPlan(this.#rebaser, this.#files, (code, message) => this.#warn(code, message));
 	}
 
 	get current(): { sequence: number; path: string; bytes: number; durationMs: number } | undefined {
-		const file = this.#file;
-		if (!file) return undefined;
-		return { sequence: file.sequence, path: file.path, bytes: file.sink.position, durationMs: file.durationMs };
+		return this.#files.current;
 	}
 
 	get stats(): SegmentWriterStats {
@@ -104,7 +114,8 @@ export class SegmentWriter implements MediaReceiver {
 			...this.#rebaser.stats,
 			droppedBeforeKeyframe: this.#droppedBeforeKeyframe,
 			rejected: this.#rejected,
-			segments: this.#segments,
+			notCarried: this.#notCarried,
+			segments: this.#files.opened,
 		};
 	}
 
@@ -116,39 +127,24 @@ export class SegmentWriter implements MediaReceiver {
 	announce(tracks: readonly Track[]): void {
 		if (this.#stopped) return;
 		try {
-			const selected = this.#options.trackFilter ? this.#options.trackFilter.select(tracks) : [...tracks];
-			if (sameTracks(this.#tracks, selected)) return;
-			// New codec parameters need a new header and a decoder restart: a new file, from a keyframe.
-			this.#finishFiles();
-			this.#waitingForKeyframe = true;
-			this.#held = [];
-			this.#tracks = selected;
-			this.#trackById.clear();
-			for (const track of selected) this.#trackById.set(track.id, track);
-			this.#hasVideo = selected.some((t) => t.kind === 'video');
-			this.#rebaser.setTracks(selected);
+			this.#plan.announce(
+				TrackSet.select(tracks, this.#options.format, this.#options.trackFilter, (w) => this.#options.onWarning?.(w)),
+			);
 		} catch (error) {
 			this.#fail(error);
 		}
 	}
 
+	/** The input's own account of what it lost or changed; a timestamp jump also readies the rebaser for it. */
+	warn(warning: MediaWarning): void {
+		if (warning.code === 'timestamp_jump') this.#rebaser.hintJump();
+		this.#options.onWarning?.(warning);
+	}
+
 	push(packet: Packet): void {
 		if (this.#stopped) return;
-		const track = this.#trackById.get(packet.trackId);
-		if (!track) return;
 		try {
-			const cutPoint = this.#hasVideo ? track.kind === 'video' && packet.keyframe : true;
-			if (!this.#waitingForKeyframe) {
-				this.#write(packet, track, cutPoint);
-			} else if (cutPoint) {
-				this.#waitingForKeyframe = false;
-				this.#write(packet, track, true);
-				this.#flushHeld();
-			} else if (track.kind !== 'video') {
-				this.#hold(packet);
-			} else {
-				this.#droppedBeforeKeyframe++;
-			}
+			this.#route(packet);
 		} catch (error) {
 			this.#fail(error);
 		}
@@ -156,10 +152,9 @@ export class SegmentWriter implements MediaReceiver {
 
 	/** Waits until the open file's sink has handed its bytes to the OS: the back-pressure point. */
 	async drain(): Promise<void> {
-		const file = this.#file;
-		if (!file || this.#stopped) return;
+		if (this.#stopped) return;
 		try {
-			await file.sink.drain();
+			await this.#files.drain();
 		} catch (error) {
 			this.#fail(error);
 		}
@@ -168,195 +163,111 @@ export class SegmentWriter implements MediaReceiver {
 	/** Finalizes the open file now (the stream dropped); the next packets open the next sequence from a keyframe. */
 	async endSegment(): Promise<void> {
 		if (!this.#stopped) {
-			try {
-				this.#finishFiles();
-			} catch (error) {
-				this.#fail(error);
-			}
-			this.#waitingForKeyframe = true;
-			this.#held = [];
+			this.#files.finishAll();
+			this.#restartWait();
 			this.#rebaser.restart();
+			const left = this.#held.take().length;
+			this.#droppedBeforeKeyframe += left;
+			if (left > 0) this.#warn('dropped_data', `${left} packets held for a keyframe that never came: dropped`);
 		}
-		await this.#closing;
+		await this.#files.closed();
 	}
 
 	/** Finalizes the open file and stops; idempotent. */
 	async close(): Promise<void> {
 		if (!this.#stopped) {
 			this.#stopped = true;
-			try {
-				this.#finishFiles();
-			} catch (error) {
-				this.#report(error);
-			}
+			this.#files.finishAll();
 		}
-		await this.#closing;
+		await this.#files.closed();
+	}
+
+	#route(packet: Packet): void {
+		const route = this.#plan.route(packet);
+		if (route === 'hold') {
+			this.#held.hold(packet);
+			return;
+		}
+		if (route === 'switch') {
+			this.#files.finishAll();
+			this.#restartWait();
+		}
+		this.#accept(packet);
+	}
+
+	#accept(packet: Packet): void {
+		const tracks = this.#plan.tracks;
+		const track = tracks.get(packet.trackId);
+		if (!track) {
+			if (this.#plan.rejoin(packet.trackId)) this.#route(packet);
+			else this.#notCarried++;
+			return;
+		}
+		this.#plan.heard(track.id);
+		const cutPoint = isCutPoint(tracks, track, packet);
+		if (!this.#waitingForKeyframe) {
+			this.#write(packet, track, cutPoint);
+		} else if (cutPoint) {
+			this.#waitingForKeyframe = false;
+			this.#write(packet, track, true);
+			this.#flushHeld();
+		} else if (track.kind !== 'video') {
+			this.#held.hold(packet);
+			this.#giveUpOnSilentTracks();
+		} else {
+			this.#droppedBeforeKeyframe++;
+		}
 	}
 
 	#write(packet: Packet, track: Track, cutPoint: boolean): void {
-		const rebaser = this.#rebaser;
-		if (!rebaser.toRecording(packet)) return;
-		let file = this.#file;
-		if (file && cutPoint && this.#shouldSplit(file, packet.trackId)) {
-			this.#cut(file, packet.trackId);
-			file = undefined;
-		}
-		if (!file) {
-			if (!cutPoint) return;
-			file = this.#openFile();
-			rebaser.startFile(packet.trackId);
-		}
-		const previous = this.#previous;
-		const choice = rebaser.toFile(packet.trackId, previous !== undefined);
-		if (choice === undefined) return;
-		if (choice === 'previous') {
-			this.#writeTo(previous!, packet, track);
-			return;
-		}
-		if (previous) this.#crossed(packet.trackId);
-		this.#writeTo(file, packet, track);
-	}
-
-	#writeTo(file: SegmentFile, packet: Packet, track: Track): void {
-		const rebaser = this.#rebaser;
-		const out: Packet = {
-			trackId: packet.trackId,
-			dts: rebaser.dts,
-			pts: rebaser.pts,
-			duration: rebaser.duration,
-			keyframe: packet.keyframe,
-			data: packet.data,
-		};
-		if (!file.write(out, track)) this.#rejected++;
-	}
-
-	/** Ends `file` at the cut packet: it stays open as `#previous` while other tracks still lag. */
-	#cut(file: SegmentFile, cutTrackId: number): void {
-		this.#finishPrevious();
-		this.#file = undefined;
-		this.#previous = file;
-		for (const track of this.#tracks) if (track.id !== cutTrackId) this.#lagging.add(track.id);
-		if (this.#lagging.size === 0) this.#finishPrevious();
-	}
-
-	/** A track delivered a packet past the cut; once all have (or the window passed), the previous file ends. */
-	#crossed(trackId: number): void {
-		this.#lagging.delete(trackId);
-		if (this.#lagging.size === 0 || this.#rebaser.elapsedMs(trackId) > LATE_PACKET_WINDOW_MS) this.#finishPrevious();
-	}
-
-	#finishPrevious(): void {
-		const previous = this.#previous;
-		if (!previous) return;
-		this.#previous = undefined;
-		this.#lagging.clear();
-		this.#finishFile(previous);
-	}
-
-	/** Finishes the previous and the open file, in that order. */
-	#finishFiles(): void {
-		this.#finishPrevious();
-		const file = this.#file;
-		if (!file) return;
-		this.#file = undefined;
-		this.#finishFile(file);
-	}
-
-	#shouldSplit(file: SegmentFile, trackId: number): boolean {
-		const split = this.#options.split;
-		if (!split) return false;
-		return split.shouldSplit({
-			elapsedMs: this.#rebaser.elapsedMs(trackId),
-			bytes: file.sink.position,
-			now: split.needsClock ? this.#now() : EPOCH,
-		});
-	}
-
-	#openFile(): SegmentFile {
-		const sequence = this.#nextSequence++;
-		const startedAt = this.#now();
-		const { format, muxerOptions } = this.#options;
-		const file = new SegmentFile(sequence, startedAt, this.#options.openSegment(sequence, startedAt), (sink) =>
-			this.#createMuxer(format, this.#tracks, sink, muxerOptions),
-		);
-		this.#options.split?.fileStarted(startedAt);
-		this.#segments++;
-		this.#file = file;
-		return file;
-	}
-
-	/** Writes the trailer now; the sink closes in the background and `onSegmentClosed` follows. */
-	#finishFile(file: SegmentFile): void {
-		file.finish();
-		const info = file.info(this.#options.format, this.#now());
-		this.#closing = this.#closing
-			.then(() => file.sink.close())
-			.then(() => this.#options.onSegmentClosed?.(info))
-			.catch((error: unknown) => this.#fail(error));
+		const placed = this.#files.write(packet, track, this.#plan.tracks.tracks, cutPoint);
+		if (placed === undefined) return;
+		this.#rejected++;
+		const at = (packet.dts / track.timescale).toFixed(3);
+		this.#warn('dropped_data', `track ${track.id} (${track.codec}): packet at ${at} s refused by the muxer: ${placed}`);
 	}
 
 	/**
-	 * Audio that arrives before the keyframe may still belong after it: MPEG-TS demuxers complete a
-	 * video PES only when the next one starts, so the audio muxed next to a keyframe comes out first.
-	 * Held copies go through the rebaser after the keyframe; those before it are dropped there.
+	 * While a file waits for its video keyframe, a video track that has sent nothing for
+	 * `missingTrackWaitMs` of the others' media is left out, so the file starts with what is there.
 	 */
-	#hold(packet: Packet): void {
-		if (this.#held.length >= MAX_HELD_PACKETS) {
-			const dropped = this.#held.splice(0, MAX_HELD_PACKETS / 2);
-			this.#droppedBeforeKeyframe += dropped.length;
+	#giveUpOnSilentTracks(): void {
+		const waitedMs = this.#held.spanMs((id) => this.#plan.tracks.get(id)?.timescale);
+		if (waitedMs < (this.#options.missingTrackWaitMs ?? DEFAULT_MISSING_TRACK_WAIT_MS)) return;
+		const silent = this.#plan.leaveOutSilentVideo();
+		if (silent.length === 0) return;
+		for (const track of silent) {
+			this.#warn(
+				'dropped_data',
+				`track ${track.id} (${track.kind} ${track.codec}) sent nothing in ${waitedMs} ms of media: recording without it`,
+			);
 		}
-		this.#held.push({ ...packet, data: packet.data.slice() });
+		this.#flushHeld();
 	}
 
 	#flushHeld(): void {
-		const held = this.#held;
-		this.#held = [];
-		for (const packet of held) {
-			const track = this.#trackById.get(packet.trackId);
-			if (track) this.#write(packet, track, false);
-		}
+		const before = this.#rebaser.stats.droppedBeforeStart;
+		for (const packet of this.#held.take()) this.#accept(packet);
+		const dropped = this.#rebaser.stats.droppedBeforeStart - before;
+		if (dropped > 0) this.#warn('dropped_data', `${dropped} packets before the keyframe the file starts at: dropped`);
+	}
+
+	#restartWait(): void {
+		this.#waitingForKeyframe = true;
+		this.#plan.resetHeard();
+	}
+
+	#warn(code: MediaWarning['code'], message: string): void {
+		this.#options.onWarning?.({ code, message });
 	}
 
 	/** Stops writing for good: reports the error, then salvages what the open files hold. */
 	#fail(error: unknown): void {
 		if (this.#stopped && this.#error) return;
 		this.#stopped = true;
-		this.#report(error);
-		for (const file of [this.#previous, this.#file]) {
-			if (!file) continue;
-			try {
-				file.muxer.finish();
-			} catch {
-				// The muxer or sink is what failed; the file is left as far as it got.
-			}
-			this.#closing = this.#closing.then(() => file.sink.close()).catch(() => {});
-		}
-		this.#previous = undefined;
-		this.#file = undefined;
-	}
-
-	#report(error: unknown): void {
-		const reported = error instanceof Error ? error : new TapedeckError('internal', `segment writer: ${String(error)}`);
+		const reported = error instanceof Error ? error : new Error(`segment writer: ${String(error)}`);
 		this.#error ??= reported;
+		this.#files.abandon();
 		this.#options.onError?.(reported);
 	}
 }
-
-const EPOCH = new Date(0);
-
-const sameTracks = (a: readonly Track[], b: readonly Track[]): boolean =>
-	a.length === b.length && a.every((track, i) => sameTrack(track, b[i]));
-
-const sameTrack = (a: Track, b: Track | undefined): boolean =>
-	b !== undefined &&
-	a.id === b.id &&
-	a.kind === b.kind &&
-	a.codec === b.codec &&
-	a.timescale === b.timescale &&
-	a.name === b.name &&
-	a.video?.width === b.video?.width &&
-	a.video?.height === b.video?.height &&
-	a.audio?.sampleRate === b.audio?.sampleRate &&
-	a.audio?.channels === b.audio?.channels &&
-	a.config.length === b.config.length &&
-	a.config.every((byte, i) => byte === b.config[i]);

@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fsync, openSync, write } from 'node:fs';
+import { closeSync, constants, fdatasync, fsync, openSync, write } from 'node:fs';
 import { TapedeckError } from '../core/errors.ts';
 import type { Sink } from './sink.ts';
 
@@ -13,6 +13,25 @@ const HIGH_WATER_BYTES = 8 << 20;
  * the queue reuses them instead of allocating fresh ones, whose page faults cost more than the copy.
  */
 const SPARE_CHUNKS = HIGH_WATER_BYTES / CHUNK_BYTES;
+/**
+ * Most bytes queued for the OS before the sink gives up: a producer that does not wait on `drain()`
+ * (a live recording cannot hold its stream back) meets a disk slower than the stream, and a queue
+ * without bound would take all memory. Past it the sink fails with an error that says so.
+ */
+const DEFAULT_MAX_QUEUED_BYTES = 64 << 20;
+/**
+ * `exclusive`: create a new file, never open an existing one or follow a symbolic link in its last
+ * component (O_CREAT | O_EXCL | O_NOFOLLOW): two writers never share a file, a planted link is refused.
+ */
+const EXCLUSIVE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+export type FileSinkOptions = {
+	readonly append?: boolean;
+	readonly startPosition?: number;
+	readonly durable?: boolean;
+	readonly exclusive?: boolean;
+	readonly maxQueuedBytes?: number;
+};
 
 /** `chunk`: the whole chunk buffer `data` is a view of, recycled once written. */
 type PendingWrite = { readonly data: Uint8Array; readonly position: number; readonly chunk?: Uint8Array };
@@ -38,16 +57,19 @@ export class FileSink implements Sink {
 	#waiters: Array<() => void> = [];
 	#closed: Promise<void> | undefined;
 	readonly #durable: boolean;
+	readonly #maxQueuedBytes: number;
 
 	/**
-	 * Opens (creating or truncating) `path` for writing. `durable` (default true) fsyncs at close, so a
-	 * recording that reports a closed file has it on disk; a one-shot remux can skip it, as ffmpeg does.
+	 * Opens (creating or truncating) `path` for writing; `exclusive` creates it new or fails (see
+	 * EXCLUSIVE_FLAGS). `durable` (default true) fsyncs at close, so a recording that reports a closed
+	 * file has it on disk; a one-shot remux can skip it, as ffmpeg does.
 	 */
-	constructor(path: string, options: { append?: boolean; startPosition?: number; durable?: boolean } = {}) {
+	constructor(path: string, options: FileSinkOptions = {}) {
 		this.path = path;
 		this.#durable = options.durable ?? true;
+		this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
 		try {
-			this.#fd = openSync(path, options.append ? 'r+' : 'w');
+			this.#fd = openSync(path, options.exclusive ? EXCLUSIVE_FLAGS : options.append ? 'r+' : 'w', 0o644);
 		} catch (error) {
 			throw toSinkError(path, error);
 		}
@@ -141,6 +163,13 @@ export class FileSink implements Sink {
 	}
 
 	#enqueue(pending: PendingWrite): void {
+		if (this.#queuedBytes + pending.data.length > this.#maxQueuedBytes) {
+			this.#error ??= new TapedeckError(
+				'io',
+				`write queue of ${this.path} passed ${this.#maxQueuedBytes} bytes: the disk takes the data more slowly than it arrives`,
+			);
+			this.#throwIfFailed();
+		}
 		this.#queue.push(pending);
 		this.#queuedBytes += pending.data.length;
 		if (!this.#writing) this.#writeNext(0);
@@ -189,6 +218,14 @@ export const toSinkError = (path: string, error: unknown): TapedeckError => {
 	const code = (error as NodeJS.ErrnoException | undefined)?.code;
 	if (code === 'ENOSPC' || code === 'EDQUOT') {
 		return new TapedeckError('disk_full', `disk full while writing ${path}: free space and retry`, { cause: error });
+	}
+	if (code === 'EEXIST') {
+		return new TapedeckError('conflict', `${path} already exists: it is never overwritten`, { cause: error });
+	}
+	if (code === 'ELOOP') {
+		return new TapedeckError('io', `${path} is a symbolic link: files are never written through one`, {
+			cause: error,
+		});
 	}
 	if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
 		return new TapedeckError('io', `no permission to write ${path} (${code})`, { cause: error });

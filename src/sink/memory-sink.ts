@@ -24,6 +24,8 @@ export class MemorySink implements Sink {
 
 	async drain(): Promise<void> {}
 
+	async sync(): Promise<void> {}
+
 	async close(): Promise<void> {}
 
 	/** The bytes written so far, as a view. */

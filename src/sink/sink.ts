@@ -16,6 +16,11 @@ export interface Sink {
 	writeAt(position: number, data: Uint8Array): void;
 	/** Resolves once buffered bytes are handed to the OS; rejects with the sink's first I/O error. */
 	drain(): Promise<void>;
+	/**
+	 * Makes everything written so far durable without closing (what a crash may lose at most); rejects
+	 * with the sink's first I/O error. A sink with nothing to make durable resolves at once.
+	 */
+	sync(): Promise<void>;
 	/** Flushes, syncs and closes; idempotent. Rejects with the sink's first I/O error. */
 	close(): Promise<void>;
 }

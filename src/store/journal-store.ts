@@ -1,31 +1,70 @@
 import {
+	chmodSync,
 	closeSync,
 	existsSync,
+	fchmodSync,
 	fdatasync,
 	fsyncSync,
 	mkdirSync,
 	openSync,
-	readFileSync,
+	readSync,
 	renameSync,
 	writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { TapedeckError } from '../core/errors.ts';
 
-type JournalLine<T> = { readonly op: 'put'; readonly value: T } | { readonly op: 'delete'; readonly id: string };
+/**
+ * One line of the journal. A document is saved without its items (`doc`); each item (a recorded
+ * file) is its own small line, so a change costs the size of what changed, not of the history.
+ * `put` and `delete` are the first format's lines (a whole document, items inside), read on open.
+ */
+type JournalLine<T, F> =
+	| { readonly op: 'doc'; readonly value: T }
+	| { readonly op: 'drop'; readonly id: string }
+	| { readonly op: 'item'; readonly doc: string; readonly value: F }
+	| { readonly op: 'unitem'; readonly doc: string; readonly id: string }
+	| { readonly op: 'put'; readonly value: unknown }
+	| { readonly op: 'delete'; readonly id: string };
+
+export type JournalStoreOptions<T, F> = {
+	/** Turns a first-format document (items inside, older field names) into a document and its items. */
+	readonly upgrade?: (legacy: unknown) => { readonly doc: T; readonly items: readonly F[] };
+	/** The journal is rewritten once it is this many times the size of the live state. Default 4. */
+	readonly compactRatio?: number;
+	/** …and at least this many bytes (a small journal is left alone). Default 1 MiB. */
+	readonly compactMinBytes?: number;
+};
+
+type Sized<V> = { value: V; bytes: number };
+
+/** Bytes read at a time on open: memory stays bounded by the live state, whatever the history. */
+const READ_CHUNK = 1 << 20;
+/** Bytes gathered before one write while compacting. */
+const WRITE_CHUNK = 1 << 20;
 
 /**
- * A tiny embedded store of JSON documents keyed by `id`: every change is one JSON line appended to the
- * journal at once (so a killed process loses nothing the kernel holds) and made durable by a group
- * commit: the changes of one event-loop turn share one fdatasync on the libuv pool, and `synced()`
- * resolves once every change made before it is on disk — acknowledge a change to a user only after it.
- * On open the journal is replayed and compacted (rewritten with one line per live document, then
- * atomically renamed over the old one). A torn last line from a crash mid-append is ignored. Enough
- * for thousands of recording jobs; reads are served from memory.
+ * A small embedded store of JSON documents keyed by `id`, each with a list of items keyed by `id`.
+ * Every change is one JSON line appended to the journal at once (so a killed process loses nothing
+ * the kernel holds) and made durable by a group commit: the changes of one event-loop turn share one
+ * fdatasync on the libuv pool, and `synced()` resolves once every change made before it is on disk —
+ * acknowledge a change to a user only after it.
+ *
+ * The journal's size follows the live state: on open, and whenever it grows past `compactRatio` times
+ * the live size, it is rewritten with one line per live document and item, then atomically renamed
+ * over the old one. It is read in chunks, so a journal larger than any string still opens. A torn
+ * last line from a crash mid-append is skipped. The folder is made 0700 and the files 0600 whatever
+ * the umask: jobs hold stream passphrases and passwords.
  */
-export class JournalStore<T extends { readonly id: string }> {
+export class JournalStore<T extends { readonly id: string }, F extends { readonly id: string } = never> {
 	readonly path: string;
-	readonly #documents = new Map<string, T>();
+	readonly #options: JournalStoreOptions<T, F>;
+	readonly #documents = new Map<string, Sized<T>>();
+	readonly #items = new Map<string, Map<string, Sized<F>>>();
+	/** Bytes the live documents and items take as journal lines. */
+	#liveBytes = 0;
+	/** Bytes of the journal file now. */
+	#journalBytes = 0;
 	#fd: number;
 	/** Lines that could not be parsed when the journal was opened (a torn tail after a crash). */
 	readonly skippedLines: number;
@@ -39,31 +78,67 @@ export class JournalStore<T extends { readonly id: string }> {
 	#error: TapedeckError | undefined;
 	#closed = false;
 
-	constructor(path: string) {
+	constructor(path: string, options: JournalStoreOptions<T, F> = {}) {
 		this.path = path;
-		mkdirSync(dirname(path), { recursive: true });
+		this.#options = options;
+		mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+		chmodSync(dirname(path), 0o700);
 		this.skippedLines = this.#replay();
-		this.#compact();
-		this.#fd = openSync(path, 'a');
+		this.#fd = this.#compact();
 	}
 
 	get(id: string): T | undefined {
-		return this.#documents.get(id);
+		return this.#documents.get(id)?.value;
 	}
 
 	all(): T[] {
-		return [...this.#documents.values()];
+		return Array.from(this.#documents.values(), (entry) => entry.value);
 	}
 
+	/** The items of document `id`, in the order they were first added. */
+	items(id: string): F[] {
+		const items = this.#items.get(id);
+		return items ? Array.from(items.values(), (entry) => entry.value) : [];
+	}
+
+	item(id: string, itemId: string): F | undefined {
+		return this.#items.get(id)?.get(itemId)?.value;
+	}
+
+	itemCount(id: string): number {
+		return this.#items.get(id)?.size ?? 0;
+	}
+
+	/** Bytes of the journal file now, and of the live state it holds (compaction keeps them close). */
+	get size(): { readonly journal: number; readonly live: number } {
+		return { journal: this.#journalBytes, live: this.#liveBytes };
+	}
+
+	/** Saves a document's own fields; its items are kept. */
 	put(value: T): void {
-		this.#append({ op: 'put', value });
-		this.#documents.set(value.id, value);
+		const bytes = this.#append({ op: 'doc', value });
+		this.#setDocument(value, bytes);
 	}
 
+	/** Removes a document with its items. */
 	delete(id: string): boolean {
 		if (!this.#documents.has(id)) return false;
-		this.#append({ op: 'delete', id });
-		this.#documents.delete(id);
+		this.#append({ op: 'drop', id });
+		this.#dropDocument(id);
+		return true;
+	}
+
+	/** Adds an item to document `doc`, or replaces the item with the same id. */
+	putItem(doc: string, value: F): void {
+		if (!this.#documents.has(doc)) throw new TapedeckError('not_found', `the job store has no document "${doc}"`);
+		const bytes = this.#append({ op: 'item', doc, value });
+		this.#setItem(doc, value, bytes);
+	}
+
+	deleteItem(doc: string, id: string): boolean {
+		if (!this.#items.get(doc)?.has(id)) return false;
+		this.#append({ op: 'unitem', doc, id });
+		this.#dropItem(doc, id);
 		return true;
 	}
 
@@ -81,28 +156,78 @@ export class JournalStore<T extends { readonly id: string }> {
 		closeSync(this.#fd);
 	}
 
-	#append(line: JournalLine<T>): void {
+	#setDocument(value: T, bytes: number): void {
+		this.#liveBytes += bytes - (this.#documents.get(value.id)?.bytes ?? 0);
+		this.#documents.set(value.id, { value, bytes });
+	}
+
+	#dropDocument(id: string): void {
+		this.#liveBytes -= this.#documents.get(id)?.bytes ?? 0;
+		this.#documents.delete(id);
+		for (const entry of this.#items.get(id)?.values() ?? []) this.#liveBytes -= entry.bytes;
+		this.#items.delete(id);
+	}
+
+	#setItem(doc: string, value: F, bytes: number): void {
+		let items = this.#items.get(doc);
+		if (!items) {
+			items = new Map();
+			this.#items.set(doc, items);
+		}
+		this.#liveBytes += bytes - (items.get(value.id)?.bytes ?? 0);
+		items.set(value.id, { value, bytes });
+	}
+
+	#dropItem(doc: string, id: string): void {
+		const items = this.#items.get(doc);
+		this.#liveBytes -= items?.get(id)?.bytes ?? 0;
+		items?.delete(id);
+	}
+
+	/** Writes one line now; returns its size in bytes. */
+	#append(line: JournalLine<T, F>): number {
 		if (this.#closed) throw new TapedeckError('io', `the job store ${this.path} is closed`);
 		if (this.#error) throw this.#error;
+		const text = `${JSON.stringify(line)}\n`;
+		let bytes: number;
 		try {
-			writeSync(this.#fd, `${JSON.stringify(line)}\n`);
+			bytes = writeSync(this.#fd, text);
 		} catch (error) {
 			throw this.#storeError(error);
 		}
+		this.#journalBytes += bytes;
 		this.#dirty = true;
-		if (this.#next) return;
-		this.#next = this.#nextSync();
-		// Marked handled: a change nobody awaits must not crash the process; the error stays for `synced()`.
-		this.#next.catch(() => {});
+		if (!this.#next) {
+			this.#next = this.#nextSync();
+			// Marked handled: a change nobody awaits must not crash the process; the error stays for `synced()`.
+			this.#next.catch(() => {});
+		}
+		return bytes;
 	}
 
-	/** Starts a sync once the current one (if any) is done and this turn's appends are in. */
+	/**
+	 * Starts a sync once the current one (if any) is done and this turn's appends are in. A journal
+	 * grown past its bound is compacted instead: the rewrite is fsynced, so it is the sync.
+	 */
 	async #nextSync(): Promise<void> {
 		await (this.#syncing ?? new Promise<void>((resolve) => setImmediate(resolve))).catch(() => {});
 		this.#next = undefined;
 		if (this.#error) throw this.#error;
 		if (!this.#dirty) return;
 		this.#dirty = false;
+		const ratio = this.#options.compactRatio ?? 4;
+		const floor = this.#options.compactMinBytes ?? 1 << 20;
+		if (this.#journalBytes > floor && this.#journalBytes > ratio * this.#liveBytes) {
+			try {
+				const old = this.#fd;
+				this.#fd = this.#compact();
+				closeSync(old);
+				return;
+			} catch (error) {
+				this.#error ??= this.#storeError(error);
+				throw this.#error;
+			}
+		}
 		this.#syncing = new Promise<void>((resolve, reject) =>
 			fdatasync(this.#fd, (error) => {
 				this.#syncing = undefined;
@@ -123,36 +248,115 @@ export class JournalStore<T extends { readonly id: string }> {
 		);
 	}
 
+	/** Reads the journal line by line in bounded chunks; returns the number of lines skipped. */
 	#replay(): number {
 		if (!existsSync(this.path)) return 0;
 		let skipped = 0;
-		for (const text of readFileSync(this.path, 'utf8').split('\n')) {
-			if (text === '') continue;
-			let line: JournalLine<T>;
-			try {
-				line = JSON.parse(text) as JournalLine<T>;
-			} catch {
-				skipped++;
-				continue;
+		const fd = openSync(this.path, 'r');
+		try {
+			const chunk = Buffer.allocUnsafe(READ_CHUNK);
+			let pending: Buffer[] = [];
+			for (;;) {
+				const read = readSync(fd, chunk, 0, READ_CHUNK, null);
+				if (read === 0) break;
+				let start = 0;
+				for (let end = chunk.indexOf(10, start); end >= 0 && end < read; end = chunk.indexOf(10, start)) {
+					pending.push(chunk.subarray(start, end));
+					if (!this.#replayLine(Buffer.concat(pending).toString('utf8'))) skipped++;
+					pending = [];
+					start = end + 1;
+				}
+				if (start < read) pending.push(Buffer.from(chunk.subarray(start, read)));
 			}
-			if (line.op === 'put') this.#documents.set(line.value.id, line.value);
-			else if (line.op === 'delete') this.#documents.delete(line.id);
+			if (pending.length && !this.#replayLine(Buffer.concat(pending).toString('utf8'))) skipped++;
+		} finally {
+			closeSync(fd);
 		}
 		return skipped;
 	}
 
-	#compact(): void {
-		const temp = `${this.path}.compact`;
-		const fd = openSync(temp, 'w');
+	/** Applies one line; false when it cannot be read (torn, or of an unknown shape). */
+	#replayLine(text: string): boolean {
+		if (text.trim() === '') return true;
+		let line: JournalLine<T, F>;
 		try {
-			const lines = this.all().map((value) => JSON.stringify({ op: 'put', value } satisfies JournalLine<T>));
-			writeSync(fd, lines.length ? `${lines.join('\n')}\n` : '');
+			line = JSON.parse(text) as JournalLine<T, F>;
+		} catch {
+			return false;
+		}
+		switch (line.op) {
+			case 'doc':
+				this.#setDocument(line.value, 0);
+				return true;
+			case 'item':
+				if (!this.#documents.has(line.doc)) return false;
+				this.#setItem(line.doc, line.value, 0);
+				return true;
+			case 'unitem':
+				this.#dropItem(line.doc, line.id);
+				return true;
+			case 'drop':
+			case 'delete':
+				this.#dropDocument(line.id);
+				return true;
+			case 'put': {
+				const upgraded = this.#options.upgrade?.(line.value);
+				if (!upgraded) return false;
+				this.#dropDocument(upgraded.doc.id);
+				this.#setDocument(upgraded.doc, 0);
+				for (const item of upgraded.items) this.#setItem(upgraded.doc.id, item, 0);
+				return true;
+			}
+			default:
+				return false;
+		}
+	}
+
+	/**
+	 * Rewrites the journal with one line per live document and item (which sets their sizes), makes it
+	 * durable and renames it over the old one; returns the new journal opened for appending.
+	 */
+	#compact(): number {
+		const temp = `${this.path}.compact`;
+		const fd = openSync(temp, 'w', 0o600);
+		let written = 0;
+		try {
+			fchmodSync(fd, 0o600);
+			let batch: string[] = [];
+			let batchBytes = 0;
+			const flush = () => {
+				if (batch.length) written += writeSync(fd, batch.join(''));
+				batch = [];
+				batchBytes = 0;
+			};
+			const add = (line: JournalLine<T, F>): number => {
+				const text = `${JSON.stringify(line)}\n`;
+				const bytes = Buffer.byteLength(text);
+				batch.push(text);
+				batchBytes += bytes;
+				if (batchBytes >= WRITE_CHUNK) flush();
+				return bytes;
+			};
+			this.#liveBytes = 0;
+			for (const [id, entry] of this.#documents) {
+				entry.bytes = add({ op: 'doc', value: entry.value });
+				this.#liveBytes += entry.bytes;
+				for (const item of this.#items.get(id)?.values() ?? []) {
+					item.bytes = add({ op: 'item', doc: id, value: item.value });
+					this.#liveBytes += item.bytes;
+				}
+			}
+			flush();
 			fsyncSync(fd);
 		} finally {
 			closeSync(fd);
 		}
 		renameSync(temp, this.path);
 		syncDirectory(dirname(this.path));
+		this.#journalBytes = written;
+		const journal = openSync(this.path, 'a', 0o600);
+		fchmodSync(journal, 0o600);
+		return journal;
 	}
 }
 

@@ -1,27 +1,13 @@
 /** The Callaba dialect's contract, through `app.request()` (no socket): shapes, auth, validation, errors. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sign } from 'hono/jwt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
-import { StreamRegistry } from '../../src/bus/stream-registry.ts';
-import type { RecordingJob } from '../../src/recorder/recording-job.ts';
-import { RecordingService } from '../../src/recorder/recording-service.ts';
-import { JournalStore } from '../../src/store/journal-store.ts';
+import { makeService } from './service-kit.ts';
 
 const SECRET = 'test-secret';
-const data = mkdtempSync(join(tmpdir(), 'tapedeck-api-'));
-const recordingsRoot = join(data, 'recordings');
-const store = new JournalStore<RecordingJob>(join(data, 'store', 'recordings.jsonl'));
-const service = new RecordingService({
-	registry: new StreamRegistry(),
-	store,
-	recordingsRoot,
-	listenHost: '127.0.0.1',
-});
+const { store, service, recordingsRoot } = makeService();
 const app = createApp({ service, recordingsRoot, accessToken: SECRET, version: 'test' });
 const jwt = await issueAccessJwt(SECRET, 1);
 
@@ -93,19 +79,28 @@ test('create: unsupported choices and unsafe paths are refused with a clear mess
 		valid('gen', { input: { input_type: 'INPUT_TYPE_GENERATE_TEST_VIDEO' } }),
 	);
 	assert.is(generate.status, 400);
-	assert.match(generate.json.message ?? '', 'input type INPUT_TYPE_GENERATE_TEST_VIDEO is not supported yet');
-	const srt = await call(
+	assert.match(generate.json.message ?? '', 'TESTSRC input that pulls is not supported yet');
+	const rtmp = await call(
 		'/api/recording/create',
-		valid('srt', { input: { input_type: 'INPUT_TYPE_SRT_SOFTWARE', input_module_id: 'x' } }),
+		valid('rtmp', { input: { input_type: 'INPUT_TYPE_RTMP_SOFTWARE', input_module_id: 'rtmp' } }),
 	);
-	assert.is(srt.status, 400);
-	assert.match(srt.json.message ?? '', 'input.input_stream_id is required for INPUT_TYPE_SRT_SOFTWARE');
+	assert.is(rtmp.status, 400);
+	assert.match(rtmp.json.message ?? '', 'the stream on the built-in RTMP listener is required');
+	const noModule = await call(
+		'/api/recording/create',
+		valid('srt', { input: { input_type: 'INPUT_TYPE_SRT_SOFTWARE' } }),
+	);
+	assert.is(noModule.status, 400);
+	assert.match(noModule.json.message ?? '', 'input.input_module_id is required for INPUT_TYPE_SRT_SOFTWARE');
 	const module = await call(
 		'/api/recording/create',
 		valid('srt', { input: { input_type: 'INPUT_TYPE_SRT_SOFTWARE', input_module_id: 'x', input_stream_id: 'live/a' } }),
 	);
 	assert.is(module.status, 404);
-	assert.match(module.json.message ?? '', 'input.input_module_id "x" is no built-in listener of this server');
+	assert.match(
+		module.json.message ?? '',
+		'"x" is no built-in listener of this server; built-in listeners: "rtmp", "srt"',
+	);
 	const memory = await call('/api/recording/create', valid('m', { recording_type: 'RECORDING_STREAM_TO_MEMORY' }));
 	assert.match(memory.json.message ?? '', 'not supported yet');
 	const climb = await call('/api/recording/create', valid('climb', { file_path: '../../etc/x.mp4' }));

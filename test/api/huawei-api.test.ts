@@ -3,28 +3,20 @@
  * every answer, `{error_code, error_msg}` errors, START only while pushed, STOP of nothing is 404,
  * no START within 10 s of a STOP, a long interruption ends the recording, and the cross-dialect view.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { type AppOptions, createApp } from '../../src/api/app.ts';
-import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import type { Clock } from '../../src/api/huawei/interruption-watch.ts';
 import type { StreamPublisher } from '../../src/core/stream-hub.ts';
-import type { RecordingJob } from '../../src/recorder/recording-job.ts';
-import { RecordingService } from '../../src/recorder/recording-service.ts';
-import { JournalStore } from '../../src/store/journal-store.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
-import { sleep } from '../helpers/wait.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
+import { makeService } from './service-kit.ts';
 
 const TOKEN = 'huawei-token';
-const data = mkdtempSync(join(tmpdir(), 'tapedeck-huawei-'));
-const recordingsRoot = join(data, 'recordings');
-const registry = new StreamRegistry();
-const store = new JournalStore<RecordingJob>(join(data, 'store', 'recordings.jsonl'));
-const service = new RecordingService({ registry, store, recordingsRoot, listenHost: '127.0.0.1', syncIntervalMs: 50 });
+const { registry, store, service, recordingsRoot } = makeService({ syncIntervalMs: 50 });
 const makeApp = (huawei: AppOptions['huawei'] = {}) =>
 	createApp({ service, recordingsRoot, accessToken: TOKEN, version: 'test', huawei });
 const app = makeApp();
@@ -143,7 +135,7 @@ test('START records the pushed stream, is idempotent, and shows through the OME 
 	const stopped = await call('STOP', target('cam'));
 	assert.is(stopped.status, 200);
 	assert.match(stopped.requestId ?? '', REQUEST_ID);
-	const [file] = service.get(recording.id).files;
+	const [file] = service.files(recording.id);
 	assert.ok(file && existsSync(file.path), JSON.stringify(file));
 	assert.match(file.path, /Record\/publish\.example\.com\/live\/cam\/\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d_0\.mp4$/);
 	assert.is(await ffprobeErrors(file.path), '');
@@ -174,14 +166,50 @@ test('a START less than 10 s after the STOP of the same stream is refused; after
 	live.end();
 });
 
-test('an interruption longer than the limit stops the recording for good', async () => {
-	const watched = makeApp({ interruptionMs: 200 });
+/** A clock the test moves: timers fire when it is advanced past them. */
+class ManualClock implements Clock {
+	#now = 1_000_000;
+	readonly #timers = new Set<{ at: number; fire: () => void }>();
+	now(): number {
+		return this.#now;
+	}
+	setTimer(ms: number, fire: () => void): () => void {
+		const timer = { at: this.#now + ms, fire };
+		this.#timers.add(timer);
+		return () => this.#timers.delete(timer);
+	}
+	get pending(): number {
+		return this.#timers.size;
+	}
+	advance(ms: number): void {
+		this.#now += ms;
+		for (const timer of [...this.#timers]) {
+			if (timer.at > this.#now) continue;
+			this.#timers.delete(timer);
+			timer.fire();
+		}
+	}
+}
+
+test('an interruption longer than the limit stops the recording for good; a shorter one does not (no polling)', async () => {
+	const clock = new ManualClock();
+	const watched = makeApp({ interruptionMs: 30_000, clock });
 	const publisher = publish('flaky');
 	assert.is((await call('START', target('flaky'), { on: watched })).status, 200);
+	assert.ok(await waitFor(() => job('flaky')?.state === 'recording', 5000));
+	assert.is(clock.pending, 0, 'no timer while the push lasts');
 	publisher.end();
-	const deadline = Date.now() + 4000;
-	while (job('flaky')?.active && Date.now() < deadline) await sleep(50);
-	assert.is(job('flaky')?.active, false, 'stopped after the interruption');
+	assert.ok(await waitFor(() => clock.pending === 1, 5000), 'the push ending starts the interruption timer');
+	clock.advance(20_000);
+	const back = publish('flaky');
+	assert.ok(await waitFor(() => job('flaky')?.state === 'recording', 5000));
+	assert.is(clock.pending, 0, 'the push coming back cancels it');
+	clock.advance(20_000);
+	assert.is(job('flaky')?.active, true, 'an interruption of 20 s is within the limit');
+	back.end();
+	assert.ok(await waitFor(() => clock.pending === 1, 5000));
+	clock.advance(30_000);
+	assert.ok(await waitFor(() => job('flaky')?.active === false, 5000), 'stopped after 30 s without the push');
 	publish('flaky').end();
 	await sleep(100);
 	assert.is(job('flaky')?.active, false, 'not restarted when the push resumes');

@@ -3,27 +3,18 @@
  * success and error, OME's response fields and order, the seeds' own request bodies, and a recording
  * fed through the real TS demuxer into the bus (files and info XML checked).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { createApp } from '../../src/api/app.ts';
-import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamPublisher } from '../../src/core/stream-hub.ts';
-import type { RecordingJob } from '../../src/recorder/recording-job.ts';
-import { RecordingService } from '../../src/recorder/recording-service.ts';
-import { JournalStore } from '../../src/store/journal-store.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
+import { makeService } from './service-kit.ts';
 
 const TOKEN = 'ome-access-token';
-const data = mkdtempSync(join(tmpdir(), 'tapedeck-ome-'));
-const recordingsRoot = join(data, 'recordings');
-const registry = new StreamRegistry();
-const store = new JournalStore<RecordingJob>(join(data, 'store', 'recordings.jsonl'));
-const service = new RecordingService({ registry, store, recordingsRoot, listenHost: '127.0.0.1', syncIntervalMs: 50 });
+const { registry, store, service, recordingsRoot } = makeService({ syncIntervalMs: 50 });
 const app = createApp({ service, recordingsRoot, accessToken: TOKEN, version: 'test' });
 
 const BASE = '/v1/vhosts/default/apps/app';
@@ -176,8 +167,8 @@ test('the 0.12 seed body (interval with schedule) is refused; without interval i
 	assert.equal(job.key, { vhost: 'default', app: 'app', stream: 'stream_o' });
 
 	const dup = await call(`${BASE}:startRecord`, scheduled);
-	assert.is(dup.status, 409);
-	assert.is(dup.json.message, '[HTTP] Duplicate ID already exists (409)');
+	assert.is(dup.status, 400, "OME's code answers 400 (its documentation says 409)");
+	assert.is(dup.json.message, '[HTTP] Duplicate ID already exists (400)');
 
 	const listed = await call(`${BASE}:records`, { id: 'custom_id' });
 	assert.is(listed.json.response?.length, 1);
@@ -305,13 +296,21 @@ test('a reservation records when the stream is published: stats, stop snapshot, 
 	assert.ok(!('finishTime' in live));
 	publisher.end();
 
+	// The publisher left: as OME's stream stop does, the file is finished, the task reads `stopped`
+	// with its totals, `sequence` counts the finished file and `finishTime` is set; per-file figures are gone.
+	await waitFor('stopped after the publisher left', async () => (await record())['state'] === 'stopped');
+	const left = await record();
+	assert.ok((left['totalRecordBytes'] as number) > 10_000);
+	assert.ok(Math.abs((left['totalRecordTime'] as number) - 4000) < 300, `totalRecordTime ${left['totalRecordTime']}`);
+	assert.is(left['sequence'], 1);
+	assert.match(left['finishTime'] as string, ISO_WITH_OFFSET);
+	assert.ok(!('recordBytes' in left) && !('recordTime' in left), 'per-file figures are left out once the file is done');
+
 	const stopped = await call(`${BASE}:stopRecord`, { id: 'rec' });
 	const snapshot = stopped.json.response as Record<string, unknown>;
 	assert.is(snapshot['state'], 'stopping');
-	assert.ok((snapshot['recordBytes'] as number) > 10_000);
-	assert.is(snapshot['totalRecordBytes'], snapshot['recordBytes']);
-	assert.ok(Math.abs((snapshot['recordTime'] as number) - 4000) < 300, `recordTime ${snapshot['recordTime']}`);
-	assert.ok(!('sequence' in snapshot), 'sequence 0 is not written');
+	assert.is(snapshot['totalRecordBytes'], left['totalRecordBytes']);
+	assert.is(snapshot['sequence'], 1);
 	const path = snapshot['outputFilePath'] as string;
 	assert.ok(existsSync(path), path);
 	assert.is(await ffprobeErrors(path), '');
@@ -336,7 +335,7 @@ test('a reservation records when the stream is published: stats, stop snapshot, 
 		'startTime',
 		'finishTime',
 	]);
-	assert.match(info, '<lastSequence>true</lastSequence>');
+	assert.match(info, '<lastSequence>false</lastSequence>', 'closed by the stream ending, not by :stopRecord');
 	assert.match(info, `<filePath><![CDATA[${path}]]></filePath>`);
 	assert.match(info, '<metadata>{&quot;camera&quot;:&quot;north&quot;,&quot;n&quot;:1}</metadata>');
 });

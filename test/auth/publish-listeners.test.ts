@@ -12,9 +12,9 @@ import { createInput } from '../../ingest/create-input.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
-import { inputCredentialsOf } from '../../src/auth/input-credentials.ts';
 import { PublishPolicy } from '../../src/auth/publish-policy.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import type { InputSpec } from '../../src/core/input-spec.ts';
 import type { IngestSource, StreamKey } from '../../src/core/stream-hub.ts';
 import { ffmpegCopy, type Peer } from '../helpers/process.ts';
 import { SessionCollector } from '../helpers/session-collector.ts';
@@ -151,19 +151,20 @@ test('RTSP: Digest/Basic user and password checked; a wrong password gets 401 an
 });
 
 const jobKey: StreamKey = { vhost: 'default', app: 'recording', stream: 'job-http' };
-const context = (input: Record<string, unknown>) => ({
+const context = (input: InputSpec) => ({
 	hub: registry,
 	key: jobKey,
 	listenHost: '127.0.0.1',
 	log: (line: string) => log.push(line),
-	admission: policy.gate(inputCredentialsOf(input)),
+	admission: policy.gate(input.credentials ?? {}),
 });
 
 test("HTTP listen: the job's publish_key as a Bearer token or Basic password; a wrong one gets 401", async () => {
-	const input = {
-		input_type: 'INPUT_TYPE_HTTP_LISTEN' as const,
-		input_stream_listen_port: { port: HTTP_PORT },
-		publish_key: 'http-key-12',
+	const input: InputSpec = {
+		protocol: 'http',
+		direction: 'listen',
+		address: { port: HTTP_PORT },
+		credentials: { key: 'http-key-12' },
 	};
 	const target = new SessionCollector();
 	await withSource(createInput(input, target, context(input)), async () => {
@@ -192,10 +193,11 @@ test("HTTP listen: the job's publish_key as a Bearer token or Basic password; a 
 });
 
 test("UDP listen: only the job's allowed source addresses publish; others are ignored and logged", async () => {
-	const input = {
-		input_type: 'INPUT_TYPE_UDP_LISTEN' as const,
-		input_stream_listen_port: { port: UDP_PORT },
-		allowed_sources: ['127.0.0.2'],
+	const input: InputSpec = {
+		protocol: 'udp',
+		direction: 'listen',
+		address: { port: UDP_PORT },
+		credentials: { sources: ['127.0.0.2'] },
 	};
 	const target = new SessionCollector();
 	await withSource(createInput(input, target, context(input)), async () => {
@@ -210,10 +212,11 @@ test("UDP listen: only the job's allowed source addresses publish; others are ig
 });
 
 test("RTMP and RTSP listen jobs: the job's publish_key, user and password guard its own port", async () => {
-	const rtmp = {
-		input_type: 'INPUT_TYPE_RTMP_LISTEN' as const,
-		input_stream_listen_port: { port: JOB_RTMP_PORT },
-		publish_key: 'job-rtmp-key',
+	const rtmp: InputSpec = {
+		protocol: 'rtmp',
+		direction: 'listen',
+		address: { port: JOB_RTMP_PORT },
+		credentials: { key: 'job-rtmp-key' },
 	};
 	const rtmpTarget = new SessionCollector();
 	await withSource(createInput(rtmp, rtmpTarget, context(rtmp)), async () => {
@@ -223,11 +226,11 @@ test("RTMP and RTSP listen jobs: the job's publish_key, user and password guard 
 		assert.is(await push(['-f', 'flv', `${url}?key=job-rtmp-key`]), 0);
 		await waitFor(() => rtmpTarget.packets > 50, 5000, 'media with the job key');
 	});
-	const rtsp = {
-		input_type: 'INPUT_TYPE_RTSP_LISTEN' as const,
-		input_stream_listen_port: { port: JOB_RTSP_PORT },
-		user: 'cam',
-		password: 'job-rtsp-pw',
+	const rtsp: InputSpec = {
+		protocol: 'rtsp',
+		direction: 'listen',
+		address: { port: JOB_RTSP_PORT },
+		credentials: { user: 'cam', password: 'job-rtsp-pw' },
 	};
 	const source = await withGlobalHeaders(MEDIA);
 	const rtspTarget = new SessionCollector();

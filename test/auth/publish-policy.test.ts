@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AdmissionWebhook } from '../../src/auth/admission-webhook.ts';
-import { inputCredentialsOf } from '../../src/auth/input-credentials.ts';
 import { PublishPolicy, type PublishSettings } from '../../src/auth/publish-policy.ts';
 import { addressMatches } from '../../src/auth/stream-credentials.ts';
 import type { PublishRequest } from '../../src/core/stream-hub.ts';
@@ -88,17 +87,16 @@ test('a passphrase-only entry admits SRT (its handshake checked it) and no other
 
 test("a job input's own credentials: none means open only while publishing is open", async () => {
 	const { policy } = policyWith();
-	const gate = policy.gate(inputCredentialsOf({ publish_key: 'job-key', input_type: 'INPUT_TYPE_RTMP_LISTEN' }));
+	const gate = policy.gate({ key: 'job-key' });
 	assert.ok(await gate.authorize(request('recording/j1', 'rtmp', { key: 'job-key' })));
 	assert.not.ok(await gate.authorize(request('recording/j1', 'rtmp', { key: 'nope' })));
 	assert.not.ok(await policy.gate({}).authorize(request('recording/j1', 'http')));
 	assert.ok(await policyWith({ open: true }).policy.gate({}).authorize(request('recording/j1', 'http')));
-	const udp = policy.gate(inputCredentialsOf({ allowed_sources: ['127.0.0.2'] }));
+	const udp = policy.gate({ sources: ['127.0.0.2'] });
 	assert.ok(await udp.authorize(request('recording/j1', 'udp', {}, '127.0.0.2')));
 	assert.not.ok(await udp.authorize(request('recording/j1', 'udp', {}, '127.0.0.1')));
-	assert.equal(policy.gate(inputCredentialsOf({ user: 'u', password: 'p' })).digestPasswords('u'), ['p']);
-	assert.throws(() => inputCredentialsOf({ user: 'u' }), /go together/);
-	assert.throws(() => inputCredentialsOf({ allowed_sources: ['x'] }), /allowed_sources/);
+	assert.equal(policy.gate({ user: 'u', password: 'p' }).digestPasswords('u'), ['p']);
+	assert.throws(() => policy.gate({ sources: ['x'] }), /source "x" is no IP address/);
 });
 
 test('beyond loopback with nothing guarding publishing the server refuses to start, unless asked', () => {

@@ -269,13 +269,25 @@ test('a subscription closed with packets queued lets their chunks be reused', as
 	assert.equal(consumer.received, []);
 });
 
-test('a subscriber whose onPacket throws still releases the packet', async () => {
+test('a subscriber whose onPacket throws is closed alone, hears why, and releases its packets', async () => {
 	const stream = new LiveStream(key, () => {}, {}, { chunkBytes: 1024 });
 	const owner = {};
+	const errors: string[] = [];
 	const subscription = stream.subscribe({
 		onTracks() {},
 		onPacket() {
 			throw new Error('consumer bug');
+		},
+		onEnd() {},
+		onError(error) {
+			errors.push(error.message);
+		},
+	});
+	const others: number[] = [];
+	stream.subscribe({
+		onTracks() {},
+		onPacket(packet) {
+			others.push(packet.dts);
 		},
 		onEnd() {},
 		onError() {},
@@ -285,9 +297,37 @@ test('a subscriber whose onPacket throws still releases the packet', async () =>
 	stream.push(owner, { trackId: audio.id, dts: 0, pts: 0, duration: 0, keyframe: false, data: new Uint8Array(1024) });
 	stream.push(owner, { trackId: audio.id, dts: 1, pts: 1, duration: 0, keyframe: false, data: new Uint8Array(10) });
 	assert.is(stream.arenaStats.chunksHeld, 2);
-	assert.throws(() => subscription.flush(), /consumer bug/);
-	assert.is(stream.arenaStats.chunksHeld, 1, 'the first chunk went back although onPacket threw');
-	subscription.close();
+	subscription.flush();
+	assert.ok(subscription.closed, 'the throwing subscriber is detached');
+	await new Promise((resolve) => setImmediate(resolve));
+	assert.equal(errors, ['subscriber failed on a delivery: consumer bug']);
+	assert.equal(others, [0, 1], 'the other subscriber gets everything');
+	assert.ok(stream.arenaStats.chunksHeld <= 1, 'what the closed subscriber held went back');
+});
+
+test('warnings reach every subscriber that listens, in order with the packets', async () => {
+	const stream = new LiveStream(key, () => {}, {}, { chunkBytes: 1024 });
+	const owner = {};
+	const seen: string[] = [];
+	stream.subscribe({
+		onTracks() {},
+		onPacket(packet) {
+			seen.push(`packet ${packet.dts}`);
+		},
+		onEnd() {},
+		onError() {},
+		onWarning(warning) {
+			seen.push(`${warning.code}: ${warning.message}`);
+		},
+	});
+	stream.begin(owner, 'test');
+	stream.announce(owner, [audio]);
+	stream.push(owner, { trackId: audio.id, dts: 0, pts: 0, duration: 0, keyframe: false, data: new Uint8Array(10) });
+	stream.warn({}, { code: 'corrupt_data', message: 'not the owner' });
+	stream.warn(owner, { code: 'dropped_data', message: 'PID 0x101: 3 TS packets lost' });
+	stream.push(owner, { trackId: audio.id, dts: 1, pts: 1, duration: 0, keyframe: false, data: new Uint8Array(10) });
+	await new Promise((resolve) => setImmediate(resolve));
+	assert.equal(seen, ['packet 0', 'dropped_data: PID 0x101: 3 TS packets lost', 'packet 1']);
 });
 
 test('an ended session with a lagging subscriber keeps only what it has not consumed', async () => {

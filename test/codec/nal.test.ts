@@ -6,9 +6,8 @@ import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
 import {
-	annexBToLengthPrefixed,
+	appendAnnexB,
 	findStartCode,
-	lengthPrefixedToAnnexB,
 	NalSpans,
 	packLengthPrefixed,
 	scanAnnexB,
@@ -100,7 +99,12 @@ test('emulation prevention bytes are removed; a unit without any is returned as 
 test('a real stream survives Annex B → length-prefixed → Annex B: ffmpeg decodes every frame', async () => {
 	const file = fixture('h264-interlaced');
 	const original = new Uint8Array(readFileSync(file));
-	const back = lengthPrefixedToAnnexB(annexBToLengthPrefixed(original));
+	const spans = new NalSpans();
+	const lengthPrefixed = packLengthPrefixed(original.slice(), scanAnnexB(original, spans), new GrowableBuffer());
+	assert.ok(scanLengthPrefixed(lengthPrefixed, spans));
+	const annexB = new GrowableBuffer();
+	appendAnnexB(lengthPrefixed, spans, annexB);
+	const back = annexB.view();
 	const out = join(tmpdir(), `tapedeck-nal-roundtrip.h264`);
 	writeFileSync(out, back);
 	assert.is(await decodeErrors(out), '');

@@ -14,6 +14,7 @@ import { MUXER_FORMATS } from '../../mux/create-muxer.ts';
 import { CONTAINER_FORMATS, type ContainerFormat } from '../../mux/muxer.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import type { CodecId } from '../../src/core/track.ts';
+import { EXTENSION } from '../helpers/container-extension.ts';
 import { decodeErrors, ffprobeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
 
 const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
@@ -37,15 +38,6 @@ const FIXTURES: ReadonlyArray<{ name: FixtureName; codecs: readonly CodecId[] }>
  * ffmpeg 6.1 (its round trip through our own FLV demuxer is in test/mux/flv-muxer.test.ts).
  */
 const UNREADABLE_BY_FFMPEG_5: ReadonlyArray<[CodecId, ContainerFormat]> = [['h265', 'flv']];
-
-const EXTENSION: Record<ContainerFormat, string> = {
-	ts: 'ts',
-	mp4: 'mp4',
-	fmp4: 'frag.mp4',
-	mov: 'mov',
-	flv: 'flv',
-	avi: 'avi',
-};
 
 const inputKind = (name: FixtureName) => (name.endsWith('-flv') ? 'flv' : 'ts');
 

@@ -297,12 +297,18 @@ test('ADTS frames split across PES at any byte keep their timestamps: PTS + n·1
 	const frames = read('aac-22k-mono');
 	const collect = (cuts: number[]) => {
 		const packets: Packet[] = [];
-		const sink = { configured: () => {}, unit: (p: Packet) => packets.push({ ...p, data: p.data.slice() }) };
-		const stream = new FramedAudioElementaryStream(adtsFraming, { id: 1, name: 'audio' }, sink, emptyDemuxStats());
+		const sink = {
+			configured: () => {},
+			unit: (p: Packet) => packets.push({ ...p, data: p.data.slice() }),
+			warn: () => {},
+		};
+		const identity = { id: 1, name: 'audio', pid: 0x101 };
+		const stream = new FramedAudioElementaryStream(adtsFraming, identity, sink, emptyDemuxStats());
+		const ending = { cut: false, next: undefined, nextPtsDiffers: false };
 		let from = 0;
 		for (const cut of [...cuts, frames.length]) {
 			// only the first PES is dated: the rest follow the frame clock
-			stream.pes(frames.slice(from, cut), from === 0 ? 90_000 : Number.NaN);
+			stream.pes(frames.slice(from, cut), from === 0 ? 90_000 : Number.NaN, Number.NaN, ending);
 			from = cut;
 		}
 		stream.end();

@@ -86,7 +86,8 @@ export const readMp4Source = (path: string): Mp4Source => {
 		const id = moovTrack.tkhd.track_id;
 		const timescale = moovTrack.mdia.mdhd.timescale;
 		const entry = moovTrack.mdia.minf.stbl.stsd.entries[0] as SampleEntry;
-		const track = toTrack(id, timescale, entry, payload);
+		const first = file.getTrackSamplesInfo(id)[0];
+		const track = toTrack(id, timescale, entry, payload, first && bytes.subarray(first.offset, first.offset + 4));
 		tracks.push(track);
 		// Edit list: presentation = media time − media_time + empty edit.
 		const edits = moovTrack.edts?.elst?.entries ?? [];
@@ -126,7 +127,13 @@ export const readMp4Source = (path: string): Mp4Source => {
 	return { tracks, packets };
 };
 
-const toTrack = (id: number, timescale: number, entry: SampleEntry, payload: (box?: RawBox) => Uint8Array): Track => {
+const toTrack = (
+	id: number,
+	timescale: number,
+	entry: SampleEntry,
+	payload: (box?: RawBox) => Uint8Array,
+	firstFrame: Uint8Array | undefined,
+): Track => {
 	const base = { id, timescale, name: '' };
 	switch (entry.type) {
 		case 'avc1':
@@ -143,10 +150,30 @@ const toTrack = (id: number, timescale: number, entry: SampleEntry, payload: (bo
 				video: { width: entry.width ?? 0, height: entry.height ?? 0 },
 			};
 		}
+		case 'mp4v': {
+			// MPEG-1/2 video: the sequence header (and extension) is the esds DecoderSpecificInfo
+			const dsi = entry.esds?.esd.descs.find((d) => d.tag === 4)?.descs.find((d) => d.tag === 5)?.data;
+			return {
+				...base,
+				kind: 'video',
+				name: 'video',
+				codec: 'mpeg2video',
+				config: new Uint8Array(dsi ?? []),
+				video: { width: entry.width ?? 0, height: entry.height ?? 0 },
+			};
+		}
 		default: {
 			const decoderConfig = entry.esds?.esd.descs.find((d) => d.tag === 4);
+			// MPEG audio (objectTypeIndication 0x69/0x6B) says its layer in each frame header: Layer II is 'mp2'
+			const mpegAudio: CodecId = firstFrame && ((firstFrame[1] ?? 0) >> 1) % 4 === 2 ? 'mp2' : 'mp3';
 			const codec: CodecId =
-				entry.type === 'Opus' ? 'opus' : entry.type === 'ac-3' ? 'ac3' : decoderConfig?.oti === 0x40 ? 'aac' : 'mp3';
+				entry.type === 'Opus'
+					? 'opus'
+					: entry.type === 'ac-3'
+						? 'ac3'
+						: decoderConfig?.oti === 0x40
+							? 'aac'
+							: mpegAudio;
 			const dsi = decoderConfig?.descs.find((d) => d.tag === 5)?.data;
 			return {
 				...base,

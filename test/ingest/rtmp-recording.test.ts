@@ -5,11 +5,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
-import { createInput, type InputSpec } from '../../ingest/create-input.ts';
+import { createInput } from '../../ingest/create-input.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtmpPuller } from '../../ingest/rtmp/rtmp-puller.ts';
 import { MUXER_FORMATS } from '../../mux/create-muxer.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import type { InputSpec } from '../../src/core/input-spec.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { PathTemplate } from '../../src/recorder/path-template.ts';
 import { type RecordedFile, type RecordFormat, Recording } from '../../src/recorder/recording.ts';
@@ -83,26 +84,26 @@ test('Callaba input types: RTMP_URL pulls, RTMP_LISTEN listens on its own port',
 	const key: StreamKey = { vhost: 'default', app: 'recording', stream: 'x' };
 	const context = { hub: registry, key, listenHost: '127.0.0.1', log: () => {} };
 	const target = registry.publisher(key, 'rtmp');
-	const url: InputSpec = { input_type: 'INPUT_TYPE_RTMP_URL', input_stream_url: 'rtmp://127.0.0.1:22499/live/cam' };
+	const url: InputSpec = { protocol: 'rtmp', direction: 'pull', url: 'rtmp://127.0.0.1:22499/live/cam' };
 	assert.instance(createInput(url, target, context), RtmpPuller);
-	const listen: InputSpec = { input_type: 'INPUT_TYPE_RTMP_LISTEN', input_stream_listen_port: { port: 22402 } };
+	const listen: InputSpec = { protocol: 'rtmp', direction: 'listen', address: { port: 22402 } };
 	const source = createInput(listen, target, context);
 	assert.instance(source, RtmpListener);
 	assert.match(source.description, /127\.0\.0\.1:22402/);
 	assert.throws(
-		() => createInput({ input_type: 'INPUT_TYPE_RTMP_URL' }, target, context),
-		/input_stream_url is required/,
+		() => createInput({ protocol: 'rtmp', direction: 'pull' }, target, context),
+		/RTMP pull input needs a URL/,
 	);
 });
 
-test('INPUT_TYPE_RTMP_LISTEN: a publisher on the recording port feeds the recording stream', async () => {
+test('an RTMP listen input: a publisher on the recording port feeds the recording stream', async () => {
 	const registry = new StreamRegistry();
 	const key: StreamKey = { vhost: 'default', app: 'recording', stream: 'own-port' };
 	const collector = new Collector();
 	registry.subscribe(key, collector);
 	const source = createInput(
-		{ input_type: 'INPUT_TYPE_RTMP_LISTEN', input_stream_listen_port: { port: 22403 } },
-		registry.publisher(key, 'INPUT_TYPE_RTMP_LISTEN'),
+		{ protocol: 'rtmp', direction: 'listen', address: { port: 22403 } },
+		registry.publisher(key, 'rtmp'),
 		{ hub: registry, key, listenHost: '127.0.0.1', log: () => {} },
 	);
 	await source.start();

@@ -110,7 +110,7 @@ test('Digest credentials are checked through hub.authorize before RECORD', async
 	}
 });
 
-test('createInput: INPUT_TYPE_RTSP_LISTEN feeds the recording target, INPUT_TYPE_RTSP_URL makes a puller', async () => {
+test('createInput: an RTSP listen input feeds the recording target, an RTSP pull input makes a puller', async () => {
 	const source = await withGlobalHeaders(fixture('h264-aac48'));
 	const target = new Collector();
 	const context = {
@@ -119,14 +119,10 @@ test('createInput: INPUT_TYPE_RTSP_LISTEN feeds the recording target, INPUT_TYPE
 		listenHost: '127.0.0.1',
 		log: () => {},
 	};
-	const input = createInput(
-		{ input_type: 'INPUT_TYPE_RTSP_LISTEN', input_stream_listen_port: { port: PORT } },
-		target,
-		context,
-	);
+	const input = createInput({ protocol: 'rtsp', direction: 'listen', address: { port: PORT } }, target, context);
 	assert.instance(input, RtspListener);
 	assert.instance(
-		createInput({ input_type: 'INPUT_TYPE_RTSP_URL', input_stream_url: 'rtsp://127.0.0.1:1/x' }, target, context),
+		createInput({ protocol: 'rtsp', direction: 'pull', url: 'rtsp://127.0.0.1:1/x' }, target, context),
 		RtspPuller,
 	);
 	await input.start();

@@ -38,6 +38,7 @@ class CountingSink implements Sink {
 	}
 
 	async drain(): Promise<void> {}
+	async sync(): Promise<void> {}
 	async close(): Promise<void> {}
 }
 

@@ -4,8 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
-import { TsMuxer } from '../../mux/ts/ts-muxer.ts';
+import { MUX_DELAY, TsMuxer } from '../../mux/ts/ts-muxer.ts';
 import { UnsupportedCodecError } from '../../src/core/errors.ts';
+import type { Packet } from '../../src/core/packet.ts';
+import { rescale } from '../../src/core/time.ts';
 import type { Track } from '../../src/core/track.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
@@ -74,10 +76,17 @@ for (const name of [
 			const ours = back.collector.of(track.id);
 			const theirs = source.of(track.id);
 			assert.is(ours.length, theirs.length);
+			// every timestamp comes back as given, the mux delay later
+			const delay = rescale(MUX_DELAY, 90_000, track.timescale);
 			// not assert.equal on the whole list: a mismatch would print megabytes
 			const same = ours.every((p, i) => {
 				const q = theirs[i]!;
-				return p.dts === q.dts && p.pts === q.pts && p.keyframe === q.keyframe && Buffer.compare(p.data, q.data) === 0;
+				return (
+					p.dts === q.dts + delay &&
+					p.pts === q.pts + delay &&
+					p.keyframe === q.keyframe &&
+					Buffer.compare(p.data, q.data) === 0
+				);
 			});
 			assert.ok(same, `${track.kind} packets read back identically`);
 		}
@@ -116,14 +125,17 @@ const packetsOf = (bytes: Uint8Array) => {
 	return list;
 };
 
-test('PAT/PMT every 100 ms and before each keyframe; PCR at least every 40 ms; keyframes carry AUD, SPS, PPS', () => {
-	const { bytes } = remux('h264-aac48');
+test('PAT/PMT every 100 ms and before each keyframe; PCR increasing, at least every 40 ms; keyframes carry AUD, SPS, PPS', () => {
+	const { bytes, source } = remux('h264-aac48');
 	const packets = packetsOf(bytes);
 	let lastPcr = Number.NaN;
 	let tablesAtPcr = Number.NaN;
 	for (const [i, p] of packets.entries()) {
 		if (p.pcr !== undefined) {
-			if (!Number.isNaN(lastPcr)) assert.ok(p.pcr - lastPcr <= 3600, `PCR gap ${p.pcr - lastPcr} at packet ${i}`);
+			if (!Number.isNaN(lastPcr)) {
+				assert.ok(p.pcr - lastPcr <= 3600, `PCR gap ${p.pcr - lastPcr} at packet ${i}`);
+				assert.ok(p.pcr > lastPcr, `PCR ${p.pcr} after ${lastPcr} at packet ${i}`);
+			}
 			lastPcr = p.pcr;
 		}
 		if (p.pid === 0) {
@@ -140,6 +152,11 @@ test('PAT/PMT every 100 ms and before each keyframe; PCR at least every 40 ms; k
 	}
 	// 4 s of media: tables every 100 to 125 ms (the next packet after 100 ms), plus one per keyframe
 	assert.ok(packets.filter((p) => p.pid === 0).length >= 32, 'tables repeated');
+	// the first PCR comes the mux delay ahead of the first DTS written
+	const in90k = (p: Packet) => rescale(p.dts, source.tracks.find((t) => t.id === p.trackId)!.timescale, 90_000);
+	const firstPcr = packets.find((p) => p.pcr !== undefined)!.pcr!;
+	assert.is(firstPcr, in90k(source.packets[0]!));
+	assert.is(in90k(demux(bytes).collector.packets[0]!), firstPcr + MUX_DELAY);
 });
 
 test('audio only: PCR on the audio PID', () => {

@@ -33,7 +33,8 @@ const rebaser = (rule: SegmentationRule) => {
 const map = (r: Rebaser, p: Packet, startsFile = false): [number, number] | undefined => {
 	if (!r.toRecording(p)) return undefined;
 	if (startsFile) r.startFile(p.trackId);
-	return r.toFile(p.trackId, false) ? [r.dts, r.pts] : undefined;
+	const placed = r.toFile(p.trackId, false);
+	return placed ? [placed.dts, placed.pts] : undefined;
 };
 
 test('one origin for all tracks: the first packet is 0 and A/V offsets are kept', () => {
@@ -90,15 +91,15 @@ test('discontinuity across a source restart starts at 0 again', () => {
 	assert.equal(map(r, v(5_000, 8_600, true), true), [0, 3600]);
 });
 
-test('a repeated DTS is nudged one tick on; a DTS further back is dropped', () => {
+test('a repeated DTS is nudged one tick on; a DTS further back is a jump: kept, one frame on', () => {
 	const r = rebaser('discontinuity');
 	map(r, v(0, 0, true), true);
 	map(r, v(3600));
 	assert.equal(map(r, v(3600, 3600)), [3601, 3601]);
 	assert.is(r.stats.nudged, 1);
-	assert.is(map(r, v(-3600)), undefined);
-	assert.is(r.stats.droppedNonMonotonic, 1);
-	assert.equal(map(r, v(7200)), [7200, 7200]);
+	assert.equal(map(r, v(-3600)), [7201, 7201]);
+	assert.is(r.stats.discontinuities, 1);
+	assert.equal(map(r, v(0)), [10_801, 10_801]);
 });
 
 test('a PTS before its DTS is raised to the DTS', () => {
@@ -115,7 +116,65 @@ test('jumps of more than 10 s either way are healed: the track carries on one fr
 	assert.equal(map(r, v(7200 + 90_000 * 60)), [10_800, 10_800]);
 	assert.equal(map(r, v(500)), [14_400, 14_400]);
 	assert.is(r.stats.discontinuities, 2);
-	assert.is(r.stats.droppedNonMonotonic, 0);
+});
+
+/**
+ * Feeds 2 s of 25 fps video and 48 kHz AAC with audio 30 ms behind video, the audio muxed 200 ms
+ * late (as MPEG-TS packs it), jumping by `jumpS` at 1 s; returns the output DTS of both tracks.
+ */
+const feedJump = (jumpS: number, hint = false) => {
+	const jumps: number[] = [];
+	const r = new Rebaser('discontinuity', (jump) => jumps.push(jump.seconds));
+	r.setTracks([VIDEO, AUDIO]);
+	const events: Array<{ packet: Packet; at: number }> = [];
+	for (let i = 0; i < 50; i++) {
+		const s = i * 0.04 + (i >= 25 ? jumpS : 0);
+		events.push({ packet: v(Math.round(s * 90_000), Math.round(s * 90_000), i % 25 === 0), at: i * 0.04 });
+	}
+	for (let i = 0; i < 93; i++) {
+		const s = 0.03 + (i * 1024) / 48_000;
+		const shifted = s >= 1 ? s + jumpS : s;
+		events.push({ packet: a(Math.round(shifted * 48_000)), at: s + 0.2 });
+	}
+	events.sort((x, y) => x.at - y.at);
+	const out = { video: [] as number[], audio: [] as number[], jumps };
+	let first = true;
+	for (const { packet, at } of events) {
+		if (hint && Math.abs(at - 1) < 0.001) r.hintJump();
+		const mapped = map(r, packet, first);
+		first = false;
+		assert.ok(mapped, 'every packet kept');
+		(packet.trackId === 1 ? out.video : out.audio).push(mapped![0] / (packet.trackId === 1 ? 90_000 : 48_000));
+	}
+	return out;
+};
+
+for (const [name, jumpS, hint] of [
+	['forward 60 s', 60, false],
+	['backward 60 s', -60, false],
+	['backward 3 s', -3, false],
+	['forward 2 s after the input said so', 2, true],
+] as const) {
+	test(`a jump ${name}: every packet kept, monotonic, one offset for all tracks`, () => {
+		const out = feedJump(jumpS, hint);
+		assert.equal(out.jumps.length, 1, `one jump seen: ${out.jumps}`);
+		for (const list of [out.video, out.audio]) {
+			for (let i = 1; i < list.length; i++) assert.ok(list[i]! > list[i - 1]!, `monotonic at ${i}`);
+		}
+		// Continuous: the video frame after the jump follows its last one by one frame.
+		assert.ok(Math.abs(out.video[25]! - out.video[24]! - 0.04) < 1e-6, 'video carries on one frame later');
+		// The A/V offset after the jump is the input's (audio 30 ms after video) within one audio frame.
+		const audioAfter = out.audio.find((s) => s >= out.video[25]! - 0.001)!;
+		const input = 0.03 + Math.ceil((1 - 0.03) / (1024 / 48_000)) * (1024 / 48_000) - 1;
+		assert.ok(Math.abs(audioAfter - out.video[25]! - input) <= 1024 / 48_000 + 1e-6, `offset ${audioAfter}`);
+		assert.ok(out.audio.length === 93 && out.video.length === 50);
+	});
+}
+
+test('without a hint a 2 s forward step is a gap, not a jump', () => {
+	const out = feedJump(2);
+	assert.equal(out.jumps, []);
+	assert.ok(out.video[25]! - out.video[24]! > 2);
 });
 
 test('a track added later takes the shared origin in its own timescale', () => {

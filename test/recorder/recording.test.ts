@@ -23,6 +23,7 @@ import {
 import { FileSink } from '../../src/sink/file-sink.ts';
 import type { Sink } from '../../src/sink/sink.ts';
 import { avOffsetMismatches, decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** MP4 by default: written fragmented, finalized by defragmenting, the longest path. */
 const FORMAT: RecordFormat = (process.env['TAPEDECK_TEST_FORMAT'] as RecordFormat | undefined) ?? 'mp4';
@@ -117,10 +118,9 @@ test('reservation: ready until the stream comes, a drop finalizes sequence 0, th
 	await settle();
 	assert.is(h.recording.state, 'recording');
 	publisher.end('publisher went away');
-	await settle(200);
+	assert.ok(await waitFor(() => h.files.length === 1, 10_000), 'sequence 0 finalized');
 	assert.is(h.recording.state, 'ready');
 	assert.match(h.recording.reason, 'publisher went away');
-	assert.is(h.files.length, 1);
 	feed(publisher, fixture('h264-aac48'));
 	publisher.end();
 	await settle(200);

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ContainerFormat, Muxer, MuxerStats } from '../../mux/muxer.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { MediaWarning } from '../../src/core/media-receiver.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { type SegmentInfo, SegmentWriter, type SegmentWriterOptions } from '../../src/recorder/segment-writer.ts';
@@ -49,6 +50,9 @@ class FakeMuxer implements Muxer {
 		if (error) throw error;
 		this.file.packets.push({ ...packet });
 		this.file.sink.write(packet.data);
+	}
+	updateTrack() {
+		return { outcome: 'new-file', reason: 'a fake muxer takes no new track' } as const;
 	}
 	finish(): void {
 		this.file.finished = true;
@@ -332,29 +336,35 @@ test('the track filter keeps only the chosen tracks', async () => {
 	assert.is(files[0]!.packets[0]!.dts, 0);
 });
 
-test('timestamp trouble is sanitized before the muxer', async () => {
-	const { writer, files } = setup();
+test('timestamp trouble is sanitized before the muxer; no packet is dropped for its timestamp', async () => {
+	const warnings: MediaWarning[] = [];
+	const { writer, files } = setup({ onWarning: (w) => warnings.push(w) });
 	writer.announce([VIDEO]);
 	writer.push(v(0, true));
 	writer.push(v(40));
 	writer.push(v(40)); // duplicate DTS: nudged
-	writer.push(v(0)); // far back: dropped
-	writer.push(v(3_600_000)); // an hour ahead: healed
+	writer.push(v(0)); // one frame back: nudged too
+	writer.push(v(3_600_000)); // an hour ahead: a jump, carried on one frame later
 	writer.push(v(3_600_040));
+	writer.push(v(1_000)); // an hour back: a jump again
 	await writer.close();
 	const dts = files[0]!.packets.map((p) => p.dts);
-	assert.equal(dts, [0, 3600, 3601, 7200, 10_800]);
+	assert.equal(dts, [0, 3600, 3601, 3602, 7202, 10_802, 14_402]);
 	assert.equal(
 		{ ...writer.stats },
 		{
-			nudged: 1,
-			droppedNonMonotonic: 1,
-			discontinuities: 1,
+			nudged: 2,
+			discontinuities: 2,
 			droppedBeforeStart: 0,
 			droppedBeforeKeyframe: 0,
 			rejected: 0,
+			notCarried: 0,
 			segments: 1,
 		},
+	);
+	assert.equal(
+		warnings.map((w) => w.code),
+		['timestamp_jump', 'timestamp_jump'],
 	);
 });
 

@@ -3,6 +3,7 @@ import type { TrackKind } from '../../../src/core/track.ts';
 import { AacDepacketizer } from './aac-depacketizer.ts';
 import { H264Depacketizer } from './h264-depacketizer.ts';
 import { H265Depacketizer } from './h265-depacketizer.ts';
+import { LatmDepacketizer } from './latm-depacketizer.ts';
 import type { AccessUnitReceiver, RtpDepacketizer } from './rtp-depacketizer.ts';
 
 /** One RTP payload format as an SDP declares it (rtpmap + fmtp of one payload type). */
@@ -23,6 +24,8 @@ export const depacketizedKind = (format: RtpFormat): TrackKind | undefined => {
 			return 'video';
 		case 'MPEG4-GENERIC':
 			return /audio|^5$/i.test(format.fmtp.get('streamtype') ?? '5') ? 'audio' : undefined;
+		case 'MP4A-LATM':
+			return 'audio';
 		default:
 			return undefined;
 	}
@@ -40,10 +43,12 @@ export const createDepacketizer = (format: RtpFormat, receiver: AccessUnitReceiv
 			return new H265Depacketizer(receiver, format.fmtp);
 		case 'MPEG4-GENERIC':
 			return new AacDepacketizer(receiver, format.clockRate, format.fmtp);
+		case 'MP4A-LATM':
+			return new LatmDepacketizer(receiver, format.clockRate, format.fmtp);
 		default:
 			throw new TapedeckError(
 				'unsupported',
-				`RTP payload format ${format.encoding}/${format.clockRate} (payload type ${format.payloadType}) is not supported; supported: H264, H265, MPEG4-GENERIC (AAC), MP2T`,
+				`RTP payload format ${format.encoding}/${format.clockRate} (payload type ${format.payloadType}) is not supported; supported: H264, H265, MPEG4-GENERIC and MP4A-LATM (AAC), MP2T`,
 			);
 	}
 };

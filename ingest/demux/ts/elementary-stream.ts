@@ -1,18 +1,41 @@
+import type { MediaWarning } from '../../../src/core/media-receiver.ts';
 import type { Packet } from '../../../src/core/packet.ts';
 import type { Track } from '../../../src/core/track.ts';
 
 /**
- * The codec-specific end of the TS demuxer: turns whole PES payloads of one PID into access
- * units in the canonical payload form and finds the track's decoder configuration.
+ * How a PES payload handed to an elementary stream ended. One object per PID, rewritten for each
+ * PES: read it during the call only.
+ */
+export type PesEnding = {
+	/** Loss cut the PES short: its last bytes are missing, so its last unit is incomplete. */
+	cut: boolean;
+	/**
+	 * When the PES ended because the next one began: the payload bytes (past the PES header) that
+	 * next PES carries in its first transport packet, for a video stream to tell whether an access
+	 * unit begins there. Undefined when the PES ended otherwise (its length was reached, end of input).
+	 */
+	next: Uint8Array | undefined;
+	/** The next PES carries a PTS other than this one's (only meaningful with `next`). */
+	nextPtsDiffers: boolean;
+};
+
+/**
+ * The codec-specific end of the TS demuxer: turns PES payloads of one PID into access units in
+ * the canonical payload form and finds the track's decoder configuration.
  */
 export interface ElementaryStream {
 	/**
-	 * One whole PES payload. `payload` is a view of a buffer reused for the next PES: the stream
-	 * may rewrite it in place and must copy whatever it keeps past the call. Timestamps are 90 kHz
+	 * One PES payload. `payload` is a view of a buffer reused for the next PES: the stream may
+	 * rewrite it in place and must copy whatever it keeps past the call. Timestamps are 90 kHz
 	 * ticks, already unwrapped; NaN when the PES has none.
 	 */
-	pes(payload: Uint8Array, pts: number, dts: number): void;
-	/** Continuity was lost on the PID: forget partial state (e.g. an ADTS frame split across PES). */
+	pes(payload: Uint8Array, pts: number, dts: number, ending: PesEnding): void;
+	/**
+	 * Bytes that followed a loss inside a PES whose header was before the loss: no timestamp of their
+	 * own. Framed audio resynchronises in them; video cannot use them.
+	 */
+	fragment(payload: Uint8Array): void;
+	/** Continuity was lost on the PID: forget partial state (e.g. an access unit being assembled). */
 	discontinuity(): void;
 	/** End of input: deliver or count what is left. */
 	end(): void;
@@ -24,7 +47,9 @@ export interface AccessUnitSink {
 	configured(track: Track): void;
 	/** One access unit; `data` is a view valid only during the call. */
 	unit(packet: Packet): void;
+	/** What did not reach the bus as it was (damage resynchronised over, a corrupt header not trusted). */
+	warn(warning: MediaWarning): void;
 }
 
 /** Identity of the track an elementary stream feeds. */
-export type StreamIdentity = { readonly id: number; readonly name: string };
+export type StreamIdentity = { readonly id: number; readonly name: string; readonly pid: number };

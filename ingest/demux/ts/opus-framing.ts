@@ -9,7 +9,6 @@ import type { AudioFrame, AudioFraming } from './audio-framing.ts';
  * extension descriptor; the first packet's start trim becomes the dOps pre-skip.
  */
 export class OpusFraming implements AudioFraming {
-	readonly codec = 'opus' as const;
 	readonly syncByte = 0x7f;
 	readonly #channels: number;
 
@@ -43,6 +42,7 @@ export class OpusFraming implements AudioFraming {
 		if (p + 1 > end) return undefined; // the TOC byte is needed for the duration
 		const samples = opusPacketSamples(data, p, Math.min(end, p + size));
 		return {
+			codec: 'opus',
 			frameLength: p - at + size,
 			payloadOffset: p - at,
 			samples,

@@ -2,22 +2,44 @@ import { copyFromBuffer } from '../../../src/bytes/copy-bytes.ts';
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
 import type { DemuxStats } from '../../../src/core/media-receiver.ts';
 import { type TimestampUnwrapper, TWO_POW_32, TWO_POW_33 } from '../../../src/core/time.ts';
-import type { ElementaryStream } from './elementary-stream.ts';
+import type { ElementaryStream, PesEnding, StreamIdentity } from './elementary-stream.ts';
+
+/** Hears of a DTS that steps back, or far ahead, between PES packets of one PID. */
+export interface TimestampJumpListener {
+	timestampJump(identity: StreamIdentity, from: number, to: number): void;
+}
+
+/** DTS steps taken as a jump, in 90 kHz ticks: back by more than 0.5 s, ahead by more than 5 s. */
+const JUMP_BACK = 45_000;
+const JUMP_AHEAD = 450_000;
 
 /**
  * Reassembles the PES packets of one PID (ISO/IEC 13818-1 §2.4.3.6) into one growable buffer
  * reused from packet to packet, then hands the payload to the elementary stream as a view.
  * A bounded PES (PES_packet_length > 0) is delivered as soon as it is whole; an unbounded one
  * (length 0, usual for video) when the next payload_unit_start_indicator arrives or at the end.
+ *
+ * Loss costs only what it touched: a PES cut short by a continuity gap is still handed on (marked
+ * `cut`, so the stream keeps the units that are whole), and the bytes after the gap up to the
+ * next PES start are handed on as a fragment in which framed audio resynchronises.
  */
 export class PesAssembler {
 	readonly #stream: ElementaryStream;
 	readonly #clock: TimestampUnwrapper;
 	readonly #stats: DemuxStats;
+	readonly #identity: StreamIdentity;
+	readonly #jumps: TimestampJumpListener;
+	#lastDts = Number.NaN;
 	readonly #buffer = new GrowableBuffer(1 << 16);
+	/** A PES whose header was seen is being collected. */
 	#collecting = false;
+	/** Bytes after a loss, of a PES whose header is gone, are being collected. */
+	#orphan = false;
 	/** Whole PES size from PES_packet_length (6 + length), 0 when unbounded, −1 until the header is in. */
 	#expected = -1;
+	/** The 33-bit PTS field of the PES being delivered, NaN when it has none. */
+	#rawPts = Number.NaN;
+	readonly #ending: PesEnding = { cut: false, next: undefined, nextPtsDiffers: false };
 	/**
 	 * The array the last payload came from (the input chunk, nearly always), with its ArrayBuffer
 	 * and offset: `.buffer` is a getter that calls into C++, too slow to read once per TS packet.
@@ -29,35 +51,81 @@ export class PesAssembler {
 	#lastPayloadBytes = 0;
 
 	/** `clock` is shared by every PID of the program so all tracks unwrap against one timeline. */
-	constructor(stream: ElementaryStream, clock: TimestampUnwrapper, stats: DemuxStats) {
+	constructor(
+		stream: ElementaryStream,
+		clock: TimestampUnwrapper,
+		stats: DemuxStats,
+		identity: StreamIdentity,
+		jumps: TimestampJumpListener,
+	) {
 		this.#stream = stream;
 		this.#clock = clock;
 		this.#stats = stats;
+		this.#identity = identity;
+		this.#jumps = jumps;
 	}
 
-	get stream(): ElementaryStream {
-		return this.#stream;
+	/** DTS (90 kHz, unwrapped) of the last PES that had one; NaN before. */
+	get lastDts(): number {
+		return this.#lastDts;
 	}
 
 	/** The payload of one TS packet of this PID: bytes `[start, end)` of `data`. */
 	payload(data: Uint8Array, start: number, end: number, unitStart: boolean): void {
 		if (unitStart) {
-			if (this.#collecting) this.#complete();
+			if (this.#collecting) this.#completeBefore(data, start, end);
+			else if (this.#orphan) this.#deliverFragment();
 			this.#buffer.length = 0;
 			this.#expected = -1;
 			this.#collecting = true;
-		} else if (!this.#collecting) {
+		} else if (!this.#collecting && !this.#orphan) {
 			this.#stats.skippedBytes += end - start; // the tail of a PES whose start we never saw
 			return;
 		}
 		this.#append(data, start, end);
 		this.#lastPayloadBytes = end - start;
+		if (!this.#collecting) return;
 		const buffer = this.#buffer;
 		if (this.#expected < 0 && buffer.length >= 6) {
 			const length = (buffer.bytes[4]! << 8) | buffer.bytes[5]!; // PES_packet_length
 			this.#expected = length === 0 ? 0 : 6 + length;
 		}
-		if (this.#expected > 0 && buffer.length >= this.#expected) this.#complete();
+		if (this.#expected > 0 && buffer.length >= this.#expected) this.#complete(false, undefined);
+	}
+
+	/**
+	 * Continuity lost before the packet about to be given (`unitStart`: it begins a PES). An
+	 * unbounded PES whose last packet ended in stuffing (§2.4.3.5: a muxer pads the last packet of a
+	 * PES) lost nothing when the next packet begins a PES: it completes as usual. Otherwise what was
+	 * collected goes on cut short, and the bytes up to the next PES start are kept as a fragment.
+	 */
+	discontinuity(unitStart: boolean): void {
+		if (this.#collecting) {
+			const ended = unitStart && this.#expected === 0 && this.#lastPayloadBytes < TS_PAYLOAD_BYTES;
+			if (ended) return;
+			this.#complete(true, undefined);
+		} else if (this.#orphan) {
+			this.#deliverFragment();
+		}
+		this.#stream.discontinuity();
+		this.#buffer.length = 0;
+		this.#orphan = !unitStart;
+	}
+
+	/**
+	 * End of input; then the stream flushes. An unbounded PES in progress (video) is complete unless
+	 * its last TS packet was full: a muxer ends a PES mid-packet with adaptation-field stuffing
+	 * (§2.4.3.5), so a full last packet means the rest of the frame never came (a publisher that
+	 * vanished, a cut file). It goes on as cut short.
+	 */
+	end(): void {
+		if (this.#collecting) {
+			const bounded = this.#expected !== 0;
+			this.#complete(bounded || this.#lastPayloadBytes === TS_PAYLOAD_BYTES, undefined);
+		} else if (this.#orphan) {
+			this.#deliverFragment();
+		}
+		this.#stream.end();
 	}
 
 	/** Copies `data[start, end)` to the end of the buffer, reading `data.buffer` once per source array. */
@@ -74,32 +142,20 @@ export class PesAssembler {
 		buffer.length += count;
 	}
 
-	/** Continuity lost: the PES in progress is incomplete and dropped. */
-	discontinuity(): void {
-		if (this.#collecting) this.#stats.droppedUnits++;
-		this.#collecting = false;
-		this.#stream.discontinuity();
-	}
-
-	/**
-	 * End of input; then the stream flushes. An unbounded PES in progress (video) is complete unless
-	 * its last TS packet was full: a muxer ends a PES mid-packet with adaptation-field stuffing
-	 * (§2.4.3.5), so a full last packet means the rest of the frame never came (a publisher that
-	 * vanished, a cut file). That frame is dropped and counted rather than recorded broken.
-	 */
-	end(): void {
-		if (this.#collecting) {
-			if (this.#expected === 0 && this.#lastPayloadBytes === TS_PAYLOAD_BYTES) {
-				this.#collecting = false;
-				this.#stats.droppedUnits++;
-			} else {
-				this.#complete();
-			}
+	/** Completes the PES in progress now that the next begins at `data[start, end)`: its head goes along. */
+	#completeBefore(data: Uint8Array, start: number, end: number): void {
+		const valid = end - start >= 9 && data[start] === 0 && data[start + 1] === 0 && data[start + 2] === 1;
+		const headerEnd = valid ? start + 9 + data[start + 8]! : end + 1; // PES_header_data_length
+		if (headerEnd > end) {
+			this.#complete(false, undefined);
+			return;
 		}
-		this.#stream.end();
+		const flags = data[start + 7]! >> 6; // PTS_DTS_flags
+		const nextPts = flags >= 2 && headerEnd >= start + 14 ? readTimestamp(data, start + 9) : Number.NaN;
+		this.#complete(false, data.subarray(headerEnd, end), nextPts);
 	}
 
-	#complete(): void {
+	#complete(cut: boolean, next: Uint8Array | undefined, nextPts = Number.NaN): void {
 		this.#collecting = false;
 		const bytes = this.#buffer.bytes;
 		const length = this.#expected > 0 ? Math.min(this.#expected, this.#buffer.length) : this.#buffer.length;
@@ -116,13 +172,28 @@ export class PesAssembler {
 		}
 		let pts = Number.NaN;
 		let dts = Number.NaN;
+		this.#rawPts = Number.NaN;
 		if (flags >= 2) {
 			const rawPts = readTimestamp(bytes, 9);
 			const rawDts = flags === 3 ? readTimestamp(bytes, 14) : rawPts;
+			this.#rawPts = rawPts;
 			dts = this.#clock.unwrap(rawDts);
 			pts = dts + signedDelta(rawPts - rawDts);
+			const last = this.#lastDts;
+			if (dts < last - JUMP_BACK || dts > last + JUMP_AHEAD) this.#jumps.timestampJump(this.#identity, last, dts);
+			this.#lastDts = dts;
 		}
-		this.#stream.pes(bytes.subarray(payloadStart, length), pts, dts);
+		const ending = this.#ending;
+		ending.cut = cut || (this.#expected > 0 && this.#buffer.length < this.#expected);
+		ending.next = next;
+		ending.nextPtsDiffers = !Number.isNaN(nextPts) && nextPts !== this.#rawPts;
+		this.#stream.pes(bytes.subarray(payloadStart, length), pts, dts, ending);
+	}
+
+	#deliverFragment(): void {
+		this.#orphan = false;
+		if (this.#buffer.length > 0) this.#stream.fragment(this.#buffer.bytes.subarray(0, this.#buffer.length));
+		this.#buffer.length = 0;
 	}
 }
 

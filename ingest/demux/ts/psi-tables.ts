@@ -23,17 +23,22 @@ export const PAT_PID = 0;
 const TABLE_PAT = 0x00;
 const TABLE_PMT = 0x02;
 
+/** One program of the PAT: its program_number and the PID of its PMT. */
+export type PatEntry = { readonly programNumber: number; readonly pmtPid: number };
+
 /**
- * The PMT PID of the first program in a PAT section (program_number 0 is the network PID and is
- * skipped), or undefined when the section is not a current PAT or lists no program.
+ * The programs of a PAT section in their order (program_number 0 is the network PID and is
+ * skipped), or undefined when the section is not a current PAT.
  */
-export const parsePat = (section: Uint8Array, length: number): number | undefined => {
+export const parsePat = (section: Uint8Array, length: number): PatEntry[] | undefined => {
 	if (section[0] !== TABLE_PAT || !(section[5]! & 1)) return undefined; // table_id, current_next_indicator
+	const entries: PatEntry[] = [];
 	for (let at = 8; at + 4 <= length - 4; at += 4) {
 		const programNumber = (section[at]! << 8) | section[at + 1]!;
-		if (programNumber !== 0) return ((section[at + 2]! & 0x1f) << 8) | section[at + 3]!; // program_map_PID
+		const pmtPid = ((section[at + 2]! & 0x1f) << 8) | section[at + 3]!; // program_map_PID
+		if (programNumber !== 0) entries.push({ programNumber, pmtPid });
 	}
-	return undefined;
+	return entries;
 };
 
 /** Parses a PMT section, or returns undefined when it is not a current PMT or its loops overrun. */

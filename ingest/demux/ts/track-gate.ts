@@ -1,4 +1,4 @@
-import type { DemuxStats, MediaReceiver } from '../../../src/core/media-receiver.ts';
+import type { DemuxStats, MediaReceiver, MediaWarning } from '../../../src/core/media-receiver.ts';
 import type { Packet } from '../../../src/core/packet.ts';
 import type { Track } from '../../../src/core/track.ts';
 import type { AccessUnitSink } from './elementary-stream.ts';
@@ -7,6 +7,9 @@ import type { AccessUnitSink } from './elementary-stream.ts';
 const MAX_WAIT_SECONDS = 10;
 /** Most bytes buffered while waiting. */
 const MAX_WAIT_BYTES = 32 << 20;
+/** Warnings of one code passed on one by one, then one in WARNING_SAMPLE. */
+const WARNINGS_IN_FULL = 20;
+const WARNING_SAMPLE = 100;
 
 /**
  * Announces tracks only once their decoder configuration is known. While some stream of the
@@ -24,6 +27,7 @@ export class TrackGate implements AccessUnitSink {
 	#open = false;
 	readonly #waiting: Packet[] = [];
 	#waitingBytes = 0;
+	readonly #warnings = new Map<MediaWarning['code'], number>();
 
 	constructor(receiver: MediaReceiver, stats: DemuxStats) {
 		this.#receiver = receiver;
@@ -57,6 +61,19 @@ export class TrackGate implements AccessUnitSink {
 		this.#waiting.push({ ...packet, data: packet.data.slice() });
 		this.#waitingBytes += packet.data.length;
 		if (this.#waitingBytes > MAX_WAIT_BYTES || this.#waitedSeconds(packet) > MAX_WAIT_SECONDS) this.#openGate();
+	}
+
+	/**
+	 * Passes a warning on. A damaged stream may raise one per PES: after WARNINGS_IN_FULL of a code,
+	 * only every WARNING_SAMPLE-th goes on, with the running count (stats keep the exact figures).
+	 */
+	warn(warning: MediaWarning): void {
+		const count = (this.#warnings.get(warning.code) ?? 0) + 1;
+		this.#warnings.set(warning.code, count);
+		if (count <= WARNINGS_IN_FULL) this.#receiver.warn?.(warning);
+		else if (count % WARNING_SAMPLE === 0) {
+			this.#receiver.warn?.({ code: warning.code, message: `${warning.message} (${count} such warnings so far)` });
+		}
 	}
 
 	/** End of input: announce what is configured and flush. */

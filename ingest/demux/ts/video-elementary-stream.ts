@@ -1,151 +1,189 @@
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
-import { buildAvcC, H264NalType, h264NalType, parseH264Sps } from '../../../src/codec/h264.ts';
-import { buildHvcC, H265NalType, h265NalType, isH265Irap, parseH265Sps } from '../../../src/codec/h265.ts';
-import { NalSpans, packLengthPrefixed, scanAnnexB } from '../../../src/codec/nal.ts';
-import { TapedeckError } from '../../../src/core/errors.ts';
+import { findStartCode, NalSpans, scanAnnexB, UnitRole } from '../../../src/codec/nal.ts';
 import type { DemuxStats } from '../../../src/core/media-receiver.ts';
-import type { Track, VideoInfo } from '../../../src/core/track.ts';
-import type { AccessUnitSink, ElementaryStream, StreamIdentity } from './elementary-stream.ts';
+import type { ElementaryStream, PesEnding } from './elementary-stream.ts';
 
-/** Parameter set slots: VPS (H.265 only), SPS, PPS. */
-const VPS = 0;
-const SPS = 1;
-const PPS = 2;
+/** The codec end of a video stream: what each unit is, and what a whole access unit becomes. */
+export interface AccessUnitReader {
+	/** The `UnitRole` of the unit starting at `data[at]` (just past its start code). */
+	role(data: Uint8Array, at: number): number;
+	/**
+	 * One whole access unit: the units `from` .. `spans.count` of `data` (Annex B), dated in 90 kHz
+	 * ticks. May rewrite `data` in place and change `spans.keep`.
+	 */
+	read(data: Uint8Array, spans: NalSpans, from: number, pts: number, dts: number): void;
+}
 
-/** What differs between H.264 and H.265 for this stream. */
-type VideoRules = {
-	readonly codec: 'h264' | 'h265';
-	readonly nalType: (firstByte: number) => number;
-	readonly accessUnitDelimiter: number;
-	/** Slot of a parameter set NAL type, −1 for every other type. */
-	readonly parameterSetSlot: (type: number) => number;
-	/** A NAL type that makes its access unit a random access point (IDR, or IRAP for H.265). */
-	readonly isKeyframe: (type: number) => boolean;
-	readonly requiredSlots: readonly number[];
-	readonly buildConfig: (sets: readonly (readonly Uint8Array[])[]) => Uint8Array;
-	readonly pictureSize: (sps: Uint8Array) => VideoInfo;
-};
+/** Longest frame spacing taken as the frame rate (1 s); a longer step is a jump, not a rate. */
+const MAX_FRAME_TICKS = 90_000;
 
-const H264_RULES: VideoRules = {
-	codec: 'h264',
-	nalType: h264NalType,
-	accessUnitDelimiter: H264NalType.AccessUnitDelimiter,
-	parameterSetSlot: (type) => (type === H264NalType.Sps ? SPS : type === H264NalType.Pps ? PPS : -1),
-	isKeyframe: (type) => type === H264NalType.IdrSlice,
-	requiredSlots: [SPS, PPS],
-	buildConfig: (sets) => buildAvcC(sets[SPS]!, sets[PPS]!),
-	pictureSize: parseH264Sps,
-};
-
-const H265_RULES: VideoRules = {
-	codec: 'h265',
-	nalType: h265NalType,
-	accessUnitDelimiter: H265NalType.AccessUnitDelimiter,
-	parameterSetSlot: (type) => type - H265NalType.Vps, // VPS, SPS, PPS are 32, 33, 34
-	isKeyframe: isH265Irap,
-	requiredSlots: [VPS, SPS, PPS],
-	buildConfig: (sets) => buildHvcC(sets[VPS]!, sets[SPS]!, sets[PPS]!),
-	pictureSize: parseH265Sps,
-};
+/** Start code written before each unit copied into the pending buffer. */
+const START_CODE_BYTES = 4;
 
 /**
- * H.264 / H.265 in MPEG-TS (ISO/IEC 13818-1 §2.14, §2.17): each PES carries one Annex B access
- * unit. Access unit delimiters are dropped, parameter sets move into the track config (a new
- * track version whenever they change), and the rest is rewritten to 4-byte length-prefixed NAL
- * units, in place in the PES buffer when the start codes leave room (see `packLengthPrefixed`).
+ * Video in MPEG-TS (ISO/IEC 13818-1 §2.14, §2.17): access units as the codec defines them, not as
+ * PES packets cut them. A PES may hold one access unit (ffmpeg), one NAL unit (GStreamer's
+ * mpegtsmux, whose continuation PES carry no or other timestamps), or several. A boundary is where a
+ * unit opens an access unit or starts a picture while the one in progress already has a picture
+ * (see `UnitRole`), or where a PES brings a new PTS; the PTS of a PES dates the first access unit
+ * that begins in it (§2.4.3.7), and one that begins in a PES without PTS follows the frame rate.
+ *
+ * Fast path, allocation-free: a PES holding whole access units that the next PES's first unit
+ * closes is read in place in the PES buffer. Only an access unit that may go on in the next PES is
+ * copied, into `pending`.
  */
 export class VideoElementaryStream implements ElementaryStream {
-	readonly #rules: VideoRules;
-	readonly #identity: StreamIdentity;
-	readonly #sink: AccessUnitSink;
+	readonly #reader: AccessUnitReader;
 	readonly #stats: DemuxStats;
 	readonly #spans = new NalSpans();
-	readonly #scratch = new GrowableBuffer();
-	/** Parameter sets of the current config (owned copies), per slot. */
-	#sets: Uint8Array[][] = [[], [], []];
-	/** Parameter sets seen in the access unit being read (views), per slot. */
-	readonly #seen: Uint8Array[][] = [[], [], []];
+	readonly #pendingSpans = new NalSpans();
+	/** The access unit in progress (Annex B, 4-byte start codes), when it began in an earlier PES. */
+	readonly #pending = new GrowableBuffer(1 << 16);
+	#pendingPicture = false;
+	#pendingPts = Number.NaN;
+	#pendingDts = Number.NaN;
+	/** PTS of the previous PES (for the "new PTS" boundary), DTS and spacing of the last access unit read. */
+	#lastPesPts = Number.NaN;
+	#lastDts = Number.NaN;
+	#frameTicks = 0;
 
-	constructor(codec: 'h264' | 'h265', identity: StreamIdentity, sink: AccessUnitSink, stats: DemuxStats) {
-		this.#rules = codec === 'h264' ? H264_RULES : H265_RULES;
-		this.#identity = identity;
-		this.#sink = sink;
+	constructor(reader: AccessUnitReader, stats: DemuxStats) {
+		this.#reader = reader;
 		this.#stats = stats;
 	}
 
-	pes(payload: Uint8Array, pts: number, dts: number): void {
-		if (Number.isNaN(dts)) {
-			this.#stats.droppedUnits++; // an access unit without a timestamp cannot be placed
+	pes(payload: Uint8Array, pts: number, dts: number, ending: PesEnding): void {
+		const reader = this.#reader;
+		const spans = scanAnnexB(payload, this.#spans);
+		const ptsChanged = !Number.isNaN(pts) && pts !== this.#lastPesPts;
+		if (!Number.isNaN(pts)) this.#lastPesPts = pts;
+		let stamped = false; // the PES timestamps went to an access unit begun here
+		let picture = this.#pendingPicture;
+		/** First unit of the access unit begun in this payload; −1 while units go on the pending one. */
+		let from = this.#pending.length > 0 ? -1 : 0;
+		let auPts = Number.NaN;
+		let auDts = Number.NaN;
+		if (from === 0) {
+			stamped = true;
+			auPts = pts;
+			auDts = dts;
+		}
+		for (let i = 0; i < spans.count; i++) {
+			const role = reader.role(payload, spans.starts[i]!);
+			if (from === i && !picture && role === UnitRole.Picture && this.#pending.length === 0) {
+				// the rest of a picture whose start was lost (or came before the input began)
+				this.#stats.skippedBytes += spans.ends[i]! - spans.starts[i]!;
+				from = i + 1;
+				continue;
+			}
+			const opens = role === UnitRole.Opens || role === UnitRole.PictureStart || (i === 0 && ptsChanged);
+			if (picture && opens) {
+				if (from < 0) {
+					this.#appendPending(payload, spans, 0, i);
+					this.#flushPending();
+				} else {
+					this.#appendPending(payload, spans, from, i);
+					this.#pendingPts = auPts;
+					this.#pendingDts = auDts;
+					this.#flushPending();
+				}
+				from = i;
+				auPts = stamped ? Number.NaN : pts;
+				auDts = stamped ? Number.NaN : dts;
+				stamped = true;
+				picture = false;
+			}
+			if (role >= UnitRole.PictureStart) picture = true;
+		}
+		if (ending.cut) {
+			// the access unit running into the loss is incomplete
+			if (spans.count > 0 || this.#pending.length > 0) this.#stats.droppedUnits++;
+			this.#resetPending();
 			return;
 		}
-		const rules = this.#rules;
-		const spans = scanAnnexB(payload, this.#spans);
-		let keyframe = false;
-		let parameterSets = false;
-		for (let i = 0; i < spans.count; i++) {
-			const start = spans.starts[i]!;
-			const type = rules.nalType(payload[start]!);
-			const slot = rules.parameterSetSlot(type);
-			if (slot >= 0 && slot <= PPS) {
-				this.#seen[slot]!.push(payload.subarray(start, spans.ends[i]));
-				parameterSets = true;
-				spans.keep[i] = 0;
-			} else if (type === rules.accessUnitDelimiter) {
-				spans.keep[i] = 0;
-			} else if (rules.isKeyframe(type)) {
-				keyframe = true;
-			}
+		const closed = picture && ending.next !== undefined && this.#opensNext(ending.next, ending.nextPtsDiffers);
+		if (from < 0) {
+			this.#appendPending(payload, spans, 0, spans.count);
+			this.#pendingPicture = picture;
+			if (closed) this.#flushPending();
+		} else if (closed) {
+			this.#emit(payload, spans, from, auPts, auDts);
+		} else if (from < spans.count) {
+			this.#appendPending(payload, spans, from, spans.count);
+			this.#pendingPts = auPts;
+			this.#pendingDts = auDts;
+			this.#pendingPicture = picture;
 		}
-		if (parameterSets) this.#updateConfig();
-		const data = packLengthPrefixed(payload, spans, this.#scratch);
-		if (data.length === 0) return; // parameter sets only: nothing to decode
-		this.#sink.unit({ trackId: this.#identity.id, dts, pts, duration: 0, keyframe, data });
 	}
 
-	discontinuity(): void {}
+	fragment(payload: Uint8Array): void {
+		this.#stats.skippedBytes += payload.length; // no start of an access unit to hold on to
+	}
 
-	end(): void {}
+	discontinuity(): void {
+		if (this.#pending.length > 0) this.#stats.droppedUnits++;
+		this.#resetPending();
+	}
 
-	/** Adopts the parameter sets of this access unit where they differ, and announces a new track version. */
-	#updateConfig(): void {
-		let changed = false;
-		for (let slot = VPS; slot <= PPS; slot++) {
-			const seen = this.#seen[slot]!;
-			if (seen.length > 0 && !sameUnits(seen, this.#sets[slot]!)) {
-				this.#sets[slot] = seen.map((unit) => unit.slice());
-				changed = true;
+	end(): void {
+		if (this.#pending.length > 0) this.#flushPending();
+	}
+
+	/** Whether the first unit in the head of the next PES begins a new access unit. */
+	#opensNext(head: Uint8Array, ptsDiffers: boolean): boolean {
+		if (ptsDiffers) return true;
+		const code = findStartCode(head, 0);
+		if (code < 0 || code + 3 >= head.length) return false;
+		const role = this.#reader.role(head, code + 3);
+		return role === UnitRole.Opens || role === UnitRole.PictureStart;
+	}
+
+	/** Copies units `[from, to)` of `payload` to the pending access unit, each after a 4-byte start code. */
+	#appendPending(payload: Uint8Array, spans: NalSpans, from: number, to: number): void {
+		const pending = this.#pending;
+		for (let i = from; i < to; i++) {
+			const start = spans.starts[i]!;
+			const end = spans.ends[i]!;
+			pending.reserve(pending.length + START_CODE_BYTES + end - start);
+			const bytes = pending.bytes;
+			bytes[pending.length] = 0;
+			bytes[pending.length + 1] = 0;
+			bytes[pending.length + 2] = 0;
+			bytes[pending.length + 3] = 1;
+			pending.length += START_CODE_BYTES;
+			pending.append(payload, start, end);
+		}
+	}
+
+	#flushPending(): void {
+		const data = this.#pending.view();
+		const spans = scanAnnexB(data, this.#pendingSpans);
+		if (this.#pendingPicture || spans.count > 0) this.#emit(data, spans, 0, this.#pendingPts, this.#pendingDts);
+		this.#resetPending();
+	}
+
+	#resetPending(): void {
+		this.#pending.length = 0;
+		this.#pendingPicture = false;
+		this.#pendingPts = Number.NaN;
+		this.#pendingDts = Number.NaN;
+	}
+
+	/** Reads one access unit; one without timestamps is dated one frame after the last (§2.4.3.7). */
+	#emit(data: Uint8Array, spans: NalSpans, from: number, pts: number, dts: number): void {
+		let auDts = dts;
+		let auPts = pts;
+		if (Number.isNaN(auDts)) {
+			if (Number.isNaN(this.#lastDts) || this.#frameTicks <= 0) {
+				this.#stats.droppedUnits++; // nothing yet to date it by
+				return;
 			}
-			seen.length = 0;
+			auDts = this.#lastDts + this.#frameTicks;
+			auPts = auDts;
+		} else if (auDts > this.#lastDts && auDts - this.#lastDts < MAX_FRAME_TICKS) {
+			this.#frameTicks = auDts - this.#lastDts;
 		}
-		if (!changed || this.#rules.requiredSlots.some((slot) => this.#sets[slot]!.length === 0)) return;
-		try {
-			const config = this.#rules.buildConfig(this.#sets);
-			const video = this.#rules.pictureSize(this.#sets[SPS]![0]!);
-			const track: Track = {
-				id: this.#identity.id,
-				kind: 'video',
-				codec: this.#rules.codec,
-				timescale: 90_000,
-				config,
-				name: this.#identity.name,
-				video: { width: video.width, height: video.height },
-			};
-			this.#sink.configured(track);
-		} catch (error) {
-			if (!(error instanceof TapedeckError)) throw error;
-			this.#sets = [[], [], []]; // an unparsable SPS: wait for the next set
-			this.#stats.droppedUnits++;
-		}
+		this.#lastDts = auDts;
+		this.#reader.read(data, spans, from, auPts, auDts);
 	}
 }
-
-const sameUnits = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean => {
-	if (a.length !== b.length) return false;
-	for (let i = 0; i < a.length; i++) {
-		const x = a[i]!;
-		const y = b[i]!;
-		if (x.length !== y.length) return false;
-		for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-	}
-	return true;
-};

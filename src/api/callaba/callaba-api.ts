@@ -7,15 +7,17 @@
 import { statfs } from 'node:fs/promises';
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { builtInInputTypes } from '../../../ingest/built-in-module.ts';
 import { TapedeckError } from '../../core/errors.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 import { newObjectId } from '../../store/object-id.ts';
 import { accessTokenAuth } from '../auth.ts';
 import { httpStatusOf, publicMessage } from '../errors.ts';
+import { builtInInputTypes } from './callaba-input.ts';
 import {
 	CreatedSchema,
 	ErrorSchema,
+	GetAllSchema,
+	GetByIdSchema,
 	IdSchema,
 	RecordingSchema,
 	RecordingSettingsSchema,
@@ -25,7 +27,7 @@ import {
 	UpdateSchema,
 	UtilsStatSchema,
 } from './schemas.ts';
-import { CALLABA, toJobSettings, toRecordingView, toStatView } from './translate.ts';
+import { mergeUpdate, toJobSettings, toRecordingView, toStatView } from './translate.ts';
 
 export type CallabaApiOptions = {
 	readonly service: RecordingService;
@@ -91,14 +93,14 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 		RecordingSettingsSchema,
 		CreatedSchema,
 		async (body) => {
-			const id = newObjectId();
-			const job = await service.create(toJobSettings(id, body), id);
+			const job = await service.create(toJobSettings(body), newObjectId());
 			return { id: job.id, created: job.createdAt, success: 'true' };
 		},
 	);
 	endpoint('post', '/api/recording/update', 'Update a recording task', UpdateSchema, SuccessSchema, async (body) => {
-		service.get(body.id);
-		const job = await service.update(body.id, toJobSettings(body.id, body));
+		const { id, ...changes } = body;
+		// Merged into the job as it is when the update runs, after the operations asked before it.
+		const job = await service.update(id, (current) => toJobSettings(mergeUpdate(current, changes), current));
 		return { success: true, id: job.id, updated: job.modifiedAt };
 	});
 	endpoint('post', '/api/recording/start', 'Start a recording', IdSchema, SuccessSchema, async ({ id }) => {
@@ -109,11 +111,27 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 		await service.stop(id);
 		return { success: true };
 	});
-	endpoint('post', '/api/recording/getAll', 'List the recording tasks', undefined, RecordingSchema.array(), async () =>
-		service.list(CALLABA).map((job) => toRecordingView(job, recordingsRoot)),
+	/** Every job, whichever API made it; a long file list may be paged. */
+	const view = (id: string, page: { files_offset?: number | undefined; files_limit?: number | undefined }) =>
+		toRecordingView(
+			service.get(id),
+			service.files(id, {
+				...(page.files_offset === undefined ? {} : { offset: page.files_offset }),
+				...(page.files_limit === undefined ? {} : { limit: page.files_limit }),
+			}),
+			recordingsRoot,
+			service.fileCount(id),
+		);
+	endpoint(
+		'post',
+		'/api/recording/getAll',
+		'List the recording tasks',
+		GetAllSchema,
+		RecordingSchema.array(),
+		async (page) => service.list().map((job) => view(job.id, page)),
 	);
-	endpoint('post', '/api/recording/getById', 'Get a recording task', IdSchema, RecordingSchema, async ({ id }) =>
-		toRecordingView(service.get(id), recordingsRoot),
+	endpoint('post', '/api/recording/getById', 'Get a recording task', GetByIdSchema, RecordingSchema, async (body) =>
+		view(body.id, body),
 	);
 	endpoint(
 		'post',
@@ -121,7 +139,7 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 		'Statistics of the recording tasks',
 		undefined,
 		StatSchema.array(),
-		async () => service.list(CALLABA).map((job) => toStatView(service.stats(job.id), recordingsRoot)),
+		async () => service.list().map((job) => toStatView(service.stats(job.id), recordingsRoot)),
 	);
 	endpoint(
 		'post',

@@ -4,9 +4,10 @@
  * "tapedeck" are extensions Callaba does not document (file naming, splitting, track selection).
  */
 import { z } from '@hono/zod-openapi';
-import { INPUT_TYPES } from '../../../ingest/create-input.ts';
+import { MASK } from '../../core/input-spec.ts';
 import { SEGMENTATION_RULES } from '../../recorder/rebaser.ts';
 import { RECORD_FORMATS } from '../../recorder/recording.ts';
+import { INPUT_TYPES } from './callaba-input.ts';
 
 export const RECORDING_TYPES = ['RECORDING_STREAM_TO_FILE', 'RECORDING_STREAM_TO_MEMORY'] as const;
 
@@ -36,6 +37,33 @@ export const InputSchema = z
 					.openapi({ description: 'tapedeck: address to bind, or a multicast group to join (UDP)' }),
 			})
 			.optional(),
+		passphrase: z
+			.union([z.literal(MASK), z.string().min(10).max(80)])
+			.optional()
+			.openapi({
+				description:
+					'tapedeck: SRT passphrase of a listen input; stored, shown as "***" (sent back as "***" in an update, the stored one is kept)',
+			}),
+		publish_key: z
+			.union([z.literal(MASK), z.string().min(1).max(256)])
+			.optional()
+			.openapi({
+				description:
+					'tapedeck: the key a publisher to this listen input must present (RTMP ?key=, SRT stream id s=, HTTP Authorization: Bearer or a Basic/RTSP password); shown as "***"',
+			}),
+		user: z.string().min(1).max(256).optional().openapi({ description: 'tapedeck: RTSP/HTTP user of a listen input' }),
+		password: z
+			.union([z.literal(MASK), z.string().min(1).max(256)])
+			.optional()
+			.openapi({
+				description: 'tapedeck: password that goes with user (RTSP Basic or Digest, HTTP Basic); shown as "***"',
+			}),
+		allowed_sources: z
+			.array(z.string().max(64))
+			.max(256)
+			.optional()
+			.openapi({ description: 'tapedeck: addresses or IPv4 CIDR blocks allowed to publish (UDP: the only check)' }),
+		latency: z.number().int().min(0).optional().openapi({ description: 'tapedeck: SRT latency, ms' }),
 	})
 	.openapi('Input', {
 		description:
@@ -76,8 +104,26 @@ export const RecordingSettingsSchema = z
 	})
 	.openapi('RecordingSettings');
 
-export const UpdateSchema = RecordingSettingsSchema.extend({ id: ObjectId }).openapi('RecordingUpdate');
+/** An update may name only what changes: the rest of the job is kept. */
+export const UpdateSchema = RecordingSettingsSchema.partial().extend({ id: ObjectId }).openapi('RecordingUpdate');
 export const IdSchema = z.object({ id: ObjectId }).openapi('RecordingId');
+
+const FilesPage = {
+	files_offset: z.coerce
+		.number()
+		.int()
+		.min(0)
+		.optional()
+		.openapi({ description: 'tapedeck: first recorded file listed' }),
+	files_limit: z.coerce
+		.number()
+		.int()
+		.min(0)
+		.optional()
+		.openapi({ description: 'tapedeck: at most this many recorded files per recording (all by default)' }),
+};
+export const GetByIdSchema = z.object({ id: ObjectId, ...FilesPage }).openapi('RecordingGetById');
+export const GetAllSchema = z.object(FilesPage).openapi('RecordingGetAll');
 export const RemoveFileSchema = z.object({ record_id: ObjectId, file_id: ObjectId }).openapi('RemoveFile');
 
 export type RecordingSettings = z.infer<typeof RecordingSettingsSchema>;
@@ -108,6 +154,11 @@ export const RecordingSchema = z
 		created: z.string(),
 		modified: z.string(),
 		recordedFiles: z.array(RecordedFileSchema),
+		recorded_files_total: z
+			.number()
+			.optional()
+			.openapi({ description: 'tapedeck: how many files the recording has, when recordedFiles is a page of them' }),
+		api: z.string().optional().openapi({ description: 'tapedeck: the API that made a job not made through this one' }),
 		state: z.enum(['ready', 'recording', 'stopping', 'stopped', 'error']).openapi({ description: 'tapedeck' }),
 		state_reason: z.string().openapi({ description: 'tapedeck: what a ready recording waits for, or the error' }),
 	})

@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
-import { builtInProtocolOf, builtInStreamKey } from '../../../ingest/built-in-module.ts';
-import type { InputSpec } from '../../../ingest/create-input.ts';
 import { TapedeckError } from '../../core/errors.ts';
+import { MASK } from '../../core/input-spec.ts';
+import type { JobStats } from '../../recorder/job-stats.ts';
 import type { RecordedFile } from '../../recorder/recording.ts';
 import type { JobSettings, RecordingJob } from '../../recorder/recording-job.ts';
-import type { JobStats } from '../../recorder/recording-service.ts';
+import { type CallabaInput, type InputType, toCallabaInput, toInputSpec, unknownInputKeys } from './callaba-input.ts';
 import type { RecordingSettings } from './schemas.ts';
 
 export const CALLABA = 'callaba';
@@ -16,8 +16,12 @@ export const defaultFilePath = (format: string): string =>
 /** A recording name as a file-name-friendly `${Stream}`. */
 const slug = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'stream';
 
-/** Callaba's create/update body as engine job settings; what the engine cannot do is refused by name. */
-export const toJobSettings = (id: string, body: RecordingSettings): JobSettings => {
+/**
+ * Callaba's create/update body as engine job settings; what the engine cannot do is refused by name.
+ * `current` is the job an update changes: its dialect and, when the body names no input, its input
+ * or stream are kept.
+ */
+export const toJobSettings = (body: RecordingSettings, current?: RecordingJob): JobSettings => {
 	if (body.recording_type !== 'RECORDING_STREAM_TO_FILE') {
 		throw new TapedeckError('unsupported', `recording_type ${body.recording_type} is not supported yet`);
 	}
@@ -38,14 +42,18 @@ export const toJobSettings = (id: string, body: RecordingSettings): JobSettings 
 		...(body.track_ids === undefined ? {} : { ids: body.track_ids }),
 		...(body.variant_names === undefined ? {} : { names: body.variant_names }),
 	};
-	const input = body.input as InputSpec;
+	const input = body.input as CallabaInput | undefined;
+	const source = input
+		? { input: toInputSpec(input) }
+		: {
+				...(current?.input ? { input: current.input } : {}),
+				...(current && !current.input ? { key: current.key } : {}),
+			};
 	return {
 		name: body.recording_name,
-		dialect: CALLABA,
-		// An input of its own publishes the job's private stream; one naming a built-in listener records what that listener publishes.
-		key: builtInProtocolOf(input) ? builtInStreamKey(input) : { vhost: 'default', app: 'recording', stream: id },
-		streamName: slug(body.recording_name),
-		input,
+		dialect: current?.dialect ?? CALLABA,
+		...source,
+		streamName: current && current.name === body.recording_name ? current.streamName : slug(body.recording_name),
 		format: body.output_format,
 		filePath: body.file_path ?? defaultFilePath(body.output_format),
 		...(body.info_path === undefined ? {} : { infoPath: body.info_path }),
@@ -55,9 +63,57 @@ export const toJobSettings = (id: string, body: RecordingSettings): JobSettings 
 		...(body.metadata === undefined ? {} : { metadata: body.metadata }),
 		active: body.active ?? true,
 		extra: {
+			...current?.extra,
 			recording_type: body.recording_type,
 			...(body.transcoding ? { transcoding: body.transcoding } : {}),
+			...(input ? { input_type: input.input_type, input_keys: unknownInputKeys(input) } : {}),
 		},
+	};
+};
+
+/**
+ * A job as Callaba's create body would say it, secrets included: what a partial `update` is merged
+ * into. The body's `input` may repeat the masked secrets getById showed; those keep the stored ones.
+ */
+export const mergeUpdate = (job: RecordingJob, body: Partial<RecordingSettings>): RecordingSettings => {
+	const current = toSettingsBody(job, false);
+	const input = body.input as CallabaInput | undefined;
+	// A secret sent back masked keeps the stored one.
+	const kept: Record<string, unknown> = {};
+	for (const name of ['passphrase', 'publish_key', 'password'] as const) {
+		const value = input?.[name] === MASK ? current.input?.[name] : input?.[name];
+		if (value !== undefined) kept[name] = value;
+	}
+	return {
+		...current,
+		...body,
+		...(input ? { input: { ...input, ...kept } } : {}),
+	} as RecordingSettings;
+};
+
+/** The job's settings in Callaba's words; `mask` hides its secrets. */
+const toSettingsBody = (job: RecordingJob, mask: boolean) => {
+	const extra = job.extra ?? {};
+	const inputType = extra['input_type'] as InputType | undefined;
+	const input = job.input
+		? toCallabaInput(job.input, inputType, (extra['input_keys'] ?? {}) as Record<string, unknown>, { mask })
+		: undefined;
+	return {
+		recording_name: job.name,
+		recording_type: 'RECORDING_STREAM_TO_FILE' as const,
+		...(input ? { input } : {}),
+		...(extra['transcoding'] ? { transcoding: extra['transcoding'] as RecordingSettings['transcoding'] } : {}),
+		output_format: job.format,
+		active: job.active,
+		...(job.filePath === defaultFilePath(job.format) ? {} : { file_path: job.filePath }),
+		...(job.infoPath === undefined ? {} : { info_path: job.infoPath }),
+		...(job.split?.intervalMs === undefined ? {} : { interval: job.split.intervalMs }),
+		...(job.split?.schedule === undefined ? {} : { schedule: job.split.schedule }),
+		...(job.split?.maxBytes === undefined ? {} : { max_file_size: job.split.maxBytes }),
+		segmentation_rule: job.segmentationRule,
+		...(job.tracks?.ids ? { track_ids: [...job.tracks.ids] } : {}),
+		...(job.tracks?.names ? { variant_names: [...job.tracks.names] } : {}),
+		...(job.metadata === undefined ? {} : { metadata: job.metadata }),
 	};
 };
 
@@ -74,26 +130,33 @@ export const toFileView = (file: RecordedFile, recordingsRoot: string) => ({
 	...(file.error === undefined ? {} : { error: file.error }),
 });
 
-export const toRecordingView = (job: RecordingJob, recordingsRoot: string) => ({
-	id: job.id,
-	recording_name: job.name,
-	recording_type: 'RECORDING_STREAM_TO_FILE' as const,
-	input: job.input ?? { input_type: 'INPUT_TYPE_OTHER' as const },
-	...(job.extra?.['transcoding'] ? { transcoding: job.extra['transcoding'] } : {}),
-	output_format: job.format,
-	active: job.active,
-	created: job.createdAt,
-	modified: job.modifiedAt,
-	recordedFiles: job.files.map((file) => toFileView(file, recordingsRoot)),
-	...(job.filePath === defaultFilePath(job.format) ? {} : { file_path: job.filePath }),
-	...(job.infoPath === undefined ? {} : { info_path: job.infoPath }),
-	...(job.split?.intervalMs === undefined ? {} : { interval: job.split.intervalMs }),
-	...(job.split?.schedule === undefined ? {} : { schedule: job.split.schedule }),
-	...(job.split?.maxBytes === undefined ? {} : { max_file_size: job.split.maxBytes }),
-	segmentation_rule: job.segmentationRule,
-	state: job.state,
-	state_reason: job.reason,
-});
+/**
+ * A job as Callaba's getById shows it, secrets masked. A job made through OME or Huawei has no input
+ * of its own: it shows as `INPUT_TYPE_OTHER` with the stream it records.
+ */
+export const toRecordingView = (
+	job: RecordingJob,
+	files: readonly RecordedFile[],
+	recordingsRoot: string,
+	totalFiles = files.length,
+) => {
+	const { input, ...settings } = toSettingsBody(job, true);
+	return {
+		id: job.id,
+		...settings,
+		input: input ?? {
+			input_type: 'INPUT_TYPE_OTHER' as const,
+			input_stream_id: `${job.key.app}/${job.key.stream}`,
+		},
+		created: job.createdAt,
+		modified: job.modifiedAt,
+		recordedFiles: files.map((file) => toFileView(file, recordingsRoot)),
+		...(totalFiles === files.length ? {} : { recorded_files_total: totalFiles }),
+		state: job.state,
+		state_reason: job.reason,
+		...(job.dialect === CALLABA ? {} : { api: job.dialect }),
+	};
+};
 
 export const toStatView = (stats: JobStats, recordingsRoot: string) => ({
 	id: stats.id,

@@ -13,13 +13,13 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { TapedeckError } from '../../core/errors.ts';
-import { DEFAULT_VHOST } from '../../core/stream-hub.ts';
+import { DEFAULT_VHOST, type StreamKey } from '../../core/stream-hub.ts';
 import type { RecordFormat } from '../../recorder/recording.ts';
 import type { JobSettings } from '../../recorder/recording-job.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 import { sameSecret } from '../auth.ts';
 import { httpStatusOf, publicMessage } from '../errors.ts';
-import { InterruptionWatch } from './interruption-watch.ts';
+import { type Clock, InterruptionWatch, systemClock } from './interruption-watch.ts';
 import {
 	HuaweiErrorSchema,
 	type RecordControl,
@@ -40,7 +40,8 @@ export type HuaweiApiOptions = {
 	readonly interruptionMs?: number;
 	/** Minimum time between a STOP and the next START of the same stream (Huawei: 10 s). */
 	readonly restartDelayMs?: number;
-	readonly now?: () => number;
+	/** Time for the STOP→START delay and the interruption limit; tests pass one they advance. */
+	readonly clock?: Clock;
 	readonly log?: (message: string) => void;
 };
 
@@ -52,7 +53,8 @@ const INTERRUPTION_MS = 30_000;
 /** Mounts the Huawei dialect on `app` (paths under /v1/{project_id}/record) and documents it. */
 export const mountHuaweiApi = (app: OpenAPIHono, options: HuaweiApiOptions): void => {
 	const { service } = options;
-	const now = options.now ?? Date.now;
+	const clock = options.clock ?? systemClock;
+	const now = () => clock.now();
 	const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
 	const format = options.format ?? 'mp4';
 	/** Stream name → when its last STOP was accepted. */
@@ -60,7 +62,7 @@ export const mountHuaweiApi = (app: OpenAPIHono, options: HuaweiApiOptions): voi
 	const watch = new InterruptionWatch(service, {
 		dialect: HUAWEI,
 		limitMs: options.interruptionMs ?? INTERRUPTION_MS,
-		now,
+		clock,
 		...(options.log ? { log: options.log } : {}),
 	});
 	documentEndpoint(app);
@@ -74,14 +76,13 @@ export const mountHuaweiApi = (app: OpenAPIHono, options: HuaweiApiOptions): voi
 				`a START must come at least ${restartDelayMs / 1000} s after the STOP of the same stream; retry in ${Math.ceil(wait / 1000)} s`,
 			);
 		}
-		const settings = toJobSettings(target, format);
-		if (!service.isLive(settings.key)) {
+		const key = { vhost: DEFAULT_VHOST, app: target.app, stream: target.stream };
+		if (!service.isLive(key)) {
 			throw new TapedeckError('invalid_argument', `stream ${target.app}/${target.stream} is not being pushed`);
 		}
 		const job = service.findByName(name, HUAWEI);
-		if (!job) await service.create(settings);
-		else if (!job.active) await service.start(job.id);
-		watch.watch();
+		if (!job) watch.watch(await service.create(toJobSettings(target, key, format)));
+		else if (!job.active) watch.watch(await service.start(job.id));
 	};
 
 	const stop = async (target: RecordControl): Promise<void> => {
@@ -129,10 +130,10 @@ const huaweiOnly =
 		c.req.param('project_id') === 'vhosts' ? next() : middleware(c, next);
 
 /** The engine job of one (domain, app, stream): files under `Record/<domain>/<app>/<stream>/`, like Huawei's default prefix. */
-const toJobSettings = (target: RecordControl, format: RecordFormat): JobSettings => ({
+const toJobSettings = (target: RecordControl, key: StreamKey, format: RecordFormat): JobSettings => ({
 	name: jobName(target),
 	dialect: HUAWEI,
-	key: { vhost: DEFAULT_VHOST, app: target.app, stream: target.stream },
+	key,
 	streamName: target.stream,
 	format,
 	filePath: `Record/${target.publish_domain}/\${Application}/\${Stream}/\${StartTime:YYYY-MM-DD-hh-mm-ss}_\${Sequence}.${format}`,

@@ -1,12 +1,29 @@
+import type { RecordingJob } from '../../recorder/recording-job.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
+
+/** Time as the watch sees it; tests pass one they advance by hand. */
+export type Clock = {
+	now(): number;
+	/** Calls `fire` after `ms`; returns the cancel. */
+	setTimer(ms: number, fire: () => void): () => void;
+};
+
+/** Wall-clock time; its timers never keep the process alive. */
+export const systemClock: Clock = {
+	now: Date.now,
+	setTimer: (ms, fire) => {
+		const timer = setTimeout(fire, ms);
+		timer.unref();
+		return () => clearTimeout(timer);
+	},
+};
 
 export type InterruptionWatchOptions = {
 	/** The dialect whose active jobs are watched. */
 	readonly dialect: string;
 	/** How long a push may stay interrupted before its recording is stopped for good. */
 	readonly limitMs: number;
-	readonly checkEveryMs?: number;
-	readonly now?: () => number;
+	readonly clock?: Clock;
 	readonly log?: (message: string) => void;
 };
 
@@ -14,53 +31,58 @@ export type InterruptionWatchOptions = {
  * Huawei's START semantics: "if stream interruption occurs and the interruption duration exceeds the
  * threshold, the recording is stopped and will not be automatically started after stream push
  * resumes". The engine itself keeps a recording waiting across drops (OME and Callaba want that), so
- * this watch stops the dialect's active jobs whose stream has been gone longer than the limit. It
- * polls only while such jobs exist; its timer never keeps the process alive.
+ * this watch listens to the service's state changes: when an active job of its dialect goes back to
+ * waiting for its stream, a timer starts; the stream's return cancels it; when it fires, the job stops.
  */
 export class InterruptionWatch {
 	readonly #service: RecordingService;
 	readonly #options: InterruptionWatchOptions;
-	readonly #now: () => number;
-	/** Job id → when its stream was first seen gone. */
-	readonly #goneSince = new Map<string, number>();
-	#timer: NodeJS.Timeout | undefined;
+	readonly #clock: Clock;
+	/** Job id → the cancel of its interruption timer. */
+	readonly #timers = new Map<string, () => void>();
+	readonly #unsubscribe: () => void;
 
 	constructor(service: RecordingService, options: InterruptionWatchOptions) {
 		this.#service = service;
 		this.#options = options;
-		this.#now = options.now ?? Date.now;
+		this.#clock = options.clock ?? systemClock;
+		this.#unsubscribe = service.onStateChange((job) => this.#changed(job));
 	}
 
-	/** Starts polling (after a START); idempotent. */
-	watch(): void {
-		if (this.#timer) return;
-		this.#timer = setInterval(() => this.check(), this.#options.checkEveryMs ?? 1000);
-		this.#timer.unref();
+	/** After a START: a job whose stream is already gone starts its timer now. */
+	watch(job: RecordingJob): void {
+		if (this.#service.isLive(job.key)) this.#cancel(job.id);
+		else this.#arm(job);
 	}
 
-	/** One pass: stops the jobs interrupted past the limit; stops polling when nothing is left to watch. */
-	check(): void {
-		const active = this.#service.list(this.#options.dialect).filter((job) => job.active);
-		if (active.length === 0) {
-			clearInterval(this.#timer);
-			this.#timer = undefined;
-			this.#goneSince.clear();
-			return;
-		}
-		const now = this.#now();
-		for (const job of active) {
-			if (this.#service.isLive(job.key)) {
-				this.#goneSince.delete(job.id);
-				continue;
-			}
-			const since = this.#goneSince.get(job.id) ?? now;
-			this.#goneSince.set(job.id, since);
-			if (now - since < this.#options.limitMs) continue;
-			this.#goneSince.delete(job.id);
-			this.#options.log?.(`recording ${job.name}: push interrupted for ${now - since} ms, recording stopped`);
+	close(): void {
+		this.#unsubscribe();
+		for (const id of [...this.#timers.keys()]) this.#cancel(id);
+	}
+
+	#changed(job: RecordingJob): void {
+		if (job.dialect !== this.#options.dialect) return;
+		if (job.active && job.state === 'ready') this.#arm(job);
+		else this.#cancel(job.id);
+	}
+
+	#arm(job: RecordingJob): void {
+		if (this.#timers.has(job.id)) return;
+		const since = this.#clock.now();
+		const cancel = this.#clock.setTimer(this.#options.limitMs, () => {
+			this.#timers.delete(job.id);
+			this.#options.log?.(
+				`recording ${job.name}: push interrupted for ${this.#clock.now() - since} ms, recording stopped`,
+			);
 			this.#service.stop(job.id).catch((error: unknown) => {
 				this.#options.log?.(`recording ${job.name}: stop failed: ${(error as Error).message}`);
 			});
-		}
+		});
+		this.#timers.set(job.id, cancel);
+	}
+
+	#cancel(id: string): void {
+		this.#timers.get(id)?.();
+		this.#timers.delete(id);
 	}
 }

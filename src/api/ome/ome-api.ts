@@ -52,6 +52,7 @@ export const mountOmeApi = (app: OpenAPIHono, options: OmeApiOptions): void => {
 		toOmeRecord(job, {
 			virtualHost,
 			recordingsRoot,
+			files: service.files(job.id),
 			currentFile: service.stats(job.id).currentFile,
 			...(state ? { state } : {}),
 		});
@@ -79,7 +80,8 @@ export const mountOmeApi = (app: OpenAPIHono, options: OmeApiOptions): void => {
 		// OME keeps a failed task dead until it is stopped and re-created; a start of the same id retries it.
 		const retry =
 			existing.dialect === OME && inApp(existing, appName) && (existing.state === 'error' || !existing.active);
-		if (!retry) throw new TapedeckError('conflict', 'Duplicate ID already exists');
+		// OME's code answers a duplicate id with 400 (its documentation says 409).
+		if (!retry) throw new TapedeckError('invalid_argument', 'Duplicate ID already exists');
 		return view(await service.update(body.id, settings));
 	};
 
@@ -227,7 +229,6 @@ const documentEndpoints = (app: OpenAPIHono): void => {
 		summary: string,
 		body: z.ZodType | undefined,
 		response: z.ZodType,
-		extra: Record<number, { description: string; content: { 'application/json': { schema: z.ZodType } } }> = {},
 	) =>
 		app.openAPIRegistry.registerPath({
 			method,
@@ -242,12 +243,15 @@ const documentEndpoints = (app: OpenAPIHono): void => {
 			responses: {
 				200: { description: 'OK', content: { 'application/json': { schema: response } } },
 				...errors,
-				...extra,
 			},
 		});
-	route('post', 'startRecord', 'Start (or reserve) a recording', StartRecordSchema, RecordEnvelopeSchema, {
-		409: { description: 'Duplicate id', content: { 'application/json': { schema: OmeErrorSchema } } },
-	});
+	route(
+		'post',
+		'startRecord',
+		'Start (or reserve) a recording; a duplicate id answers 400',
+		StartRecordSchema,
+		RecordEnvelopeSchema,
+	);
 	route('post', 'stopRecord', 'Stop a recording and forget the task', RecordIdSchema, RecordEnvelopeSchema);
 	route('post', 'records', 'List recording tasks (all, or one id)', RecordsQuerySchema, RecordsEnvelopeSchema);
 	route('get', 'records', 'List every recording task of the app', undefined, RecordsEnvelopeSchema);

@@ -97,6 +97,6 @@ export const RecordsEnvelopeSchema = envelope(z.array(RecordSchema), 'OmeRecords
 export const OmeErrorSchema = z
 	.object({
 		statusCode: z.number(),
-		message: z.string().openapi({ example: '[HTTP] Duplicate ID already exists (409)' }),
+		message: z.string().openapi({ example: '[HTTP] Duplicate ID already exists (400)' }),
 	})
 	.openapi('OmeError');

@@ -85,6 +85,8 @@ export type RecordViewContext = {
 	/** The OME virtual host name the task is listed under. */
 	readonly virtualHost: string;
 	readonly recordingsRoot: string;
+	/** The job's files, in order. */
+	readonly files: readonly RecordedFile[];
 	/** The file being written with its live size and duration, if any. */
 	readonly currentFile?: RecordedFile | undefined;
 	/** Shown instead of the job's state (a stop answers with `stopping`, as OME does). */
@@ -94,19 +96,25 @@ export type RecordViewContext = {
 /**
  * A job as OME's JsonFromRecord writes it, field for field and in its order: statistics only once
  * the task has recorded (and only those above zero), `finishTime` only when stopped or failed.
- * Jobs of the other dialects are shown the same way.
+ * A task whose publisher left after recording reads `stopped` with its totals, as OME's does (its
+ * stream's end stops the session; a new publish records the next sequence). `sequence` counts the
+ * files finished, as OME increments it when a file closes. Jobs of the other dialects are shown the
+ * same way.
  */
 export const toOmeRecord = (job: RecordingJob, context: RecordViewContext): OmeRecord => {
-	const state = context.state ?? job.state;
-	const files = job.files.map((file) => (file.id === context.currentFile?.id ? context.currentFile : file));
-	const latest = files.reduce<RecordedFile | undefined>(
-		(last, file) => (last === undefined || file.sequence >= last.sequence ? file : last),
-		undefined,
-	);
+	const files = context.files.map((file) => (file.id === context.currentFile?.id ? context.currentFile : file));
+	const latest = files.at(-1);
+	const writing = latest?.state === 'writing';
+	const state = context.state ?? (job.state === 'ready' && latest && !writing ? 'stopped' : job.state);
 	const recorded = state !== 'ready';
 	const finished = state === 'stopped' || state === 'error';
-	const totalBytes = files.reduce((sum, file) => sum + file.bytes, 0);
-	const totalTime = files.reduce((sum, file) => sum + file.durationMs, 0);
+	let totalBytes = 0;
+	let totalTime = 0;
+	for (const file of files) {
+		totalBytes += file.bytes;
+		totalTime += file.durationMs;
+	}
+	const sequence = latest ? latest.sequence + (writing ? 0 : 1) : 0;
 	const extra = job.extra ?? {};
 	const shownPath = (name: string, fallback: string): string =>
 		typeof extra[name] === 'string' ? (extra[name] as string) : fallback;
@@ -114,7 +122,8 @@ export const toOmeRecord = (job: RecordingJob, context: RecordViewContext): OmeR
 		state,
 		isConfig: false,
 		id: job.id,
-		...(job.metadata === undefined ? {} : { metadata: job.metadata }),
+		// OME leaves an empty string out.
+		...(job.metadata ? { metadata: job.metadata } : {}),
 		vhost: context.virtualHost,
 		app: job.key.app,
 		stream: {
@@ -130,11 +139,11 @@ export const toOmeRecord = (job: RecordingJob, context: RecordViewContext): OmeR
 		...(job.split?.schedule ? { schedule: job.split.schedule } : {}),
 		segmentationRule: job.segmentationRule,
 		createdTime: formatIsoWithOffset(new Date(job.createdAt)),
-		...(recorded && latest && latest.bytes > 0 ? { recordBytes: latest.bytes } : {}),
-		...(recorded && latest && latest.durationMs > 0 ? { recordTime: Math.round(latest.durationMs) } : {}),
+		...(recorded && writing && latest.bytes > 0 ? { recordBytes: latest.bytes } : {}),
+		...(recorded && writing && latest.durationMs > 0 ? { recordTime: Math.round(latest.durationMs) } : {}),
 		...(recorded && totalBytes > 0 ? { totalRecordBytes: totalBytes } : {}),
 		...(recorded && totalTime > 0 ? { totalRecordTime: Math.round(totalTime) } : {}),
-		...(recorded && latest && latest.sequence > 0 ? { sequence: latest.sequence } : {}),
+		...(recorded && sequence > 0 ? { sequence } : {}),
 		...(recorded && latest ? { startTime: formatIsoWithOffset(new Date(latest.startedAt)) } : {}),
 		...(finished && latest?.endedAt ? { finishTime: formatIsoWithOffset(new Date(latest.endedAt)) } : {}),
 	};

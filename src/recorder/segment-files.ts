@@ -1,0 +1,189 @@
+/**
+ * The files a SegmentWriter has open: the one being written and, just after a cut, the one before
+ * it, kept open while a lagging track crosses the cut (MPEG-TS packs several AAC frames per PES, so
+ * audio stamped before the keyframe arrives after it; those frames belong to the file that ends at
+ * the keyframe). Decides at each cut point whether to split, places each packet on its file's
+ * timeline (Rebaser) and closes the sinks in order in the background.
+ */
+import type { createMuxer } from '../../mux/create-muxer.ts';
+import type { ContainerFormat, MuxerOptions } from '../../mux/muxer.ts';
+import type { Packet } from '../core/packet.ts';
+import type { Track } from '../core/track.ts';
+import type { Rebaser } from './rebaser.ts';
+import { type OpenedSegment, SegmentFile, type SegmentInfo } from './segment-file.ts';
+import type { SplitPolicy } from './split-policy.ts';
+
+export type SegmentFilesOptions = {
+	readonly format: ContainerFormat;
+	readonly muxerOptions?: MuxerOptions;
+	readonly split?: SplitPolicy;
+	readonly firstSequence?: number;
+	readonly rebaser: Rebaser;
+	readonly createMuxer: typeof createMuxer;
+	readonly now: () => Date;
+	openSegment(sequence: number, startedAt: Date): OpenedSegment;
+	onClosed(info: SegmentInfo): void;
+	onError(error: unknown): void;
+};
+
+/** How long after a cut the previous file stays open for tracks that lag it. */
+const LATE_PACKET_WINDOW_MS = 2000;
+
+const EPOCH = new Date(0);
+
+export class SegmentFiles {
+	readonly #options: SegmentFilesOptions;
+	#file: SegmentFile | undefined;
+	#previous: SegmentFile | undefined;
+	/** Tracks that have not yet delivered a packet past the last cut. */
+	readonly #lagging = new Set<number>();
+	#tracks: readonly Track[] = [];
+	#nextSequence: number;
+	#opened = 0;
+	/** Sinks close in the background, in order; `closed()` waits for this chain. */
+	#closing: Promise<void> = Promise.resolve();
+
+	constructor(options: SegmentFilesOptions) {
+		this.#options = options;
+		this.#nextSequence = options.firstSequence ?? 0;
+	}
+
+	get file(): SegmentFile | undefined {
+		return this.#file;
+	}
+
+	get opened(): number {
+		return this.#opened;
+	}
+
+	get current(): { sequence: number; path: string; bytes: number; durationMs: number } | undefined {
+		const file = this.#file;
+		if (!file) return undefined;
+		return { sequence: file.sequence, path: file.path, bytes: file.sink.position, durationMs: file.durationMs };
+	}
+
+	/**
+	 * Writes a packet of `track` (one of `tracks`, the set a new file is made with): splits first when
+	 * it is a cut point the policy asks for, opens a file at a cut point when none is open. Returns the
+	 * reason a muxer refused it, undefined otherwise (also when it was dropped and counted before its
+	 * file's start); throws I/O errors.
+	 */
+	write(packet: Packet, track: Track, tracks: readonly Track[], cutPoint: boolean): string | undefined {
+		const rebaser = this.#options.rebaser;
+		if (!rebaser.toRecording(packet)) return undefined;
+		let file = this.#file;
+		if (file && cutPoint && this.#shouldSplit(file, packet.trackId)) {
+			this.#cut(file, packet.trackId);
+			file = undefined;
+		}
+		if (!file) {
+			if (!cutPoint) return undefined;
+			this.#tracks = tracks;
+			file = this.#open();
+			rebaser.startFile(packet.trackId);
+		}
+		const previous = this.#previous;
+		const placed = rebaser.toFile(packet.trackId, previous !== undefined);
+		if (placed === undefined) return undefined;
+		if (placed.file === 'previous' && previous) file = previous;
+		else if (previous) this.#crossed(packet.trackId);
+		const out: Packet = {
+			trackId: packet.trackId,
+			dts: placed.dts,
+			pts: placed.pts,
+			duration: placed.duration,
+			keyframe: packet.keyframe,
+			data: packet.data,
+		};
+		return file.write(out, track);
+	}
+
+	async drain(): Promise<void> {
+		await this.#file?.sink.drain();
+	}
+
+	/** Ends the file before the last cut now (its lagging tracks will not be waited for). */
+	finishPrevious(): void {
+		const previous = this.#previous;
+		if (!previous) return;
+		this.#previous = undefined;
+		this.#lagging.clear();
+		this.#finish(previous);
+	}
+
+	/** Finishes the previous and the open file, in that order. */
+	finishAll(): void {
+		this.finishPrevious();
+		const file = this.#file;
+		if (!file) return;
+		this.#file = undefined;
+		this.#finish(file);
+	}
+
+	/** After an I/O error: closes the open files as far as they got, reporting nothing more. */
+	abandon(): void {
+		for (const file of [this.#previous, this.#file]) {
+			if (!file) continue;
+			file.finish();
+			this.#closing = this.#closing.then(() => file.sink.close()).catch(() => {});
+		}
+		this.#previous = undefined;
+		this.#file = undefined;
+	}
+
+	/** Resolves once every finished file's sink has closed. */
+	closed(): Promise<void> {
+		return this.#closing;
+	}
+
+	/** Ends `file` at the cut packet: it stays open as the previous file while other tracks still lag. */
+	#cut(file: SegmentFile, cutTrackId: number): void {
+		this.finishPrevious();
+		this.#file = undefined;
+		this.#previous = file;
+		for (const track of this.#tracks) if (track.id !== cutTrackId) this.#lagging.add(track.id);
+		if (this.#lagging.size === 0) this.finishPrevious();
+	}
+
+	/** A track delivered a packet past the cut; once all have (or the window passed), the previous file ends. */
+	#crossed(trackId: number): void {
+		this.#lagging.delete(trackId);
+		if (this.#lagging.size === 0 || this.#options.rebaser.elapsedMs(trackId) > LATE_PACKET_WINDOW_MS) {
+			this.finishPrevious();
+		}
+	}
+
+	#shouldSplit(file: SegmentFile, trackId: number): boolean {
+		const split = this.#options.split;
+		if (!split) return false;
+		return split.shouldSplit({
+			elapsedMs: this.#options.rebaser.elapsedMs(trackId),
+			bytes: file.sink.position,
+			now: split.needsClock ? this.#options.now() : EPOCH,
+		});
+	}
+
+	#open(): SegmentFile {
+		const { format, muxerOptions, createMuxer } = this.#options;
+		const sequence = this.#nextSequence++;
+		const startedAt = this.#options.now();
+		const tracks = this.#tracks;
+		const file = new SegmentFile(sequence, startedAt, this.#options.openSegment(sequence, startedAt), (sink) =>
+			createMuxer(format, tracks, sink, muxerOptions),
+		);
+		this.#options.split?.fileStarted(startedAt);
+		this.#opened++;
+		this.#file = file;
+		return file;
+	}
+
+	/** Writes the trailer now (a failing one leaves the file marked damaged); the sink closes in the background. */
+	#finish(file: SegmentFile): void {
+		const damaged = file.finish();
+		const info = file.info(this.#options.format, this.#options.now(), damaged);
+		this.#closing = this.#closing
+			.then(() => file.sink.close())
+			.then(() => this.#options.onClosed(info))
+			.catch((error: unknown) => this.#options.onError(error));
+	}
+}
