@@ -151,6 +151,12 @@ test('RTSP: Digest/Basic user and password checked; a wrong password gets 401 an
 });
 
 const jobKey: StreamKey = { vhost: 'default', app: 'recording', stream: 'job-http' };
+const listenInput = (
+	protocol: InputSpec['protocol'],
+	port: number,
+	credentials: NonNullable<InputSpec['credentials']>,
+): InputSpec => ({ protocol, direction: 'listen', address: { port }, credentials });
+
 const context = (input: InputSpec) => ({
 	hub: registry,
 	key: jobKey,
@@ -160,12 +166,7 @@ const context = (input: InputSpec) => ({
 });
 
 test("HTTP listen: the job's publish_key as a Bearer token or Basic password; a wrong one gets 401", async () => {
-	const input: InputSpec = {
-		protocol: 'http',
-		direction: 'listen',
-		address: { port: HTTP_PORT },
-		credentials: { key: 'http-key-12' },
-	};
+	const input = listenInput('http', HTTP_PORT, { key: 'http-key-12' });
 	const target = new SessionCollector();
 	await withSource(createInput(input, target, context(input)), async () => {
 		const url = `http://127.0.0.1:${HTTP_PORT}/up`;
@@ -193,12 +194,7 @@ test("HTTP listen: the job's publish_key as a Bearer token or Basic password; a 
 });
 
 test("UDP listen: only the job's allowed source addresses publish; others are ignored and logged", async () => {
-	const input: InputSpec = {
-		protocol: 'udp',
-		direction: 'listen',
-		address: { port: UDP_PORT },
-		credentials: { sources: ['127.0.0.2'] },
-	};
+	const input = listenInput('udp', UDP_PORT, { sources: ['127.0.0.2'] });
 	const target = new SessionCollector();
 	await withSource(createInput(input, target, context(input)), async () => {
 		const url = (from: string) => `udp://127.0.0.1:${UDP_PORT}?pkt_size=1316&localaddr=${from}`;
@@ -212,12 +208,7 @@ test("UDP listen: only the job's allowed source addresses publish; others are ig
 });
 
 test("RTMP and RTSP listen jobs: the job's publish_key, user and password guard its own port", async () => {
-	const rtmp: InputSpec = {
-		protocol: 'rtmp',
-		direction: 'listen',
-		address: { port: JOB_RTMP_PORT },
-		credentials: { key: 'job-rtmp-key' },
-	};
+	const rtmp = listenInput('rtmp', JOB_RTMP_PORT, { key: 'job-rtmp-key' });
 	const rtmpTarget = new SessionCollector();
 	await withSource(createInput(rtmp, rtmpTarget, context(rtmp)), async () => {
 		const url = `rtmp://127.0.0.1:${JOB_RTMP_PORT}/any/name`;
@@ -226,12 +217,7 @@ test("RTMP and RTSP listen jobs: the job's publish_key, user and password guard 
 		assert.is(await push(['-f', 'flv', `${url}?key=job-rtmp-key`]), 0);
 		await waitFor(() => rtmpTarget.packets > 50, 5000, 'media with the job key');
 	});
-	const rtsp: InputSpec = {
-		protocol: 'rtsp',
-		direction: 'listen',
-		address: { port: JOB_RTSP_PORT },
-		credentials: { user: 'cam', password: 'job-rtsp-pw' },
-	};
+	const rtsp = listenInput('rtsp', JOB_RTSP_PORT, { user: 'cam', password: 'job-rtsp-pw' });
 	const source = await withGlobalHeaders(MEDIA);
 	const rtspTarget = new SessionCollector();
 	await withSource(createInput(rtsp, rtspTarget, context(rtsp)), async () => {
