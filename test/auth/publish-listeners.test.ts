@@ -5,6 +5,8 @@
  * publish. Also: a recording's private stream cannot be pushed to through a built-in listener.
  * Ports: OS-chosen where the listener reports them (RTMP, RTSP); 27800–27849 for SRT, HTTP and UDP.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -12,6 +14,7 @@ import { createInput } from '../../ingest/create-input.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
+import { AdmissionWebhook } from '../../src/auth/admission-webhook.ts';
 import { PublishPolicy } from '../../src/auth/publish-policy.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { InputSpec } from '../../src/core/input-spec.ts';
@@ -227,6 +230,54 @@ test("RTMP and RTSP listen jobs: the job's publish_key, user and password guard 
 		assert.is(await push(['-f', 'rtsp', '-rtsp_transport', 'tcp', url('cam:job-rtsp-pw@')], source), 0);
 		await waitFor(() => rtspTarget.packets > 50, 5000, 'media with the job password (Digest)');
 	});
+});
+
+test('RTMP behind an admission webhook: its allow and deny decide, a webhook that does not answer in time denies', async () => {
+	const calls: Record<string, unknown>[] = [];
+	const hook = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			const body = JSON.parse(Buffer.concat(chunks).toString()) as { credentials: Record<string, string> };
+			calls.push(body);
+			const key = body.credentials['key'];
+			if (key === 'slow') return; // never answers
+			res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ allowed: key === 'hooked' }));
+		});
+	});
+	await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+	const webhook = new AdmissionWebhook({
+		url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/admit`,
+		timeoutMs: 500,
+	});
+	const hooked = new PublishPolicy({ open: false, webhook, log: (line) => log.push(line) });
+	const bus = new StreamRegistry({ authorize: (r) => hooked.authorize(r) });
+	const collector = new Collector();
+	bus.subscribe(live('hooked'), collector);
+	try {
+		await withSource(new RtmpListener({ hub: bus, port: 0, log: () => {} }), async (listener) => {
+			const url = `rtmp://127.0.0.1:${listener.port}/live/hooked`;
+			assert.is.not(await push(['-f', 'flv', `${url}?key=other`]), 0);
+			assert.match(lastLog(/publish refused: rtmp default\/live\/hooked/) ?? '', /webhook denied/);
+			assert.is.not(await push(['-f', 'flv', `${url}?key=slow`]), 0);
+			assert.match(lastLog(/publish refused: rtmp default\/live\/hooked/) ?? '', /no answer within 500 ms/);
+			assert.is(collector.packets.length, 0);
+			assert.is(await push(['-f', 'flv', `${url}?key=hooked`]), 0);
+			await waitFor(() => collector.packets.length > 50, 5000, 'media the webhook allowed');
+			assert.equal(calls[0], {
+				action: 'publish',
+				protocol: 'rtmp',
+				vhost: 'default',
+				app: 'live',
+				stream: 'hooked',
+				remoteAddress: '127.0.0.1',
+				credentials: { key: 'other' },
+			});
+		});
+	} finally {
+		hook.closeAllConnections();
+		await new Promise<void>((resolve) => hook.close(() => resolve()));
+	}
 });
 
 test.run();
