@@ -26,6 +26,7 @@ import {
 	findExtension,
 	type Handshake,
 	RejectReason,
+	rejectionName,
 	SrtFlag,
 } from './handshake.ts';
 import { decodeKeyMaterial, openKeyMaterial, type StreamKeys, validatePassphrase } from './key-material.ts';
@@ -87,15 +88,6 @@ type Checked = {
 	passphrase: string | undefined;
 	keys: StreamKeys | undefined;
 };
-
-/** Rejection codes by name for the log, the ones a publisher can fix spelt out. */
-const REJECTION_NAMES = new Map<number, string>([
-	...Object.entries(RejectReason).map(([name, code]): [number, string] => [code, name]),
-	[RejectReason.badSecret, 'wrong passphrase'],
-	[RejectReason.unsecure, 'passphrase set on one side only'],
-	[RejectReason.unauthorized, 'not authorized (stream key, policy or webhook)'],
-	[RejectReason.conflict, 'the stream already has a publisher'],
-]);
 
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 
@@ -297,7 +289,7 @@ export class SrtListener implements IngestSource {
 	#refused(remoteAddress: string, hs: Handshake, code: number): void {
 		const sid = findExtension(hs, ExtensionType.sid);
 		const streamId = sid ? decodeStringExtension(sid.data) : '';
-		const name = REJECTION_NAMES.get(code) ?? 'refused';
+		const name = rejectionName(code);
 		this.#o.log?.(`${this.description}: caller ${remoteAddress} (stream id "${streamId}") refused: ${code} ${name}`);
 	}
 
