@@ -29,6 +29,11 @@ export type PublishPolicyOptions = {
 	 * (false). The server defaults it to true only while every listener is on loopback.
 	 */
 	readonly open: boolean;
+	/**
+	 * `open` holds only because the server's listeners are on loopback (nobody asked for it): a job's
+	 * own listener bound beyond loopback is then not open.
+	 */
+	readonly openOnLoopbackOnly?: boolean;
 	/** Passphrase of the built-in SRT listener for streams whose entry names none. */
 	readonly srtPassphrase?: string;
 	readonly webhook?: AdmissionWebhook;
@@ -46,14 +51,7 @@ export class PublishPolicy {
 	readonly #o: PublishPolicyOptions;
 
 	constructor(options: PublishPolicyOptions) {
-		for (const [name, entry] of Object.entries(options.streams ?? {})) {
-			const bad = entry.sources?.find((source) => !isSourcePattern(source));
-			if (bad !== undefined)
-				throw new TapedeckError(
-					'invalid_argument',
-					`stream "${name}": source "${bad}" is no IP address or IPv4 CIDR block`,
-				);
-		}
+		for (const [name, entry] of Object.entries(options.streams ?? {})) checkSources(entry, `stream "${name}"`);
 		this.#o = options;
 	}
 
@@ -80,6 +78,7 @@ export class PublishPolicy {
 		return new PublishPolicy({
 			streams: settings.streams,
 			open,
+			openOnLoopbackOnly: settings.open === undefined,
 			...(settings.srtPassphrase === undefined ? {} : { srtPassphrase: settings.srtPassphrase }),
 			...(settings.webhook ? { webhook: new AdmissionWebhook(settings.webhook) } : {}),
 			log,
@@ -100,16 +99,25 @@ export class PublishPolicy {
 	}
 
 	/**
-	 * The check of a recording's own listen input: the credentials its job carries (none: anyone, when
-	 * publishing is open), then the webhook.
+	 * The check of a recording's own listen input bound to `bindHost`: the credentials its job carries
+	 * (none: anyone, when publishing is open — and, unless open publishing was asked for, the listener
+	 * is on loopback), then the webhook.
 	 */
-	gate(required: StreamCredentials): PublishGate {
+	gate(required: StreamCredentials, bindHost?: string): PublishGate {
 		checkSources(required, "the input's credentials");
 		const guarded = Object.keys(required).length > 0;
+		const reachable = bindHost !== undefined && !isLoopback(bindHost);
+		const open = this.#o.open && !(this.#o.openOnLoopbackOnly && reachable);
 		return {
 			authorize: (request) => {
-				if (!guarded && !this.#o.open && this.#o.webhook === undefined)
-					return Promise.resolve(this.#decide(request, false, "the job's input sets no publish credentials"));
+				if (!guarded && !open && this.#o.webhook === undefined)
+					return Promise.resolve(
+						this.#decide(
+							request,
+							false,
+							`the job's input sets no publish credentials${reachable ? ` and listens on ${bindHost}` : ''}`,
+						),
+					);
 				return this.#check(request, required);
 			},
 			digestPasswords: (user) => digestPasswordsOf(required, user),

@@ -102,7 +102,10 @@ export const startServer = async (
 		syncIntervalMs: config.syncIntervalMs,
 		// A job's own listener admits whom the credentials of its input (and the publish policy) allow.
 		openInput: (spec, target, context) =>
-			createInput(spec, target, { ...context, admission: policy.gate(spec.credentials ?? {}) }),
+			createInput(spec, target, {
+				...context,
+				admission: policy.gate(spec.credentials ?? {}, spec.address?.host ?? context.listenHost),
+			}),
 		// The listeners below, as inputs name them (module ids rtmp, srt, rtsp).
 		modules: builtInModules(config),
 		...(options.openSink ? { openSink: options.openSink } : {}),

@@ -99,7 +99,7 @@ test("a job input's own credentials: none means open only while publishing is op
 	assert.throws(() => policy.gate({ sources: ['x'] }), /source "x" is no IP address/);
 });
 
-test('beyond loopback with nothing guarding publishing the server refuses to start, unless asked', () => {
+test('beyond loopback with nothing guarding publishing the server refuses to start, unless asked', async () => {
 	const nothing: PublishSettings = { open: undefined, streams: {}, srtPassphrase: undefined, webhook: undefined };
 	const log = () => {};
 	assert.not.ok(PublishPolicy.forServer(nothing, ['127.0.0.1'], log).guarded, 'loopback: open, no setup');
@@ -108,6 +108,16 @@ test('beyond loopback with nothing guarding publishing the server refuses to sta
 	assert.not.ok(PublishPolicy.forServer({ ...nothing, open: true }, ['0.0.0.0'], log).guarded);
 	const keyed = PublishPolicy.forServer({ ...nothing, streams: { 'live/a': { key: 'k' } } }, ['0.0.0.0'], log);
 	assert.ok(keyed.guarded, 'keys configured: unlisted streams are closed');
+	const local = PublishPolicy.forServer(nothing, ['127.0.0.1'], log);
+	const job = request('recording/j1', 'udp');
+	assert.ok(await local.gate({}, '127.0.0.1').authorize(job), 'a job listener on loopback: open');
+	assert.not.ok(
+		await local.gate({}, '0.0.0.0').authorize(job),
+		'a job listener beyond loopback is not open by default',
+	);
+	assert.ok(await local.gate({ key: 'k' }, '0.0.0.0').authorize({ ...job, credentials: { key: 'k' } }));
+	const asked = PublishPolicy.forServer({ ...nothing, open: true }, ['127.0.0.1'], log);
+	assert.ok(await asked.gate({}, '0.0.0.0').authorize(job), 'open publishing asked for');
 	const hooked = { ...nothing, webhook: { url: 'http://127.0.0.1:9/x', timeoutMs: 100 } };
 	assert.ok(PublishPolicy.forServer(hooked, ['192.0.2.1'], log).guarded);
 });
