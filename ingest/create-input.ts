@@ -29,17 +29,18 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 		authorize &&
 		((remoteAddress, credentials) => authorize({ key: context.key, protocol, remoteAddress, credentials }));
 	const digestPasswords = admission && ((_key: StreamKey, user: string) => admission.digestPasswords(user));
+	// Joining a multicast group is a pull of a chosen feed; a unicast port takes whoever sends, so it is checked.
+	const udpCheck = (address: string): AdmissionCheck | undefined => (isMulticast(address) ? undefined : check('udp'));
 	const listen = input.direction === 'listen';
 	switch (`${input.protocol}/${input.direction}`) {
 		case 'udp/listen': {
 			const address = requireAddress(input);
 			const endpoint = { address: address.host ?? context.listenHost, port: address.port };
-			return new UdpTsSource(endpoint, target, context.log, check('udp'));
+			return new UdpTsSource(endpoint, target, context.log, udpCheck(endpoint.address));
 		}
 		case 'udp/pull': {
-			// Joining a multicast group is a pull of a chosen feed; a unicast port takes whoever sends, so it is checked.
 			const endpoint = parseUdpUrl(requireUrl(input));
-			return new UdpTsSource(endpoint, target, context.log, isMulticast(endpoint.address) ? undefined : check('udp'));
+			return new UdpTsSource(endpoint, target, context.log, udpCheck(endpoint.address));
 		}
 		case 'http/listen': {
 			const address = requireAddress(input);
