@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseStreamId } from '../../ingest/srt/stream-id.ts';
 import { AdmissionWebhook } from '../../src/auth/admission-webhook.ts';
 import { PublishPolicy, type PublishSettings } from '../../src/auth/publish-policy.ts';
 import { addressMatches } from '../../src/auth/stream-credentials.ts';
@@ -83,6 +84,17 @@ test('a passphrase-only entry admits SRT (its handshake checked it) and no other
 	assert.ok(addressMatches('::ffff:10.0.0.1', '10.0.0.0/8') && addressMatches('127.0.0.2', '127.0.0.2'));
 	assert.not.ok(addressMatches('11.0.0.1', '10.0.0.0/8'));
 	assert.throws(() => policyWith({ streams: { 'a/b': { sources: ['nonsense'] } } }), /no IP address/);
+});
+
+test('SRT stream ids carry the key as s= (with u= for a user), or in MediaMTX form publish:path:user:pass', () => {
+	assert.equal(parseStreamId('#!::r=live/cam,m=publish,s=k1').fields, { r: 'live/cam', m: 'publish', s: 'k1' });
+	assert.equal(parseStreamId('publish:live/cam:enc:pw'), {
+		resource: 'live/cam',
+		mode: 'publish',
+		fields: { r: 'live/cam', u: 'enc', s: 'pw' },
+	});
+	assert.equal(parseStreamId('read:live/cam').mode, 'request');
+	assert.equal(parseStreamId('publish:live/cam').fields, { r: 'live/cam' });
 });
 
 test("a job input's own credentials: none means open only while publishing is open", async () => {
