@@ -13,6 +13,16 @@
  * before its next packet.
  */
 import type { AmfObject } from '../../src/bytes/amf0.ts';
+import {
+	FLV_EX_HEADER,
+	FLV_TAG_HEADER_BYTES,
+	FlvCodecId,
+	FlvFourCc,
+	FlvFrameType,
+	FlvPacketType,
+	FlvSoundFormat,
+	FlvTagType,
+} from '../../src/codec/flv.ts';
 import { TapedeckError, UnsupportedCodecError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import { rescale } from '../../src/core/time.ts';
@@ -38,31 +48,8 @@ export type FlvMuxerOptions = MuxerOptions & {
 	readonly keyframeIndexCapacity?: number;
 };
 
-/** §E.4.1 TagType. */
-const TAG_AUDIO = 8;
-const TAG_VIDEO = 9;
-const TAG_SCRIPT = 18;
-const TAG_HEADER_BYTES = 11;
 /** File offset of the onMetaData tag: after the 9-byte header and PreviousTagSize0. */
 const METADATA_TAG_POSITION = 13;
-
-/** §E.4.3.1 FrameType and CodecID; Enhanced RTMP IsExHeader, VideoPacketType and FourCC. */
-const FRAME_KEY = 1;
-const FRAME_INTER = 2;
-const CODEC_AVC = 7;
-const EX_HEADER = 0x80;
-const PACKET_SEQUENCE_START = 0;
-const PACKET_CODED_FRAMES = 1;
-const PACKET_SEQUENCE_END = 2;
-const PACKET_CODED_FRAMES_X = 3;
-const FOURCC_HVC1 = [0x68, 0x76, 0x63, 0x31] as const;
-/** onMetaData videocodecid: the CodecID, or for Enhanced RTMP the FourCC as a number. */
-const HVC1_AS_NUMBER = 0x68766331;
-
-/** §E.4.2.1 SoundFormat. */
-const SOUND_MP3 = 2;
-const SOUND_AAC = 10;
-const SOUND_MP3_8K = 14;
 
 /** SI24 range of CompositionTime. */
 const CTS_MAX = 0x7fffff;
@@ -88,6 +75,8 @@ export class FlvMuxer implements Muxer {
 	readonly #audio: TrackState | undefined;
 	readonly #index: FlvKeyframeIndex;
 	#metadataSize = 0;
+	/** Milliseconds added to every timestamp, fixed by the first packet. */
+	#delayMs: number | undefined;
 	#started = false;
 	#finished = false;
 
@@ -128,7 +117,7 @@ export class FlvMuxer implements Muxer {
 		this.#write(header);
 		const fields = this.#metadataFields();
 		this.#metadataSize = reservedMetadataSize(fields, this.#index.capacity);
-		this.#writeTag(TAG_SCRIPT, 0, new Uint8Array(0), encodeMetadataBody(fields, [], [], this.#metadataSize)!);
+		this.#writeTag(FlvTagType.Script, 0, new Uint8Array(0), encodeMetadataBody(fields, [], [], this.#metadataSize)!);
 	}
 
 	/**
@@ -155,8 +144,11 @@ export class FlvMuxer implements Muxer {
 		const state = this.#state(packet.trackId);
 		if (!state) return;
 		const { track } = state;
-		const dtsMs = Math.max(0, rescale(packet.dts, track.timescale, 1000));
-		const ptsMs = Math.max(0, rescale(packet.pts, track.timescale, 1000));
+		// FLV timestamps are unsigned: a first DTS below 0 (B-frames decoding before a timeline that
+		// starts at the first presentation) moves the whole file that much later, as ffmpeg does
+		this.#delayMs ??= Math.max(0, -rescale(packet.dts, track.timescale, 1000));
+		const dtsMs = Math.max(0, rescale(packet.dts, track.timescale, 1000) + this.#delayMs);
+		const ptsMs = Math.max(0, rescale(packet.pts, track.timescale, 1000) + this.#delayMs);
 		if (state.needsSequenceHeader) {
 			state.needsSequenceHeader = false;
 			this.#writeSequenceHeader(track, dtsMs);
@@ -172,9 +164,9 @@ export class FlvMuxer implements Muxer {
 		if (track.kind === 'video') {
 			if (packet.keyframe) this.#index.add(dtsMs / 1000, this.#sink.position);
 			const cts = Math.min(CTS_MAX, Math.max(-CTS_MAX - 1, ptsMs - dtsMs));
-			this.#writeTag(TAG_VIDEO, dtsMs, videoPrefix(track.codec, packet.keyframe, cts), packet.data);
+			this.#writeTag(FlvTagType.Video, dtsMs, videoPrefix(track.codec, packet.keyframe, cts), packet.data);
 		} else {
-			this.#writeTag(TAG_AUDIO, dtsMs, audioPrefix(track, false), packet.data);
+			this.#writeTag(FlvTagType.Audio, dtsMs, audioPrefix(track, false), packet.data);
 		}
 	}
 
@@ -186,8 +178,10 @@ export class FlvMuxer implements Muxer {
 		const video = this.#video;
 		if (video && video.packets > 0) {
 			const end =
-				video.track.codec === 'h265' ? hevcPrefix(FRAME_KEY, PACKET_SEQUENCE_END) : avcPrefix(FRAME_KEY, 2, 0);
-			this.#writeTag(TAG_VIDEO, video.lastDtsMs, end, new Uint8Array(0));
+				video.track.codec === 'h265'
+					? hevcPrefix(FlvFrameType.Key, FlvPacketType.SequenceEnd)
+					: avcPrefix(FlvFrameType.Key, 2, 0);
+			this.#writeTag(FlvTagType.Video, video.lastDtsMs, end, new Uint8Array(0));
 		}
 		const body = encodeMetadataBody(
 			this.#metadataFields(),
@@ -196,7 +190,7 @@ export class FlvMuxer implements Muxer {
 			this.#metadataSize,
 		);
 		// The reserved room always fits: the index never holds more entries than were reserved.
-		if (body) this.#sink.writeAt(METADATA_TAG_POSITION + TAG_HEADER_BYTES, body);
+		if (body) this.#sink.writeAt(METADATA_TAG_POSITION + FLV_TAG_HEADER_BYTES, body);
 	}
 
 	#state(trackId: number): TrackState | undefined {
@@ -207,11 +201,21 @@ export class FlvMuxer implements Muxer {
 
 	#writeSequenceHeader(track: Track, timestampMs: number): void {
 		if (track.codec === 'h264') {
-			this.#writeTag(TAG_VIDEO, timestampMs, avcPrefix(FRAME_KEY, PACKET_SEQUENCE_START, 0), track.config);
+			this.#writeTag(
+				FlvTagType.Video,
+				timestampMs,
+				avcPrefix(FlvFrameType.Key, FlvPacketType.SequenceStart, 0),
+				track.config,
+			);
 		} else if (track.codec === 'h265') {
-			this.#writeTag(TAG_VIDEO, timestampMs, hevcPrefix(FRAME_KEY, PACKET_SEQUENCE_START), track.config);
+			this.#writeTag(
+				FlvTagType.Video,
+				timestampMs,
+				hevcPrefix(FlvFrameType.Key, FlvPacketType.SequenceStart),
+				track.config,
+			);
 		} else if (track.codec === 'aac') {
-			this.#writeTag(TAG_AUDIO, timestampMs, audioPrefix(track, true), track.config);
+			this.#writeTag(FlvTagType.Audio, timestampMs, audioPrefix(track, true), track.config);
 		}
 	}
 
@@ -221,7 +225,7 @@ export class FlvMuxer implements Muxer {
 	 */
 	#writeTag(type: number, timestampMs: number, prefix: Uint8Array, payload: Uint8Array): void {
 		const dataSize = prefix.length + payload.length;
-		const head = new Uint8Array(TAG_HEADER_BYTES + prefix.length + 4);
+		const head = new Uint8Array(FLV_TAG_HEADER_BYTES + prefix.length + 4);
 		const wrapped = timestampMs % 4294967296;
 		head[0] = type;
 		head[1] = (dataSize >>> 16) & 0xff;
@@ -231,12 +235,12 @@ export class FlvMuxer implements Muxer {
 		head[5] = Math.floor(wrapped / 256) & 0xff;
 		head[6] = wrapped & 0xff;
 		head[7] = Math.floor(wrapped / 16777216); // TimestampExtended
-		head.set(prefix, TAG_HEADER_BYTES);
+		head.set(prefix, FLV_TAG_HEADER_BYTES);
 		// PreviousTagSize UI32 follows the tag: header + body.
-		new DataView(head.buffer).setUint32(TAG_HEADER_BYTES + prefix.length, TAG_HEADER_BYTES + dataSize);
-		this.#write(head.subarray(0, TAG_HEADER_BYTES + prefix.length));
+		new DataView(head.buffer).setUint32(FLV_TAG_HEADER_BYTES + prefix.length, FLV_TAG_HEADER_BYTES + dataSize);
+		this.#write(head.subarray(0, FLV_TAG_HEADER_BYTES + prefix.length));
 		if (payload.length > 0) this.#write(payload);
-		this.#write(head.subarray(TAG_HEADER_BYTES + prefix.length));
+		this.#write(head.subarray(FLV_TAG_HEADER_BYTES + prefix.length));
 	}
 
 	#write(data: Uint8Array): void {
@@ -261,14 +265,14 @@ export class FlvMuxer implements Muxer {
 			fields['height'] = video.track.video?.height ?? 0;
 			fields['videodatarate'] = durationSeconds > 0 ? (video.bytes * 8) / 1000 / durationSeconds : 0;
 			fields['framerate'] = span > 0 ? Math.round(((video.packets - 1) / span) * 1000) / 1000 : 0;
-			fields['videocodecid'] = video.track.codec === 'h265' ? HVC1_AS_NUMBER : CODEC_AVC;
+			fields['videocodecid'] = video.track.codec === 'h265' ? FlvFourCc.Hvc1 : FlvCodecId.Avc;
 		}
 		if (audio) {
 			fields['audiodatarate'] = durationSeconds > 0 ? (audio.bytes * 8) / 1000 / durationSeconds : 0;
 			fields['audiosamplerate'] = audio.track.audio?.sampleRate ?? audio.track.timescale;
 			fields['audiosamplesize'] = 16;
 			fields['stereo'] = (audio.track.audio?.channels ?? 2) > 1;
-			fields['audiocodecid'] = audio.track.codec === 'aac' ? SOUND_AAC : SOUND_MP3;
+			fields['audiocodecid'] = audio.track.codec === 'aac' ? FlvSoundFormat.Aac : FlvSoundFormat.Mp3;
 		}
 		fields['encoder'] = 'tapedeck';
 		fields['filesize'] = this.#finished ? this.#sink.position : 0;
@@ -295,11 +299,11 @@ const newState = (track: Track): TrackState => ({
 });
 
 const videoPrefix = (codec: CodecId, keyframe: boolean, cts: number): Uint8Array => {
-	const frameType = keyframe ? FRAME_KEY : FRAME_INTER;
-	if (codec === 'h264') return avcPrefix(frameType, PACKET_CODED_FRAMES, cts);
-	if (cts === 0) return hevcPrefix(frameType, PACKET_CODED_FRAMES_X);
+	const frameType = keyframe ? FlvFrameType.Key : FlvFrameType.Inter;
+	if (codec === 'h264') return avcPrefix(frameType, FlvPacketType.CodedFrames, cts);
+	if (cts === 0) return hevcPrefix(frameType, FlvPacketType.CodedFramesX);
 	const prefix = new Uint8Array(8);
-	prefix.set(hevcPrefix(frameType, PACKET_CODED_FRAMES));
+	prefix.set(hevcPrefix(frameType, FlvPacketType.CodedFrames));
 	writeSi24(prefix, 5, cts);
 	return prefix;
 };
@@ -307,7 +311,7 @@ const videoPrefix = (codec: CodecId, keyframe: boolean, cts: number): Uint8Array
 /** §E.4.3.1 VIDEODATA + AVCVIDEOPACKET: FrameType|CodecID, AVCPacketType, CompositionTime SI24. */
 const avcPrefix = (frameType: number, packetType: number, cts: number): Uint8Array => {
 	const prefix = new Uint8Array(5);
-	prefix[0] = (frameType << 4) | CODEC_AVC;
+	prefix[0] = (frameType << 4) | FlvCodecId.Avc;
 	prefix[1] = packetType;
 	writeSi24(prefix, 2, cts);
 	return prefix;
@@ -316,8 +320,8 @@ const avcPrefix = (frameType: number, packetType: number, cts: number): Uint8Arr
 /** Enhanced RTMP ExVideoTagHeader: IsExHeader|FrameType|VideoPacketType, then the FourCC. */
 const hevcPrefix = (frameType: number, packetType: number): Uint8Array => {
 	const prefix = new Uint8Array(5);
-	prefix[0] = EX_HEADER | (frameType << 4) | packetType;
-	prefix.set(FOURCC_HVC1, 1);
+	prefix[0] = FLV_EX_HEADER | (frameType << 4) | packetType;
+	new DataView(prefix.buffer).setUint32(1, FlvFourCc.Hvc1);
 	return prefix;
 };
 
@@ -327,12 +331,12 @@ const hevcPrefix = (frameType: number, packetType: number): Uint8Array => {
  * MP3 frame header (48 kHz MP3 is written with the 44 kHz code, as ffmpeg does).
  */
 const audioPrefix = (track: Track, sequenceHeader: boolean): Uint8Array => {
-	if (track.codec === 'aac') return Uint8Array.of((SOUND_AAC << 4) | (3 << 2) | 2 | 1, sequenceHeader ? 0 : 1);
+	if (track.codec === 'aac') return Uint8Array.of((FlvSoundFormat.Aac << 4) | (3 << 2) | 2 | 1, sequenceHeader ? 0 : 1);
 	const rate = track.audio?.sampleRate ?? track.timescale;
 	const stereo = (track.audio?.channels ?? 2) > 1 ? 1 : 0;
-	if (rate === 8000) return Uint8Array.of((SOUND_MP3_8K << 4) | 2 | stereo);
+	if (rate === 8000) return Uint8Array.of((FlvSoundFormat.Mp3At8kHz << 4) | 2 | stereo);
 	const code = rate < 11025 ? 0 : rate < 22050 ? 1 : rate < 44100 ? 2 : 3;
-	return Uint8Array.of((SOUND_MP3 << 4) | (code << 2) | 2 | stereo);
+	return Uint8Array.of((FlvSoundFormat.Mp3 << 4) | (code << 2) | 2 | stereo);
 };
 
 const writeSi24 = (bytes: Uint8Array, at: number, value: number): void => {

@@ -9,6 +9,7 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { type AmfObject, decodeAmf0 } from '../../src/bytes/amf0.ts';
+import { FLV_TAG_HEADER_BYTES, FlvTagType } from '../../src/codec/flv.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { FileWindow } from '../file-window.ts';
 import type { RepairReport } from '../repair-report.ts';
@@ -23,11 +24,6 @@ export type FlvRepairReport = RepairReport & {
 	/** False when the file has no onMetaData with room for the new values (then only the cut was done). */
 	readonly metadataRewritten: boolean;
 };
-
-const TAG_AUDIO = 8;
-const TAG_VIDEO = 9;
-const TAG_SCRIPT = 18;
-const TAG_HEADER_BYTES = 11;
 
 type Scan = {
 	cut: number;
@@ -65,7 +61,7 @@ export const repairFlv = async (path: string): Promise<FlvRepairReport> => {
 		await file.truncate(end);
 		if (scan.tags > 0 && !scan.trailerPresent) {
 			const trailer = new Uint8Array(4);
-			new DataView(trailer.buffer).setUint32(0, TAG_HEADER_BYTES + scan.lastDataSize);
+			new DataView(trailer.buffer).setUint32(0, FLV_TAG_HEADER_BYTES + scan.lastDataSize);
 			await file.write(trailer, 0, 4, end);
 			end += 4;
 		} else if (scan.tags === 0 && end < dataOffset + 4) {
@@ -111,22 +107,22 @@ const scanTags = async (window: FileWindow, start: number, capacity: number): Pr
 		audioBytes: 0,
 	};
 	let at = start;
-	while (at + TAG_HEADER_BYTES <= window.size) {
-		const head = await window.read(at, TAG_HEADER_BYTES + 5);
+	while (at + FLV_TAG_HEADER_BYTES <= window.size) {
+		const head = await window.read(at, FLV_TAG_HEADER_BYTES + 5);
 		const type = head[0]!;
 		const dataSize = (head[1]! << 16) | (head[2]! << 8) | head[3]!;
 		const timestamp = head[7]! * 0x1000000 + ((head[4]! << 16) | (head[5]! << 8) | head[6]!);
 		const streamId = head[8]! | head[9]! | head[10]!;
-		const bodyEnd = at + TAG_HEADER_BYTES + dataSize;
-		if ((type !== TAG_AUDIO && type !== TAG_VIDEO && type !== TAG_SCRIPT) || streamId !== 0) break;
+		const bodyEnd = at + FLV_TAG_HEADER_BYTES + dataSize;
+		if ((type !== FlvTagType.Audio && type !== FlvTagType.Video && type !== FlvTagType.Script) || streamId !== 0) break;
 		if (bodyEnd > window.size) break;
 		const trailerPresent = bodyEnd + 4 <= window.size;
 		if (trailerPresent) {
 			const trailer = await window.read(bodyEnd, 4);
 			const previous = trailer[0]! * 0x1000000 + ((trailer[1]! << 16) | (trailer[2]! << 8) | trailer[3]!);
-			if (previous !== TAG_HEADER_BYTES + dataSize) break;
+			if (previous !== FLV_TAG_HEADER_BYTES + dataSize) break;
 		}
-		const body = await window.read(at + TAG_HEADER_BYTES, Math.min(dataSize, 8));
+		const body = await window.read(at + FLV_TAG_HEADER_BYTES, Math.min(dataSize, 8));
 		record(scan, type, timestamp, dataSize, body, at);
 		scan.tags++;
 		scan.lastDataSize = dataSize;
@@ -139,12 +135,12 @@ const scanTags = async (window: FileWindow, start: number, capacity: number): Pr
 };
 
 const record = (scan: Scan, type: number, timestamp: number, dataSize: number, body: Uint8Array, at: number) => {
-	if (type === TAG_SCRIPT) {
+	if (type === FlvTagType.Script) {
 		scan.metadata ??= { position: at, size: dataSize };
 		return;
 	}
 	scan.firstMs = Math.min(scan.firstMs, timestamp);
-	if (type === TAG_AUDIO) {
+	if (type === FlvTagType.Audio) {
 		scan.audioBytes += dataSize;
 		if (scan.audioFrames++ === 0) scan.firstAudioMs = timestamp;
 		scan.lastAudioMs = timestamp;
@@ -205,10 +201,10 @@ const readMetadata = async (
 	window: FileWindow,
 	at: number,
 ): Promise<{ object: AmfObject; size: number } | undefined> => {
-	const head = await window.read(at, TAG_HEADER_BYTES);
-	if (head.length < TAG_HEADER_BYTES || head[0] !== TAG_SCRIPT) return undefined;
+	const head = await window.read(at, FLV_TAG_HEADER_BYTES);
+	if (head.length < FLV_TAG_HEADER_BYTES || head[0] !== FlvTagType.Script) return undefined;
 	const size = (head[1]! << 16) | (head[2]! << 8) | head[3]!;
-	const body = (await window.read(at + TAG_HEADER_BYTES, size)).slice();
+	const body = (await window.read(at + FLV_TAG_HEADER_BYTES, size)).slice();
 	if (body.length < size) return undefined;
 	try {
 		const [name, object] = decodeAmf0(body);
@@ -242,7 +238,7 @@ const rewriteMetadata = async (
 		body = encodeMetadataBody(fields, times, positions, existing.size);
 	}
 	if (!body) return false;
-	await file.write(body, 0, body.length, position + TAG_HEADER_BYTES);
+	await file.write(body, 0, body.length, position + FLV_TAG_HEADER_BYTES);
 	return true;
 };
 

@@ -14,8 +14,11 @@
  * and composition offsets stay PTS − DTS (version 1 trun, so offsets may be signed). The A/V
  * offset of the source thus lives in tfdt, without edit lists, which players of fragmented files
  * often ignore. (Shifting offsets negative to hide the B-frame delay instead is what CMAF does,
- * but ffmpeg 5.1 then moves those tracks' PTS later by the largest negative offset.) A DTS
- * below 0 has no tfdt: such packets are dropped and counted, like any that does not increase.
+ * but ffmpeg 5.1 then moves those tracks' PTS later by the largest negative offset.) A track
+ * whose first DTS is below 0 (a timeline whose 0 is the earliest presentation time, so B-frames
+ * decode before it, as ffmpeg sets it up) is written that much later in tfdt, and the init
+ * segment's edit list (media_time) takes it back, as ffmpeg writes it; a later DTS below what that
+ * covers cannot be written: dropped and counted, like any that does not increase.
  *
  * A sample's duration is the distance to the next sample's DTS, so the newest sample of each
  * track waits for its successor and moves to the next fragment; only the last sample of the
@@ -61,6 +64,8 @@ type FragmentTrack = {
 	lastKeyframeDts: number | undefined;
 	gopTicks: number;
 	firstFrame: Uint8Array | undefined;
+	/** Ticks added to every DTS for tfdt, taken back by the init's edit list: the first DTS's distance below 0. */
+	decodeOffset: number;
 };
 
 export class FragmentedMp4Muxer implements Muxer {
@@ -96,6 +101,7 @@ export class FragmentedMp4Muxer implements Muxer {
 			lastKeyframeDts: undefined,
 			gopTicks: 0,
 			firstFrame: undefined,
+			decodeOffset: 0,
 		}));
 		for (const state of this.#tracks) {
 			this.#byId.set(state.track.id, state);
@@ -122,7 +128,7 @@ export class FragmentedMp4Muxer implements Muxer {
 	writePacket(packet: Packet): void {
 		if (this.#state === 'new') this.writeHeader();
 		const state = this.#byId.get(packet.trackId);
-		if (!state || this.#state !== 'writing' || packet.dts <= state.lastDts || packet.dts < 0) {
+		if (!state || this.#state !== 'writing' || packet.dts <= state.lastDts || this.#belowTimeline(state, packet)) {
 			this.#dropped++;
 			return;
 		}
@@ -196,7 +202,7 @@ export class FragmentedMp4Muxer implements Muxer {
 				trackId: state.track.id,
 				samples,
 				count,
-				baseMediaDecodeTime: samples.dts[0] as number,
+				baseMediaDecodeTime: (samples.dts[0] as number) + state.decodeOffset,
 				lastDuration: count < samples.count || state === cutter ? nextDts(state, count, cutDts) : samples.lastDuration,
 			});
 		}
@@ -230,21 +236,30 @@ export class FragmentedMp4Muxer implements Muxer {
 		this.stats.bytes += w.length + payload;
 	}
 
-	/** ftyp + moov (empty sample tables, mvex). */
+	/** A DTS tfdt cannot hold: below 0 once the init segment has fixed the track's offset. */
+	#belowTimeline(state: FragmentTrack, packet: Packet): boolean {
+		return this.#initWritten && packet.dts + state.decodeOffset < 0;
+	}
+
+	/** ftyp + moov (empty sample tables, an edit list where a track's first DTS is below 0, mvex). */
 	#writeInit(): void {
 		this.#initWritten = true;
+		for (const state of this.#tracks) {
+			if (state.samples.count > 0) state.decodeOffset = Math.max(0, -(state.samples.dts[0] as number));
+		}
 		const w = this.#writer;
 		w.reset();
 		writeFileType(w, BRANDS.fmp4);
 		writeMovie(
 			w,
-			this.#tracks.map(({ track, firstFrame }) => ({
+			this.#tracks.map(({ track, firstFrame, decodeOffset }) => ({
 				id: track.id,
 				kind: track.kind === 'video' ? 'video' : 'audio',
 				timescale: track.timescale,
 				width: track.video?.width ?? 0,
 				height: track.video?.height ?? 0,
 				sampleDescription: sampleDescription([{ track, firstFrame }], { quickTime: false }),
+				decodeOffset,
 				samples: new SampleTable(),
 			})),
 			{ brand: BRANDS.fmp4, fragmented: true },

@@ -26,6 +26,8 @@ export type MovieTrack = {
 	readonly sampleDescription: Uint8Array;
 	/** Samples with absolute DTS: edit lists put each track's first PTS there on the timeline. Empty for init segments. */
 	readonly samples: SampleTable;
+	/** Init segments: ticks the fragments' tfdt runs ahead of the timeline (an edit list's media_time takes them back). */
+	readonly decodeOffset?: number;
 };
 
 export type MovieOptions = {
@@ -92,6 +94,10 @@ const writeTrack = (w: BoxWriter, track: MovieTrack, edit: EditList | undefined,
 	const trak = w.begin('trak'); // §8.3.1
 	writeTrackHeader(w, track, edit?.trackDuration ?? 0);
 	if (edit) writeEditList(w, edit);
+	else if (track.decodeOffset) {
+		// the whole (fragmented, so not yet known) duration, from media_time on (§8.6.6: segment_duration 0)
+		writeEditList(w, { emptyDuration: 0, mediaTime: track.decodeOffset, mediaDuration: 0, trackDuration: 0 });
+	}
 	const mdia = w.begin('mdia'); // §8.4.1
 	writeMediaHeader(w, track, options.fragmented ? 0 : track.samples.mediaDuration);
 	writeHandler(w, options.brand.quickTime ? 'mhlr' : '', track.kind === 'video' ? 'vide' : 'soun', options);

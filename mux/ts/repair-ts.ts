@@ -7,10 +7,9 @@
  * at most one frame. Only the tail is read.
  */
 import { open } from 'node:fs/promises';
+import { TS_PACKET_SIZE as PACKET, TS_SYNC_BYTE as SYNC } from '../../src/codec/mpeg-ts.ts';
 import type { RepairReport } from '../repair-report.ts';
 
-const PACKET = 188;
-const SYNC = 0x47;
 /** Bytes of tail scanned: a few seconds of a high-bitrate stream; older PES are long complete. */
 const TAIL_BYTES = PACKET * 40_000;
 

@@ -145,7 +145,9 @@ export class TsMuxer implements Muxer {
 			this.#writeTables();
 			this.#tablesAt = this.#clock;
 		}
-		const withPcr = this.#advanceClock(dts, stream === this.#pcrStream);
+		// a DTS below 0 (B-frames decoding before a timeline that starts at the first presentation) is
+		// written inside the mux delay; the PCR, which cannot go below 0, waits at 0 for it
+		const withPcr = this.#advanceClock(Math.max(0, dts), stream === this.#pcrStream);
 		const length = this.#buildPes(stream, packet, pts + MUX_DELAY, dts + MUX_DELAY);
 		const flags = (withPcr ? PCR_FLAG | this.#pcrFlags() : 0) | (packet.keyframe ? RANDOM_ACCESS : 0);
 		this.#packets.writePes(stream, this.#pes.bytes, length, flags, this.#pcr);

@@ -13,3 +13,13 @@ export const parseCommandLine = <O extends Options>(argv: readonly string[], opt
 		throw new TapedeckError('invalid_argument', `${command}: ${reason}; see tapedeck ${command} --help`);
 	}
 };
+
+/** program_number is 16 bits; 0 names the network PID in the PAT, not a program (ISO/IEC 13818-1 §2.4.4.3). */
+export const programNumber = (value: string | undefined): number | undefined => {
+	if (value === undefined) return undefined;
+	const parsed = Number(value);
+	if (!/^\d+$/.test(value) || parsed < 1 || parsed > 0xffff) {
+		throw new TapedeckError('invalid_argument', `--program must be a program number from 1 to 65535, got "${value}"`);
+	}
+	return parsed;
+};

@@ -3,9 +3,10 @@
  * through a demuxer in reads of about 1.5 MB so memory stays flat however large the file is.
  */
 import { close, closeSync, openSync, read, readSync, statSync } from 'node:fs';
-import { type DemuxerKind, sniffDemuxerKind } from '../../ingest/demux/create-demuxer.ts';
+import { createDemuxer, type DemuxerKind, sniffDemuxerKind } from '../../ingest/demux/create-demuxer.ts';
+import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { TapedeckError } from '../core/errors.ts';
-import type { Demuxer } from '../core/media-receiver.ts';
+import type { Demuxer, MediaReceiver } from '../core/media-receiver.ts';
 import { ProgressBar } from './progress.ts';
 
 /**
@@ -47,6 +48,21 @@ export const openInputFile = (path: string): InputFile => {
 		);
 	}
 	return { path, size, kind };
+};
+
+/**
+ * The demuxer for the input's kind; `program` (a program_number) picks the program of an MPEG-TS
+ * input, which is the only kind that has programs.
+ */
+export const openDemuxer = (input: InputFile, receiver: MediaReceiver, program?: number): Demuxer => {
+	if (program === undefined) return createDemuxer(input.kind, receiver);
+	if (input.kind !== 'ts') {
+		throw new TapedeckError(
+			'invalid_argument',
+			`--program applies to MPEG-TS input; ${input.path} is ${KIND_NAMES[input.kind]}`,
+		);
+	}
+	return new TsDemuxer(receiver, { program });
 };
 
 export type PumpOptions = {

@@ -2,11 +2,13 @@
  * The names a remux writes to, chosen so that it never destroys a file: not its own input, not a
  * file that was there before (unless the user said --overwrite), not a file it wrote itself a
  * moment ago. A remux whose output has no `${Sequence}` but needs a later file (the stream changed
- * resolution, a track came late) writes that file as `name_1.ext`, `name_2.ext`, … and says so.
+ * resolution, a track came late) writes that file as `name_1.ext`, `name_2.ext`, … (the next
+ * free one, so an existing `name_1.ext` stays untouched) and says so.
  */
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { TapedeckError } from '../core/errors.ts';
+import { withNumber } from '../recorder/free-path.ts';
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: OvenMediaEngine's path macro, literally.
 export const SEQUENCE_MACRO = '${Sequence}';
@@ -16,6 +18,8 @@ export class OutputPaths {
 	readonly #input: string;
 	readonly #overwrite: boolean;
 	readonly #used = new Set<string>();
+	/** Without `${Sequence}`: the suffix the next later file tries first. */
+	#nextSuffix = 1;
 
 	/** Checks the first file's name at once, so a refused output costs no work. */
 	constructor(template: string, input: string, overwrite: boolean) {
@@ -27,19 +31,24 @@ export class OutputPaths {
 
 	/** The path of file number `sequence` (0 first); throws a TapedeckError when it may not be written. */
 	take(sequence: number): { readonly path: string; readonly renamed: boolean } {
-		const path = this.#expand(sequence);
+		const renamed = sequence > 0 && !this.#template.includes(SEQUENCE_MACRO);
+		const path = renamed ? this.#freeSuffixed() : this.#expand(sequence);
 		this.#check(path);
 		this.#used.add(realPath(path));
-		return { path, renamed: sequence > 0 && !this.#template.includes(SEQUENCE_MACRO) };
+		return { path, renamed };
 	}
 
-	/** With `${Sequence}` the number goes there; without it, every file after the first gets `_<n>` before the extension. */
+	/** With `${Sequence}` the number goes there; file 0 of a plain name is the name itself. */
 	#expand(sequence: number): string {
-		if (this.#template.includes(SEQUENCE_MACRO)) return this.#template.replaceAll(SEQUENCE_MACRO, String(sequence));
-		if (sequence === 0) return this.#template;
-		const extension = extname(this.#template);
-		const stem = basename(this.#template, extension);
-		return join(dirname(this.#template), `${stem}_${sequence}${extension}`);
+		return this.#template.replaceAll(SEQUENCE_MACRO, String(sequence));
+	}
+
+	/** `name_<n>.ext` (the recorder's numbering) for the first n not taken, by this remux or (without --overwrite) by a file already there. */
+	#freeSuffixed(): string {
+		for (;;) {
+			const path = withNumber(this.#template, this.#nextSuffix++);
+			if (!this.#used.has(realPath(path)) && (this.#overwrite || !existsSync(path))) return path;
+		}
 	}
 
 	#check(path: string): void {

@@ -5,8 +5,9 @@
  */
 import type { MediaReceiver, MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
-import type { Track } from '../core/track.ts';
-import { WarningLog } from './warning-log.ts';
+import { sameTrackParameters, type Track } from '../core/track.ts';
+import { WarningLog } from '../recorder/warning-log.ts';
+import { MAX_PRINTED } from './warning-printer.ts';
 
 /** The parameters a track had from `atS` (seconds of its own timeline) on. */
 export type ParameterSpan = {
@@ -37,7 +38,8 @@ export type TrackTally = {
 
 export class ProbeReceiver implements MediaReceiver {
 	readonly tallies = new Map<number, TrackTally>();
-	readonly warnings = new WarningLog();
+	readonly warnings = new WarningLog(MAX_PRINTED);
+	readonly #startedAt = new Date();
 
 	announce(tracks: readonly Track[]): void {
 		for (const track of tracks) {
@@ -45,7 +47,7 @@ export class ProbeReceiver implements MediaReceiver {
 			if (!tally) {
 				this.tallies.set(track.id, newTally(track));
 			} else if (tally.track !== track) {
-				if (!sameParameters(tally.track, track)) tally.pendingChange = true;
+				if (!sameTrackParameters(tally.track, track)) tally.pendingChange = true;
 				tally.track = track;
 			}
 		}
@@ -74,7 +76,7 @@ export class ProbeReceiver implements MediaReceiver {
 	}
 
 	warn(warning: MediaWarning): void {
-		this.warnings.add(warning);
+		this.warnings.add(warning, this.#startedAt);
 	}
 }
 
@@ -98,13 +100,3 @@ const spanOf = (track: Track, pts: number): ParameterSpan => ({
 	...(track.video && { width: track.video.width, height: track.video.height }),
 	...(track.audio && { sampleRate: track.audio.sampleRate, channels: track.audio.channels }),
 });
-
-/** Same codec configuration (SPS/PPS, AudioSpecificConfig) and shape. */
-const sameParameters = (a: Track, b: Track): boolean =>
-	a.codec === b.codec &&
-	a.video?.width === b.video?.width &&
-	a.video?.height === b.video?.height &&
-	a.audio?.sampleRate === b.audio?.sampleRate &&
-	a.audio?.channels === b.audio?.channels &&
-	a.config.length === b.config.length &&
-	a.config.every((byte, i) => byte === b.config[i]);

@@ -2,14 +2,15 @@
  * `tapedeck probe <file>`: what tapedeck's own demuxer sees in a file: tracks, packet and keyframe
  * counts, durations, and the demuxer's loss counters. Useful next to ffprobe when they disagree.
  */
-import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
+import type { ProgramDescription } from '../../ingest/demux/ts/program-selector.ts';
+import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { DemuxStats } from '../core/media-receiver.ts';
 import type { Track } from '../core/track.ts';
-import { parseCommandLine } from './command-line.ts';
-import { KIND_NAMES, openInputFile, pumpInputFile } from './input-file.ts';
+import type { RecordingWarnings } from '../recorder/warning-log.ts';
+import { parseCommandLine, programNumber } from './command-line.ts';
+import { KIND_NAMES, openDemuxer, openInputFile, pumpInputFile } from './input-file.ts';
 import { type ParameterSpan, ProbeReceiver } from './probe-receiver.ts';
-import type { WarningCount } from './warning-log.ts';
 
 export type ProbedTrack = {
 	readonly id: number;
@@ -39,27 +40,31 @@ export type ProbeResult = {
 	readonly path: string;
 	readonly container: string;
 	readonly size: number;
+	/** MPEG-TS: every program of the PAT with every stream, read or not, and which program the tracks are of. */
+	readonly programs?: readonly ProgramDescription[];
 	readonly tracks: readonly ProbedTrack[];
 	/** What the demuxer could not deliver as it was: streams it does not carry, damage, jumps. */
-	readonly warnings: readonly WarningCount[];
+	readonly warnings: RecordingWarnings;
 	readonly demux: DemuxStats;
 };
 
-export const PROBE_USAGE = `Usage: tapedeck probe <file> [--json]
+export const PROBE_USAGE = `Usage: tapedeck probe <file> [--json] [--program <n>]
 
-Shows the tracks of an MPEG-TS or FLV file as tapedeck's demuxer reads them: codec, size or
-sample rate and each change of them with its time, packet and keyframe counts, duration (to the
-end of the last frame), the streams it does not carry and why, and the demuxer's loss counters.
+Shows an MPEG-TS or FLV file as tapedeck's demuxer reads it: every program and stream of a TS
+(read or not, and why not); the tracks of the program recorded, with codec, size or sample rate
+and each change of them with its time, packet and keyframe counts, duration (to the end of the
+last frame); the warnings of what it could not read as it was; its loss counters.
 
 Options:
-  --json       print the result as JSON
-  -h, --help   show this help
-  --debug      print stack traces`;
+  --json          print the result as JSON
+  --program <n>   MPEG-TS: the program whose tracks to count (default: the first with video)
+  -h, --help      show this help
+  --debug         print stack traces`;
 
-export const probeFile = async (path: string): Promise<ProbeResult> => {
+export const probeFile = async (path: string, program?: number): Promise<ProbeResult> => {
 	const input = openInputFile(path);
 	const receiver = new ProbeReceiver();
-	const demuxer = createDemuxer(input.kind, receiver);
+	const demuxer = openDemuxer(input, receiver, program);
 	await pumpInputFile(input, demuxer);
 	const tracks = [...receiver.tallies.values()].map(({ track, ...t }): ProbedTrack => {
 		const durationS = t.packets > 0 ? (t.maxEnd - t.minPts) / track.timescale : 0;
@@ -85,8 +90,9 @@ export const probeFile = async (path: string): Promise<ProbeResult> => {
 		path,
 		container: KIND_NAMES[input.kind],
 		size: input.size,
+		...(demuxer instanceof TsDemuxer && { programs: demuxer.programs }),
 		tracks,
-		warnings: receiver.warnings.counts,
+		warnings: receiver.warnings.snapshot,
 		demux: { ...demuxer.stats },
 	};
 };
@@ -94,6 +100,15 @@ export const probeFile = async (path: string): Promise<ProbeResult> => {
 /** The human-readable report. */
 export const formatProbe = (result: ProbeResult): string => {
 	const lines = [`${result.path}: ${result.container}, ${result.size} bytes`];
+	for (const p of result.programs ?? []) {
+		lines.push(`  program ${p.programNumber}${p.selected ? ' (recorded)' : ''}: PMT PID ${hex(p.pmtPid)}`);
+		for (const s of p.streams) {
+			const read = s.codec
+				? `${s.codec}${s.carried ? '' : ', not recorded'}`
+				: 'unsupported: tapedeck does not read it';
+			lines.push(`    PID ${hex(s.pid)}: stream type ${hex(s.streamType, 2)} (${s.name}): ${read}`);
+		}
+	}
 	for (const t of result.tracks) {
 		const rate = t.frameRate ? ` ${t.frameRate.toFixed(2)} fps` : '';
 		lines.push(
@@ -104,7 +119,7 @@ export const formatProbe = (result: ProbeResult): string => {
 			lines.push(`    changes: ${t.parameters.map((p) => `${shape(p)} from ${p.atS.toFixed(3)} s`).join(', ')}`);
 		}
 	}
-	for (const w of result.warnings) lines.push(`  warning${w.count > 1 ? ` ×${w.count}` : ''}: ${w.message}`);
+	for (const w of result.warnings.recent) lines.push(`  warning${w.count > 1 ? ` ×${w.count}` : ''}: ${w.message}`);
 	const d = result.demux;
 	lines.push(
 		`  demux: ${d.bytes} bytes, ${d.packets} packets, ${d.skippedBytes} bytes skipped, ` +
@@ -112,6 +127,8 @@ export const formatProbe = (result: ProbeResult): string => {
 	);
 	return lines.join('\n');
 };
+
+const hex = (value: number, digits = 4): string => `0x${value.toString(16).padStart(digits, '0')}`;
 
 /** `160x90` for video, `48000 Hz 2 ch` for audio, nothing for data. */
 const shape = (p: Omit<ParameterSpan, 'atS'>): string =>
@@ -125,7 +142,12 @@ const shape = (p: Omit<ParameterSpan, 'atS'>): string =>
 export const runProbe = async (argv: readonly string[]): Promise<number> => {
 	const { values, positionals } = parseCommandLine(
 		argv,
-		{ json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
+		{
+			json: { type: 'boolean' },
+			program: { type: 'string' },
+			help: { type: 'boolean', short: 'h' },
+			debug: { type: 'boolean' },
+		},
 		'probe',
 	);
 	if (values.help) {
@@ -136,7 +158,7 @@ export const runProbe = async (argv: readonly string[]): Promise<number> => {
 	if (!path || extra !== undefined) {
 		throw new TapedeckError('invalid_argument', 'probe needs exactly one <file>; see tapedeck probe --help');
 	}
-	const result = await probeFile(path);
+	const result = await probeFile(path, programNumber(values.program));
 	console.log(values.json ? JSON.stringify(result, null, 2) : formatProbe(result));
 	return 0;
 };

@@ -1,27 +1,30 @@
 /**
  * `tapedeck remux <input> <output>`: a file through the same pipeline a recording uses
  * (demuxer → SegmentWriter → muxer → FileSink), optionally split into numbered files.
- * What cannot be written as it was is a warning (see WarningLog); an audio or video stream left out
- * makes the exit code REMUX_INCOMPLETE, with everything else written.
+ * What cannot be written as it was is a warning (the demuxer's and the writer's, counted in a
+ * WarningLog); an audio or video stream left out makes the exit code REMUX_INCOMPLETE, with
+ * everything else written.
  */
 import { rmSync } from 'node:fs';
 import { extname } from 'node:path';
-import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
+import type { ProgramDescription } from '../../ingest/demux/ts/program-selector.ts';
+import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { CONTAINER_FORMATS, type ContainerFormat } from '../../mux/muxer.ts';
 import { TapedeckError } from '../core/errors.ts';
-import type { DemuxStats } from '../core/media-receiver.ts';
+import type { DemuxStats, MediaWarning } from '../core/media-receiver.ts';
 import { SEGMENTATION_RULES, type SegmentationRule } from '../recorder/rebaser.ts';
 import { type SegmentInfo, SegmentWriter, type SegmentWriterStats } from '../recorder/segment-writer.ts';
 import { SplitPolicy } from '../recorder/split-policy.ts';
 import { TrackFilter } from '../recorder/track-filter.ts';
+import { type RecordingWarning, type RecordingWarnings, WarningLog } from '../recorder/warning-log.ts';
 import { FileSink } from '../sink/file-sink.ts';
 import type { Sink } from '../sink/sink.ts';
-import { CarriedTracks, type UnwrittenStream } from './carried-tracks.ts';
-import { parseCommandLine } from './command-line.ts';
-import { openInputFile, pumpInputFile } from './input-file.ts';
+import { parseCommandLine, programNumber } from './command-line.ts';
+import { openDemuxer, openInputFile, pumpInputFile } from './input-file.ts';
+import { type LeftOutStream, LeftOutStreams } from './left-out-streams.ts';
 import { OutputPaths, SEQUENCE_MACRO } from './output-paths.ts';
 import { StdoutSink } from './stdout-sink.ts';
-import { type RemuxWarning, type WarningCount, WarningLog } from './warning-log.ts';
+import { MAX_PRINTED, WarningPrinter } from './warning-printer.ts';
 
 export { SEQUENCE_MACRO } from './output-paths.ts';
 
@@ -46,18 +49,18 @@ export type RemuxOptions = {
 	readonly overwrite?: boolean;
 	/** MPEG-TS: the program_number to record (default: the demuxer's choice, the first program with video). */
 	readonly program?: number;
-	/** Where warnings go (the CLI's prints each distinct one as it comes); default a silent log. */
-	readonly warnings?: WarningLog;
+	/** Hears every warning as it is raised, repeats too (the CLI prints each distinct one once). */
+	readonly onWarning?: (warning: RecordingWarning) => void;
 };
 
 export type RemuxResult = {
 	readonly files: readonly SegmentInfo[];
 	readonly demux: DemuxStats;
 	readonly writer: SegmentWriterStats;
-	/** Each distinct warning with its count. */
-	readonly warnings: readonly WarningCount[];
-	/** Selected streams that are not in the output (the container cannot carry them). */
-	readonly unwritten: readonly UnwrittenStream[];
+	/** What did not reach the files as it was: counts by code and the distinct warnings with theirs. */
+	readonly warnings: RecordingWarnings;
+	/** Kept streams the container cannot carry, which are not in the output. */
+	readonly leftOut: readonly LeftOutStream[];
 	/** 0, or REMUX_INCOMPLETE when an audio or video stream is not in the output. */
 	readonly exitCode: number;
 };
@@ -120,8 +123,12 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 			`splitting needs ${SEQUENCE_MACRO} in the output path so each file gets its own name, got ${options.output}`,
 		);
 	}
-	const warnings = options.warnings ?? new WarningLog();
-	const warn = (warning: RemuxWarning) => warnings.add(warning);
+	const warnings = new WarningLog(MAX_PRINTED);
+	const now = new Date();
+	const warn = (warning: RecordingWarning) => {
+		warnings.add(warning, now);
+		options.onWarning?.(warning);
+	};
 	const paths = toStdout ? undefined : new OutputPaths(options.output, options.input, options.overwrite ?? false);
 	const files: SegmentInfo[] = [];
 	const opened: string[] = [];
@@ -133,26 +140,23 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 		}
 		const { path, renamed } = paths.take(sequence);
 		if (renamed)
-			warn({ code: 'new_file', message: `the stream needs a new file (file ${sequence + 1}): written to ${path}` });
+			warn({ code: 'file', message: `the stream needs a new file (file ${sequence + 1}): written to ${path}` });
 		opened.push(path);
-		return { sink: new FileSink(path, { durable: false }), path };
+		// Created new (O_EXCL, no link followed) unless --overwrite: no file is replaced even if one appears meanwhile.
+		return { sink: new FileSink(path, { durable: false, exclusive: !options.overwrite }), path };
 	};
+	const filter = options.tracks === undefined ? undefined : TrackFilter.parse(options.tracks);
 	const writer = new SegmentWriter({
 		format,
 		segmentationRule: options.segmentationRule ?? 'discontinuity',
 		split,
+		trackFilter: filter,
 		openSegment: openSink,
 		onSegmentClosed: (info) => files.push(info),
+		onWarning: (warning: MediaWarning) => warn(warning),
 	});
-	const filter = options.tracks === undefined ? undefined : TrackFilter.parse(options.tracks);
-	const carried = new CarriedTracks(format, filter, writer, warn);
-	if (options.program !== undefined) {
-		throw new TapedeckError(
-			'unsupported',
-			`--program ${options.program}: this build's TS demuxer records only the first program`,
-		);
-	}
-	const demuxer = createDemuxer(input.kind, carried);
+	const leftOut = new LeftOutStreams(format, filter, writer);
+	const demuxer = openDemuxer(input, leftOut, options.program);
 	await pumpInputFile(input, demuxer, { drain: () => writer.drain(), stopped: () => writer.error !== undefined });
 	await writer.close();
 	if (writer.error) {
@@ -161,27 +165,39 @@ export const remuxFile = async (options: RemuxOptions): Promise<RemuxResult> => 
 		for (const path of opened) if (!finished.has(path)) rmSync(path, { force: true });
 		throw writer.error;
 	}
-	const unwritten = carried.unwritten;
-	if (files.length === 0) throw nothingWritten(options.input, format, unwritten, demuxer.stats.packets > 0);
-	const incomplete = unwritten.some((stream) => stream.kind === 'audio' || stream.kind === 'video');
+	const left = leftOut.streams;
+	if (files.length === 0) throw nothingWritten(options.input, format, left, demuxer.stats.packets > 0);
+	const incomplete =
+		left.some((stream) => stream.kind === 'audio' || stream.kind === 'video') ||
+		(demuxer instanceof TsDemuxer && demuxer.programs.some(hasUnreadMedia));
 	return {
 		files,
 		demux: { ...demuxer.stats },
 		writer: writer.stats,
-		warnings: warnings.counts,
-		unwritten,
+		warnings: warnings.snapshot,
+		leftOut: left,
 		exitCode: incomplete ? REMUX_INCOMPLETE : 0,
 	};
 };
 
+/**
+ * Audio and video stream kinds tapedeck does not read, by the TS demuxer's names (MPEG-4 part 2
+ * video, stream_type 0x10; E-AC-3, 0x87 or the DVB descriptor): the demuxer warns about them, and
+ * in the recorded program they make the remux incomplete.
+ */
+const UNREAD_MEDIA = new Set(['MPEG-4 video', 'E-AC-3']);
+
+const hasUnreadMedia = (program: ProgramDescription): boolean =>
+	program.selected && program.streams.some((s) => s.codec === undefined && UNREAD_MEDIA.has(s.name));
+
 const nothingWritten = (
 	input: string,
 	format: ContainerFormat,
-	unwritten: readonly UnwrittenStream[],
+	leftOut: readonly LeftOutStream[],
 	hadPackets: boolean,
 ): TapedeckError => {
-	if (unwritten.length > 0) {
-		const streams = unwritten.map((s) => `track ${s.trackId} (${s.kind} ${s.codec})`).join(', ');
+	if (leftOut.length > 0) {
+		const streams = leftOut.map((s) => `track ${s.trackId} (${s.kind} ${s.codec})`).join(', ');
 		return new TapedeckError('unsupported', `no media written: ${format} cannot carry ${streams} of ${input}`);
 	}
 	return new TapedeckError(
@@ -227,7 +243,7 @@ export const runRemux = async (argv: readonly string[]): Promise<number> => {
 	if (!input || !output || extra !== undefined) {
 		throw new TapedeckError('invalid_argument', 'remux needs exactly <input> and <output>; see tapedeck remux --help');
 	}
-	const warnings = new WarningLog((line) => console.error(line));
+	const printer = new WarningPrinter((line) => console.error(line));
 	const result = await remuxFile({
 		input,
 		output,
@@ -237,9 +253,9 @@ export const runRemux = async (argv: readonly string[]): Promise<number> => {
 		splitIntervalMs: number('--split-interval-ms', values['split-interval-ms']),
 		segmentationRule: oneOf('--segmentation-rule', values['segmentation-rule'], SEGMENTATION_RULES),
 		overwrite: values.overwrite,
-		warnings,
+		onWarning: (warning) => printer.add(warning),
 	});
-	for (const line of warnings.summary()) console.error(line);
+	printer.summary(result.warnings);
 	// With the media on standard output, the list of files written goes to stderr.
 	const report = output === STDOUT ? console.error : console.log;
 	for (const file of result.files) {
@@ -256,16 +272,6 @@ const oneOf = <T extends string>(option: string, value: string | undefined, allo
 		throw new TapedeckError('invalid_argument', `${option} must be one of ${allowed.join(', ')}, got "${value}"`);
 	}
 	return value as T;
-};
-
-/** program_number is 16 bits; 0 names the network PID in the PAT, not a program (ISO/IEC 13818-1 §2.4.4.3). */
-const programNumber = (value: string | undefined): number | undefined => {
-	if (value === undefined) return undefined;
-	const parsed = Number(value);
-	if (!/^\d+$/.test(value) || parsed < 1 || parsed > 0xffff) {
-		throw new TapedeckError('invalid_argument', `--program must be a program number from 1 to 65535, got "${value}"`);
-	}
-	return parsed;
 };
 
 const number = (option: string, value: string | undefined): number | undefined => {

@@ -61,13 +61,15 @@ export const readStreamMuxConfig = (data: Uint8Array, r: BitReader, previous?: L
 	if (r.readBits(3) !== 0) throw unsupported('more than one layer'); // numLayer
 	const ascLength = audioMuxVersion === 1 ? latmGetValue(r) : -1; // ascLen, with fill bits
 	const configStart = r.bitPosition;
-	skipAudioSpecificConfig(r);
+	skipAudioSpecificConfig(data, r);
 	const configBits = r.bitPosition - configStart;
 	if (ascLength > configBits) r.skipBits(ascLength - configBits); // fillBits
-	if (r.readBits(3) !== 0) throw unsupported('frameLengthType other than 0'); // frameLengthType
-	r.readBits(8); // latmBufferFullness
+	// Some writers (GStreamer's rtpmp4apay config=) end the config early: missing fields read as 0.
+	const field = (bits: number): number => (r.bitsLeft >= bits ? r.readBits(bits) : 0);
+	if (field(3) !== 0) throw unsupported('frameLengthType other than 0'); // frameLengthType
+	field(8); // latmBufferFullness
 	let otherDataBits = 0;
-	if (r.readFlag()) {
+	if (field(1)) {
 		// otherDataPresent
 		if (audioMuxVersion === 1) otherDataBits = latmGetValue(r);
 		else {
@@ -78,8 +80,8 @@ export const readStreamMuxConfig = (data: Uint8Array, r: BitReader, previous?: L
 			}
 		}
 	}
-	const crcPresent = r.readFlag();
-	if (crcPresent) r.readBits(8); // crcCheckSum
+	const crcPresent = field(1) === 1;
+	if (crcPresent) field(8); // crcCheckSum
 	const asc = new Uint8Array(Math.ceil(configBits / 8));
 	copyBits(data, configStart, configBits, asc);
 	if (
@@ -114,7 +116,7 @@ export const parseStreamMuxConfigHex = (hex: string): LatmConfig => {
  * Skips an AudioSpecificConfig (§1.6.2.1) whose length the bitstream does not give (audioMuxVersion
  * 0): object type, rate, channels, SBR/PS signalling, then GASpecificConfig (§4.4.1) and epConfig.
  */
-const skipAudioSpecificConfig = (r: BitReader): void => {
+const skipAudioSpecificConfig = (data: Uint8Array, r: BitReader): void => {
 	const objectType = (): number => {
 		const type = r.readBits(5);
 		return type === 31 ? 32 + r.readBits(6) : type;
@@ -141,6 +143,21 @@ const skipAudioSpecificConfig = (r: BitReader): void => {
 		r.readBit(); // extensionFlag3
 	}
 	if (type === 17 || (type >= 19 && type <= 27)) r.readBits(2); // epConfig
+	// backward-compatible SBR/PS signalling (§1.6.5.2): syncExtensionType 0x2B7, then 0x548 for PS
+	if (r.bitsLeft >= 16 && peekBits(data, r.bitPosition, 11) === 0x2b7) {
+		r.readBits(11);
+		if (objectType() === 5 && r.readFlag()) {
+			rate(); // sbrPresentFlag, extensionSamplingFrequencyIndex
+			if (r.bitsLeft >= 12 && peekBits(data, r.bitPosition, 11) === 0x548) r.readBits(12); // psPresentFlag
+		}
+	}
+};
+
+/** `n` bits from bit `at` of `data`, without moving a reader; bits past the end read as 0. */
+const peekBits = (data: Uint8Array, at: number, n: number): number => {
+	let value = 0;
+	for (let i = at; i < at + n; i++) value = value * 2 + (((data[i >> 3] ?? 0) >> (7 - (i & 7))) & 1);
+	return value;
 };
 
 /**

@@ -39,6 +39,8 @@ export type DemuxStats = {
 	discontinuities: number;
 	/** Units dropped because they could not be parsed (corrupt headers, unknown codec, no config yet). */
 	droppedUnits: number;
+	/** Units passed on damaged (a video picture that lost bytes to a gap, as ffmpeg passes it): decoders conceal. */
+	corruptUnits: number;
 };
 
 /** A byte-stream demuxer: bytes in any split, media out through its receiver. */
@@ -58,4 +60,5 @@ export const emptyDemuxStats = (): DemuxStats => ({
 	skippedBytes: 0,
 	discontinuities: 0,
 	droppedUnits: 0,
+	corruptUnits: 0,
 });

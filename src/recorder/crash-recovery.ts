@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { containedFolder } from './contained-folder.ts';
 import { repairPart } from './part-file.ts';
 import type { RecordedFile } from './recording.ts';
 import { RECORD_FORMATS, type RecordFormat } from './recording.ts';
@@ -37,6 +38,7 @@ export const recoverFiles = async (store: JobStore, recordingsRoot: string): Pro
 			changedFiles.push({ jobId: job.id, file });
 			if (existsSync(file.partPath)) {
 				try {
+					containedFolder(recordingsRoot, file.partPath, false);
 					const repaired = await repairPart(file.partPath, file.path, job.format);
 					file.state = 'recovered';
 					file.bytes = repaired.bytes;

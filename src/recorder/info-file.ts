@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -52,7 +53,9 @@ const writeEntry = async (path: string, entry: InfoFileEntry): Promise<void> => 
 	const updated = `${document.slice(0, at)}${renderEntry(entry)}${document.slice(at)}`;
 	await mkdir(dirname(path), { recursive: true });
 	const temp = `${path}.tmp`;
-	await writeFile(temp, updated, { mode: 0o644 });
+	// Never through a link planted where the temporary file goes.
+	const flag = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+	await writeFile(temp, updated, { mode: 0o644, flag });
 	await rename(temp, path);
 };
 

@@ -1,6 +1,7 @@
 import type { PublisherStats } from '../core/stream-hub.ts';
 import type { RecordedFile, Recording, RecordingState } from './recording.ts';
 import type { RecordingJob } from './recording-job.ts';
+import type { RecordingWarnings } from './warning-log.ts';
 
 /** Live figures of one job (Callaba's getStat, OME's record stats). */
 export type JobStats = {
@@ -20,6 +21,8 @@ export type JobStats = {
 	 * listener or caller, or a built-in listener. Undefined while nothing publishes.
 	 */
 	readonly input: { readonly protocol: string; readonly stats: PublisherStats } | undefined;
+	/** What the input carried that did not reach the file as it was; undefined while nothing runs. */
+	readonly warnings: RecordingWarnings | undefined;
 };
 
 /** The figures of `job`, from its running recording (zeros when none runs) and its stream's publisher. */
@@ -36,5 +39,6 @@ export const jobStats = (job: RecordingJob, recording: Recording | undefined, in
 		lastPacketAt: stats?.lastPacketMs ? new Date(stats.lastPacketMs).toISOString() : undefined,
 		currentFile: recording?.currentFile,
 		input,
+		warnings: recording?.warnings,
 	};
 };

@@ -1,10 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { link, lstat, rename, stat, unlink } from 'node:fs/promises';
 import { createDemuxer, type DemuxerKind } from '../../ingest/demux/create-demuxer.ts';
-import { repairAvi } from '../../mux/avi/repair-avi.ts';
-import { repairFlv } from '../../mux/flv/repair-flv.ts';
 import { type DefragmentReport, defragmentMp4 } from '../../mux/mp4/defragment.ts';
-import { repairTs } from '../../mux/ts/repair-ts.ts';
+import { repairInPlace } from '../../mux/repair.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { RecordFormat } from './recording.ts';
 
@@ -13,7 +11,8 @@ export type RepairResult = { readonly bytes: number; readonly note: string; read
 
 /**
  * Turns a cleanly closed `.part` into the final file: MP4/MOV (written fragmented while recording)
- * become a progressive file; the other containers are complete as written and are renamed.
+ * become a progressive file; the other containers (fragmented MP4 included) are complete as written
+ * and are renamed.
  * Resolves with the final file's size.
  */
 export const finalizePart = async (partPath: string, finalPath: string, format: RecordFormat): Promise<number> => {
@@ -67,31 +66,18 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 		case 'mp4':
 		case 'mov':
 			return defragment(partPath, finalPath, format);
-		case 'ts': {
-			const report = await repairTs(partPath);
-			await moveNoClobber(partPath, finalPath);
-			return {
-				bytes: report.bytesAfter,
-				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial packets and access units` : 'complete',
-				durationMs: await measureDurationMs(finalPath, 'ts').catch(() => undefined),
-			};
-		}
-		case 'flv': {
-			const report = await repairFlv(partPath);
-			await moveNoClobber(partPath, finalPath);
-			return {
-				bytes: report.bytesAfter,
-				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of a partial tag` : 'complete',
-				durationMs: Math.round(report.durationSeconds * 1000),
-			};
-		}
+		// A crash can leave half a fragment at the end: rebuilt from the complete ones, as a progressive MP4.
+		case 'fmp4':
+			return defragment(partPath, finalPath, 'mp4');
+		case 'ts':
+		case 'flv':
 		case 'avi': {
-			const report = await repairAvi(partPath);
+			const report = await repairInPlace(format, partPath);
 			await moveNoClobber(partPath, finalPath);
-			return {
-				bytes: report.bytesAfter,
-				note: report.bytesCut > 0 ? `cut ${report.bytesCut} bytes of partial chunks, index rebuilt` : 'index rebuilt',
-			};
+			const durationMs =
+				report.durationMs ??
+				(format === 'ts' ? await measureDurationMs(finalPath, 'ts').catch(() => undefined) : undefined);
+			return { bytes: report.bytesAfter, note: report.note, ...(durationMs === undefined ? {} : { durationMs }) };
 		}
 	}
 };

@@ -256,11 +256,12 @@ export class Rebaser {
 			this.#jumps.push(jumpTicks / t.timescale);
 			t.epoch = this.#epochs.length - 1;
 			moved = true;
-			this.#hinted = false;
 			this.#stats.discontinuities++;
 			this.#onJump?.({ trackId: packet.trackId, seconds: jumpTicks / t.timescale });
 		}
 		if (!moved) return;
+		// The jump the input announced is the one just taken (or followed): later steps count as usual.
+		this.#hinted = false;
 		t.shift = this.#epochShift(t.epoch, t.timescale);
 		const overlap = t.end - (packet.dts + t.shift - t.origin);
 		if (overlap > 0) t.shift += overlap;

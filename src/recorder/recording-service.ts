@@ -2,18 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
-import { type BuiltInModule, type InputSpec, maskSecretsIn, type OpenInput } from '../core/input-spec.ts';
-import { DEFAULT_VHOST, type IngestSource, type StreamKey } from '../core/stream-hub.ts';
+import { type BuiltInModule, maskSecretsIn, type OpenInput } from '../core/input-spec.ts';
+import type { IngestSource, StreamKey } from '../core/stream-hub.ts';
 import type { Sink } from '../sink/sink.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
+import { containedFolder } from './contained-folder.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
+import { JobInputs } from './job-inputs.ts';
 import { JobQueue } from './job-queue.ts';
+import { checkJobSettings, recordingOf } from './job-recording.ts';
 import { type JobStats, jobStats } from './job-stats.ts';
-import { PathTemplate } from './path-template.ts';
-import { type RecordedFile, Recording } from './recording.ts';
+import type { RecordedFile, Recording } from './recording.ts';
 import type { JobSettings, JobStore, RecordingJob } from './recording-job.ts';
-import { SplitPolicy } from './split-policy.ts';
-import { TrackFilter } from './track-filter.ts';
 
 export type RecordingServiceOptions = {
 	readonly registry: StreamRegistry;
@@ -32,12 +32,26 @@ export type RecordingServiceOptions = {
 	readonly syncIntervalMs?: number;
 };
 
-export type { JobStats };
-
 type Run = { readonly recording: Recording; readonly source: IngestSource | undefined };
 
 /** A change of a job's settings, computed from the job as it is when the change runs. */
 export type SettingsChange = JobSettings | ((current: RecordingJob) => JobSettings);
+
+/** The job `settings` make, keeping the identity of the job it replaces (or starts). */
+const jobOf = (
+	settings: JobSettings,
+	key: StreamKey,
+	identity: Pick<RecordingJob, 'id' | 'createdAt' | 'transactionId'>,
+): RecordingJob => ({
+	...settings,
+	key,
+	id: identity.id,
+	createdAt: identity.createdAt,
+	modifiedAt: new Date().toISOString(),
+	transactionId: identity.transactionId,
+	state: settings.active ? 'ready' : 'stopped',
+	reason: settings.active ? 'starting' : 'inactive',
+});
 
 /**
  * The one façade every API dialect calls: jobs are created, changed, started, stopped and removed
@@ -54,11 +68,13 @@ export class RecordingService {
 	readonly #log: (message: string) => void;
 	readonly #queue = new JobQueue();
 	readonly #stateListeners = new Set<(job: RecordingJob) => void>();
+	readonly #inputs: JobInputs;
 
 	constructor(options: RecordingServiceOptions) {
 		this.#options = options;
 		this.#store = options.store;
 		this.#log = options.log ?? (() => {});
+		this.#inputs = new JobInputs({ ...options, log: this.#log });
 		mkdirSync(options.recordingsRoot, { recursive: true });
 	}
 
@@ -103,7 +119,7 @@ export class RecordingService {
 
 	/** The built-in listeners inputs may name. */
 	get modules(): readonly BuiltInModule[] {
-		return this.#options.modules ?? [];
+		return this.#inputs.modules;
 	}
 
 	/** Whether a publisher is pushing `key` now (Huawei's START records only a stream being pushed). */
@@ -121,17 +137,7 @@ export class RecordingService {
 		return this.#queue.run(id, async () => {
 			if (this.#store.get(id)) throw new TapedeckError('conflict', `a recording with id "${id}" already exists`);
 			const key = this.#validate(settings, id);
-			const now = new Date().toISOString();
-			const job: RecordingJob = {
-				...settings,
-				key,
-				id,
-				createdAt: now,
-				modifiedAt: now,
-				transactionId: randomToken(16),
-				state: settings.active ? 'ready' : 'stopped',
-				reason: settings.active ? 'starting' : 'inactive',
-			};
+			const job = jobOf(settings, key, { id, createdAt: new Date().toISOString(), transactionId: randomToken(16) });
 			this.#save(job);
 			if (job.active) await this.#startRun(job);
 			return this.#durable(id);
@@ -145,16 +151,7 @@ export class RecordingService {
 			const settings = typeof change === 'function' ? change(current) : change;
 			const key = this.#validate(settings, id);
 			await this.#stopRun(id, { lastSequence: true });
-			const job: RecordingJob = {
-				...settings,
-				key,
-				id,
-				createdAt: current.createdAt,
-				modifiedAt: new Date().toISOString(),
-				transactionId: current.transactionId,
-				state: settings.active ? 'ready' : 'stopped',
-				reason: settings.active ? 'starting' : 'inactive',
-			};
+			const job = jobOf(settings, key, current);
 			this.#save(job);
 			if (job.active) await this.#startRun(job);
 			return this.#durable(id);
@@ -201,6 +198,7 @@ export class RecordingService {
 			if (file.state === 'writing') {
 				throw new TapedeckError('conflict', `file "${fileId}" is being written; stop the recording first`);
 			}
+			containedFolder(this.#options.recordingsRoot, file.path, false);
 			await unlink(file.path).catch((error: NodeJS.ErrnoException) => {
 				if (error.code !== 'ENOENT') {
 					throw new TapedeckError('io', `cannot delete ${file.path}: ${error.message}`, { cause: error });
@@ -230,86 +228,11 @@ export class RecordingService {
 		if (other && other.id !== id) {
 			throw new TapedeckError('conflict', `a recording named "${settings.name}" already exists (id ${other.id})`);
 		}
-		const root = this.#options.recordingsRoot;
-		new PathTemplate(settings.filePath, root);
-		if (settings.infoPath !== undefined) new PathTemplate(settings.infoPath, root);
-		SplitPolicy.from(settings.split ?? {});
-		new TrackFilter(settings.tracks ?? {});
-		const key = this.#keyOf(settings, id);
-		if (settings.input && settings.input.direction !== 'built-in') this.#sourceFor(settings.name, key, settings.input);
+		checkJobSettings(settings, this.#options.recordingsRoot);
+		const key = this.#inputs.keyOf(settings, id);
+		// Built and dropped: an input that cannot be opened is refused now, not at its first run.
+		this.#inputs.sourceOf(settings.name, key, settings.input);
 		return key;
-	}
-
-	/** An input of its own publishes the job's private stream; a built-in listener, the stream it maps the name to. */
-	#keyOf(settings: JobSettings, id: string): StreamKey {
-		const input = settings.input;
-		if (input?.direction === 'built-in') return this.#moduleOf(input).streamKey(input.stream ?? '');
-		if (input) return { vhost: DEFAULT_VHOST, app: 'recording', stream: id };
-		if (!settings.key) throw new TapedeckError('invalid_argument', 'a recording needs an input or a stream to record');
-		return settings.key;
-	}
-
-	/** The built-in listener an input names: 404 for an id no listener has, 400 for one of another protocol. */
-	#moduleOf(input: InputSpec): BuiltInModule {
-		const known = this.modules.length > 0 ? this.modules.map((m) => `"${m.id}"`).join(', ') : 'none (all turned off)';
-		const module = this.modules.find((m) => m.id === input.module);
-		if (!module) {
-			throw new TapedeckError(
-				input.module ? 'not_found' : 'invalid_argument',
-				`${input.module ? `"${input.module}" is no built-in listener of this server` : 'the built-in listener is required'}; built-in listeners: ${known}`,
-			);
-		}
-		if (module.protocol !== input.protocol) {
-			throw new TapedeckError(
-				'invalid_argument',
-				`"${module.id}" is the built-in ${module.protocol.toUpperCase()} listener; this input needs a ${input.protocol.toUpperCase()} one`,
-			);
-		}
-		return module;
-	}
-
-	#sourceFor(name: string, key: StreamKey, input: InputSpec): IngestSource {
-		const open = this.#options.openInput;
-		if (!open) throw new TapedeckError('unsupported', 'this server opens no inputs of their own');
-		const registry = this.#options.registry;
-		return open(input, registry.publisher(key, input.protocol), {
-			hub: registry,
-			key,
-			listenHost: this.#options.listenHost,
-			log: (message) => this.#log(`recording "${name}": ${message}`),
-		});
-	}
-
-	#recordingFor(job: RecordingJob): Recording {
-		const root = this.#options.recordingsRoot;
-		const nextSequence = this.#store.items(job.id).reduce((next, f) => Math.max(next, f.sequence + 1), 0);
-		return new Recording(
-			{
-				id: job.id,
-				transactionId: job.transactionId,
-				key: job.key,
-				streamName: job.streamName,
-				format: job.format,
-				filePath: new PathTemplate(job.filePath, root),
-				...(job.infoPath === undefined ? {} : { infoPath: new PathTemplate(job.infoPath, root) }),
-				...(job.split ? { split: job.split } : {}),
-				segmentationRule: job.segmentationRule,
-				...(job.tracks ? { tracks: job.tracks } : {}),
-				...(job.metadata === undefined ? {} : { metadata: job.metadata }),
-				createdAt: new Date(job.createdAt),
-				firstSequence: nextSequence,
-			},
-			{
-				registry: this.#options.registry,
-				observer: {
-					fileOpened: (file) => this.#saveFile(job.id, file),
-					fileClosed: (file) => this.#saveFile(job.id, file),
-					stateChanged: (state, reason) => this.#setState(job.id, state, reason),
-				},
-				...(this.#options.openSink ? { openSink: this.#options.openSink } : {}),
-				...(this.#options.syncIntervalMs ? { syncIntervalMs: this.#options.syncIntervalMs } : {}),
-			},
-		);
 	}
 
 	async #startRun(stored: RecordingJob): Promise<void> {
@@ -319,9 +242,17 @@ export class RecordingService {
 		let recording: Recording;
 		let source: IngestSource | undefined;
 		try {
-			recording = this.#recordingFor(job);
-			const own = job.input && job.input.direction !== 'built-in';
-			source = own && job.input ? this.#sourceFor(job.name, job.key, job.input) : undefined;
+			recording = recordingOf(job, this.#store.items(job.id), this.#options.recordingsRoot, {
+				registry: this.#options.registry,
+				observer: {
+					fileOpened: (file) => this.#saveFile(job.id, file),
+					fileClosed: (file) => this.#saveFile(job.id, file),
+					stateChanged: (state, reason) => this.#setState(job.id, state, reason),
+				},
+				...(this.#options.openSink ? { openSink: this.#options.openSink } : {}),
+				...(this.#options.syncIntervalMs ? { syncIntervalMs: this.#options.syncIntervalMs } : {}),
+			});
+			source = this.#inputs.sourceOf(job.name, job.key, job.input);
 		} catch (error) {
 			this.#setState(job.id, 'error', (error as Error).message);
 			return;
@@ -334,19 +265,11 @@ export class RecordingService {
 			recording.fail(error);
 		}
 		if (recording.state === 'ready') {
-			this.#setState(
-				job.id,
-				'ready',
-				source ? `waiting for stream on ${source.description}` : this.#waitingReason(job, recording),
-			);
+			const reason = source
+				? `waiting for stream on ${source.description}`
+				: this.#inputs.waitingReason(job, recording.reason);
+			this.#setState(job.id, 'ready', reason);
 		}
-	}
-
-	/** Why a job without an input of its own waits: its stream, and the built-in listener it comes through. */
-	#waitingReason(job: RecordingJob, recording: Recording): string {
-		if (job.input?.direction !== 'built-in') return recording.reason;
-		const module = this.#moduleOf(job.input);
-		return `${recording.reason} on built-in listener "${module.id}" (${module.url})`;
 	}
 
 	async #stopRun(id: string, options: { lastSequence: boolean }): Promise<void> {

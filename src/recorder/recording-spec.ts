@@ -8,10 +8,13 @@ import type { SegmentationRule } from './rebaser.ts';
 import type { SplitPolicyOptions } from './split-policy.ts';
 import type { TrackFilterOptions } from './track-filter.ts';
 
-/** The containers a recording can produce (MP4 and MOV are written fragmented and finalized at close). */
-export type RecordFormat = 'ts' | 'mp4' | 'mov' | 'flv' | 'avi';
+/**
+ * The containers a recording can produce (MP4 and MOV are written fragmented and finalized at close;
+ * `fmp4` keeps the fragmented MP4 as written, as `remux --format fmp4` writes it).
+ */
+export type RecordFormat = 'ts' | 'mp4' | 'fmp4' | 'mov' | 'flv' | 'avi';
 
-export const RECORD_FORMATS: readonly RecordFormat[] = ['mp4', 'mov', 'avi', 'flv', 'ts'];
+export const RECORD_FORMATS: readonly RecordFormat[] = ['mp4', 'mov', 'avi', 'flv', 'ts', 'fmp4'];
 
 export type RecordingState = 'ready' | 'recording' | 'stopping' | 'stopped' | 'error';
 
@@ -49,6 +52,8 @@ export type RecordingSpec = {
 	readonly createdAt: Date;
 	/** `${Sequence}` of the first file: a resumed recording carries on after its last file. */
 	readonly firstSequence: number;
+	/** Media milliseconds a file waits for a video track that sends nothing before starting without it (default 5000). */
+	readonly missingTrackWaitMs?: number;
 };
 
 export interface RecordingObserver {

@@ -175,9 +175,10 @@ export class Recording {
 
 	#onTracks(tracks: readonly Track[]): void {
 		if (this.#state === 'error' || this.#stopped) return;
-		this.#writer ??= this.#createWriter();
-		this.#writer.announce(tracks);
-		if (this.#writer.error) return;
+		const writer = (this.#writer ??= this.#createWriter());
+		writer.announce(tracks);
+		// A refused track set (a filter that matches nothing) failed the run already.
+		if (writer.error) return;
 		this.#transition('recording', `recording ${tracks.map((t) => `${t.kind} ${t.codec}`).join(' + ')}`);
 	}
 
@@ -210,7 +211,7 @@ export class Recording {
 
 	#createWriter(): SegmentWriter {
 		const { spec } = this;
-		const fragmented = spec.format === 'mp4' || spec.format === 'mov';
+		const fragmented = spec.format === 'mp4' || spec.format === 'mov' || spec.format === 'fmp4';
 		const format: ContainerFormat = fragmented ? 'fmp4' : spec.format;
 		const split = SplitPolicy.from(spec.split ?? {});
 		const files = this.#files;
@@ -221,6 +222,7 @@ export class Recording {
 			...(split ? { split } : {}),
 			trackFilter: new TrackFilter(spec.tracks ?? {}),
 			firstSequence: this.#nextSequence,
+			...(spec.missingTrackWaitMs === undefined ? {} : { missingTrackWaitMs: spec.missingTrackWaitMs }),
 			openSegment: (sequence, startedAt) => files.open(sequence, startedAt),
 			onSegmentClosed: (info) => {
 				this.#retries = 0;
@@ -265,22 +267,16 @@ export class Recording {
 	}
 
 	/**
-	 * Moves to `next` when the table allows it. An illegal move is a bug of ours, but it is reported in
-	 * the reason instead of thrown: this runs inside bus deliveries and timers, where a throw would
-	 * end the process with every other recording.
+	 * Moves to `next` when the table allows it, and otherwise stays: this runs inside bus deliveries
+	 * and timers, where a throw would end the process with every other recording. The moves asked
+	 * for are legal by construction; a late one (a stream end after a failure) simply does not apply.
 	 */
 	#transition(next: RecordingState, reason: string): void {
 		if (next === this.#state) {
 			this.#reason = reason;
 			return;
 		}
-		if (!TRANSITIONS[this.#state].includes(next)) {
-			this.#warnings.add(
-				{ code: 'file', message: `ignored state change ${this.#state} → ${next} (${reason})` },
-				this.#now(),
-			);
-			return;
-		}
+		if (!TRANSITIONS[this.#state].includes(next)) return;
 		this.#state = next;
 		this.#reason = reason;
 		this.#deps.observer.stateChanged(next, reason);

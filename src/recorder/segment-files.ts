@@ -73,17 +73,19 @@ export class SegmentFiles {
 		if (!rebaser.toRecording(packet)) return undefined;
 		let file = this.#file;
 		if (file && cutPoint && this.#shouldSplit(file, packet.trackId)) {
-			this.#cut(file, packet.trackId);
+			this.#cut(packet.trackId);
 			file = undefined;
 		}
+		// The set may grow in place (a late track the muxer took): the next cut's laggards are all of it.
+		this.#tracks = tracks;
 		if (!file) {
 			if (!cutPoint) return undefined;
-			this.#tracks = tracks;
 			file = this.#open();
 			rebaser.startFile(packet.trackId);
 		}
 		const previous = this.#previous;
-		const placed = rebaser.toFile(packet.trackId, previous !== undefined);
+		// Only a track still lagging the cut may go back to the file before it.
+		const placed = rebaser.toFile(packet.trackId, previous !== undefined && this.#lagging.has(packet.trackId));
 		if (placed === undefined) return undefined;
 		if (placed.file === 'previous' && previous) file = previous;
 		else if (previous) this.#crossed(packet.trackId);
@@ -136,13 +138,23 @@ export class SegmentFiles {
 		return this.#closing;
 	}
 
-	/** Ends `file` at the cut packet: it stays open as the previous file while other tracks still lag. */
-	#cut(file: SegmentFile, cutTrackId: number): void {
+	/**
+	 * Ends the open file before the packet at hand (a cut to new tracks): it stays open as the previous
+	 * file while the `lagging` tracks may still deliver packets that belong before the cut.
+	 */
+	retire(lagging: ReadonlySet<number>): void {
 		this.finishPrevious();
+		const file = this.#file;
+		if (!file) return;
 		this.#file = undefined;
 		this.#previous = file;
-		for (const track of this.#tracks) if (track.id !== cutTrackId) this.#lagging.add(track.id);
+		for (const id of lagging) this.#lagging.add(id);
 		if (this.#lagging.size === 0) this.finishPrevious();
+	}
+
+	/** Ends the open file at the cut packet: it stays open as the previous file while other tracks still lag. */
+	#cut(cutTrackId: number): void {
+		this.retire(new Set(this.#tracks.filter((t) => t.id !== cutTrackId).map((t) => t.id)));
 	}
 
 	/** A track delivered a packet past the cut; once all have (or the window passed), the previous file ends. */

@@ -188,8 +188,8 @@ export class SegmentWriter implements MediaReceiver {
 			this.#held.hold(packet);
 			return;
 		}
-		if (route === 'switch') {
-			this.#files.finishAll();
+		if (route !== 'pass') {
+			this.#files.retire(route.lagging);
 			this.#restartWait();
 		}
 		this.#accept(packet);

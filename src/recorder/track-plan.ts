@@ -11,8 +11,11 @@ import type { Rebaser } from './rebaser.ts';
 import type { SegmentFiles } from './segment-files.ts';
 import { TrackSet } from './track-set.ts';
 
-/** What to do with a packet while a change waits: cut to the new set before it, hold it, or write it as usual. */
-export type Route = 'switch' | 'hold' | 'pass';
+/**
+ * What to do with a packet while a change waits: hold it, write it as usual, or cut to the new set
+ * before it (`lagging`: the unchanged tracks, whose late packets may still go to the file before).
+ */
+export type Route = 'hold' | 'pass' | { readonly lagging: ReadonlySet<number> };
 
 export class TrackPlan {
 	/** What the last announce selected, and what the files are written with (it minus silent tracks). */
@@ -45,14 +48,16 @@ export class TrackPlan {
 		this.#adopt(next.without(this.#silent));
 	}
 
-	/** Where a packet goes while a change waits; `switch` has already made the new set current. */
+	/** Where a packet goes while a change waits; a cut has already made the new set current. */
 	route(packet: Packet): Route {
 		const pending = this.#pending;
 		if (!pending) return 'pass';
 		const track = pending.tracks.get(packet.trackId);
 		if (track && isCutPoint(pending.tracks, track, packet)) {
+			const lagging = new Set<number>();
+			for (const t of this.#tracks.tracks) if (!pending.changed.has(t.id) && t.id !== track.id) lagging.add(t.id);
 			this.#set(pending.tracks);
-			return 'switch';
+			return { lagging };
 		}
 		return pending.changed.has(packet.trackId) ? 'hold' : 'pass';
 	}
@@ -89,10 +94,11 @@ export class TrackPlan {
 			this.#set(next);
 			return;
 		}
-		// Only tracks that ended early: the file carries on with the others.
+		// Only tracks that ended early: the file carries on with the others. Changed or late tracks
+		// stay in the file when its muxer takes them (TS, FLV, progressive MP4), else wait for a cut.
 		if (changed.length === 0) return;
 		const describe = changed.map((t) => `track ${t.id} (${t.kind} ${t.codec})`).join(', ');
-		if (changed.every((t) => this.#tracks.get(t.id)) && file.update(changed)) {
+		if (file.update(changed)) {
 			this.#files.finishPrevious();
 			this.#set(next);
 			this.#warn('parameter_change', `${describe}: new parameters, carried on in the same file`);

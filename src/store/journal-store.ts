@@ -1,18 +1,18 @@
 import {
 	chmodSync,
 	closeSync,
-	existsSync,
 	fchmodSync,
 	fdatasync,
 	fsyncSync,
 	mkdirSync,
 	openSync,
-	readSync,
 	renameSync,
 	writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { TapedeckError } from '../core/errors.ts';
+import { forEachLine } from './journal-lines.ts';
+import { LiveDocuments } from './live-documents.ts';
 
 /**
  * One line of the journal. A document is saved without its items (`doc`); each item (a recorded
@@ -30,16 +30,12 @@ type JournalLine<T, F> =
 export type JournalStoreOptions<T, F> = {
 	/** Turns a first-format document (items inside, older field names) into a document and its items. */
 	readonly upgrade?: (legacy: unknown) => { readonly doc: T; readonly items: readonly F[] };
-	/** The journal is rewritten once it is this many times the size of the live state. Default 4. */
+	/** The journal is rewritten once it is this many times the size of the live state. Default 2. */
 	readonly compactRatio?: number;
 	/** …and at least this many bytes (a small journal is left alone). Default 1 MiB. */
 	readonly compactMinBytes?: number;
 };
 
-type Sized<V> = { value: V; bytes: number };
-
-/** Bytes read at a time on open: memory stays bounded by the live state, whatever the history. */
-const READ_CHUNK = 1 << 20;
 /** Bytes gathered before one write while compacting. */
 const WRITE_CHUNK = 1 << 20;
 
@@ -59,10 +55,7 @@ const WRITE_CHUNK = 1 << 20;
 export class JournalStore<T extends { readonly id: string }, F extends { readonly id: string } = never> {
 	readonly path: string;
 	readonly #options: JournalStoreOptions<T, F>;
-	readonly #documents = new Map<string, Sized<T>>();
-	readonly #items = new Map<string, Map<string, Sized<F>>>();
-	/** Bytes the live documents and items take as journal lines. */
-	#liveBytes = 0;
+	readonly #live = new LiveDocuments<T, F>();
 	/** Bytes of the journal file now. */
 	#journalBytes = 0;
 	#fd: number;
@@ -88,57 +81,56 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 	}
 
 	get(id: string): T | undefined {
-		return this.#documents.get(id)?.value;
+		return this.#live.get(id);
 	}
 
 	all(): T[] {
-		return Array.from(this.#documents.values(), (entry) => entry.value);
+		return this.#live.all();
 	}
 
 	/** The items of document `id`, in the order they were first added. */
 	items(id: string): F[] {
-		const items = this.#items.get(id);
-		return items ? Array.from(items.values(), (entry) => entry.value) : [];
+		return this.#live.items(id);
 	}
 
 	item(id: string, itemId: string): F | undefined {
-		return this.#items.get(id)?.get(itemId)?.value;
+		return this.#live.item(id, itemId);
 	}
 
 	itemCount(id: string): number {
-		return this.#items.get(id)?.size ?? 0;
+		return this.#live.itemCount(id);
 	}
 
 	/** Bytes of the journal file now, and of the live state it holds (compaction keeps them close). */
 	get size(): { readonly journal: number; readonly live: number } {
-		return { journal: this.#journalBytes, live: this.#liveBytes };
+		return { journal: this.#journalBytes, live: this.#live.bytes };
 	}
 
 	/** Saves a document's own fields; its items are kept. */
 	put(value: T): void {
 		const bytes = this.#append({ op: 'doc', value });
-		this.#setDocument(value, bytes);
+		this.#live.setDocument(value, bytes);
 	}
 
 	/** Removes a document with its items. */
 	delete(id: string): boolean {
-		if (!this.#documents.has(id)) return false;
+		if (!this.#live.has(id)) return false;
 		this.#append({ op: 'drop', id });
-		this.#dropDocument(id);
+		this.#live.dropDocument(id);
 		return true;
 	}
 
 	/** Adds an item to document `doc`, or replaces the item with the same id. */
 	putItem(doc: string, value: F): void {
-		if (!this.#documents.has(doc)) throw new TapedeckError('not_found', `the job store has no document "${doc}"`);
+		if (!this.#live.has(doc)) throw new TapedeckError('not_found', `the job store has no document "${doc}"`);
 		const bytes = this.#append({ op: 'item', doc, value });
-		this.#setItem(doc, value, bytes);
+		this.#live.setItem(doc, value, bytes);
 	}
 
 	deleteItem(doc: string, id: string): boolean {
-		if (!this.#items.get(doc)?.has(id)) return false;
+		if (!this.#live.hasItem(doc, id)) return false;
 		this.#append({ op: 'unitem', doc, id });
-		this.#dropItem(doc, id);
+		this.#live.dropItem(doc, id);
 		return true;
 	}
 
@@ -154,34 +146,6 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 		this.#closed = true;
 		await this.synced().catch(() => {});
 		closeSync(this.#fd);
-	}
-
-	#setDocument(value: T, bytes: number): void {
-		this.#liveBytes += bytes - (this.#documents.get(value.id)?.bytes ?? 0);
-		this.#documents.set(value.id, { value, bytes });
-	}
-
-	#dropDocument(id: string): void {
-		this.#liveBytes -= this.#documents.get(id)?.bytes ?? 0;
-		this.#documents.delete(id);
-		for (const entry of this.#items.get(id)?.values() ?? []) this.#liveBytes -= entry.bytes;
-		this.#items.delete(id);
-	}
-
-	#setItem(doc: string, value: F, bytes: number): void {
-		let items = this.#items.get(doc);
-		if (!items) {
-			items = new Map();
-			this.#items.set(doc, items);
-		}
-		this.#liveBytes += bytes - (items.get(value.id)?.bytes ?? 0);
-		items.set(value.id, { value, bytes });
-	}
-
-	#dropItem(doc: string, id: string): void {
-		const items = this.#items.get(doc);
-		this.#liveBytes -= items?.get(id)?.bytes ?? 0;
-		items?.delete(id);
 	}
 
 	/** Writes one line now; returns its size in bytes. */
@@ -215,9 +179,9 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 		if (this.#error) throw this.#error;
 		if (!this.#dirty) return;
 		this.#dirty = false;
-		const ratio = this.#options.compactRatio ?? 4;
+		const ratio = this.#options.compactRatio ?? 2;
 		const floor = this.#options.compactMinBytes ?? 1 << 20;
-		if (this.#journalBytes > floor && this.#journalBytes > ratio * this.#liveBytes) {
+		if (this.#journalBytes > floor && this.#journalBytes > ratio * this.#live.bytes) {
 			try {
 				const old = this.#fd;
 				this.#fd = this.#compact();
@@ -250,28 +214,10 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 
 	/** Reads the journal line by line in bounded chunks; returns the number of lines skipped. */
 	#replay(): number {
-		if (!existsSync(this.path)) return 0;
 		let skipped = 0;
-		const fd = openSync(this.path, 'r');
-		try {
-			const chunk = Buffer.allocUnsafe(READ_CHUNK);
-			let pending: Buffer[] = [];
-			for (;;) {
-				const read = readSync(fd, chunk, 0, READ_CHUNK, null);
-				if (read === 0) break;
-				let start = 0;
-				for (let end = chunk.indexOf(10, start); end >= 0 && end < read; end = chunk.indexOf(10, start)) {
-					pending.push(chunk.subarray(start, end));
-					if (!this.#replayLine(Buffer.concat(pending).toString('utf8'))) skipped++;
-					pending = [];
-					start = end + 1;
-				}
-				if (start < read) pending.push(Buffer.from(chunk.subarray(start, read)));
-			}
-			if (pending.length && !this.#replayLine(Buffer.concat(pending).toString('utf8'))) skipped++;
-		} finally {
-			closeSync(fd);
-		}
+		forEachLine(this.path, (text) => {
+			if (!this.#replayLine(text)) skipped++;
+		});
 		return skipped;
 	}
 
@@ -286,25 +232,25 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 		}
 		switch (line.op) {
 			case 'doc':
-				this.#setDocument(line.value, 0);
+				this.#live.setDocument(line.value, 0);
 				return true;
 			case 'item':
-				if (!this.#documents.has(line.doc)) return false;
-				this.#setItem(line.doc, line.value, 0);
+				if (!this.#live.has(line.doc)) return false;
+				this.#live.setItem(line.doc, line.value, 0);
 				return true;
 			case 'unitem':
-				this.#dropItem(line.doc, line.id);
+				this.#live.dropItem(line.doc, line.id);
 				return true;
 			case 'drop':
 			case 'delete':
-				this.#dropDocument(line.id);
+				this.#live.dropDocument(line.id);
 				return true;
 			case 'put': {
 				const upgraded = this.#options.upgrade?.(line.value);
 				if (!upgraded) return false;
-				this.#dropDocument(upgraded.doc.id);
-				this.#setDocument(upgraded.doc, 0);
-				for (const item of upgraded.items) this.#setItem(upgraded.doc.id, item, 0);
+				this.#live.dropDocument(upgraded.doc.id);
+				this.#live.setDocument(upgraded.doc, 0);
+				for (const item of upgraded.items) this.#live.setItem(upgraded.doc.id, item, 0);
 				return true;
 			}
 			default:
@@ -329,23 +275,16 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 				batch = [];
 				batchBytes = 0;
 			};
-			const add = (line: JournalLine<T, F>): number => {
+			this.#live.resize((entry) => {
+				const line: JournalLine<T, F> =
+					'item' in entry ? { op: 'item', doc: entry.doc.id, value: entry.item } : { op: 'doc', value: entry.doc };
 				const text = `${JSON.stringify(line)}\n`;
 				const bytes = Buffer.byteLength(text);
 				batch.push(text);
 				batchBytes += bytes;
 				if (batchBytes >= WRITE_CHUNK) flush();
 				return bytes;
-			};
-			this.#liveBytes = 0;
-			for (const [id, entry] of this.#documents) {
-				entry.bytes = add({ op: 'doc', value: entry.value });
-				this.#liveBytes += entry.bytes;
-				for (const item of this.#items.get(id)?.values() ?? []) {
-					item.bytes = add({ op: 'item', doc: id, value: item.value });
-					this.#liveBytes += item.bytes;
-				}
-			}
+			});
 			flush();
 			fsyncSync(fd);
 		} finally {
@@ -361,7 +300,7 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 }
 
 /** fsync on a directory makes a rename in it durable (POSIX leaves it to the directory entry's own sync). */
-export const syncDirectory = (path: string): void => {
+const syncDirectory = (path: string): void => {
 	const fd = openSync(path, 'r');
 	try {
 		fsyncSync(fd);

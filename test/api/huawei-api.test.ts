@@ -69,6 +69,31 @@ const assertError = (answer: Answer, status: number, message: string | RegExp) =
 	assert.match(answer.requestId ?? '', REQUEST_ID);
 };
 
+/** A clock the test moves: timers fire when it is advanced past them. */
+class ManualClock implements Clock {
+	#now = 1_000_000;
+	readonly #timers = new Set<{ at: number; fire: () => void }>();
+	now(): number {
+		return this.#now;
+	}
+	setTimer(ms: number, fire: () => void): () => void {
+		const timer = { at: this.#now + ms, fire };
+		this.#timers.add(timer);
+		return () => this.#timers.delete(timer);
+	}
+	get pending(): number {
+		return this.#timers.size;
+	}
+	advance(ms: number): void {
+		this.#now += ms;
+		for (const timer of [...this.#timers]) {
+			if (timer.at > this.#now) continue;
+			this.#timers.delete(timer);
+			timer.fire();
+		}
+	}
+}
+
 test('401 without or with a wrong X-Auth-Token, on the route and beside it; X-request-id on each', async () => {
 	for (const token of [null, 'wrong', `Bearer ${TOKEN}`, '']) {
 		for (const path of [CONTROL, '/v1/p/record/rules', '/v1/p/record/indexes']) {
@@ -143,13 +168,14 @@ test('START records the pushed stream, is idempotent, and shows through the OME 
 });
 
 test('a START less than 10 s after the STOP of the same stream is refused; after the delay it resumes the job', async () => {
-	const quick = makeApp({ restartDelayMs: 300 });
+	const clock = new ManualClock();
+	const quick = makeApp({ restartDelayMs: 300, clock });
 	const publisher = publish('again');
 	assert.is((await call('START', target('again'), { on: quick })).status, 200);
 	assert.is((await call('STOP', target('again'), { on: quick })).status, 200);
 	assertError(await call('START', target('again'), { on: quick }), 400, 'at least 0.3 s after the STOP');
 	assert.is((await call('START', target('other'), { on: quick })).status, 400, 'other streams are not held back');
-	await sleep(350);
+	clock.advance(300);
 	assert.is((await call('START', target('again'), { on: quick })).status, 200);
 	assert.is(service.list('huawei').filter((j) => j.name.endsWith('/again')).length, 1, 'the same job resumed');
 	assert.is(job('again')?.active, true);
@@ -165,31 +191,6 @@ test('a START less than 10 s after the STOP of the same stream is refused; after
 	assertError(await call('START', target('ten'), { on: strict }), 400, 'at least 10 s after the STOP');
 	live.end();
 });
-
-/** A clock the test moves: timers fire when it is advanced past them. */
-class ManualClock implements Clock {
-	#now = 1_000_000;
-	readonly #timers = new Set<{ at: number; fire: () => void }>();
-	now(): number {
-		return this.#now;
-	}
-	setTimer(ms: number, fire: () => void): () => void {
-		const timer = { at: this.#now + ms, fire };
-		this.#timers.add(timer);
-		return () => this.#timers.delete(timer);
-	}
-	get pending(): number {
-		return this.#timers.size;
-	}
-	advance(ms: number): void {
-		this.#now += ms;
-		for (const timer of [...this.#timers]) {
-			if (timer.at > this.#now) continue;
-			this.#timers.delete(timer);
-			timer.fire();
-		}
-	}
-}
 
 test('an interruption longer than the limit stops the recording for good; a shorter one does not (no polling)', async () => {
 	const clock = new ManualClock();
@@ -214,6 +215,18 @@ test('an interruption longer than the limit stops the recording for good; a shor
 	await sleep(100);
 	assert.is(job('flaky')?.active, false, 'not restarted when the push resumes');
 	assertError(await call('STOP', target('flaky'), { on: watched }), 404, 'not exists');
+});
+
+test('the seed example, sent as it is: START of publish.example.com/live/mystream while pushed, then STOP', async () => {
+	const publisher = publish('mystream');
+	const body = '{\n  "publish_domain" : "publish.example.com",\n  "app" : "live",\n  "stream" : "mystream"\n}';
+	const started = await call('START', undefined, { raw: body });
+	assert.is(started.status, 200, JSON.stringify(started.json));
+	assert.equal(started.json, {});
+	publisher.end();
+	const stopped = await call('STOP', undefined, { raw: body });
+	assert.is(stopped.status, 200, JSON.stringify(stopped.json));
+	assert.equal(stopped.json, {});
 });
 
 test('the OpenAPI document covers the Huawei endpoint', async () => {

@@ -106,7 +106,10 @@ test('after the publisher leaves, the task reads stopped with totals, sequence a
 	let publisher = push();
 	assert.ok(await waitFor(() => service.get('show').state === 'recording', 5000));
 	publisher.end();
-	assert.ok(await waitFor(() => service.get('show').state === 'ready' && service.fileCount('show') === 1, 5000));
+	const finished = (count: number) => () =>
+		service.get('show').state === 'ready' &&
+		service.files('show').filter((f) => f.state === 'complete').length === count;
+	assert.ok(await waitFor(finished(1), 5000));
 	const first = await record();
 	assert.is(first['state'], 'stopped');
 	assert.is(first['sequence'], 1);
@@ -120,7 +123,7 @@ test('after the publisher leaves, the task reads stopped with totals, sequence a
 	assert.is(again['sequence'], 1, 'the second file is sequence 1');
 	assert.ok(!('finishTime' in again));
 	publisher.end();
-	assert.ok(await waitFor(() => service.fileCount('show') === 2 && service.get('show').state === 'ready', 5000));
+	assert.ok(await waitFor(finished(2), 5000));
 	assert.is((await record())['sequence'], 2);
 	await call('/v1/vhosts/default/apps/app:stopRecord', { id: 'show' });
 });

@@ -3,7 +3,8 @@
  * segmentation rules, plus a schedule split driven by an injected clock. Each file must start with
  * a keyframe and decode alone; together they must hold every packet of the input.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,8 +22,8 @@ import { SplitPolicy } from '../../src/recorder/split-policy.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { avOffsetMismatches, decodeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
 
-const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
-mkdirSync(OUT, { recursive: true });
+/** Outside the tree, new each run: remux and recordings never replace a file, so none may be left over. */
+const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-split-'));
 const FORMATS = (['ts', 'mp4', 'mov', 'fmp4'] as const).filter((f) => MUXER_FORMATS.includes(f));
 /**
  * Formats whose files keep the decode times they are given, so a continuity file can start where
@@ -170,5 +171,7 @@ if (DEMUXER_KINDS.includes('ts') && FORMATS.length > 0) {
 		}
 	});
 }
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

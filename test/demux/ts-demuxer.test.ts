@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
@@ -236,7 +238,7 @@ test('random bytes and random packets with a sync byte never throw', () => {
 	assert.ok(result.collector.packets.length > 0);
 });
 
-test('a lost TS packet is a counted discontinuity; the stream goes on', () => {
+test('a lost TS packet is a counted discontinuity; the picture it hit goes on damaged, as ffmpeg passes it', async () => {
 	const clean = read('h264-aac48');
 	// drop the 40th packet of the video PID (0x100)
 	let seen = 0;
@@ -247,12 +249,32 @@ test('a lost TS packet is a counted discontinuity; the stream goes on', () => {
 	const lossy = new Uint8Array(clean.length - 188);
 	lossy.set(clean.subarray(0, drop));
 	lossy.set(clean.subarray(drop + 188), drop);
-	const { collector, stats } = demux(lossy);
+	const collector = new PacketCollector();
+	const warnings: string[] = [];
+	const demuxer = new TsDemuxer(Object.assign(collector, { warn: (w: { code: string }) => warnings.push(w.code) }));
+	demuxer.push(lossy);
+	demuxer.end();
 	const reference = demux(clean).collector;
-	assert.is(stats.discontinuities, 1);
-	assert.is(stats.droppedUnits, 1);
-	assert.is(collector.of(1).length, reference.of(1).length - 1);
+	assert.is(demuxer.stats.discontinuities, 1);
+	assert.equal([demuxer.stats.droppedUnits, demuxer.stats.corruptUnits], [0, 1]);
+	assert.equal(warnings, ['corrupt_data']);
+	// every picture, with its timestamps; one is 184 bytes short
+	const ours = collector.of(1);
+	const theirs = reference.of(1);
+	assert.equal(
+		ours.map((p) => [p.pts, p.dts, p.keyframe]),
+		theirs.map((p) => [p.pts, p.dts, p.keyframe]),
+	);
+	assert.is(ours.filter((p, i) => p.data.length !== theirs[i]!.data.length).length, 1);
 	assert.is(collector.of(2).length, reference.of(2).length);
+	// ffmpeg keeps that picture too: as many video packets as ffprobe reads
+	const dir = mkdtempSync(join(tmpdir(), 'tapedeck-lossy-'));
+	try {
+		writeFileSync(join(dir, 'lossy.ts'), lossy);
+		assert.is((await probeStreams(join(dir, 'lossy.ts')))[0]!.packets, ours.length);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
 });
 
 /** Rewrites every PMT section (PID 0x1000, one section per packet as ffmpeg writes it) to `version`. */

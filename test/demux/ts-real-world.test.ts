@@ -18,7 +18,7 @@ import {
 	withPacketsInserted,
 	withPmtEntries,
 } from '../helpers/ts-edit.ts';
-import { demuxTs, ffmpegMake, lavfiInputs, tempFolder, type WarningCollector } from '../helpers/ts-media.ts';
+import { demuxTs, ffmpegMake, H264_FAST, lavfiInputs, tempFolder, type WarningCollector } from '../helpers/ts-media.ts';
 
 const temp = tempFolder();
 test.after(() => temp.done());
@@ -95,7 +95,7 @@ test('MPEG-2 video and MPEG-1 Layer II audio: codecs, size, config, packets like
 
 test('H.264 with Layer II audio is mp2, not mp3', async () => {
 	const bytes = await ffmpegMake(
-		[...lavfiInputs(), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'mp2', '-f', 'mpegts'],
+		[...lavfiInputs(), ...H264_FAST, '-c:a', 'mp2', '-f', 'mpegts'],
 		temp.path('h264-mp2.ts'),
 	);
 	const { collector } = demuxTs(bytes);
@@ -109,19 +109,7 @@ test('H.264 with Layer II audio is mp2, not mp3', async () => {
 test('AAC in LATM/LOAS (stream type 0x11): raw frames and an AudioSpecificConfig that ffmpeg decodes', async () => {
 	const file = temp.path('latm.ts');
 	const bytes = await ffmpegMake(
-		[
-			...lavfiInputs(),
-			'-c:v',
-			'libx264',
-			'-preset',
-			'ultrafast',
-			'-c:a',
-			'aac',
-			'-f',
-			'mpegts',
-			'-mpegts_flags',
-			'latm',
-		],
+		[...lavfiInputs(), ...H264_FAST, '-c:a', 'aac', '-f', 'mpegts', '-mpegts_flags', 'latm'],
 		file,
 	);
 	const { collector, stats } = demuxTs(bytes);
@@ -174,7 +162,7 @@ test('two programs: the first with video by default, another on request; the oth
 			'-i',
 			'sine=frequency=880:sample_rate=44100:duration=2',
 			...['-map', '1', '-map', '0', '-map', '2', '-map', '3'],
-			...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+			...[...H264_FAST, '-c:a', 'aac'],
 			...['-program', 'program_num=1:st=0', '-program', 'program_num=2:st=1:st=2:st=3', '-f', 'mpegts'],
 		],
 		temp.path('two-programs.ts'),
@@ -224,7 +212,7 @@ test('two programs: the first with video by default, another on request; the oth
 
 test('192-byte M2TS and 204-byte packets are detected and read like 188-byte ones', async () => {
 	const bytes = await ffmpegMake(
-		[...lavfiInputs(), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'mp2', '-f', 'mpegts'],
+		[...lavfiInputs(), ...H264_FAST, '-c:a', 'mp2', '-f', 'mpegts'],
 		temp.path('for-restride.ts'),
 	);
 	const reference = demuxTs(bytes).collector;
@@ -244,7 +232,7 @@ const SPLICE_NULL = makeSection(0xfc, [0x00, 0x00, 0, 0, 0, 0, 0x00, 0xff, 0xf0,
 
 test('SCTE-35 sections become packets of a data track; DVB subtitles and teletext are named, not carried', async () => {
 	const bytes = await ffmpegMake(
-		[...lavfiInputs(), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-f', 'mpegts'],
+		[...lavfiInputs(), ...H264_FAST, '-c:a', 'aac', '-f', 'mpegts'],
 		temp.path('for-scte.ts'),
 	);
 	const edited = withPacketsInserted(
@@ -283,19 +271,7 @@ test('SCTE-35 sections become packets of a data track; DVB subtitles and teletex
 test('timestamp jumps forward and back are warned; every packet is kept with its input timestamps', async () => {
 	const make = (name: string, offset: number) =>
 		ffmpegMake(
-			[
-				...lavfiInputs(1),
-				'-c:v',
-				'libx264',
-				'-preset',
-				'ultrafast',
-				'-c:a',
-				'aac',
-				'-output_ts_offset',
-				`${offset}`,
-				'-f',
-				'mpegts',
-			],
+			[...lavfiInputs(1), ...H264_FAST, '-c:a', 'aac', '-output_ts_offset', `${offset}`, '-f', 'mpegts'],
 			temp.path(name),
 		);
 	const [a, b, c] = await Promise.all([make('jump-a.ts', 0), make('jump-b.ts', 60), make('jump-c.ts', 20)]);
@@ -315,6 +291,38 @@ test('timestamp jumps forward and back are warned; every packet is kept with its
 			`track ${id}: all packets, input timestamps`,
 		);
 	}
+});
+
+test('a resolution change mid-stream: a new track version, a parameter_change warning, every picture kept', async () => {
+	const make = (name: string, size: string, offset: number) =>
+		ffmpegMake(
+			[
+				'-f',
+				'lavfi',
+				'-i',
+				`testsrc2=size=${size}:rate=25:duration=1`,
+				...H264_FAST,
+				'-output_ts_offset',
+				`${offset}`,
+				'-f',
+				'mpegts',
+			],
+			temp.path(name),
+		);
+	const [small, large] = await Promise.all([make('small.ts', '160x120', 0), make('large.ts', '320x240', 1)]);
+	const joined = new Uint8Array(small.length + large.length);
+	joined.set(small);
+	joined.set(large, small.length);
+	const { collector } = demuxTs(joined);
+	assert.equal(
+		collector.announcements.map((tracks) => tracks[0]!.video),
+		[
+			{ width: 160, height: 120 },
+			{ width: 320, height: 240 },
+		],
+	);
+	assert.is(collector.of(1).length, 50);
+	assert.ok(collector.warnings.some((w) => w.code === 'parameter_change' && /320x240/.test(w.message)));
 });
 
 test.run();

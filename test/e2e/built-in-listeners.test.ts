@@ -125,6 +125,12 @@ test('getStat lists the built-in listeners as modules; a module id no listener h
 	);
 	assert.is(mismatch.status, 400);
 	assert.match(String(mismatch.json['message']), 'built-in SRT listener; this input needs a RTMP one');
+	const noStream = await call(
+		'/api/recording/create',
+		settings('no stream', { input_type: 'INPUT_TYPE_RTMP_HARDWARE', input_module_id: 'rtmp' }),
+	);
+	assert.is(noStream.status, 400);
+	assert.match(String(noStream.json['message']), 'the stream on the built-in RTMP listener is required');
 });
 
 test('INPUT_TYPE_RTMP_SOFTWARE: waits in ready for live/cam1, records what ffmpeg pushes to the built-in listener', async () => {
@@ -175,6 +181,19 @@ test('INPUT_TYPE_SRT_SOFTWARE (a bare stream name) and INPUT_TYPE_SRT_LISTEN: re
 	await waitFor('the stream ended', async () => (await statOf(builtIn))?.input_stats === null);
 	await stopAndCheckFiles(builtIn);
 	await stopAndCheckFiles(own);
+});
+
+test('INPUT_TYPE_SRT_SOFTWARE with input_stream_id "" (the seed example): records a caller that sends no stream id', async () => {
+	const id = await create('srt no stream id', {
+		input_type: 'INPUT_TYPE_SRT_SOFTWARE',
+		input_module_id: 'srt',
+		input_stream_id: '',
+	});
+	assert.match((await getById(id)).state_reason, 'default/live/default');
+	const ffmpeg = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', `srt://127.0.0.1:${SRT_PORT}?linger=2`, ['-t', '3']);
+	await waitFor('recording', async () => (await getById(id)).state === 'recording');
+	assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
+	await stopAndCheckFiles(id);
 });
 
 test('INPUT_TYPE_SRT_URL: the caller pulling from an ffmpeg SRT listener reports its figures too', async () => {

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
 import {
-	addScte35,
 	concat,
 	corruptAdtsHeader,
 	damageBytes,
@@ -21,9 +20,10 @@ import {
 	pesStartNear,
 	pidOfStreamType,
 	shiftTimestamps,
-	splitPicturesIntoPes,
 } from './corpus-ts.ts';
+import { addScte35, splitPicturesIntoPes } from './corpus-ts-write.ts';
 import { run } from './process.ts';
+import { restride } from './ts-edit.ts';
 
 export type CorpusCase = {
 	readonly name: string;
@@ -258,14 +258,29 @@ export const CORPUS: readonly CorpusCase[] = [
 	},
 	{
 		name: 'm2ts',
-		description: 'H.264 + AAC in 192-byte M2TS/BDAV packets (4-byte arrival timestamp before each TS packet)',
+		description: 'H.264 + AAC in 192-byte M2TS/BDAV units (a 4-byte arrival timestamp before each TS packet)',
+		damaged: false,
+		extension: 'm2ts',
+		make: rewritten(3, [], (ts) => restride(ts, 'm2ts')),
+	},
+	{
+		name: 'm2ts-hdmv',
+		description:
+			"ffmpeg's own M2TS mode: 192-byte units, HDMV registration, and the AAC stream typed as private PES (0x06) with no descriptor",
 		damaged: false,
 		extension: 'm2ts',
 		make: (path) => encodeTs(path, 3, ['-mpegts_m2ts_mode', '1']),
 	},
+	{
+		name: 'ts-204',
+		description: 'H.264 + AAC in 204-byte packets (16 Reed-Solomon parity bytes after each, as DVB-ASI captures)',
+		damaged: false,
+		extension: 'ts',
+		make: rewritten(3, [], (ts) => restride(ts, 'rs204')),
+	},
 ];
 
-const SOURCES = ['corpus.ts', 'corpus-ts.ts', 'corpus-gst-launch.py'];
+const SOURCES = ['corpus.ts', 'corpus-ts.ts', 'corpus-ts-write.ts', 'corpus-gst-launch.py', 'ts-edit.ts'];
 
 /** The cache folder: os.tmpdir()/tapedeck-corpus-<hash of the generator's sources>. */
 export const corpusFolder = (): string => {

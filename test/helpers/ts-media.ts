@@ -52,3 +52,6 @@ export const lavfiInputs = (seconds = 2, audioRate = 48_000): string[] => [
 	'-i',
 	`sine=frequency=440:sample_rate=${audioRate}:duration=${seconds}`,
 ];
+
+/** ffmpeg output options: fast H.264 video. */
+export const H264_FAST: readonly string[] = ['-c:v', 'libx264', '-preset', 'ultrafast'];

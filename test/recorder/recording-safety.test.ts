@@ -31,29 +31,31 @@ import { type RecordedFile, type RecordFormat, Recording, type RecordingDeps } f
 import { FileSink } from '../../src/sink/file-sink.ts';
 import type { Sink } from '../../src/sink/sink.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
+import { run } from '../helpers/process.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 type Media = { tracks: readonly Track[]; packets: Packet[] };
 
-/** The fixture's tracks and packets (copied: the demuxer reuses its buffers). */
-const load = (() => {
-	let media: Media | undefined;
-	return (): Media => {
-		if (media) return media;
-		const packets: Packet[] = [];
-		let tracks: readonly Track[] = [];
-		const demuxer = createDemuxer('ts', {
-			announce: (announced) => {
-				tracks = announced;
-			},
-			push: (packet) => packets.push({ ...packet, data: packet.data.slice() }),
-		});
-		demuxer.push(readFileSync(fixture('h264-aac48')));
-		demuxer.end();
-		media = { tracks, packets };
-		return media;
-	};
-})();
+/** A TS file's tracks and packets (copied: the demuxer reuses its buffers). */
+const demux = (file: string): Media => {
+	const packets: Packet[] = [];
+	let tracks: readonly Track[] = [];
+	const demuxer = createDemuxer('ts', {
+		announce: (announced) => {
+			tracks = announced;
+		},
+		push: (packet) => packets.push({ ...packet, data: packet.data.slice() }),
+	});
+	demuxer.push(readFileSync(file));
+	demuxer.end();
+	return { tracks, packets };
+};
+
+let fixtureMedia: Media | undefined;
+const load = (): Media => {
+	fixtureMedia ??= demux(fixture('h264-aac48'));
+	return fixtureMedia;
+};
 
 const roots: string[] = [];
 const newRoot = (): string => {
@@ -66,7 +68,12 @@ const makeRecording = (
 	registry: StreamRegistry,
 	key: StreamKey,
 	root: string,
-	options: { format?: RecordFormat; template?: string; deps?: Partial<RecordingDeps> } = {},
+	options: {
+		format?: RecordFormat;
+		template?: string;
+		deps?: Partial<RecordingDeps>;
+		missingTrackWaitMs?: number;
+	} = {},
 ) => {
 	const format = options.format ?? 'ts';
 	const files: RecordedFile[] = [];
@@ -81,6 +88,7 @@ const makeRecording = (
 			segmentationRule: 'discontinuity',
 			createdAt: new Date(),
 			firstSequence: 0,
+			...(options.missingTrackWaitMs === undefined ? {} : { missingTrackWaitMs: options.missingTrackWaitMs }),
 		},
 		{
 			registry,
@@ -93,12 +101,19 @@ const makeRecording = (
 	return { recording, files };
 };
 
-/** Publishes the fixture once: all tracks, or video alone until `lateAudioS`, then both. */
-const publish = async (registry: StreamRegistry, key: StreamKey, lateAudioS?: number): Promise<void> => {
+type PublishOptions = {
+	/** Video alone until this many seconds (then at the next keyframe both tracks are announced). */
+	readonly lateAudioS?: number;
+	/** From `atS` of each track's own time on, its timestamps move by `byS` (a splice, an encoder restart). */
+	readonly jump?: { readonly atS: number; readonly byS: number };
+};
+
+/** Publishes the fixture once, with the trouble asked for, yielding to the recordings as a live input does. */
+const publish = async (registry: StreamRegistry, key: StreamKey, options: PublishOptions = {}): Promise<void> => {
 	const { tracks, packets } = load();
+	const { lateAudioS, jump } = options;
 	const publisher = registry.publish(key, 'test');
-	const video = tracks.filter((t) => t.kind === 'video');
-	publisher.announce(lateAudioS === undefined ? tracks : video);
+	publisher.announce(lateAudioS === undefined ? tracks : tracks.filter((t) => t.kind === 'video'));
 	let late = lateAudioS !== undefined;
 	let count = 0;
 	for (const packet of packets) {
@@ -108,7 +123,8 @@ const publish = async (registry: StreamRegistry, key: StreamKey, lateAudioS?: nu
 			publisher.announce(tracks);
 		}
 		if (late && track.kind !== 'video') continue;
-		publisher.push(packet);
+		const moved = jump && packet.dts / track.timescale >= jump.atS + 1.4 ? Math.round(jump.byS * track.timescale) : 0;
+		publisher.push(moved === 0 ? packet : { ...packet, dts: packet.dts + moved, pts: packet.pts + moved });
 		if (++count % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
 	}
 	publisher.end('done');
@@ -185,12 +201,29 @@ test('a symlinked file in the root is neither followed nor replaced: the recordi
 	assert.is(files[0]!.state, 'complete');
 });
 
+test('a track that starts late joins a TS file as it goes: one file, every frame of both', async () => {
+	const root = newRoot();
+	const registry = new StreamRegistry();
+	const key = { vhost: 'default', app: 'live', stream: 'late-ts' };
+	const { recording, files } = makeRecording(registry, key, root, { format: 'ts' });
+	await publish(registry, key, { lateAudioS: 1.5 });
+	assert.ok(await waitFor(() => files.length === 1, 15_000));
+	await recording.stop();
+	assert.is(files.length, 1);
+	const counts = await probeCounts([files[0]!.path]);
+	assert.is(counts.video, countPackets(load(), 'video'), 'every video frame');
+	const audioSent = load().packets.filter((p) => p.trackId !== load().tracks.find((t) => t.kind === 'video')!.id);
+	const lateAudio = audioSent.filter((p) => p.dts / 48_000 >= 1.5 + 1.4).length;
+	assert.ok(counts.audio >= lateAudio - 2, `the late audio from when it started: ${counts.audio} of ${lateAudio}`);
+	assert.is(await decodeErrors(files[0]!.path), '');
+});
+
 test('a track that starts late costs the other nothing; MP4 gets a numbered second file with both', async () => {
 	const root = newRoot();
 	const registry = new StreamRegistry();
 	const key = { vhost: 'default', app: 'live', stream: 'late' };
 	const { recording, files } = makeRecording(registry, key, root, { format: 'mp4' });
-	await publish(registry, key, 1.5);
+	await publish(registry, key, { lateAudioS: 1.5 });
 	assert.ok(await waitFor(() => files.length === 2, 15_000), `two files: ${files.length}`);
 	await recording.stop();
 	assert.equal(
@@ -209,6 +242,143 @@ test('a track that starts late costs the other nothing; MP4 gets a numbered seco
 	);
 	for (const file of files) assert.is(await decodeErrors(file.path), '');
 	assert.ok((recording.warnings.byCode.parameter_change ?? 0) >= 1);
+});
+
+test('a video track that never sends does not hold the file back: the audio is recorded after the wait', async () => {
+	const root = newRoot();
+	const registry = new StreamRegistry();
+	const key = { vhost: 'default', app: 'live', stream: 'novideo' };
+	const { recording, files } = makeRecording(registry, key, root, { format: 'mp4', missingTrackWaitMs: 2000 });
+	const { tracks, packets } = load();
+	const publisher = registry.publish(key, 'test');
+	publisher.announce(tracks);
+	const audio = packets.filter((p) => tracks.find((t) => t.id === p.trackId)?.kind === 'audio');
+	for (const packet of audio) publisher.push(packet);
+	publisher.end();
+	assert.ok(await waitFor(() => files.length === 1, 10_000));
+	await recording.stop();
+	const streams = await probeStreams(files[0]!.path);
+	assert.equal(
+		streams.map((s) => [s.codecType, s.packets]),
+		[['audio', audio.length]],
+	);
+	assert.ok(recording.warnings.recent.some((w) => w.message.includes('sent nothing')));
+});
+
+for (const [format, byS] of [
+	['mp4', -3],
+	['ts', 30],
+] as const) {
+	test(`a jump of ${byS} s in ${format}: every frame kept, timestamps monotonic, the A/V offset the input's`, async () => {
+		const root = newRoot();
+		const registry = new StreamRegistry();
+		const key = { vhost: 'default', app: 'live', stream: `jump-${format}` };
+		const { recording, files } = makeRecording(registry, key, root, { format });
+		await publish(registry, key, { jump: { atS: 2, byS } });
+		assert.ok(await waitFor(() => files.length === 1, 10_000));
+		await recording.stop();
+		const [input, output] = [await probeStreams(fixture('h264-aac48')), await probeStreams(files[0]!.path)];
+		const frame = 1024 / 48_000;
+		for (const kind of ['video', 'audio']) {
+			const [a, b] = [input.find((s) => s.codecType === kind)!, output.find((s) => s.codecType === kind)!];
+			assert.is(b.packets, a.packets, `${kind}: every packet`);
+			for (let i = 1; i < b.dts.length; i++) assert.ok(b.dts[i]! > b.dts[i - 1]!, `${kind} DTS increases at ${i}`);
+			assert.ok(b.duration <= a.duration + 2 * frame, `${kind}: continuous, ${b.duration} s for ${a.duration} s`);
+		}
+		const offset = (streams: typeof input, at: 'first' | 'last') => {
+			const pick = (kind: string) => {
+				const pts = [...streams.find((s) => s.codecType === kind)!.pts].sort((x, y) => x - y);
+				return at === 'first' ? pts[0]! : pts.at(-1)!;
+			};
+			return pick('audio') - pick('video');
+		};
+		for (const at of ['first', 'last'] as const) {
+			const drift = Math.abs(offset(output, at) - offset(input, at));
+			assert.ok(drift <= frame + 0.001, `A/V offset at the ${at} packets within one audio frame: ${drift}`);
+		}
+		assert.is(recording.warnings.byCode.timestamp_jump, 1);
+		assert.is(await decodeErrors(files[0]!.path), '');
+	});
+}
+
+/** 2 s of 160x120 H.264 + AAC, made now: the same stream after its encoder changed resolution. */
+const smaller = async (): Promise<Media> => {
+	const path = join(newRoot(), 'small.ts');
+	const args = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=2', '-f', 'lavfi'];
+	args.push('-i', 'sine=frequency=440:sample_rate=48000:duration=2', '-c:v', 'libx264', '-g', '25', '-bf', '2');
+	args.push('-pix_fmt', 'yuv420p', '-c:a', 'aac', '-f', 'mpegts', path);
+	const result = await run('ffmpeg', args);
+	assert.is(result.code, 0, result.stderr);
+	return demux(path);
+};
+
+for (const format of ['mp4', 'ts'] as const) {
+	test(`a resolution change in ${format}: every frame kept, each file decodes, none replaced`, async () => {
+		const [first, second] = [load(), await smaller()];
+		const root = newRoot();
+		const registry = new StreamRegistry();
+		const key = { vhost: 'default', app: 'live', stream: `change-${format}` };
+		const { recording, files } = makeRecording(registry, key, root, { format });
+		const publisher = registry.publish(key, 'test');
+		publisher.announce(first.tracks);
+		for (const packet of first.packets) publisher.push(packet);
+		await new Promise((resolve) => setImmediate(resolve));
+		publisher.announce(second.tracks);
+		const offset = (trackId: number) => (4 + 1.4) * second.tracks.find((t) => t.id === trackId)!.timescale;
+		for (const packet of second.packets) {
+			const by = offset(packet.trackId);
+			publisher.push({ ...packet, dts: packet.dts + by, pts: packet.pts + by });
+		}
+		publisher.end();
+		assert.ok(await waitFor(() => recording.state === 'ready' && files.length >= 1, 10_000));
+		await recording.stop();
+		assert.ok(files.every((f) => f.state === 'complete'));
+		// Fragmented MP4 cannot describe new parameters in a written header; TS carries on (a new PMT version).
+		assert.is(files.length, format === 'mp4' ? 2 : 1, `${format}: ${files.length} files`);
+		const counts = await probeCounts(files.map((f) => f.path));
+		assert.is(counts.video, countPackets(first, 'video') + countPackets(second, 'video'));
+		assert.is(counts.audio, countPackets(first, 'audio') + countPackets(second, 'audio'));
+		for (const file of files) assert.is(await decodeErrors(file.path), '');
+		assert.ok((recording.warnings.byCode.parameter_change ?? 0) >= 1);
+	});
+}
+
+test('an encoder restart in a TS (two encodes back to back, the clock starting over): every frame in one file', async () => {
+	const dir = newRoot();
+	const parts = [join(dir, 'a.ts'), join(dir, 'b.ts')];
+	for (const [i, path] of parts.entries()) {
+		const args = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=2', '-f', 'lavfi'];
+		args.push('-i', 'sine=frequency=440:sample_rate=48000:duration=2', '-c:v', 'libx264', '-g', '25', '-bf', '2');
+		args.push('-pix_fmt', 'yuv420p', '-c:a', 'aac', '-output_ts_offset', i === 0 ? '20' : '3', '-f', 'mpegts', path);
+		const made = await run('ffmpeg', args);
+		assert.is(made.code, 0, made.stderr);
+	}
+	const joined = join(dir, 'restart.ts');
+	writeFileSync(joined, Buffer.concat(parts.map((path) => readFileSync(path))));
+	const root = newRoot();
+	const registry = new StreamRegistry();
+	const key = { vhost: 'default', app: 'live', stream: 'restart' };
+	const { recording, files } = makeRecording(registry, key, root, { format: 'mp4' });
+	const publisher = registry.publish(key, 'test');
+	const demuxer = createDemuxer('ts', publisher);
+	const bytes = readFileSync(joined);
+	for (let at = 0; at < bytes.length; at += 188 * 50) {
+		demuxer.push(bytes.subarray(at, at + 188 * 50));
+		await new Promise((resolve) => setImmediate(resolve));
+	}
+	demuxer.end();
+	publisher.end();
+	assert.ok(await waitFor(() => files.length === 1, 10_000));
+	await recording.stop();
+	assert.is(files.length, 1, 'one file: the restart is a jump, not a new stream');
+	const expected = await probeCounts(parts);
+	assert.equal(await probeCounts([files[0]!.path]), expected, 'every frame and audio packet of both encodes');
+	for (const stream of await probeStreams(files[0]!.path)) {
+		for (let i = 1; i < stream.dts.length; i++) assert.ok(stream.dts[i]! > stream.dts[i - 1]!, `monotonic ${i}`);
+		assert.ok(stream.duration < 4.2, `${stream.codecType}: continuous, ${stream.duration} s`);
+	}
+	assert.ok((recording.warnings.byCode.timestamp_jump ?? 0) >= 1);
+	assert.is(await decodeErrors(files[0]!.path), '');
 });
 
 test('a disk that fails as the publisher leaves: no crash, the recording retries; another one is untouched', async () => {

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ContainerFormat, Muxer, MuxerStats } from '../../mux/muxer.ts';
+import { CONTINUED, type ContainerFormat, type Muxer, type MuxerStats, type TrackUpdate } from '../../mux/muxer.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { MediaWarning } from '../../src/core/media-receiver.ts';
 import type { Packet } from '../../src/core/packet.ts';
@@ -40,6 +40,7 @@ class FakeMuxer implements Muxer {
 	constructor(
 		readonly file: FakeFile,
 		readonly failOn?: (p: Packet) => Error | undefined,
+		readonly takes?: (track: Track) => TrackUpdate,
 	) {}
 	writeHeader(): void {
 		this.file.header = true;
@@ -51,15 +52,21 @@ class FakeMuxer implements Muxer {
 		this.file.packets.push({ ...packet });
 		this.file.sink.write(packet.data);
 	}
-	updateTrack() {
-		return { outcome: 'new-file', reason: 'a fake muxer takes no new track' } as const;
+	updateTrack(track: Track): TrackUpdate {
+		return this.takes?.(track) ?? { outcome: 'new-file', reason: 'a fake muxer takes no new track' };
 	}
 	finish(): void {
 		this.file.finished = true;
 	}
 }
 
-const setup = (options: Partial<SegmentWriterOptions> & { failOn?: (p: Packet) => Error | undefined } = {}) => {
+type SetupOptions = Partial<SegmentWriterOptions> & {
+	failOn?: (p: Packet) => Error | undefined;
+	/** What the fake muxer answers to `updateTrack` (default: a new file). */
+	takes?: (track: Track) => TrackUpdate;
+};
+
+const setup = (options: SetupOptions = {}) => {
 	const files: FakeFile[] = [];
 	const closed: SegmentInfo[] = [];
 	const errors: Error[] = [];
@@ -74,7 +81,7 @@ const setup = (options: Partial<SegmentWriterOptions> & { failOn?: (p: Packet) =
 		createMuxer: (_format, tracks) => {
 			const file = files.at(-1)!;
 			file.tracks = tracks;
-			return new FakeMuxer(file, options.failOn);
+			return new FakeMuxer(file, options.failOn, options.takes);
 		},
 		onSegmentClosed: (info) => closed.push(info),
 		onError: (error) => errors.push(error),
@@ -334,6 +341,69 @@ test('the track filter keeps only the chosen tracks', async () => {
 	assert.equal(files[0]!.tracks, [AUDIO]);
 	assert.ok(files[0]!.packets.every((p) => p.trackId === 2));
 	assert.is(files[0]!.packets[0]!.dts, 0);
+});
+
+test('a track that starts late joins at the next keyframe; the other loses nothing', async () => {
+	const warnings: MediaWarning[] = [];
+	const { writer, files } = setup({ onWarning: (w) => warnings.push(w) });
+	writer.announce([VIDEO]);
+	let audioMs = 1500;
+	for (let frame = 0; frame < 75; frame++) {
+		const ms = frame * 40;
+		if (frame === 38) writer.announce([VIDEO, AUDIO]);
+		writer.push(v(ms, frame % 25 === 0));
+		while (frame >= 38 && audioMs < ms + 40) {
+			writer.push(a(audioMs));
+			audioMs += 1024 / 48;
+		}
+	}
+	await writer.close();
+	assert.equal(
+		files.map((f) => f.tracks.length),
+		[1, 2],
+	);
+	const video = files.map((f) => f.packets.filter((p) => p.trackId === 1).length);
+	assert.equal(video, [50, 25], 'every video frame, the cut at the keyframe after the new track');
+	assert.ok(files[1]!.packets.filter((p) => p.trackId === 2).length > 40);
+	assert.ok(warnings.some((w) => w.code === 'parameter_change'));
+});
+
+test('a video track that sends nothing stops holding the file back; when it starts, it joins', async () => {
+	const warnings: MediaWarning[] = [];
+	const { writer, files } = setup({ missingTrackWaitMs: 2000, onWarning: (w) => warnings.push(w) });
+	writer.announce([VIDEO, AUDIO]);
+	for (let i = 0; i < 150; i++) writer.push(a((i * 1024) / 48));
+	for (let frame = 0; frame < 25; frame++) writer.push(v(3300 + frame * 40, frame === 0));
+	await writer.close();
+	assert.equal(
+		files.map((f) => f.tracks.map((t) => t.kind)),
+		[['audio'], ['video', 'audio']],
+	);
+	assert.is(files[0]!.packets.length, 150, 'all the audio');
+	assert.is(files[1]!.packets.length, 25);
+	assert.ok(warnings.some((w) => w.message.includes('sent nothing')));
+});
+
+test('a muxer that takes new parameters carries on in the same file', async () => {
+	const updated: Track[] = [];
+	const warnings: MediaWarning[] = [];
+	const { writer, files } = setup({
+		takes: (track) => {
+			updated.push(track);
+			return CONTINUED;
+		},
+		onWarning: (w) => warnings.push(w),
+	});
+	writer.announce([VIDEO, AUDIO]);
+	feed(writer, 1);
+	const changed = { ...VIDEO, config: new Uint8Array([9, 9]), video: { width: 1280, height: 720 } };
+	writer.announce([changed, AUDIO]);
+	feed(writer, 1, 11_000);
+	await writer.close();
+	assert.is(files.length, 1);
+	assert.equal(updated, [changed]);
+	assert.is(files[0]!.packets.filter((p) => p.trackId === 1).length, 50);
+	assert.match(warnings.at(-1)!.message, 'carried on in the same file');
 });
 
 test('timestamp trouble is sanitized before the muxer; no packet is dropped for its timestamp', async () => {

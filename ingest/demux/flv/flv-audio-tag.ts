@@ -4,6 +4,7 @@
  * References: Adobe "Video File Format Specification" v10.1 §E.4.2.1 AUDIODATA / AACAUDIODATA;
  * veovera "Enhanced RTMP" v2 ExAudioTagHeader (SoundFormat 9, AudioPacketType, FourCC).
  */
+import { FlvFourCc, FlvPacketType, FlvSoundFormat } from '../../../src/codec/flv.ts';
 
 export type FlvAudioCodec = 'aac' | 'mp3';
 
@@ -15,21 +16,6 @@ export type FlvAudioTag =
 	| { readonly kind: 'ignore' }
 	| { readonly kind: 'drop'; readonly reason: string };
 
-/** §E.4.2.1 SoundFormat values we read. */
-const FORMAT_MP3 = 2;
-const FORMAT_EX_HEADER = 9;
-const FORMAT_AAC = 10;
-const FORMAT_MP3_8K = 14;
-
-/** AACPacketType and Enhanced RTMP AudioPacketType share 0 and 1. */
-const PACKET_SEQUENCE_START = 0;
-const PACKET_CODED_FRAMES = 1;
-const PACKET_SEQUENCE_END = 2;
-
-/** Enhanced RTMP audio FourCCs, big-endian u32. */
-const FOURCC_MP4A = 0x6d703461;
-const FOURCC_MP3 = 0x2e6d7033;
-
 const IGNORE: FlvAudioTag = { kind: 'ignore' };
 
 /** Parses one audio tag body. Never throws: bad bytes come back as `drop`. */
@@ -37,14 +23,14 @@ export const parseAudioTagBody = (body: Uint8Array): FlvAudioTag => {
 	if (body.length < 1) return { kind: 'drop', reason: 'empty audio tag' };
 	const format = body[0]! >> 4;
 	switch (format) {
-		case FORMAT_AAC: {
+		case FlvSoundFormat.Aac: {
 			if (body.length < 2) return { kind: 'drop', reason: 'AAC audio tag without packet type' };
 			return aac(body[1]!, body.subarray(2));
 		}
-		case FORMAT_MP3:
-		case FORMAT_MP3_8K:
+		case FlvSoundFormat.Mp3:
+		case FlvSoundFormat.Mp3At8kHz:
 			return mp3(body.subarray(1));
-		case FORMAT_EX_HEADER:
+		case FlvSoundFormat.ExHeader:
 			return parseExtended(body);
 		default:
 			return { kind: 'drop', reason: `audio sound format ${format} is not supported` };
@@ -52,11 +38,12 @@ export const parseAudioTagBody = (body: Uint8Array): FlvAudioTag => {
 };
 
 const aac = (packetType: number, data: Uint8Array): FlvAudioTag => {
-	if (packetType === PACKET_SEQUENCE_START) {
+	if (packetType === FlvPacketType.SequenceStart) {
 		return data.length >= 2 ? { kind: 'config', codec: 'aac', config: data } : { kind: 'drop', reason: 'short ASC' };
 	}
-	if (packetType === PACKET_SEQUENCE_END) return IGNORE;
-	if (packetType !== PACKET_CODED_FRAMES) return { kind: 'drop', reason: `AAC packet type ${packetType} is unknown` };
+	if (packetType === FlvPacketType.SequenceEnd) return IGNORE;
+	if (packetType !== FlvPacketType.CodedFrames)
+		return { kind: 'drop', reason: `AAC packet type ${packetType} is unknown` };
 	return data.length > 0 ? { kind: 'frame', codec: 'aac', data } : { kind: 'drop', reason: 'empty AAC frame' };
 };
 
@@ -68,9 +55,9 @@ const parseExtended = (body: Uint8Array): FlvAudioTag => {
 	const packetType = body[0]! & 0x0f;
 	const fourCc = ((body[1]! << 24) | (body[2]! << 16) | (body[3]! << 8) | body[4]!) >>> 0;
 	const data = body.subarray(5);
-	if (fourCc === FOURCC_MP4A) return aac(packetType, data);
-	if (fourCc === FOURCC_MP3) {
-		if (packetType === PACKET_CODED_FRAMES) return mp3(data);
+	if (fourCc === FlvFourCc.Mp4a) return aac(packetType, data);
+	if (fourCc === FlvFourCc.Mp3) {
+		if (packetType === FlvPacketType.CodedFrames) return mp3(data);
 		return IGNORE;
 	}
 	return { kind: 'drop', reason: `audio FourCC 0x${fourCc.toString(16)} is not supported` };

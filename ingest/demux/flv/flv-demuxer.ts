@@ -9,6 +9,7 @@
  */
 import type { AmfObject } from '../../../src/bytes/amf0.ts';
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
+import { FLV_FILE_HEADER_BYTES, FlvHeaderFlag, FlvTagType } from '../../../src/codec/flv.ts';
 import {
 	type Demuxer,
 	type DemuxStats,
@@ -17,18 +18,8 @@ import {
 } from '../../../src/core/media-receiver.ts';
 import { FlvMediaAssembler } from './flv-media-assembler.ts';
 
-/** §E.2: "FLV", version, flags, DataOffset. */
-const FILE_HEADER_BYTES = 9;
 /** PreviousTagSize (4) + the 11-byte FLVTAG header. */
 const UNIT_HEADER_BYTES = 15;
-
-const TAG_AUDIO = 8;
-const TAG_VIDEO = 9;
-const TAG_SCRIPT = 18;
-
-/** §E.2 TypeFlags. */
-const FLAG_AUDIO = 0x04;
-const FLAG_VIDEO = 0x01;
 
 export class FlvDemuxer implements Demuxer {
 	readonly stats: DemuxStats = emptyDemuxStats();
@@ -130,15 +121,19 @@ export class FlvDemuxer implements Demuxer {
 	 */
 	#unitLength(data: Uint8Array, at: number, available: number): number {
 		if (!this.#sawFileHeader) {
-			if (available < FILE_HEADER_BYTES) return FILE_HEADER_BYTES;
-			return data[at] === 0x46 && data[at + 1] === 0x4c && data[at + 2] === 0x56 ? FILE_HEADER_BYTES : 0;
+			if (available < FLV_FILE_HEADER_BYTES) return FLV_FILE_HEADER_BYTES;
+			return data[at] === 0x46 && data[at + 1] === 0x4c && data[at + 2] === 0x56 ? FLV_FILE_HEADER_BYTES : 0;
 		}
 		if (available < UNIT_HEADER_BYTES) return UNIT_HEADER_BYTES;
 		const typeByte = data[at + 4]!;
 		const type = typeByte & 0x1f;
 		const streamId = data[at + 12]! | data[at + 13]! | data[at + 14]!;
 		// §E.4.1: Reserved UB[2] must be 0; Filter (bit 5) marks encrypted tags, which we cannot read anyway.
-		if ((type !== TAG_AUDIO && type !== TAG_VIDEO && type !== TAG_SCRIPT) || typeByte & 0xe0 || streamId !== 0) {
+		if (
+			(type !== FlvTagType.Audio && type !== FlvTagType.Video && type !== FlvTagType.Script) ||
+			typeByte & 0xe0 ||
+			streamId !== 0
+		) {
 			return 0;
 		}
 		if (this.#resyncing && !this.#plausibleAfterGarbage(data, at)) return 0;
@@ -172,8 +167,8 @@ export class FlvDemuxer implements Demuxer {
 			this.#sawFileHeader = true;
 			const flags = unit[4]!;
 			const dataOffset = unit[5]! * 0x1000000 + ((unit[6]! << 16) | (unit[7]! << 8) | unit[8]!);
-			this.#skip = Math.max(0, Math.min(dataOffset, 1 << 20) - FILE_HEADER_BYTES);
-			this.#assembler.expect((flags & FLAG_VIDEO) !== 0, (flags & FLAG_AUDIO) !== 0);
+			this.#skip = Math.max(0, Math.min(dataOffset, 1 << 20) - FLV_FILE_HEADER_BYTES);
+			this.#assembler.expect((flags & FlvHeaderFlag.Video) !== 0, (flags & FlvHeaderFlag.Audio) !== 0);
 			return;
 		}
 		this.#resyncing = false;
@@ -181,8 +176,8 @@ export class FlvDemuxer implements Demuxer {
 		// §E.4.1: Timestamp UI24 holds the low bits, TimestampExtended UI8 the high 8 bits of a 32-bit ms clock.
 		const timestamp = unit[11]! * 0x1000000 + ((unit[8]! << 16) | (unit[9]! << 8) | unit[10]!);
 		const body = unit.subarray(UNIT_HEADER_BYTES);
-		if (type === TAG_VIDEO) this.#assembler.video(body, timestamp);
-		else if (type === TAG_AUDIO) this.#assembler.audio(body, timestamp);
+		if (type === FlvTagType.Video) this.#assembler.video(body, timestamp);
+		else if (type === FlvTagType.Audio) this.#assembler.audio(body, timestamp);
 		else this.#assembler.script(body);
 	}
 }

@@ -5,6 +5,7 @@
  * veovera "Enhanced RTMP" v1/v2 (ExVideoTagHeader, FourCC, VideoPacketType); the legacy
  * codec id 12 for HEVC that Chinese CDNs and OBS forks use with the AVC packet layout.
  */
+import { FlvCodecId, FlvFourCc, FlvFrameType, FlvPacketType } from '../../../src/codec/flv.ts';
 
 export type FlvVideoCodec = 'h264' | 'h265' | 'av1';
 
@@ -24,27 +25,6 @@ export type FlvVideoTag =
 	| { readonly kind: 'ignore' }
 	/** Cannot be used: the reason is for logs and the dropped-units counter. */
 	| { readonly kind: 'drop'; readonly reason: string };
-
-/** §E.4.3.1 FrameType. */
-const FRAME_KEY = 1;
-const FRAME_GENERATED_KEY = 4;
-const FRAME_COMMAND = 5;
-
-/** §E.4.3.1 CodecID values we read. */
-const CODEC_AVC = 7;
-const CODEC_HEVC_LEGACY = 12;
-
-/** AVCPacketType (legacy) and Enhanced RTMP VideoPacketType share 0–2. */
-const PACKET_SEQUENCE_START = 0;
-const PACKET_CODED_FRAMES = 1;
-const PACKET_SEQUENCE_END = 2;
-const PACKET_CODED_FRAMES_X = 3;
-const PACKET_METADATA = 4;
-
-/** Enhanced RTMP FourCCs, as big-endian u32. */
-const FOURCC_AVC1 = 0x61766331;
-const FOURCC_HVC1 = 0x68766331;
-const FOURCC_AV01 = 0x61763031;
 
 const IGNORE: FlvVideoTag = { kind: 'ignore' };
 
@@ -70,40 +50,47 @@ export const parseVideoTagBody = (body: Uint8Array, timestampMs: number): FlvVid
 const parseLegacy = (body: Uint8Array, timestampMs: number): FlvVideoTag => {
 	const frameType = body[0]! >> 4;
 	const codecId = body[0]! & 0x0f;
-	if (frameType === FRAME_COMMAND) return IGNORE;
-	const codec = codecId === CODEC_AVC ? 'h264' : codecId === CODEC_HEVC_LEGACY ? 'h265' : undefined;
+	if (frameType === FlvFrameType.Command) return IGNORE;
+	const codec = codecId === FlvCodecId.Avc ? 'h264' : codecId === FlvCodecId.HevcLegacy ? 'h265' : undefined;
 	if (!codec) return { kind: 'drop', reason: `video codec id ${codecId} is not supported` };
 	if (body.length < 5) return { kind: 'drop', reason: `${codec} video tag of ${body.length} bytes is shorter than 5` };
 	const packetType = body[1]!;
 	const data = body.subarray(5);
-	if (packetType === PACKET_SEQUENCE_START) return { kind: 'config', codec, config: data };
-	if (packetType === PACKET_SEQUENCE_END) return IGNORE;
-	if (packetType !== PACKET_CODED_FRAMES) return { kind: 'drop', reason: `AVC packet type ${packetType} is unknown` };
+	if (packetType === FlvPacketType.SequenceStart) return { kind: 'config', codec, config: data };
+	if (packetType === FlvPacketType.SequenceEnd) return IGNORE;
+	if (packetType !== FlvPacketType.CodedFrames)
+		return { kind: 'drop', reason: `AVC packet type ${packetType} is unknown` };
 	return frame(codec, frameType, timestampMs, readSi24(body, 2), data);
 };
 
 const parseExtended = (body: Uint8Array, timestampMs: number): FlvVideoTag => {
 	const frameType = (body[0]! >> 4) & 0x07;
 	const packetType = body[0]! & 0x0f;
-	if (packetType === PACKET_METADATA) return IGNORE;
-	if (frameType === FRAME_COMMAND) return IGNORE;
+	if (packetType === FlvPacketType.Metadata) return IGNORE;
+	if (frameType === FlvFrameType.Command) return IGNORE;
 	if (body.length < 5) return { kind: 'drop', reason: `enhanced video tag of ${body.length} bytes is shorter than 5` };
 	const fourCc = ((body[1]! << 24) | (body[2]! << 16) | (body[3]! << 8) | body[4]!) >>> 0;
 	const codec =
-		fourCc === FOURCC_HVC1 ? 'h265' : fourCc === FOURCC_AVC1 ? 'h264' : fourCc === FOURCC_AV01 ? 'av1' : undefined;
+		fourCc === FlvFourCc.Hvc1
+			? 'h265'
+			: fourCc === FlvFourCc.Avc1
+				? 'h264'
+				: fourCc === FlvFourCc.Av01
+					? 'av1'
+					: undefined;
 	if (!codec) return { kind: 'drop', reason: `video FourCC ${fourCcName(fourCc)} is not supported` };
 	switch (packetType) {
-		case PACKET_SEQUENCE_START:
+		case FlvPacketType.SequenceStart:
 			return { kind: 'config', codec, config: body.subarray(5) };
-		case PACKET_SEQUENCE_END:
+		case FlvPacketType.SequenceEnd:
 			return IGNORE;
-		case PACKET_CODED_FRAMES: {
+		case FlvPacketType.CodedFrames: {
 			// Only AVC and HEVC carry the SI24 composition time offset; AV1 has no reordering field.
 			if (codec === 'av1') return frame(codec, frameType, timestampMs, 0, body.subarray(5));
 			if (body.length < 8) return { kind: 'drop', reason: `CodedFrames tag of ${body.length} bytes lacks its CTS` };
 			return frame(codec, frameType, timestampMs, readSi24(body, 5), body.subarray(8));
 		}
-		case PACKET_CODED_FRAMES_X:
+		case FlvPacketType.CodedFramesX:
 			return frame(codec, frameType, timestampMs, 0, body.subarray(5));
 		default:
 			return { kind: 'drop', reason: `video packet type ${packetType} is not supported` };
@@ -121,7 +108,7 @@ const frame = (
 	return {
 		kind: 'frame',
 		codec,
-		keyframe: frameType === FRAME_KEY || frameType === FRAME_GENERATED_KEY,
+		keyframe: frameType === FlvFrameType.Key || frameType === FlvFrameType.GeneratedKey,
 		dtsMs: timestampMs,
 		ptsMs: timestampMs + compositionMs,
 		data,

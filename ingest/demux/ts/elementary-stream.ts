@@ -35,8 +35,12 @@ export interface ElementaryStream {
 	 * own. Framed audio resynchronises in them; video cannot use them.
 	 */
 	fragment(payload: Uint8Array): void;
-	/** Continuity was lost on the PID: forget partial state (e.g. an access unit being assembled). */
-	discontinuity(): void;
+	/**
+	 * Continuity was lost on the PID: forget partial state (a frame split across PES). `betweenPes`:
+	 * the last PES ended whole and the loss began a new one, so a video access unit in progress is
+	 * complete; otherwise it is broken.
+	 */
+	discontinuity(betweenPes: boolean): void;
 	/** End of input: deliver or count what is left. */
 	end(): void;
 }

@@ -64,7 +64,7 @@ export class FramedAudioElementaryStream implements ElementaryStream {
 		this.#read(payload, 0, Number.NaN, true, true);
 	}
 
-	discontinuity(): void {
+	discontinuity(_betweenPes: boolean): void {
 		if (this.#carry.length > 0) this.#dropped('a frame cut by the loss');
 		this.#carry.length = 0;
 	}

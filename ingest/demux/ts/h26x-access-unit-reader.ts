@@ -74,6 +74,7 @@ export class H26xAccessUnitReader implements AccessUnitReader {
 	readonly #scratch = new GrowableBuffer();
 	/** Parameter sets of the current config (owned copies), per slot. */
 	#sets: Uint8Array[][] = [[], [], []];
+	#configured = false;
 	/** Parameter sets seen in the access unit being read (views), per slot. */
 	readonly #seen: Uint8Array[][] = [[], [], []];
 
@@ -140,6 +141,12 @@ export class H26xAccessUnitReader implements AccessUnitReader {
 				name: this.#identity.name,
 				video: { width: video.width, height: video.height },
 			};
+			if (this.#configured) {
+				const { width, height } = track.video!;
+				const message = `${this.#identity.name} (PID ${this.#identity.pid}): new parameter sets, ${width}x${height}`;
+				this.#sink.warn({ code: 'parameter_change', message });
+			}
+			this.#configured = true;
 			this.#sink.configured(track);
 		} catch (error) {
 			if (!(error instanceof TapedeckError)) throw error;

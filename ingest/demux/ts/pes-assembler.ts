@@ -49,6 +49,8 @@ export class PesAssembler {
 	#sourceOffset = 0;
 	/** Payload bytes of the last TS packet taken: 184 when it had no adaptation field (no stuffing). */
 	#lastPayloadBytes = 0;
+	/** The last TS packet taken ended in adaptation-field stuffing: the PES ended with it (§2.4.3.5). */
+	#lastStuffed = false;
 
 	/** `clock` is shared by every PID of the program so all tracks unwrap against one timeline. */
 	constructor(
@@ -70,8 +72,8 @@ export class PesAssembler {
 		return this.#lastDts;
 	}
 
-	/** The payload of one TS packet of this PID: bytes `[start, end)` of `data`. */
-	payload(data: Uint8Array, start: number, end: number, unitStart: boolean): void {
+	/** The payload of one TS packet of this PID: bytes `[start, end)` of `data`; `stuffed`: its adaptation field has stuffing. */
+	payload(data: Uint8Array, start: number, end: number, unitStart: boolean, stuffed: boolean): void {
 		if (unitStart) {
 			if (this.#collecting) this.#completeBefore(data, start, end);
 			else if (this.#orphan) this.#deliverFragment();
@@ -84,6 +86,7 @@ export class PesAssembler {
 		}
 		this.#append(data, start, end);
 		this.#lastPayloadBytes = end - start;
+		this.#lastStuffed = stuffed;
 		if (!this.#collecting) return;
 		const buffer = this.#buffer;
 		if (this.#expected < 0 && buffer.length >= 6) {
@@ -96,18 +99,20 @@ export class PesAssembler {
 	/**
 	 * Continuity lost before the packet about to be given (`unitStart`: it begins a PES). An
 	 * unbounded PES whose last packet ended in stuffing (§2.4.3.5: a muxer pads the last packet of a
-	 * PES) lost nothing when the next packet begins a PES: it completes as usual. Otherwise what was
-	 * collected goes on cut short, and the bytes up to the next PES start are kept as a fragment.
+	 * PES) lost nothing: the loss was of whole packets after it. It completes as usual, and what was
+	 * lost began a new PES. Otherwise what was collected goes on cut short. Either way, bytes up to
+	 * the next PES start are kept as a fragment.
 	 */
 	discontinuity(unitStart: boolean): void {
+		let betweenPes = !this.#collecting;
 		if (this.#collecting) {
-			const ended = unitStart && this.#expected === 0 && this.#lastPayloadBytes < TS_PAYLOAD_BYTES;
-			if (ended) return;
-			this.#complete(true, undefined);
+			betweenPes = this.#expected === 0 && this.#lastStuffed;
+			if (betweenPes && unitStart) return;
+			this.#complete(!betweenPes, undefined);
 		} else if (this.#orphan) {
 			this.#deliverFragment();
 		}
-		this.#stream.discontinuity();
+		this.#stream.discontinuity(betweenPes);
 		this.#buffer.length = 0;
 		this.#orphan = !unitStart;
 	}
@@ -116,12 +121,14 @@ export class PesAssembler {
 	 * End of input; then the stream flushes. An unbounded PES in progress (video) is complete unless
 	 * its last TS packet was full: a muxer ends a PES mid-packet with adaptation-field stuffing
 	 * (§2.4.3.5), so a full last packet means the rest of the frame never came (a publisher that
-	 * vanished, a cut file). It goes on as cut short.
+	 * vanished, a cut file): it is dropped and counted. A bounded one not yet whole goes on cut short.
 	 */
 	end(): void {
-		if (this.#collecting) {
-			const bounded = this.#expected !== 0;
-			this.#complete(bounded || this.#lastPayloadBytes === TS_PAYLOAD_BYTES, undefined);
+		if (this.#collecting && this.#expected === 0 && this.#lastPayloadBytes === TS_PAYLOAD_BYTES) {
+			this.#collecting = false;
+			this.#stats.droppedUnits++; // the rest of the picture never came: not recorded broken
+		} else if (this.#collecting) {
+			this.#complete(this.#expected !== 0, undefined);
 		} else if (this.#orphan) {
 			this.#deliverFragment();
 		}

@@ -64,10 +64,15 @@ export class TrackGate implements AccessUnitSink {
 	}
 
 	/**
-	 * Passes a warning on. A damaged stream may raise one per PES: after WARNINGS_IN_FULL of a code,
-	 * only every WARNING_SAMPLE-th goes on, with the running count (stats keep the exact figures).
+	 * Passes a warning on. A damaged stream may raise a loss or damage warning per PES: after
+	 * WARNINGS_IN_FULL of such a code, only every WARNING_SAMPLE-th goes on, with the running count
+	 * (stats keep the exact figures). Jumps, changes and unsupported streams always go on.
 	 */
 	warn(warning: MediaWarning): void {
+		if (warning.code !== 'corrupt_data' && warning.code !== 'dropped_data') {
+			this.#receiver.warn?.(warning);
+			return;
+		}
 		const count = (this.#warnings.get(warning.code) ?? 0) + 1;
 		this.#warnings.set(warning.code, count);
 		if (count <= WARNINGS_IN_FULL) this.#receiver.warn?.(warning);

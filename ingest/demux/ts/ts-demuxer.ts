@@ -22,10 +22,14 @@ import { PsiSectionAssembler, type SectionListener } from './psi-section-assembl
 import { type ElementaryStreamInfo, PAT_PID, type ProgramMap, parsePat, parsePmt } from './psi-tables.ts';
 import { TrackGate } from './track-gate.ts';
 import { type TsPacketListener, TsPacketReader } from './ts-packet-reader.ts';
-import { VideoElementaryStream } from './video-elementary-stream.ts';
+import { type AccessUnitReader, VideoElementaryStream } from './video-elementary-stream.ts';
 
 /** Every 13-bit PID. */
 const PID_COUNT = 8192;
+
+/** Adaptation field bytes before any stuffing (§2.4.3.4): the flags byte, PCR and OPCR (6 each), splice_countdown. */
+const stuffingFree = (flags: number): number =>
+	1 + (flags & 0x10 ? 6 : 0) + (flags & 0x08 ? 6 : 0) + (flags & 0x04 ? 1 : 0);
 
 /** One elementary stream of the program map that tapedeck reads: PES, or sections (SCTE-35). */
 type DemuxedStream = {
@@ -124,9 +128,16 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 		this.#lastPid = pid;
 		let start = offset + 4;
 		let discontinuityIndicator = false;
+		let stuffed = false;
 		if (adaptationFieldControl & 2) {
 			const length = data[start]!; // adaptation_field_length
-			if (length > 0) discontinuityIndicator = (data[start + 1]! & 0x80) !== 0;
+			if (length > 0) {
+				const flags = data[start + 1]!;
+				discontinuityIndicator = (flags & 0x80) !== 0;
+				stuffed = (flags & 0x03) === 0 && length > stuffingFree(flags); // no private data or extension to tell apart
+			} else {
+				stuffed = true; // an empty adaptation field is one byte of stuffing
+			}
 			start += 1 + length;
 		}
 		if (!(adaptationFieldControl & 1)) return; // no payload: the counter does not advance
@@ -145,7 +156,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 			if (start > end) this.stats.skippedBytes += TS_PACKET_SIZE; // adaptation field longer than the packet
 			return;
 		}
-		if (pes) pes.payload(data, start, end, unitStart);
+		if (pes) pes.payload(data, start, end, unitStart, stuffed);
 		else psi!.payload(data, start, end, unitStart);
 	}
 
@@ -278,14 +289,18 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 		return { codec, identity, pes, sections: undefined, data: undefined };
 	}
 
+	#video(reader: AccessUnitReader, identity: StreamIdentity): VideoElementaryStream {
+		return new VideoElementaryStream(reader, identity, this.#gate, this.stats);
+	}
+
 	#createElementaryStream(info: ElementaryStreamInfo, codec: CodecId, identity: StreamIdentity): ElementaryStream {
 		const audio = (framing: AudioFraming) => new FramedAudioElementaryStream(framing, identity, this.#gate, this.stats);
 		switch (codec) {
 			case 'h264':
 			case 'h265':
-				return new VideoElementaryStream(new H26xAccessUnitReader(codec, identity, this.#gate, this.stats), this.stats);
+				return this.#video(new H26xAccessUnitReader(codec, identity, this.#gate, this.stats), identity);
 			case 'mpeg2video':
-				return new VideoElementaryStream(new Mpeg2AccessUnitReader(identity, this.#gate, this.stats), this.stats);
+				return this.#video(new Mpeg2AccessUnitReader(identity, this.#gate, this.stats), identity);
 			case 'mp3':
 				return audio(mpegAudioFraming);
 			case 'ac3':

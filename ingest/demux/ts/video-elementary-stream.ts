@@ -1,7 +1,7 @@
 import { GrowableBuffer } from '../../../src/bytes/growable-buffer.ts';
 import { findStartCode, NalSpans, scanAnnexB, UnitRole } from '../../../src/codec/nal.ts';
 import type { DemuxStats } from '../../../src/core/media-receiver.ts';
-import type { ElementaryStream, PesEnding } from './elementary-stream.ts';
+import type { AccessUnitSink, ElementaryStream, PesEnding, StreamIdentity } from './elementary-stream.ts';
 
 /** The codec end of a video stream: what each unit is, and what a whole access unit becomes. */
 export interface AccessUnitReader {
@@ -34,6 +34,8 @@ const START_CODE_BYTES = 4;
  */
 export class VideoElementaryStream implements ElementaryStream {
 	readonly #reader: AccessUnitReader;
+	readonly #identity: StreamIdentity;
+	readonly #sink: AccessUnitSink;
 	readonly #stats: DemuxStats;
 	readonly #spans = new NalSpans();
 	readonly #pendingSpans = new NalSpans();
@@ -44,11 +46,15 @@ export class VideoElementaryStream implements ElementaryStream {
 	#pendingDts = Number.NaN;
 	/** PTS of the previous PES (for the "new PTS" boundary), DTS and spacing of the last access unit read. */
 	#lastPesPts = Number.NaN;
+	/** The pending access unit lost bytes to a gap. */
+	#damaged = false;
 	#lastDts = Number.NaN;
 	#frameTicks = 0;
 
-	constructor(reader: AccessUnitReader, stats: DemuxStats) {
+	constructor(reader: AccessUnitReader, identity: StreamIdentity, sink: AccessUnitSink, stats: DemuxStats) {
 		this.#reader = reader;
+		this.#identity = identity;
+		this.#sink = sink;
 		this.#stats = stats;
 	}
 
@@ -95,13 +101,10 @@ export class VideoElementaryStream implements ElementaryStream {
 			}
 			if (role >= UnitRole.PictureStart) picture = true;
 		}
-		if (ending.cut) {
-			// the access unit running into the loss is incomplete
-			if (spans.count > 0 || this.#pending.length > 0) this.#stats.droppedUnits++;
-			this.#resetPending();
-			return;
-		}
-		const closed = picture && ending.next !== undefined && this.#opensNext(ending.next, ending.nextPtsDiffers);
+		// a PES cut by loss: its last access unit waits for the bytes after the gap (see `fragment`)
+		if (ending.cut) this.#damaged = true;
+		const closed =
+			!ending.cut && picture && ending.next !== undefined && this.#opensNext(ending.next, ending.nextPtsDiffers);
 		if (from < 0) {
 			this.#appendPending(payload, spans, 0, spans.count);
 			this.#pendingPicture = picture;
@@ -116,13 +119,23 @@ export class VideoElementaryStream implements ElementaryStream {
 		}
 	}
 
+	/**
+	 * The bytes after a loss inside a PES continue the access unit the loss cut, as ffmpeg's demuxer
+	 * joins them: the unit the gap fell in is damaged, the later ones are whole, and a decoder
+	 * conceals the damage where dropping the picture would break every picture predicted from it.
+	 */
 	fragment(payload: Uint8Array): void {
-		this.#stats.skippedBytes += payload.length; // no start of an access unit to hold on to
+		if (this.#pending.length === 0) {
+			this.#stats.skippedBytes += payload.length; // no access unit to continue
+			return;
+		}
+		this.#pending.append(payload);
+		this.#pendingPicture ||= scanAnnexB(payload, this.#spans).count > 0;
 	}
 
-	discontinuity(): void {
-		if (this.#pending.length > 0) this.#stats.droppedUnits++;
-		this.#resetPending();
+	/** After a loss between PES packets the access unit in progress is whole; inside one, it waits for the rest. */
+	discontinuity(betweenPes: boolean): void {
+		if (betweenPes && this.#pendingPicture) this.#flushPending();
 	}
 
 	end(): void {
@@ -156,6 +169,15 @@ export class VideoElementaryStream implements ElementaryStream {
 	}
 
 	#flushPending(): void {
+		if (this.#damaged) {
+			this.#damaged = false;
+			this.#stats.corruptUnits++;
+			const { name, pid } = this.#identity;
+			this.#sink.warn({
+				code: 'corrupt_data',
+				message: `${name} (PID ${pid}): a picture damaged by loss, passed on for the decoder to conceal`,
+			});
+		}
 		const data = this.#pending.view();
 		const spans = scanAnnexB(data, this.#pendingSpans);
 		if (this.#pendingPicture || spans.count > 0) this.#emit(data, spans, 0, this.#pendingPts, this.#pendingDts);
@@ -164,6 +186,7 @@ export class VideoElementaryStream implements ElementaryStream {
 
 	#resetPending(): void {
 		this.#pending.length = 0;
+		this.#damaged = false;
 		this.#pendingPicture = false;
 		this.#pendingPts = Number.NaN;
 		this.#pendingDts = Number.NaN;

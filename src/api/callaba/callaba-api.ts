@@ -9,7 +9,6 @@ import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { TapedeckError } from '../../core/errors.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
-import { newObjectId } from '../../store/object-id.ts';
 import { accessTokenAuth } from '../auth.ts';
 import { httpStatusOf, publicMessage } from '../errors.ts';
 import { builtInInputTypes } from './callaba-input.ts';
@@ -93,7 +92,8 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 		RecordingSettingsSchema,
 		CreatedSchema,
 		async (body) => {
-			const job = await service.create(toJobSettings(body), newObjectId());
+			// The service names the job with a new ObjectId-shaped id, as Callaba's are.
+			const job = await service.create(toJobSettings(body));
 			return { id: job.id, created: job.createdAt, success: 'true' };
 		},
 	);

@@ -1,5 +1,5 @@
 /**
- * Request and response shapes of Callaba Engine's recording API (shared/seeds/callaba-recording-api.txt),
+ * Request and response shapes of Callaba Engine's recording API (`/api/recording/*`),
  * as zod schemas: they validate at the edge and generate the OpenAPI document. Fields marked
  * "tapedeck" are extensions Callaba does not document (file naming, splitting, track selection).
  */
@@ -179,6 +179,16 @@ export const StatSchema = z
 			description:
 				'tapedeck: figures of the connection publishing the stream now, when its protocol keeps them (SRT: rtt_ms, rtt_var_ms, latency_ms, packets_received, bytes_received, packets_lost, packets_retransmitted, packets_dropped, packets_duplicate, packets_belated, packets_undecrypted, nak_sent, key_refreshes, bitrate_kbps, buffer_delay_ms, connected_ms); null otherwise',
 		}),
+		warnings: z
+			.object({
+				total: z.number(),
+				by_code: z.record(z.string(), z.number()),
+				recent: z.array(z.object({ code: z.string(), message: z.string(), count: z.number(), last_at: z.string() })),
+			})
+			.openapi({
+				description:
+					'tapedeck: what the input carried that did not reach the file as it was (unsupported streams, dropped or corrupt data, timestamp jumps, parameter changes) and file notes: counts by code over the run, and the latest distinct ones',
+			}),
 	})
 	.openapi('RecordingStat');
 

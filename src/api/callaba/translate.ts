@@ -9,9 +9,12 @@ import type { RecordingSettings } from './schemas.ts';
 
 export const CALLABA = 'callaba';
 
-/** Callaba names no file layout; ours: one folder per recording, the stream name, start time and sequence. */
+/**
+ * Callaba names no file layout; ours: one folder per recording, the stream name, start time and
+ * sequence. A fragmented MP4 is an `.mp4` file.
+ */
 export const defaultFilePath = (format: string): string =>
-	`\${Id}/\${Stream}_\${StartTime:YYYYMMDDhhmmss}_\${Sequence}.${format}`;
+	`\${Id}/\${Stream}_\${StartTime:YYYYMMDDhhmmss}_\${Sequence}.${format === 'fmp4' ? 'mp4' : format}`;
 
 /** A recording name as a file-name-friendly `${Stream}`. */
 const slug = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'stream';
@@ -169,6 +172,16 @@ export const toStatView = (stats: JobStats, recordingsRoot: string) => ({
 	last_packet_at: stats.lastPacketAt ?? null,
 	current_file: stats.currentFile ? toFileView(stats.currentFile, recordingsRoot) : null,
 	input_stats: stats.input ? { protocol: stats.input.protocol, ...snakeCaseKeys(stats.input.stats) } : null,
+	warnings: {
+		total: stats.warnings?.total ?? 0,
+		by_code: stats.warnings?.byCode ?? {},
+		recent: (stats.warnings?.recent ?? []).map((w) => ({
+			code: w.code,
+			message: w.message,
+			count: w.count,
+			last_at: w.lastAt,
+		})),
+	},
 });
 
 /** `rttMs` → `rtt_ms`: the API's field style for figures the engine names in camelCase. */

@@ -2,7 +2,7 @@
  * Huawei Cloud Live's recording command, `POST /v1/{project_id}/record/control?action=START|STOP` with
  * `{publish_domain, app, stream}`, on the one RecordingService. Auth is `X-Auth-Token` holding the
  * server access token; every answer carries `X-request-id: <uuid>-<timestamp>-<hostname>`; errors are
- * `{error_code, error_msg}` (shared/seeds/huawei-cloud-live-record-control.txt).
+ * `{error_code, error_msg}`, as Huawei's "Submitting a Recording Command" documents them.
  *
  * One job per (domain, app, stream): START records the bus stream `default/<app>/<stream>` only
  * while it is pushed, STOP ends it, a later START resumes the same job with new files.

@@ -1,5 +1,5 @@
 /**
- * Shapes of Huawei Cloud Live's "Submitting a Recording Command" (shared/seeds/huawei-cloud-live-record-control.txt)
+ * Shapes of Huawei Cloud Live's "Submitting a Recording Command" (`POST /v1/{project_id}/record/control`)
  * as zod schemas: they validate at the edge and generate the OpenAPI document.
  */
 import { z } from '@hono/zod-openapi';

@@ -2,7 +2,7 @@
  * OvenMediaEngine's recording endpoints on the one RecordingService:
  * `POST /v1/vhosts/{vhost}/apps/{app}:startRecord | :stopRecord | :records` and `GET …:records`.
  * Auth is OME's `Authorization: Basic base64(<access token>)`; every answer is OME's envelope
- * `{statusCode, message, response}` with OME's messages (§2.2 of shared/notes/peers-and-ome-semantics.md).
+ * `{statusCode, message, response}` with the messages OME's code writes.
  * A stream `name` of app `app` is the bus stream `default/<app>/<name>`, where RTMP
  * `rtmp://host/<app>/<name>` and the other ingests publish.
  */

@@ -1,6 +1,6 @@
 /**
- * Request and response shapes of OvenMediaEngine's recording API (shared/seeds/ome-*.md|txt, and the
- * fields OME's code writes: shared/notes/peers-and-ome-semantics.md §2.2), as zod schemas: they
+ * Request and response shapes of OvenMediaEngine's recording API (as its documentation shows
+ * them, and the fields its code writes), as zod schemas: they
  * validate the optional fields at the edge and generate the OpenAPI document. The two required
  * fields are checked before these run, so their message is OME's own.
  */

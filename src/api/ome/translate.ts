@@ -9,7 +9,7 @@ import type { OmeRecord, StartRecordBody } from './schemas.ts';
 
 export const OME = 'ome';
 
-/** OME's defaults when neither the request nor the configuration names a path [OME-sess], under the recordings folder. */
+/** OME's defaults when neither the request nor the configuration names a path, under the recordings folder. */
 export const DEFAULT_FILE_PATH = `\${TransactionId}_\${VirtualHost}_\${Application}_\${Stream}_\${StartTime:YYYYMMDDhhmmss}_\${EndTime:YYYYMMDDhhmmss}.ts`;
 export const DEFAULT_INFO_PATH = `\${TransactionId}_\${VirtualHost}_\${Application}_\${Stream}.xml`;
 
