@@ -4,10 +4,12 @@
  */
 import { TapedeckError } from '../src/core/errors.ts';
 import type { InputContext, InputSpec } from '../src/core/input-spec.ts';
+import { checkListenAddress, defaultNetworkPolicy } from '../src/core/network-policy.ts';
 import type { IngestSource, PublishRequest, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
 import type { AdmissionCheck } from './admission-hold.ts';
 import { HttpListenSource } from './http/http-listen-source.ts';
 import { HttpPullSource } from './http/http-pull-source.ts';
+import { PolicedPull } from './policed-pull.ts';
 import { RtmpListener } from './rtmp/rtmp-listener.ts';
 import { RtmpPuller } from './rtmp/rtmp-puller.ts';
 import { RtspListener } from './rtsp/rtsp-listener.ts';
@@ -32,59 +34,78 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 	// Joining a multicast group is a pull of a chosen feed; a unicast port takes whoever sends, so it is checked.
 	const udpCheck = (address: string): AdmissionCheck | undefined => (isMulticast(address) ? undefined : check('udp'));
 	const listen = input.direction === 'listen';
+	const network = context.network ?? defaultNetworkPolicy(context.listenHost);
+	const limits = context.connections ? { connectionLimits: context.connections } : {};
+	/** The address a listen input binds, once the policy allows it (before anything is bound). */
+	const bindAddress = (host: string | undefined): string => {
+		const address = host ?? context.listenHost;
+		checkListenAddress(network, address);
+		return address;
+	};
+	/** The input's pull, behind the destination check when the policy has an allow-list. */
+	const pull = (make: (url: string) => IngestSource): IngestSource => {
+		const url = requireUrl(input);
+		const source = make(url);
+		return network.pullAllow.length > 0 ? new PolicedPull(source, url, network) : source;
+	};
 	switch (`${input.protocol}/${input.direction}`) {
 		case 'udp/listen': {
 			const address = requireAddress(input);
-			const endpoint = { address: address.host ?? context.listenHost, port: address.port };
+			const endpoint = { address: bindAddress(address.host), port: address.port };
 			return new UdpTsSource(endpoint, target, context.log, udpCheck(endpoint.address));
 		}
 		case 'udp/pull': {
-			const endpoint = parseUdpUrl(requireUrl(input));
-			return new UdpTsSource(endpoint, target, context.log, udpCheck(endpoint.address));
+			const udp = parseUdpUrl(requireUrl(input));
+			bindAddress(udp.address);
+			return new UdpTsSource(udp, target, context.log, udpCheck(udp.address));
 		}
 		case 'http/listen': {
 			const address = requireAddress(input);
-			const endpoint = { host: address.host ?? context.listenHost, port: address.port };
-			return new HttpListenSource(endpoint, target, context.log, check('http'));
+			const bound = { host: bindAddress(address.host), port: address.port };
+			return new HttpListenSource(bound, target, context.log, context.connections, check('http'));
 		}
 		case 'http/pull':
-			return new HttpPullSource(requireUrl(input), target, context.log);
+			return pull((url) => new HttpPullSource(url, target, context.log, network));
 		case 'srt/pull':
-			return new SrtCaller({ url: requireUrl(input), target });
+			return pull((url) => new SrtCaller({ url, target }));
 		case 'srt/listen': {
 			const address = requireAddress(input);
 			const latency = input.options?.['latencyMs'];
 			return new SrtListener({
 				hub: new SinglePublisherHub(target, authorize),
-				host: address.host ?? context.listenHost,
+				host: bindAddress(address.host),
 				port: address.port,
 				defaultApp: context.key.app,
 				defaultStream: context.key.stream,
 				passphrase: input.credentials?.passphrase,
 				latencyMs: typeof latency === 'number' ? latency : undefined,
+				...limits,
 			});
 		}
 		case 'rtmp/pull':
-			return new RtmpPuller(requireUrl(input), target, { log: context.log });
+			return pull((url) => new RtmpPuller(url, target, { log: context.log }));
 		case 'rtmp/listen': {
 			// Any app/stream pushed to this port feeds the recording, one publisher at a time.
 			const address = requireAddress(input);
 			return new RtmpListener({
 				hub: new SinglePublisherHub(target, authorize),
-				host: address.host ?? context.listenHost,
+				host: bindAddress(address.host),
 				port: address.port,
 				log: context.log,
+				...limits,
 			});
 		}
 		case 'rtsp/pull':
-			return new RtspPuller({ url: requireUrl(input), target, log: context.log });
+			return pull((url) => new RtspPuller({ url, target, log: context.log }));
 		case 'rtsp/listen': {
 			// Any app/stream announced on this port (ANNOUNCE + RECORD) feeds the recording, one publisher at a time.
 			const address = requireAddress(input);
 			return new RtspListener({
 				hub: new SinglePublisherHub(target, authorize),
-				host: address.host ?? context.listenHost,
+				host: bindAddress(address.host),
 				port: address.port,
+				log: context.log,
+				...limits,
 				...(digestPasswords ? { digestPasswords } : {}),
 			});
 		}

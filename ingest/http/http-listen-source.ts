@@ -2,16 +2,21 @@
  * MPEG-TS or FLV pushed over HTTP: `ffmpeg -f mpegts -method POST http://host:port/anything` (chunked
  * or with a length, POST or PUT). One upload is one session of the stream; a second concurrent upload
  * is refused with 409. The container is sniffed from the first bytes (Content-Type is only a hint).
+ * A connection must deliver media within the handshake time and a silent one is closed after the
+ * idle time, so a slow or stalled uploader cannot hold the one upload slot (ConnectionGuard).
  *
  * With an admission check, an upload presents its credentials as `Authorization: Bearer <key>`,
- * `Authorization: Basic` (user and password), or `?key=` in the URL (ffmpeg's `-headers` or
- * `http://user:pass@host/`); a refused one gets 401 and its connection is closed before its body is read.
+ * `Authorization: Basic` (user and password), or `?key=` in the URL (ffmpeg's `-headers`); a refused
+ * one gets 401 and its connection is closed before its body is read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../src/core/connection-limits.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import type { AdmissionCheck } from '../admission-hold.ts';
+import { ConnectionGuard } from '../connection-guard.ts';
 import { createDemuxer, type DemuxerKind, sniffDemuxerKind } from '../demux/create-demuxer.ts';
 import { parseAuthorization } from '../rtsp/rtsp-auth.ts';
 import { contentTypeKind } from './content-type-kind.ts';
@@ -22,43 +27,58 @@ const SNIFF_BYTES = 188 * 3;
 export class HttpListenSource implements IngestSource {
 	readonly description: string;
 	readonly #host: string;
-	readonly #port: number;
+	#port: number;
 	readonly #target: StreamPublisher;
 	readonly #log: (message: string) => void;
+	readonly #limits: ConnectionLimits;
+	readonly #guard: ConnectionGuard;
 	readonly #authorize: AdmissionCheck | undefined;
 	#server: Server | undefined;
-	#busy = false;
+	/** The upload publishing the stream, if any: the one slot. */
+	#upload: Upload | undefined;
+	/** An upload's admission is being decided: the slot is taken meanwhile. */
+	#deciding = false;
 
 	constructor(
 		listen: { host: string; port: number },
 		target: StreamPublisher,
 		log: (message: string) => void = () => {},
+		limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
 		authorize?: AdmissionCheck,
 	) {
 		this.#host = listen.host;
 		this.#port = listen.port;
 		this.#target = target;
 		this.#log = log;
+		this.#limits = limits;
 		this.#authorize = authorize;
 		this.description = `http://${listen.host}:${listen.port}`;
+		this.#guard = new ConnectionGuard(`HTTP listener ${this.description}`, limits, log);
 	}
 
-	/** The bound port (the real one when 0 was asked for), once started. */
+	/** The bound port (the real one when 0 was asked for). */
 	get port(): number {
-		const address = this.#server?.address();
-		return address && typeof address === 'object' ? address.port : this.#port;
+		return this.#port;
+	}
+
+	/** Connections the limits closed. */
+	get refusedConnections(): number {
+		return this.#guard.closed;
 	}
 
 	async start(): Promise<void> {
 		if (this.#server) return;
 		const server = createServer((request, response) => this.#onRequest(request, response));
 		server.requestTimeout = 0;
+		server.on('connection', (socket: Socket) => this.#guardConnection(socket));
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', (error) =>
 				reject(new TapedeckError('io', `cannot listen on ${this.description}: ${error.message}`, { cause: error })),
 			);
 			server.listen(this.#port, this.#host, () => resolve());
 		});
+		const address = server.address();
+		if (address && typeof address === 'object') this.#port = address.port;
 		this.#server = server;
 	}
 
@@ -70,6 +90,22 @@ export class HttpListenSource implements IngestSource {
 		await new Promise<void>((resolve) => server.close(() => resolve()));
 	}
 
+	/** Pending until it delivers media; silent for the idle time: closed. */
+	#guardConnection(socket: Socket): void {
+		socket.setTimeout(this.#limits.idleTimeoutMs, () => {
+			this.#log(
+				`HTTP listener ${this.description}: closed a connection from ${socket.remoteAddress}: no data within ${this.#limits.idleTimeoutMs} ms`,
+			);
+			socket.destroy();
+		});
+		const release = this.#guard.add(socket.remoteAddress ?? '?', {
+			publishing: () => this.#upload?.socket === socket && this.#upload.delivering,
+			progress: () => socket.bytesRead,
+			close: () => socket.destroy(),
+		});
+		socket.once('close', release);
+	}
+
 	#onRequest(request: IncomingMessage, response: ServerResponse): void {
 		if (request.method !== 'POST' && request.method !== 'PUT') {
 			response
@@ -78,36 +114,38 @@ export class HttpListenSource implements IngestSource {
 			request.resume();
 			return;
 		}
-		if (this.#busy) {
+		if (this.#upload || this.#deciding) {
 			response
 				.writeHead(409, { 'content-type': 'text/plain' })
 				.end('another upload is already publishing this stream\n');
 			request.resume();
 			return;
 		}
-		this.#busy = true;
-		const done = () => {
-			this.#busy = false;
-		};
 		if (!this.#authorize) {
-			new Upload(request, response, this.#target, this.#log, done);
+			this.#begin(request, response);
 			return;
 		}
 		// The body waits in the socket (unread) while the check runs.
+		this.#deciding = true;
 		const address = request.socket.remoteAddress ?? '';
 		this.#authorize(address, credentialsOf(request)).then(
-			(allowed) => this.#admitted(allowed, request, response, done),
-			() => this.#admitted(false, request, response, done),
+			(allowed) => this.#admitted(allowed, request, response),
+			() => this.#admitted(false, request, response),
 		);
 	}
 
-	#admitted(allowed: boolean, request: IncomingMessage, response: ServerResponse, done: () => void): void {
-		if (request.destroyed) {
-			done();
-			return;
-		}
+	#begin(request: IncomingMessage, response: ServerResponse): void {
+		const upload = new Upload(request, response, this.#target, this.#log, () => {
+			if (this.#upload === upload) this.#upload = undefined;
+		});
+		if (!upload.done) this.#upload = upload;
+	}
+
+	#admitted(allowed: boolean, request: IncomingMessage, response: ServerResponse): void {
+		this.#deciding = false;
+		if (request.destroyed) return;
 		if (allowed) {
-			new Upload(request, response, this.#target, this.#log, done);
+			this.#begin(request, response);
 			return;
 		}
 		this.#log(`http upload from ${request.socket.remoteAddress ?? '?'} refused: wrong or missing credentials`);
@@ -120,7 +158,6 @@ export class HttpListenSource implements IngestSource {
 			.end('publishing here takes credentials: Authorization: Bearer <key> or Basic, or ?key=\n', () =>
 				request.socket.destroy(),
 			);
-		done();
 	}
 }
 
@@ -141,6 +178,7 @@ const credentialsOf = (request: IncomingMessage): Record<string, string> => {
 
 /** One upload: sniff, demux, end the session when the body ends or the connection drops. */
 class Upload {
+	readonly socket: Socket;
 	#demuxer: Demuxer | undefined;
 	#head: Uint8Array[] = [];
 	#headBytes = 0;
@@ -154,11 +192,21 @@ class Upload {
 		readonly log: (message: string) => void,
 		readonly onDone: () => void,
 	) {
+		this.socket = request.socket;
 		const hint = contentTypeKind(request.headers['content-type']);
 		request.on('data', (chunk: Buffer) => this.#onData(chunk, hint));
 		request.on('end', () => this.#finish('upload finished', 200));
 		request.on('close', () => this.#finish('publisher disconnected', 499));
 		request.on('error', (error) => this.#finish(`publisher disconnected: ${error.message}`, 400));
+	}
+
+	/** Whether media reached the stream (a demuxed packet), not merely bytes. */
+	get delivering(): boolean {
+		return (this.#demuxer?.stats.packets ?? 0) > 0;
+	}
+
+	get done(): boolean {
+		return this.#done;
 	}
 
 	#onData(chunk: Buffer, hint: DemuxerKind | undefined): void {

@@ -2,9 +2,12 @@
  * Pulls an MPEG-TS or FLV stream with HTTP GET (a live `.ts`/`.flv` URL, http or https) and keeps
  * pulling: when the response ends or fails, the session ends and the source reconnects with an
  * exponential back-off (0.5 s doubling to 10 s, back to 0.5 s after a session that delivered media).
+ * Redirects are followed only as far as the network policy allows (none by default), never to
+ * another scheme, and only to allowed destinations.
  */
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
+import { defaultNetworkPolicy, followRedirect, type NetworkPolicy } from '../../src/core/network-policy.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { createDemuxer, sniffDemuxerKind } from '../demux/create-demuxer.ts';
 import { contentTypeKind } from './content-type-kind.ts';
@@ -18,13 +21,19 @@ export class HttpPullSource implements IngestSource {
 	readonly #url: URL;
 	readonly #target: StreamPublisher;
 	readonly #log: (message: string) => void;
+	readonly #network: NetworkPolicy;
 	#abort: AbortController | undefined;
 	#loop: Promise<void> | undefined;
 	#wake: (() => void) | undefined;
 	/** Sessions started (connections that delivered a recognisable stream). */
 	sessions = 0;
 
-	constructor(url: string, target: StreamPublisher, log: (message: string) => void = () => {}) {
+	constructor(
+		url: string,
+		target: StreamPublisher,
+		log: (message: string) => void = () => {},
+		network: NetworkPolicy = defaultNetworkPolicy('127.0.0.1'),
+	) {
 		let parsed: URL;
 		try {
 			parsed = new URL(url);
@@ -37,6 +46,7 @@ export class HttpPullSource implements IngestSource {
 		this.#url = parsed;
 		this.#target = target;
 		this.#log = log;
+		this.#network = network;
 		this.description = `GET ${parsed.href}`;
 	}
 
@@ -73,9 +83,21 @@ export class HttpPullSource implements IngestSource {
 		}
 	}
 
+	/** The GET, through the redirects the policy allows (RFC 9110 §15.4). */
+	async #get(signal: AbortSignal): Promise<Response> {
+		let url = this.#url;
+		for (let hops = 0; ; hops++) {
+			const response = await fetch(url, { signal, redirect: 'manual' });
+			if (response.status < 300 || response.status > 399 || response.status === 304) return response;
+			await response.body?.cancel();
+			url = await followRedirect(this.#network, url, response.headers.get('location'), hops);
+			this.#log(`${this.description}: redirected to ${url.href}`);
+		}
+	}
+
 	/** One GET; resolves true when it delivered media. */
 	async #session(signal: AbortSignal): Promise<boolean> {
-		const response = await fetch(this.#url, { signal });
+		const response = await this.#get(signal);
 		if (!response.ok || !response.body) {
 			throw new Error(`HTTP ${response.status} ${response.statusText}`);
 		}

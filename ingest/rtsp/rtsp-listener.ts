@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:net';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../src/core/connection-limits.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { IngestSource, StreamHub, StreamKey } from '../../src/core/stream-hub.ts';
+import { ConnectionGuard } from '../connection-guard.ts';
 import { DigestRealm } from './rtsp-auth.ts';
 import { RtspServerSession } from './rtsp-server-session.ts';
 import type { PortRange } from './udp-port-pair.ts';
@@ -26,6 +28,12 @@ export type RtspListenerOptions = {
 	readonly digestPasswords?: (key: StreamKey, user: string) => readonly string[];
 	/** Offer and accept Basic (the password travels in clear). Default true. */
 	readonly allowBasic?: boolean;
+	/** Connections beyond this are closed at once (default 1000). */
+	readonly maxConnections?: number;
+	/** RECORD within the handshake time, connections not recording yet per source; idle time overrides `sessionTimeoutMs`. */
+	readonly connectionLimits?: ConnectionLimits;
+	/** Connections the limits closed, with the reason. */
+	readonly log?: (message: string) => void;
 };
 
 /**
@@ -37,6 +45,7 @@ export class RtspListener implements IngestSource {
 	readonly #options: RtspListenerOptions;
 	readonly #sessions = new Set<RtspServerSession>();
 	readonly #realm: DigestRealm;
+	readonly #guard: ConnectionGuard;
 	#server: Server | undefined;
 	#port = 0;
 
@@ -47,6 +56,11 @@ export class RtspListener implements IngestSource {
 		}
 		this.#options = options;
 		this.#realm = new DigestRealm(options.realm ?? 'tapedeck');
+		this.#guard = new ConnectionGuard(
+			`RTSP listener on ${options.host ?? '127.0.0.1'}:${port}`,
+			options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS,
+			options.log,
+		);
 	}
 
 	get description(): string {
@@ -67,19 +81,32 @@ export class RtspListener implements IngestSource {
 		if (this.#server) return;
 		const host = this.#options.host ?? '127.0.0.1';
 		const digestPasswords = this.#options.digestPasswords ?? (() => []);
+		const sessionTimeoutMs = this.#options.connectionLimits?.idleTimeoutMs ?? this.#options.sessionTimeoutMs ?? 60_000;
 		const server = createServer({ noDelay: true }, (socket) => {
+			const source = socket.remoteAddress ?? '?';
+			let release: () => void = () => {};
 			const session = new RtspServerSession(socket, {
 				hub: this.#options.hub,
 				host,
 				rtpPorts: this.#options.rtpPorts ?? { min: 30_000, max: 30_999 },
-				sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 60_000,
+				sessionTimeoutMs,
 				defaultApp: this.#options.defaultApp ?? 'live',
 				realm: this.#realm,
 				digestPasswords,
 				allowBasic: this.#options.allowBasic ?? true,
-				onClose: (s) => this.#sessions.delete(s),
+				onClose: (s) => {
+					this.#sessions.delete(s);
+					release();
+				},
 			});
 			this.#sessions.add(session);
+			release = this.#guard.add(source, {
+				publishing: () => session.stats.state === 'recording',
+				progress: () => socket.bytesRead,
+				close: (reason) => session.close(reason),
+			});
+			const max = this.#options.maxConnections ?? 1000;
+			this.#guard.enforceCap(this.#sessions.size, max, source, (why) => session.close(why));
 		});
 		this.#server = server;
 		await new Promise<void>((resolve, reject) => {

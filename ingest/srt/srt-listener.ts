@@ -8,6 +8,7 @@
  * encryption), passed to the hub's auth hook, and answered with a verdict: accept (with the stream's
  * keys) or a rejection code.
  */
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../src/core/connection-limits.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Demuxer, DemuxerFactory } from '../../src/core/media-receiver.ts';
 import {
@@ -17,6 +18,7 @@ import {
 	type StreamKey,
 	type StreamPublisher,
 } from '../../src/core/stream-hub.ts';
+import { ConnectionGuard } from '../connection-guard.ts';
 import { createDemuxer } from '../demux/create-demuxer.ts';
 import {
 	DEFAULT_LATENCY_MS,
@@ -50,6 +52,12 @@ export type SrtListenerOptions = {
 	/** Stream for a caller without a stream id (default: such callers are refused with 2400). */
 	defaultStream?: string;
 	maxConnections?: number;
+	/**
+	 * Media within the handshake time of a session's opening, and sessions without media yet per
+	 * source (the oldest makes room): idle callers cannot fill `maxConnections`. The idle time is the
+	 * SRT thread's own peer timeout.
+	 */
+	connectionLimits?: ConnectionLimits;
 	/** Demuxer for the delivered payloads; default the MPEG-TS demuxer. */
 	createDemuxer?: DemuxerFactory;
 	/** Every delivered payload, in order (raw MPEG-TS), a view valid during the call: for tests and byte-exact taps. */
@@ -76,6 +84,8 @@ type LiveSession = SrtSession & {
 	readonly demuxer: Demuxer;
 	latest: SrtStats;
 	failed: boolean;
+	/** Releases its place among the sessions without media yet. */
+	release: () => void;
 };
 
 /** An accepted caller waiting for its connection to open on the SRT thread. */
@@ -99,6 +109,7 @@ export class SrtListener implements IngestSource {
 	readonly #admitted = new Map<number, Admitted | 'deciding'>();
 	/** The demuxer factory of the options, or the registry's MPEG-TS demuxer. */
 	readonly #createDemuxer: DemuxerFactory;
+	readonly #guard: ConnectionGuard;
 	#endpoint: SrtEndpoint | undefined;
 	#started: { resolve: () => void; reject: (error: Error) => void } | undefined;
 	#stopped: (() => void) | undefined;
@@ -114,6 +125,16 @@ export class SrtListener implements IngestSource {
 		this.#o = options;
 		this.#createDemuxer = options.createDemuxer ?? ((receiver) => createDemuxer('ts', receiver));
 		this.description = `SRT listener on ${options.host ?? '127.0.0.1'}:${options.port}`;
+		this.#guard = new ConnectionGuard(
+			this.description,
+			options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS,
+			options.log,
+		);
+	}
+
+	/** Sessions the limits closed (no media in time, or making room for others). */
+	get refusedConnections(): number {
+		return this.#guard.closed;
 	}
 
 	async start(): Promise<void> {
@@ -204,7 +225,7 @@ export class SrtListener implements IngestSource {
 	 * be left open for it.
 	 */
 	async #admit(endpoint: SrtEndpoint, request: number, hs: Handshake, remoteAddress: string): Promise<void> {
-		const checked = this.#check(hs);
+		const checked = this.#check(hs, remoteAddress);
 		if (typeof checked === 'number') {
 			this.#refused(remoteAddress, hs, checked);
 			this.#verdict(endpoint, request, { reject: checked });
@@ -250,7 +271,7 @@ export class SrtListener implements IngestSource {
 	}
 
 	/** The synchronous acceptance rules; a number is the rejection code. */
-	#check(hs: Handshake): number | Checked {
+	#check(hs: Handshake, remoteAddress: string): number | Checked {
 		const hsreqExt = findExtension(hs, ExtensionType.hsreq);
 		const hsreq = hsreqExt && decodeSrtInfo(hsreqExt.data);
 		if (hsreq === undefined) return RejectReason.rogue;
@@ -260,7 +281,13 @@ export class SrtListener implements IngestSource {
 		if (findExtension(hs, ExtensionType.group)) return RejectReason.group;
 		const congestion = findExtension(hs, ExtensionType.congestion);
 		if (congestion && decodeStringExtension(congestion.data) !== 'live') return RejectReason.congestion;
-		if (this.#sessions.size + this.#admitted.size >= (this.#o.maxConnections ?? 256)) return RejectReason.backlog;
+		// At the cap, a session without media that is old enough makes room (it closes a moment later).
+		let full = false;
+		const open = this.#sessions.size + this.#admitted.size + 1;
+		this.#guard.enforceCap(open, this.#o.maxConnections ?? 256, remoteAddress, () => {
+			full = true;
+		});
+		if (full) return RejectReason.backlog;
 
 		const sid = findExtension(hs, ExtensionType.sid);
 		const streamId = sid ? decodeStringExtension(sid.data) : '';
@@ -317,8 +344,17 @@ export class SrtListener implements IngestSource {
 			latest: opened.stats,
 			failed: false,
 			stats: () => session.latest,
+			release: () => {},
 		};
 		this.#sessions.set(socketId, session);
+		session.release = this.#guard.add(opened.remoteAddress, {
+			publishing: () => session.demuxer.stats.packets > 0,
+			progress: () => session.latest.bytesReceived,
+			close: (reason) => {
+				const endpoint = this.#endpoint;
+				endpoint?.send({ op: 'close-session', endpoint: endpoint.id, socketId, reason });
+			},
+		});
 		admitted.publisher.reportStats?.({ protocol: 'srt', read: session.stats });
 	}
 
@@ -345,6 +381,7 @@ export class SrtListener implements IngestSource {
 		const session = this.#sessions.get(socketId);
 		if (session === undefined) return;
 		this.#sessions.delete(socketId);
+		session.release();
 		session.latest = stats;
 		session.demuxer.end();
 		session.publisher.end(`SRT ${formatStreamKey(session.key)}: ${reason}`);

@@ -1,15 +1,30 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { RecordingService } from '../recorder/recording-service.ts';
+import { DEFAULT_JWT_LIFETIME_SECONDS } from './auth.ts';
 import { mountCallabaApi } from './callaba/callaba-api.ts';
 import { mountDocsPage } from './docs/docs-page.ts';
 import { type HuaweiApiOptions, mountHuaweiApi } from './huawei/huawei-api.ts';
 import { mountOmeApi, type OmeApiOptions } from './ome/ome-api.ts';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits, requestLimits } from './request-limits.ts';
+
+/** A secret per API dialect, each optional: one leaked integration then does not open the others. */
+export type ApiCredentials = {
+	readonly callaba?: string | undefined;
+	readonly ome?: string | undefined;
+	readonly huawei?: string | undefined;
+};
 
 export type AppOptions = {
 	readonly service: RecordingService;
 	readonly recordingsRoot: string;
-	/** The server access token: JWTs in `x-access-token` are signed with it. */
+	/** The server access token: every dialect's credential unless `credentials` names its own. */
 	readonly accessToken: string;
+	/** A secret per dialect (Callaba's signs its JWTs); each defaults to `accessToken`. */
+	readonly credentials?: ApiCredentials;
+	/** The longest lifetime a Callaba JWT may have (default one day). */
+	readonly jwtMaxLifetimeSeconds?: number;
+	/** Request limits (defaults: DEFAULT_REQUEST_LIMITS). */
+	readonly limits?: Partial<RequestLimits>;
 	readonly version: string;
 	readonly log?: (message: string) => void;
 	/** OvenMediaEngine dialect settings (virtual host name, known applications). */
@@ -24,6 +39,15 @@ export type AppOptions = {
  */
 export const createApp = (options: AppOptions): OpenAPIHono => {
 	const app = new OpenAPIHono();
+	const limits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
+	app.use(
+		'*',
+		requestLimits(limits, (c, status, message) => {
+			options.log?.(`api: refused ${c.req.method} ${c.req.path}: ${message}`);
+			return c.json({ success: false, message }, status);
+		}),
+	);
+	const credentials = options.credentials ?? {};
 	app.openAPIRegistry.registerComponent('securitySchemes', 'accessToken', {
 		type: 'apiKey',
 		in: 'header',
@@ -33,11 +57,14 @@ export const createApp = (options: AppOptions): OpenAPIHono => {
 	mountCallabaApi(app, {
 		service: options.service,
 		recordingsRoot: options.recordingsRoot,
-		secret: options.accessToken,
+		secret: {
+			secret: credentials.callaba ?? options.accessToken,
+			maxLifetimeSeconds: options.jwtMaxLifetimeSeconds ?? DEFAULT_JWT_LIFETIME_SECONDS,
+		},
 		...(options.log ? { log: options.log } : {}),
 	});
-	mountOmeApi(app, { ...options, ...options.ome });
-	mountHuaweiApi(app, { ...options, ...options.huawei });
+	mountOmeApi(app, { ...options, accessToken: credentials.ome ?? options.accessToken, ...options.ome });
+	mountHuaweiApi(app, { ...options, accessToken: credentials.huawei ?? options.accessToken, ...options.huawei });
 	mountDocsPage(app, { path: '/api/docs', openApiPath: '/api/openapi.json' });
 	app.doc('/api/openapi.json', {
 		openapi: '3.0.0',

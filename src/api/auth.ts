@@ -2,22 +2,51 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { sign, verify } from 'hono/jwt';
 
+/** What an `x-access-token` JWT must be: signed with `secret`, and expiring within `maxLifetimeSeconds`. */
+export type JwtPolicy = {
+	readonly secret: string;
+	/**
+	 * The longest a token may live, counted from its `iat` and from now: a token without `exp`, or
+	 * one that expires later, is refused (a leaked token must not work forever).
+	 */
+	readonly maxLifetimeSeconds: number;
+};
+
+/** Tokens `tapedeck token` and `serve` print live this long unless told otherwise; the default maximum too. */
+export const DEFAULT_JWT_LIFETIME_SECONDS = 86_400;
+
 /**
  * Callaba's auth: every request carries `x-access-token: <JWT>` (the raw token, no `Bearer`), an HS256
  * JWT signed with the server's access token. hono/jwt's own middleware insists on `Bearer`, hence this.
+ * A plain secret is read as a policy with the default lifetime.
  */
 export const accessTokenAuth =
-	(secret: string, unauthorized: (message: string) => Response): MiddlewareHandler =>
+	(key: string | JwtPolicy, unauthorized: (message: string) => Response): MiddlewareHandler =>
 	async (c, next) => {
+		const policy = typeof key === 'string' ? { secret: key, maxLifetimeSeconds: DEFAULT_JWT_LIFETIME_SECONDS } : key;
 		const token = c.req.header('x-access-token');
 		if (!token) return unauthorized('missing x-access-token header (a JWT signed with the server access token)');
+		let payload: Record<string, unknown>;
 		try {
-			await verify(token.trim(), secret, 'HS256');
+			payload = await verify(token.trim(), policy.secret, 'HS256');
 		} catch (error) {
 			return unauthorized(`invalid x-access-token: ${(error as Error).name}`);
 		}
+		const problem = lifetimeProblem(payload, policy.maxLifetimeSeconds, Date.now() / 1000);
+		if (problem) return unauthorized(`invalid x-access-token: ${problem}`);
 		await next();
 	};
+
+/** Why a verified payload's lifetime is refused, or undefined (RFC 7519 §4.1.4 exp, §4.1.6 iat). */
+const lifetimeProblem = (payload: Record<string, unknown>, max: number, now: number): string | undefined => {
+	const { exp, iat } = payload;
+	if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'the token has no exp (expiry) claim';
+	const from = typeof iat === 'number' && Number.isFinite(iat) ? Math.min(iat, now) : now;
+	if (exp - from > max || exp - now > max) {
+		return `the token lives longer than the server accepts (${max} s); mint a shorter one`;
+	}
+	return undefined;
+};
 
 /** A JWT for `x-access-token`, valid for `days` days. */
 export const issueAccessJwt = (secret: string, days: number, now: Date = new Date()): Promise<string> => {

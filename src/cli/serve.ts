@@ -16,7 +16,14 @@ import { upgradeLegacyJob } from '../api/callaba/legacy-job.ts';
 import { PublishPolicy } from '../auth/publish-policy.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
 import { DEFAULTS, ENV, PUBLISH_ENV } from '../config/defaults.ts';
-import { type AccessToken, loadAccessToken, loadServeConfig, type ServeConfig } from '../config/load.ts';
+import {
+	type AccessToken,
+	loadAccessToken,
+	loadServeConfig,
+	prepareDataDir,
+	type ServeConfig,
+} from '../config/load.ts';
+import { CREDENTIAL_ENV, SAFETY_DEFAULTS, SAFETY_ENV } from '../config/safety-config.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
@@ -34,6 +41,13 @@ export type ListenerContext = {
 	readonly log: (message: string) => void;
 };
 
+/** Where a built-in listener binds, and the limits it puts on connections. */
+const listening = (config: ServeConfig, port: number) => ({
+	host: config.safety.listenHost,
+	port,
+	connectionLimits: config.safety.connections,
+});
+
 /**
  * The built-in protocol listeners (RTMP, SRT, RTSP publish endpoints), one line each: a factory that
  * returns the listener, or undefined when its port is 0 (turned off).
@@ -42,22 +56,21 @@ const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | unde
 	({ hub, config, policy, log }) =>
 		config.srtPort
 			? new SrtListener({
+					...listening(config, config.srtPort),
 					hub,
-					host: config.host,
-					port: config.srtPort,
 					defaultStream: SRT_UNNAMED_STREAM,
 					passphrase: (key) => policy.passphraseFor(key),
 					log,
 				})
 			: undefined,
 	({ hub, config, log }) =>
-		config.rtmpPort ? new RtmpListener({ hub, host: config.host, port: config.rtmpPort, log }) : undefined,
-	({ hub, config, policy }) =>
+		config.rtmpPort ? new RtmpListener({ ...listening(config, config.rtmpPort), hub, log }) : undefined,
+	({ hub, config, policy, log }) =>
 		config.rtspPort
 			? new RtspListener({
+					...listening(config, config.rtspPort),
 					hub,
-					host: config.host,
-					port: config.rtspPort,
+					log,
 					digestPasswords: (key, user) => policy.digestPasswords(key, user),
 				})
 			: undefined,
@@ -85,10 +98,11 @@ export const startServer = async (
 	options: StartOptions = {},
 ): Promise<RunningServer> => {
 	const log = options.log ?? ((message: string) => console.error(message));
+	prepareDataDir(config.dataDir);
 	const { publish } = config;
 	for (const passphrase of [publish.srtPassphrase, ...Object.values(publish.streams).map((s) => s.passphrase)])
 		if (passphrase !== undefined) validatePassphrase(passphrase);
-	const policy = PublishPolicy.forServer(publish, [config.host], log);
+	const policy = PublishPolicy.forServer(publish, [config.safety.listenHost], log);
 	const registry = new StreamRegistry({ authorize: (request) => policy.authorize(request), log });
 	const store = new JournalStore<RecordingJob, RecordedFile>(`${config.storeDir}/recordings.jsonl`, {
 		upgrade: upgradeLegacyJob,
@@ -97,17 +111,20 @@ export const startServer = async (
 		registry,
 		store,
 		recordingsRoot: config.recordingsDir,
-		listenHost: config.host,
+		listenHost: config.safety.listenHost,
 		log,
 		syncIntervalMs: config.syncIntervalMs,
-		// A job's own listener admits whom the credentials of its input (and the publish policy) allow.
+		// A job's own inputs under the operator's network policy and connection limits; its own listener
+		// admits whom the credentials of its input (and the publish policy) allow.
 		openInput: (spec, target, context) =>
 			createInput(spec, target, {
 				...context,
+				network: config.safety.network,
+				connections: config.safety.connections,
 				admission: policy.gate(spec.credentials ?? {}, spec.address?.host ?? context.listenHost),
 			}),
 		// The listeners below, as inputs name them (module ids rtmp, srt, rtsp).
-		modules: builtInModules(config),
+		modules: builtInModules({ ...config, host: config.safety.listenHost }),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});
 	const recovery = await service.init();
@@ -126,6 +143,9 @@ export const startServer = async (
 		service,
 		recordingsRoot: config.recordingsDir,
 		accessToken: token.secret,
+		credentials: config.safety.credentials,
+		jwtMaxLifetimeSeconds: config.safety.jwtMaxLifetimeSeconds,
+		limits: { maxBodyBytes: config.safety.maxBodyBytes },
 		version: VERSION,
 		log,
 	});
@@ -161,7 +181,7 @@ Runs the recording server: the HTTP API (Callaba, OvenMediaEngine and Huawei dia
 built-in RTMP, SRT and RTSP listeners. SIGTERM/SIGINT finalize every open file before exit.
 
 Options (flags override the environment, which overrides the defaults):
-  --host <addr>        address of the API and listeners (${ENV.host}, default ${DEFAULTS.host})
+  --host <addr>        address of the API (${ENV.host}, default ${DEFAULTS.host})
   -p, --port <n>       HTTP API port (${ENV.port}, default ${DEFAULTS.port})
   -d, --data <dir>     data folder: recordings/, store/, access-token (${ENV.dataDir}, default ${DEFAULTS.dataDir})
   --rtmp-port <n>      built-in RTMP listener, 0 = off (default ${DEFAULTS.rtmpPort})
@@ -173,8 +193,24 @@ Options (flags override the environment, which overrides the defaults):
   --allow-open-publish streams without keys accept anyone even when listening beyond loopback
                        (without keys or a webhook, a non-loopback --host is refused)
 
+Safety (README "Security"; each also read from the environment variable named):
+  --listen-host <addr>           address of the built-in listeners and of jobs' own listeners that
+                                 name none (${SAFETY_ENV['listen-host']}, default: --host)
+  --allow-listen <a,b>           more addresses jobs' own listeners may bind, e.g. 0.0.0.0
+                                 (${SAFETY_ENV['allow-listen']}; always allowed: the listen host, 127.0.0.1, ::1)
+  --pull-allow <list>            destinations pulls may reach: names (*.example.com), addresses,
+                                 CIDRs (${SAFETY_ENV['pull-allow']}, default any)
+  --pull-redirects <n>           HTTP redirects a pull follows, same scheme only (default ${SAFETY_DEFAULTS.pullRedirects})
+  --max-body-bytes <n>           largest API request body (default ${SAFETY_DEFAULTS.maxBodyBytes})
+  --jwt-max-lifetime <s>         longest lifetime of an x-access-token JWT (default ${SAFETY_DEFAULTS.jwtMaxLifetimeSeconds})
+  --handshake-timeout <ms>       time a listener connection has to start publishing (default ${SAFETY_DEFAULTS.handshakeTimeoutMs})
+  --idle-timeout <ms>            a listener connection silent this long is closed (default ${SAFETY_DEFAULTS.idleTimeoutMs})
+  --max-pending-per-source <n>   connections not yet publishing per remote address (default ${SAFETY_DEFAULTS.maxPendingPerSource})
+  --max-pending <n>              connections not yet publishing in all (default ${SAFETY_DEFAULTS.maxPending})
+
 ${ENV.accessToken} sets the access token; without it one is generated, stored under the data
-folder and printed once, with a JWT for the x-access-token header (tapedeck token prints more).`;
+folder and printed once, with a JWT for the x-access-token header (tapedeck token prints more).
+${CREDENTIAL_ENV.callaba}, ${CREDENTIAL_ENV.ome} and ${CREDENTIAL_ENV.huawei} give a dialect a secret of its own.`;
 
 /** `tapedeck serve [--host H] [--port P] [--data DIR] [--rtmp-port P] [--srt-port P] [--rtsp-port P]` */
 export async function runServe(argv: string[]): Promise<void> {
@@ -188,7 +224,9 @@ export async function runServe(argv: string[]): Promise<void> {
 	console.log(`tapedeck ${VERSION} listening on ${server.url} (data in ${config.dataDir})`);
 	if (token.generated) {
 		console.log(`access token (generated, stored in ${token.path}): ${token.secret}`);
-		console.log(`x-access-token for the API: ${await issueAccessJwt(token.secret, DEFAULTS.tokenDays)}`);
+		const callaba = config.safety.credentials.callaba ?? token.secret;
+		const days = Math.min(DEFAULTS.tokenDays, config.safety.jwtMaxLifetimeSeconds / 86_400);
+		console.log(`x-access-token for the API: ${await issueAccessJwt(callaba, days)}`);
 	}
 	const shutdown = (signal: string) => {
 		console.log(`${signal}: finalizing open recordings…`);

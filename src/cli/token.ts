@@ -1,27 +1,44 @@
 /** `tapedeck token [--data DIR] [--days N]`: prints a JWT for the API's `x-access-token` header. */
 import { issueAccessJwt } from '../api/auth.ts';
-import { DEFAULTS } from '../config/defaults.ts';
+import { DEFAULTS, ENV } from '../config/defaults.ts';
 import { loadAccessToken, loadServeConfig, parseOptions } from '../config/load.ts';
+import { CREDENTIAL_ENV, SAFETY_ENV } from '../config/safety-config.ts';
 import { TapedeckError } from '../core/errors.ts';
 
-const TOKEN_USAGE = `Usage: tapedeck token [--data DIR] [--days N]
+const TOKEN_USAGE = `Usage: tapedeck token [--data DIR] [--days N] [--jwt-max-lifetime S]
 
-Prints a JWT (HS256, signed with the server's access token) for the API's x-access-token header.
-  -d, --data <dir>   the server's data folder (default ${DEFAULTS.dataDir}); a token is generated there if none exists
-  --days <n>         lifetime in days (default ${DEFAULTS.tokenDays})`;
+Prints a JWT (HS256) for the Callaba API's x-access-token header, signed with the server's secret:
+${CREDENTIAL_ENV.callaba}, else ${ENV.accessToken}, else <data>/access-token. It never makes a
+secret: a token for a secret the server does not have would be refused.
+  -d, --data <dir>          the server's data folder (${ENV.dataDir}, default ${DEFAULTS.dataDir})
+  --days <n>                lifetime in days, fractions allowed (default ${DEFAULTS.tokenDays})
+  --jwt-max-lifetime <s>    the server's longest accepted lifetime (${SAFETY_ENV['jwt-max-lifetime']}): a longer --days is refused`;
 
 export async function runToken(argv: string[]): Promise<void> {
 	if (argv.includes('--help') || argv.includes('-h')) {
 		console.log(TOKEN_USAGE);
 		return;
 	}
-	const { values } = parseOptions(argv, { data: { type: 'string', short: 'd' }, days: { type: 'string' } });
+	const { values } = parseOptions(argv, {
+		data: { type: 'string', short: 'd' },
+		days: { type: 'string' },
+		'jwt-max-lifetime': { type: 'string' },
+	});
+	const config = loadServeConfig([
+		...(values.data === undefined ? [] : ['--data', values.data]),
+		...(values['jwt-max-lifetime'] === undefined ? [] : ['--jwt-max-lifetime', values['jwt-max-lifetime']]),
+	]);
 	const days = Number(values.days ?? DEFAULTS.tokenDays);
 	if (!Number.isFinite(days) || days <= 0) {
 		throw new TapedeckError('invalid_argument', `--days must be a positive number, got "${values.days}"`);
 	}
-	const config = loadServeConfig(values.data === undefined ? [] : ['--data', values.data]);
-	const token = loadAccessToken(config.dataDir);
-	if (token.generated) console.error(`generated a new access token in ${token.path}`);
-	console.log(await issueAccessJwt(token.secret, days));
+	const maxSeconds = config.safety.jwtMaxLifetimeSeconds;
+	if (days * 86_400 > maxSeconds) {
+		throw new TapedeckError(
+			'invalid_argument',
+			`--days ${days} is longer than the server accepts (${maxSeconds / 86_400} days; see --jwt-max-lifetime)`,
+		);
+	}
+	const secret = config.safety.credentials.callaba ?? loadAccessToken(config.dataDir, process.env, false).secret;
+	console.log(await issueAccessJwt(secret, days));
 }

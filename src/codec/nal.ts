@@ -161,6 +161,9 @@ const writeLengthPrefixed = (source: Uint8Array | undefined, spans: NalSpans, ou
 	}
 };
 
+/** The 4-byte Annex B start code. */
+const START_CODE: Uint8Array = Uint8Array.of(0, 0, 0, 1);
+
 /**
  * Appends units `[first, end)` of `spans` that are kept (`keep`) to `out` as Annex B, each after a
  * 4-byte start code: the one way length-prefixed units leave tapedeck as a byte stream (MPEG-TS
@@ -194,9 +197,6 @@ export const unitsToAnnexB = (units: readonly Uint8Array[]): Uint8Array => {
 	}
 	return out;
 };
-
-/** The 4-byte Annex B start code. */
-export const START_CODE: Uint8Array = Uint8Array.of(0, 0, 0, 1);
 
 /**
  * A NAL unit's RBSP: the unit with every emulation_prevention_three_byte removed (ITU-T H.264

@@ -15,8 +15,8 @@ export const DEFAULTS = {
 	rtmpPort: 1935,
 	srtPort: 9710,
 	rtspPort: 8554,
-	/** Lifetime of the JWT printed at start-up and by `tapedeck token`, in days. */
-	tokenDays: 365,
+	/** Lifetime of the JWT printed at start-up and by `tapedeck token`, in days: the longest the server accepts by default. */
+	tokenDays: 1,
 } as const;
 
 /** Environment variables read, by setting. */

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TapedeckError } from '../core/errors.ts';
 import { DEFAULTS, ENV, PUBLISH_ENV } from './defaults.ts';
 import { loadPublishConfig, type PublishConfig } from './publish-config.ts';
+import { loadSafetyConfig, SAFETY_FLAGS, type SafetyConfig } from './safety-config.ts';
 
 export type ServeConfig = {
+	/** The API's address. */
 	readonly host: string;
 	readonly port: number;
 	/** Absolute. */
@@ -20,6 +22,8 @@ export type ServeConfig = {
 	readonly rtmpPort: number;
 	readonly srtPort: number;
 	readonly rtspPort: number;
+	/** Listener addresses, network policy, connection and request limits, API secrets. */
+	readonly safety: SafetyConfig;
 	/** Who may publish to the listeners. */
 	readonly publish: PublishConfig;
 };
@@ -56,6 +60,7 @@ export const loadServeConfig = (argv: readonly string[], env: Env = process.env)
 		'rtmp-port': { type: 'string' },
 		'srt-port': { type: 'string' },
 		'rtsp-port': { type: 'string' },
+		...SAFETY_FLAGS,
 		'publish-config': { type: 'string' },
 		'publish-webhook': { type: 'string' },
 		'allow-open-publish': { type: 'boolean' },
@@ -73,6 +78,7 @@ export const loadServeConfig = (argv: readonly string[], env: Env = process.env)
 		rtmpPort: parsePort('--rtmp-port', values['rtmp-port'], DEFAULTS.rtmpPort),
 		srtPort: parsePort('--srt-port', values['srt-port'], DEFAULTS.srtPort),
 		rtspPort: parsePort('--rtsp-port', values['rtsp-port'], DEFAULTS.rtspPort),
+		safety: loadSafetyConfig(values, env, host),
 		publish: loadPublishConfig(dataDir, {
 			file: values['publish-config'] ?? env[PUBLISH_ENV.config],
 			allowOpen: values['allow-open-publish'] === true,
@@ -91,19 +97,37 @@ const parsePort = (name: string, text: string | undefined, fallback: number): nu
 };
 
 /**
- * The server's access token: `TAPEDECK_ACCESS_TOKEN`, else the one stored in `<data>/access-token`,
- * else a new random one, stored there (mode 0600) for the next start.
+ * The data folder, made private (0700) whatever the umask or its mode before: it holds the access
+ * token and the job store, whose jobs carry stream passwords.
  */
-export const loadAccessToken = (dataDir: string, env: Env = process.env): AccessToken => {
+export const prepareDataDir = (dataDir: string): void => {
+	mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+	chmodSync(dataDir, 0o700);
+};
+
+/**
+ * The server's access token: `TAPEDECK_ACCESS_TOKEN`, else the one stored in `<data>/access-token`,
+ * else (when `create`) a new random one, stored there (0600) for the next start. Without `create`
+ * a missing token is an error: a token minted for a secret the server does not have is useless.
+ */
+export const loadAccessToken = (dataDir: string, env: Env = process.env, create = true): AccessToken => {
 	const fromEnv = env[ENV.accessToken];
 	if (fromEnv !== undefined && fromEnv !== '') return { secret: fromEnv, generated: false, path: undefined };
 	const path = join(dataDir, 'access-token');
 	if (existsSync(path)) {
+		chmodSync(path, 0o600);
 		const secret = readFileSync(path, 'utf8').trim();
 		if (secret !== '') return { secret, generated: false, path };
 	}
-	mkdirSync(dataDir, { recursive: true });
+	if (!create) {
+		throw new TapedeckError(
+			'not_found',
+			`no access token in ${path} (nor ${ENV.accessToken}): start the server with this data folder first, or pass the server's --data`,
+		);
+	}
+	prepareDataDir(dataDir);
 	const secret = randomBytes(32).toString('hex');
 	writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+	chmodSync(path, 0o600);
 	return { secret, generated: true, path };
 };

@@ -2,6 +2,8 @@
  * Where a recording's stream comes from, in tapedeck's own words: every API dialect translates its
  * request into this, the job store saves it, and `ingest/create-input.ts` builds the source from it.
  */
+import type { ConnectionLimits } from './connection-limits.ts';
+import type { NetworkPolicy } from './network-policy.ts';
 import type { IngestSource, PublishRequest, StreamHub, StreamKey, StreamPublisher } from './stream-hub.ts';
 
 export const INPUT_PROTOCOLS = ['srt', 'rtmp', 'rtsp', 'udp', 'http', 'hls', 'dash', 'testsrc'] as const;
@@ -61,6 +63,10 @@ export type InputContext = {
 	/** Address listeners bind when the spec names none (the server's `--host`). */
 	readonly listenHost: string;
 	readonly log: (message: string) => void;
+	/** What the job's listeners may bind and its pulls reach; default: `listenHost` and loopback, no redirects. */
+	readonly network?: NetworkPolicy;
+	/** Handshake and idle times, connections not publishing yet, for the job's own listeners. */
+	readonly connections?: ConnectionLimits;
 	/** Who may publish into the input's own listener (the publish policy's check of its credentials); none: anyone. */
 	readonly admission?: InputAdmission;
 };

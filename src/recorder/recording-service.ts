@@ -138,7 +138,8 @@ export class RecordingService {
 			if (this.#store.get(id)) throw new TapedeckError('conflict', `a recording with id "${id}" already exists`);
 			const key = this.#validate(settings, id);
 			const job = jobOf(settings, key, { id, createdAt: new Date().toISOString(), transactionId: randomToken(16) });
-			this.#save(job);
+			// Stored before anything starts: a job the store refused must not run unseen.
+			this.#store.put(job);
 			if (job.active) await this.#startRun(job);
 			return this.#durable(id);
 		});
@@ -152,7 +153,8 @@ export class RecordingService {
 			const key = this.#validate(settings, id);
 			await this.#stopRun(id, { lastSequence: true });
 			const job = jobOf(settings, key, current);
-			this.#save(job);
+			// Stored before anything starts: a job the store refused must not run unseen.
+			this.#store.put(job);
 			if (job.active) await this.#startRun(job);
 			return this.#durable(id);
 		});
@@ -288,7 +290,12 @@ export class RecordingService {
 		job.state = state;
 		// Reasons are shown by every API: an input's error may quote its URL with a password in it.
 		job.reason = maskSecretsIn(reason, job.input);
-		this.#save(job);
+		try {
+			this.#store.put(job);
+		} catch (error) {
+			// A run's own event: nobody to answer, so the log says it (the next change retries the save).
+			this.#log(`job ${job.id} state not saved: ${(error as Error).message}`);
+		}
 		for (const listener of this.#stateListeners) listener(job);
 	}
 
@@ -300,12 +307,9 @@ export class RecordingService {
 		return id === undefined ? undefined : { ...this.get(id) };
 	}
 
+	/** Saves a change asked through the API: a store that cannot take it fails the request. */
 	#save(job: RecordingJob): void {
-		try {
-			this.#store.put(job);
-		} catch (error) {
-			this.#log(`job ${job.id} not saved: ${(error as Error).message}`);
-		}
+		this.#store.put(job);
 	}
 
 	/** Saves a file of a job still in the store (a run's late event after a remove is dropped). */

@@ -175,7 +175,8 @@ export class Recording {
 
 	#onTracks(tracks: readonly Track[]): void {
 		if (this.#state === 'error' || this.#stopped) return;
-		const writer = (this.#writer ??= this.#createWriter());
+		this.#writer ??= this.#createWriter();
+		const writer = this.#writer;
 		writer.announce(tracks);
 		// A refused track set (a filter that matches nothing) failed the run already.
 		if (writer.error) return;

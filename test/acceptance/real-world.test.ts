@@ -33,20 +33,18 @@ import {
 
 /**
  * Cases (`case`) or pairs (`case:format`) that fail today for work not yet on main, each with the
- * failure seen. Skipped so main stays green; empty it as the work lands (ACCEPTANCE_PENDING=1 runs
+ * failure seen. Not run, so main stays green; empty it as the work lands (ACCEPTANCE_PENDING=1 runs
  * them anyway). Never weaken an assertion to shorten this list.
  */
 export const PENDING_CASES: Readonly<Record<string, string>> = {
 	'resolution-change:mp4':
 		'ffmpeg decode: "non monotonically increasing dts to muxer in stream 0: 5 >= 5" at the change',
 	'resolution-change:mov': 'ffmpeg decode: "non monotonically increasing dts to muxer in stream 0" at the change',
-	'resolution-change:fmp4': '177 of 190 audio packets: audio around the new file is lost',
-	'resolution-change:avi': '177 of 190 audio packets: audio around the new file is lost',
 	'late-audio:avi':
 		'audio starts at 0 instead of 1.56 s after the video (no strh dwStart); ffmpeg -c copy does the same',
 	'encoder-restart': 'A/V offset at the end 0.032 s vs the input 0.005 s: the restart re-origins audio 27 ms late',
-	'loss-1pct': "8 decode errors vs 4 in ffmpeg's own -c copy (h264: mmco unref short failure, missing reference)",
-	'byte-damage': "98 video packets vs 99 in ffmpeg's own -c copy",
+	'byte-damage:avi':
+		'A/V offset at the end -0.171 s vs the input 0.091 s: AVI audio has no timestamps, lost frames pull it early',
 	'm2ts-hdmv': 'AAC typed 0x06 under HDMV registration is not read: 0 of 142 audio packets (only a warning, exit 0)',
 };
 
@@ -231,14 +229,18 @@ const checkAvOffsets = (input: ProbedStream[], files: ProbedStream[][]): void =>
 const pendingReason = (c: CorpusCase, format: ContainerFormat): string | undefined =>
 	RUN_PENDING ? undefined : (PENDING_CASES[`${c.name}:${format}`] ?? PENDING_CASES[c.name]);
 
+// Pending pairs are listed, not registered as skipped tests: the runner's pass/fail line stays exact.
+const pendingPairs: string[] = [];
 for (const c of CORPUS) {
 	const formats = CONTAINER_FORMATS.filter((format) => pendingReason(c, format) === undefined);
 	for (const format of CONTAINER_FORMATS) {
-		const name = `${c.name} → ${format}: ${c.description}`;
 		const pending = pendingReason(c, format);
-		if (pending) test.skip(`${name} (PENDING: ${pending})`, () => {});
-		else test(name, async () => checkPair(c, format, await runCase(c, formats)));
+		if (pending) pendingPairs.push(`${c.name} → ${format}: ${pending}`);
+		else test(`${c.name} → ${format}: ${c.description}`, async () => checkPair(c, format, await runCase(c, formats)));
 	}
+}
+if (pendingPairs.length > 0) {
+	console.log(`PENDING (not run; ACCEPTANCE_PENDING=1 runs them):\n  ${pendingPairs.join('\n  ')}`);
 }
 
 test.after(() => rmSync(folder, { recursive: true, force: true }));

@@ -110,4 +110,22 @@ test('50 rounds of concurrent start/stop/update/remove on one job, then a restar
 	await close(server);
 });
 
+test('a change the store cannot save is answered as an error, not as done', async () => {
+	const server = open();
+	const created = await server.call('create', {
+		recording_name: 'unsaved',
+		recording_type: 'RECORDING_STREAM_TO_FILE',
+		input: { input_type: 'INPUT_TYPE_UDP_LISTEN', input_stream_listen_port: { port: 5000 } },
+		output_format: 'ts',
+		active: false,
+	});
+	assert.is(created.status, 200);
+	await server.store.close(); // as a store whose disk went away: every write now fails
+	const start = await server.call('start', { id: created.json['id'] });
+	assert.is(start.status, 500, JSON.stringify(start.json));
+	assert.equal(start.json['success'], false);
+	assert.is(server.service.get(created.json['id'] as string).active, false, 'nothing changed that is not saved');
+	await server.service.shutdown();
+});
+
 test.run();

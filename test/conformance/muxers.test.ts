@@ -3,7 +3,8 @@
  * each registered format that can carry its codecs, then checked with ffprobe and a full decode
  * against what ffprobe sees in the input.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,7 +18,8 @@ import type { CodecId } from '../../src/core/track.ts';
 import { EXTENSION } from '../helpers/container-extension.ts';
 import { decodeErrors, ffprobeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
 
-const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
+/** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
+const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-muxers-'));
 
 /** The fixtures and the codecs in them. */
 const FIXTURES: ReadonlyArray<{ name: FixtureName; codecs: readonly CodecId[] }> = [
@@ -57,7 +59,6 @@ const byType = (streams: ProbedStream[], type: string) => streams.find((s) => s.
 const frameSeconds = (s: ProbedStream) => s.duration / s.packets;
 
 const skipped: string[] = [];
-mkdirSync(OUT, { recursive: true });
 
 for (const { name, codecs } of FIXTURES) {
 	for (const format of CONTAINER_FORMATS) {
@@ -120,5 +121,7 @@ for (const format of ['mp4', 'ts'] as const) {
 }
 
 if (skipped.length > 0) console.log(`conformance rows skipped (no muxer or demuxer registered): ${skipped.join(', ')}`);
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

@@ -1,5 +1,6 @@
 /** Track filters end to end: the files hold exactly the chosen tracks, decodable, with every packet. */
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,8 +10,8 @@ import { probeFile } from '../../src/cli/probe.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
 
-const OUT = join(import.meta.dirname, '../../fixtures/out/conformance');
-mkdirSync(OUT, { recursive: true });
+/** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
+const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-track-selection-'));
 const INPUT = fixture('h264-aac48-flv');
 const FORMAT = MUXER_FORMATS.includes('mp4') ? 'mp4' : MUXER_FORMATS[0]!;
 
@@ -62,5 +63,7 @@ test('an unknown track is a clear error', async () => {
 		assert.match((error as Error).message, /no track with name "director"; the stream has 1 "video"/);
 	}
 });
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { type RunningServer, startServer } from '../../src/cli/serve.ts';
-import type { ServeConfig } from '../../src/config/load.ts';
+import { loadServeConfig } from '../../src/config/load.ts';
 import { probeStreams } from '../helpers/media-check.ts';
 import { ffmpegCopy, type Peer } from '../helpers/process.ts';
 import { sleep } from '../helpers/wait.ts';
@@ -22,18 +22,23 @@ const SECRET = 'udp-lock-test-secret';
 
 test('two senders into one UDP listen port: the first one is recorded frame-complete, the second ignored', async () => {
 	const dataDir = mkdtempSync(join(tmpdir(), 'tapedeck-udp-lock-'));
-	const config: ServeConfig = {
-		host: '127.0.0.1',
-		port: 0,
-		dataDir,
-		recordingsDir: join(dataDir, 'recordings'),
-		storeDir: join(dataDir, 'store'),
-		syncIntervalMs: 1000,
-		rtmpPort: 0,
-		srtPort: 0,
-		rtspPort: 0,
-		publish: { open: undefined, streams: {}, srtPassphrase: undefined, webhook: undefined, source: undefined },
-	};
+	const config = loadServeConfig(
+		[
+			'--host',
+			'127.0.0.1',
+			'--port',
+			'0',
+			'--data',
+			dataDir,
+			'--rtmp-port',
+			'0',
+			'--srt-port',
+			'0',
+			'--rtsp-port',
+			'0',
+		],
+		{},
+	);
 	const log: string[] = [];
 	const server: RunningServer = await startServer(
 		config,

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,7 +14,8 @@ import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { PacketCollector } from '../helpers/packet-collector.ts';
 
-const OUT = join(fixture('h264-aac48'), '..');
+/** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
+const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-ts-muxer-'));
 
 const demux = (bytes: Uint8Array) => {
 	const collector = new PacketCollector();
@@ -197,5 +199,7 @@ test('codecs TS cannot carry are rejected in the constructor, before any byte is
 	assert.throws(() => new TsMuxer([], sink), /at least one track/);
 	assert.is(sink.position, 0);
 });
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

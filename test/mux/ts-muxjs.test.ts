@@ -2,7 +2,8 @@
  * mux.js (video.js's HLS transmuxer) as an independent reader of our MPEG-TS: it parses PAT/PMT and
  * reassembles PES into H.264 access units and AAC frames the way browsers' HLS players do.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import muxjs from 'mux.js';
 import { test } from 'uvu';
@@ -19,7 +20,8 @@ type Mp2t = {
 	ElementaryStream: new () => Stream;
 };
 
-const OUT = join(import.meta.dirname, '../../fixtures/out');
+/** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
+const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-ts-muxjs-'));
 
 test('mux.js reads our TS: both streams in the PMT, one PES per frame, monotonic DTS', async () => {
 	const output = join(OUT, 'muxjs-check.ts');
@@ -52,5 +54,7 @@ test('mux.js reads our TS: both streams in the PMT, one PES per frame, monotonic
 		for (let i = 1; i < list.length; i++) assert.ok(list[i]! > list[i - 1]!, `${kind} DTS increases at ${i}`);
 	}
 });
+
+test.after(() => rmSync(OUT, { recursive: true, force: true }));
 
 test.run();

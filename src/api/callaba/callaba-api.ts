@@ -9,7 +9,7 @@ import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { TapedeckError } from '../../core/errors.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
-import { accessTokenAuth } from '../auth.ts';
+import { accessTokenAuth, type JwtPolicy } from '../auth.ts';
 import { httpStatusOf, publicMessage } from '../errors.ts';
 import { builtInInputTypes } from './callaba-input.ts';
 import {
@@ -31,8 +31,8 @@ import { mergeUpdate, toJobSettings, toRecordingView, toStatView } from './trans
 export type CallabaApiOptions = {
 	readonly service: RecordingService;
 	readonly recordingsRoot: string;
-	/** The server access token JWTs are signed with. */
-	readonly secret: string;
+	/** The secret JWTs are signed with, and the longest lifetime accepted. */
+	readonly secret: string | JwtPolicy;
 	readonly log?: (message: string) => void;
 };
 
