@@ -22,23 +22,9 @@ const SECRET = 'udp-lock-test-secret';
 
 test('two senders into one UDP listen port: the first one is recorded frame-complete, the second ignored', async () => {
 	const dataDir = mkdtempSync(join(tmpdir(), 'tapedeck-udp-lock-'));
-	const config = loadServeConfig(
-		[
-			'--host',
-			'127.0.0.1',
-			'--port',
-			'0',
-			'--data',
-			dataDir,
-			'--rtmp-port',
-			'0',
-			'--srt-port',
-			'0',
-			'--rtsp-port',
-			'0',
-		],
-		{},
-	);
+	// An API on a free port, the built-in listeners off: only the job's own UDP port is used.
+	const ports = ['port', 'rtmp-port', 'srt-port', 'rtsp-port'].flatMap((name) => [`--${name}`, '0']);
+	const config = loadServeConfig(['--host', '127.0.0.1', '--data', dataDir, ...ports], {});
 	const log: string[] = [];
 	const server: RunningServer = await startServer(
 		config,
