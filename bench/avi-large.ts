@@ -1,5 +1,5 @@
 /**
- * The long-recording AVI check of issue 3, too heavy for the test run: a TS input of about 1.3 GB
+ * The long-recording AVI check, too heavy for the test run: a TS input of about 1.3 GB
  * (the 10-minute bench input looped six times by ffmpeg, timestamps continuous) remuxed by the
  * bundled tapedeck into AVI, which crosses the 1 GiB RIFF limit and so needs OpenDML (AVIX RIFFs,
  * `indx` super indexes, `ix##` chunk indexes). ffprobe then counts every packet of the whole file,

@@ -1,5 +1,5 @@
 /**
- * Ingest bench (issues 4, 6, 7, 8): N publishers replay a ~6 Mb/s H.264+AAC stream in real time into
+ * Ingest bench: N publishers replay a ~6 Mb/s H.264+AAC stream in real time into
  * `tapedeck serve` (the esbuild bundle, as users run it), each recorded to MP4, and the same load into
  * peers (node-media-server, an ffmpeg RTMP listener, srt-live-transmit relays). For each receiver it
  * measures, over a window after a warm-up: CPU (user + system, all threads, from /proc) as % of one

@@ -2,7 +2,7 @@
  * CPU cost of the SRT receive path (SrtConnection: header parse, loss detection, ring insert,
  * decryption, ACK/NAK timers, TSBPD delivery), in-process on a fake clock: no sockets, no demuxer.
  * Prints µs of CPU per packet and the resulting % of one core per Mb/s of 1316-byte payloads
- * (issue 7 goal: ≤ 0.15 % per Mb/s for the whole ingest, sockets and recording included).
+ * (the goal: ≤ 0.15 % per Mb/s for the whole ingest, sockets and recording included).
  *
  * Usage: node --import tsx bench/srt-bench.ts [seconds of media, default 600]
  * Not measured here (left): real loopback streams from srt-live-transmit into the listener and the

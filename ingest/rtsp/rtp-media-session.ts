@@ -38,9 +38,6 @@ type Held = { track: RtpSessionTrack; pts: number; dts: number; duration: number
 /** Held units at start beyond which the session aligns with what it has. */
 const MAX_HELD_UNITS = 4000;
 
-/** A media line and the format chosen from it: the first payload type tapedeck takes. */
-export type SelectedMedia = { readonly media: SdpMedia; readonly format: RtpFormat };
-
 /** The first payload format of a media line that tapedeck can take, or undefined. */
 export const selectFormat = (media: SdpMedia): RtpFormat | undefined => {
 	for (const payloadType of media.payloadTypes) {

@@ -47,7 +47,7 @@ export const SrtFlag = {
 	packetFilter: 0x80,
 } as const;
 
-/** What we advertise: everything a live receiver does except file/stream mode and packet filters (digest §3.2). */
+/** What we advertise: everything a live receiver does except file/stream mode and packet filters (draft-sharabayko-srt §3.2.1.1, SRT Flags). */
 const OUR_SRT_FLAGS = 0x3f;
 /** The libsrt version we speak like (1.5.1): ≥ 1.3.0 is required for HSv5. */
 const OUR_SRT_VERSION = 0x010501;
@@ -112,7 +112,7 @@ export type Handshake = {
 	type: number;
 	socketId: number;
 	cookie: number;
-	/** 16 bytes, byte-reversed per word on the wire (digest trap 2); informational only. */
+	/** 16 bytes, byte-reversed per word on the wire (as libsrt writes it); informational only. */
 	peerIp: Uint8Array;
 	extensions: HandshakeExtension[];
 };
@@ -180,7 +180,7 @@ export const encodeHandshake = (hs: Handshake): Uint8Array => {
 export const encodeHandshakePacket = (hs: Handshake, timestamp: number, destination: number): Buffer =>
 	encodeControl(ControlType.handshake, 0, 0, timestamp, destination, encodeHandshake(hs));
 
-/** IPv4 peer address in the handshake's per-word reversed layout (digest trap 2). */
+/** IPv4 peer address in the handshake's per-word reversed layout, as libsrt writes it. */
 export const encodePeerIp = (address: string): Uint8Array => {
 	const out = new Uint8Array(16);
 	const parts = address.split('.').map(Number);
@@ -224,7 +224,7 @@ export const ourSrtInfo = (
 
 /**
  * String extensions (SID, congestion, filter): UTF-8 padded with NUL to whole words, the bytes of
- * each word reversed on the wire because libsrt byte-swaps every CIF word (digest trap 1).
+ * each word reversed on the wire because libsrt byte-swaps every CIF word.
  */
 export const encodeStringExtension = (text: string): Uint8Array => {
 	const utf8 = Buffer.from(text, 'utf8');

@@ -100,7 +100,7 @@ export const openKeyMaterial = (km: KeyMaterialMessage, passphrase: string): Str
 	return km.keyFlags === KeyFlags.even ? { salt: km.salt, even: first } : { salt: km.salt, odd: first };
 };
 
-/** A fresh salt and even SEK, wrapped with the passphrase: what an initiator sends as KMREQ (digest trap 10). */
+/** A fresh salt and even SEK, wrapped with the passphrase: what an initiator sends as KMREQ, even when it only receives (libsrt does). */
 export const createKeyMaterial = (
 	passphrase: string,
 	keyLength: KeyLength,

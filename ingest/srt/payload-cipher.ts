@@ -1,7 +1,7 @@
 /**
  * AES-CTR payload encryption of SRT data packets (HaiCrypt, draft-sharabayko-srt §6.2). The
  * counter block is the salt's first 14 bytes with the 31-bit packet sequence number XORed into
- * bytes 10–13, and a 16-bit block counter in bytes 14–15 (digest trap 8). Only the payload is
+ * bytes 10–13, and a 16-bit block counter in bytes 14–15, as libsrt builds it. Only the payload is
  * encrypted. Encryption and decryption are the same operation.
  *
  * The keystream is made with one reusable AES-ECB cipher per key over a scratch buffer of counter

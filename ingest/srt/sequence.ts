@@ -1,20 +1,17 @@
 /**
  * SRT counter arithmetic (draft-sharabayko-srt §3.1; libsrt `common.h` CSeqNo / CMsgNo).
- * Packet sequence numbers are 31 bits and wrap 2^31−1 → 0; message numbers are 26 bits and run
- * 1…2^26−1, then 1 (0 means "none"); full-ACK numbers run 1…2^31−1, then 0. Every comparison
- * takes the wrap into account: libsrt drops a peer that acknowledges or reports a sequence it never sent.
+ * Packet sequence numbers are 31 bits and wrap 2^31−1 → 0; full-ACK numbers run 1…2^31−1, then 0.
+ * Every comparison takes the wrap into account: libsrt drops a peer that acknowledges or reports a
+ * sequence it never sent.
  */
 
 export const SEQ_MODULUS = 0x80000000;
 export const SEQ_MAX = 0x7fffffff;
 /** Half the sequence space: a distance larger than this is read as the other way around the wrap. */
 const SEQ_HALF = 0x40000000;
-export const MSGNO_MAX = 0x03ffffff;
 
 /** `seq + n` modulo 2^31 (n may be negative). */
 export const seqAdd = (seq: number, n: number): number => (((seq + n) % SEQ_MODULUS) + SEQ_MODULUS) % SEQ_MODULUS;
-
-export const seqNext = (seq: number): number => (seq === SEQ_MAX ? 0 : seq + 1);
 
 /** Signed distance from `from` to `to`: positive when `to` comes after `from`. */
 export const seqOffset = (from: number, to: number): number => {
@@ -23,12 +20,6 @@ export const seqOffset = (from: number, to: number): number => {
 	if (d < -SEQ_HALF) return d + SEQ_MODULUS;
 	return d;
 };
-
-/** Negative, zero or positive as `a` comes before, equals or comes after `b`. */
-export const seqCompare = (a: number, b: number): number => seqOffset(b, a);
-
-/** The message number after `msgno` (26 bits, skipping 0). */
-export const msgNoNext = (msgno: number): number => (msgno >= MSGNO_MAX ? 1 : msgno + 1);
 
 /** The full-ACK number after `ackNo` (31 bits, wraps to 0). */
 export const ackNoNext = (ackNo: number): number => (ackNo >= SEQ_MAX ? 0 : ackNo + 1);

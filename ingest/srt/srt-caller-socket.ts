@@ -2,7 +2,7 @@
  * The SRT caller's socket, on the SRT thread: pulls a stream from an SRT listener, receiving only.
  * Each attempt runs the HSv5 caller handshake (draft-sharabayko-srt §4.3.1): induction (v4, type 1)
  * every 250 ms until the listener answers with its cookie, then conclusion (HSREQ, KMREQ when a
- * passphrase is set — the initiator makes the key even when it only receives, digest trap 10 — and
+ * passphrase is set — the initiator makes the key even when it only receives, as libsrt does — and
  * the stream id) every 250 ms until accepted or rejected. The connection's payloads go out through
  * `events.payload`; a failed or lost connection is retried with exponential back-off.
  */
@@ -217,7 +217,7 @@ export class SrtCallerSocket {
 		if (attempt.keys) {
 			const kmrsp = findExtension(hs, ExtensionType.kmrsp)?.data;
 			if (kmrsp === undefined || decodeKeyMaterial(kmrsp) === undefined) {
-				// A one-word KMRSP is a KM error state, little-endian on the wire (digest trap 6): 3 NOSECRET, 4 BADSECRET.
+				// A one-word KMRSP is a KM error state, little-endian on the wire (libsrt sends it in host order): 3 NOSECRET, 4 BADSECRET.
 				this.#fail(`listener could not use our key material (KM state ${kmrsp?.[0] ?? 'missing'})`);
 				return;
 			}

@@ -7,7 +7,7 @@
  *
  * Tail policy: when the connection ends (SHUTDOWN, timeout, local close), every payload still
  * waiting in the latency buffer is delivered at once, in order, skipping holes. A libsrt receiver
- * discards that tail instead (digest trap 14); a recorder wants every byte that reached it.
+ * discards that tail instead; a recorder wants every byte that reached it.
  */
 import { TimestampUnwrapper } from '../../src/core/time.ts';
 import { DriftTracer } from './drift-tracer.ts';

@@ -161,7 +161,7 @@ export class SrtListenerSocket {
 		// A wrong cookie is dropped silently, as libsrt does.
 	}
 
-	/** Induction response: the request echoed (caller's socket id included, digest trap 3) with v5, magic and a cookie. */
+	/** Induction response: the request echoed (the caller's socket id included, as libsrt answers) with v5, magic and a cookie. */
 	#induction(hs: Handshake, rinfo: RemoteInfo): void {
 		const reply: Handshake = {
 			...hs,

@@ -96,5 +96,5 @@ export const encodeControl = (
 	return out;
 };
 
-/** KEEPALIVE, SHUTDOWN and ACKACK carry a 4-byte zero CIF in libsrt (digest trap 7): we send the same. */
+/** KEEPALIVE, SHUTDOWN and ACKACK carry a 4-byte zero CIF in libsrt: we send the same. */
 export const ZERO_CIF = new Uint8Array(4);

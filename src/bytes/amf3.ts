@@ -183,6 +183,3 @@ export class Amf3Reader extends AmfReaderBase {
 		return target;
 	}
 }
-
-/** Decodes one AMF3 value at the start of `bytes`. */
-export const decodeAmf3 = (bytes: Uint8Array): AmfValue => new Amf3Reader(bytes).readValue();

@@ -33,8 +33,6 @@ export type Track = {
 	readonly audio?: AudioInfo;
 };
 
-export const isVideo = (track: Track): boolean => track.kind === 'video';
-
 /**
  * Whether two versions of a track describe their samples alike: same codec, timescale, decoder
  * configuration and picture or audio format (a re-announcement that changes nothing a file records).

@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
 import { link, lstat, rename, stat, unlink } from 'node:fs/promises';
-import { createDemuxer, type DemuxerKind } from '../../ingest/demux/create-demuxer.ts';
 import { type DefragmentReport, defragmentMp4 } from '../../mux/mp4/defragment.ts';
 import { repairInPlace } from '../../mux/repair.ts';
 import { TapedeckError } from '../core/errors.ts';
@@ -57,7 +55,11 @@ const alreadyThere = (to: string, from: string, cause: unknown): TapedeckError =
  * its metadata rewritten), AVI to whole chunks (with its indexes rebuilt), and an empty file is removed.
  */
 export const repairPart = async (partPath: string, finalPath: string, format: RecordFormat): Promise<RepairResult> => {
-	const size = (await stat(partPath)).size;
+	const part = await lstat(partPath);
+	if (!part.isFile()) {
+		throw new TapedeckError('invalid_argument', `${partPath} is not a plain file (a link?): it is never repaired`);
+	}
+	const size = part.size;
 	if (size === 0) {
 		await unlink(partPath);
 		throw new TapedeckError('corrupt_input', `${partPath} is empty: nothing was recorded, removed`);
@@ -74,9 +76,8 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 		case 'avi': {
 			const report = await repairInPlace(format, partPath);
 			await moveNoClobber(partPath, finalPath);
-			const durationMs =
-				report.durationMs ??
-				(format === 'ts' ? await measureDurationMs(finalPath, 'ts').catch(() => undefined) : undefined);
+			// A TS repair measures no duration: the recorder keeps the one it last recorded (it reads no input formats).
+			const { durationMs } = report;
 			return { bytes: report.bytesAfter, note: report.note, ...(durationMs === undefined ? {} : { durationMs }) };
 		}
 	}
@@ -118,36 +119,4 @@ const defragment = async (partPath: string, finalPath: string, brand: 'mp4' | 'm
 				: 'complete',
 		durationMs: report.durationMs,
 	};
-};
-
-/**
- * The media duration of a file, read with our own demuxer: the longest track's span from its first
- * DTS to its last DTS plus duration. Undefined when the file holds no media.
- */
-export const measureDurationMs = async (path: string, kind: DemuxerKind): Promise<number | undefined> => {
-	const spans = new Map<number, { timescale: number; first: number; end: number }>();
-	const timescales = new Map<number, number>();
-	const demuxer = createDemuxer(kind, {
-		announce: (tracks) => {
-			for (const track of tracks) timescales.set(track.id, track.timescale);
-		},
-		push: (packet) => {
-			const span = spans.get(packet.trackId);
-			const end = packet.dts + packet.duration;
-			if (span) {
-				if (end > span.end) span.end = end;
-				return;
-			}
-			const timescale = timescales.get(packet.trackId);
-			if (timescale) spans.set(packet.trackId, { timescale, first: packet.dts, end });
-		},
-	});
-	for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) demuxer.push(chunk as Buffer);
-	demuxer.end();
-	let longest: number | undefined;
-	for (const span of spans.values()) {
-		const ms = ((span.end - span.first) * 1000) / span.timescale;
-		if (longest === undefined || ms > longest) longest = ms;
-	}
-	return longest === undefined ? undefined : Math.round(longest);
 };

@@ -6,13 +6,14 @@
  * never reaches a muxer, and no packet is dropped for its timestamp:
  * - a DTS that steps back within one frame (duplicates, jitter) is nudged one tick past the previous;
  * - a PTS before its DTS (which no decoder can honour) is raised to the DTS;
- * - a jump (a step back of more than a frame, or forward by more than JUMP_LIMIT_S, or by more than
- *   HINTED_JUMP_LIMIT_S after the input said its timestamps jumped) is a discontinuity: a spliced feed,
+ * - a jump (a step back of more than a frame, or forward by more than 10 s, or by more than 0.5 s
+ *   after the input said its timestamps jumped: StreamEpochs) is a discontinuity: a spliced feed,
  *   an encoder restart, a clock reset. The stream is re-origined once, when its first track jumps, so
  *   that track carries on one frame after its last packet; every other track takes the same offset
  *   when it jumps too (the packet that lands nearer the jumped timeline than the old one), so the A/V
  *   offset after the jump is the input's. A track whose first packet after the jump would overlap its
- *   own previous packets is moved on by the overlap alone (at most about a frame).
+ *   own previous packets (its media ran past the others' before the jump) moves the whole epoch on by
+ *   the overlap: the tracks already past the jump get a gap that long, and A/V stays in sync.
  * Then the recording timeline becomes the *file* timeline, per the segmentation rule:
  * - `discontinuity`: every file starts at 0 (its first packet's time is subtracted from all tracks);
  * - `continuity`: file 0 starts at 0 and each later file carries on where the previous ended, also
@@ -22,6 +23,7 @@
 import type { Packet } from '../core/packet.ts';
 import { rescale } from '../core/time.ts';
 import type { Track } from '../core/track.ts';
+import { StreamEpochs } from './stream-epochs.ts';
 
 export type SegmentationRule = 'continuity' | 'discontinuity';
 
@@ -30,10 +32,6 @@ export type FileChoice = 'current' | 'previous';
 
 export const SEGMENTATION_RULES: readonly SegmentationRule[] = ['continuity', 'discontinuity'];
 
-/** A forward step of more than this is a discontinuity rather than a gap in the media. */
-const JUMP_LIMIT_S = 10;
-/** The same once the input reported a timestamp jump (MPEG-TS `discontinuity_indicator`, a PCR jump). */
-const HINTED_JUMP_LIMIT_S = 0.5;
 /** How far back a DTS may step and still be nudged when the track's frame duration is not known yet. */
 const DEFAULT_NUDGE_S = 0.1;
 
@@ -64,9 +62,9 @@ type TrackTime = {
 	readonly timescale: number;
 	/** The shared origin in this track's ticks. */
 	origin: number;
-	/** Index in `#epochs` of the stream offset this track's timestamps take. */
+	/** The stream epoch (StreamEpochs) whose offset this track's timestamps take. */
 	epoch: number;
-	/** Ticks added to this track's source timestamps: its epoch's offset plus its own overlap moves. */
+	/** Ticks added to this track's source timestamps: its epoch's offset. */
 	shift: number;
 	lastSourceDts: number | undefined;
 	/** Last DTS on the recording timeline. */
@@ -89,11 +87,7 @@ export class Rebaser {
 	readonly #stats: Mutable<RebaserStats> = { nudged: 0, discontinuities: 0, droppedBeforeStart: 0 };
 	readonly #placement: Mutable<Placement> = { dts: 0, pts: 0, duration: 0, file: 'current' };
 	readonly #tracks = new Map<number, TrackTime>();
-	/** The stream's offsets: one per jump, each the source-to-recording shift after it. */
-	#epochs: Instant[] = [{ ticks: 0, timescale: 1 }];
-	/** Each epoch's jump from the one before (source seconds), for tracks that cross it later. */
-	#jumps: number[] = [0];
-	#hinted = false;
+	readonly #epochs = new StreamEpochs();
 	/** DTS of the packet last mapped by `toRecording()`, on the recording timeline. */
 	#recordingDts = 0;
 	#origin: Instant | undefined;
@@ -114,14 +108,14 @@ export class Rebaser {
 		for (const id of [...this.#tracks.keys()]) {
 			if (!tracks.some((t) => t.id === id && t.timescale === this.#tracks.get(id)?.timescale)) this.#tracks.delete(id);
 		}
-		const epoch = this.#epochs.length - 1;
+		const epoch = this.#epochs.latest;
 		for (const track of tracks) {
 			if (this.#tracks.has(track.id)) continue;
 			this.#tracks.set(track.id, {
 				timescale: track.timescale,
 				origin: this.#origin ? rescale(this.#origin.ticks, this.#origin.timescale, track.timescale) : 0,
 				epoch,
-				shift: this.#epochShift(epoch, track.timescale),
+				shift: this.#epochs.shift(epoch, track.timescale),
 				lastSourceDts: undefined,
 				lastDts: undefined,
 				step: 0,
@@ -134,7 +128,7 @@ export class Rebaser {
 
 	/** The input said its timestamps jump here: smaller forward steps count as a jump until one is seen. */
 	hintJump(): void {
-		this.#hinted = true;
+		this.#epochs.hint();
 	}
 
 	/**
@@ -154,9 +148,7 @@ export class Rebaser {
 			t.lastDts = undefined;
 			t.end = Number.NEGATIVE_INFINITY;
 		}
-		this.#epochs = [{ ticks: 0, timescale: 1 }];
-		this.#jumps = [0];
-		this.#hinted = false;
+		this.#epochs.reset();
 		this.#resumeAt = this.rule === 'continuity' ? end : undefined;
 		this.#origin = undefined;
 	}
@@ -234,48 +226,23 @@ export class Rebaser {
 		return placement;
 	}
 
-	/**
-	 * Moves the track to the stream's later epochs its packet belongs to, or opens a new epoch when
-	 * the track is the first to jump; then keeps the track from overlapping its own past.
-	 */
+	/** Moves the track to the epoch its packet belongs to, and keeps it from overlapping its own past. */
 	#followJumps(packet: Packet, t: TrackTime): void {
-		let delta = packet.dts - ((t.lastSourceDts as number) + t.step);
-		let moved = false;
-		while (t.epoch < this.#epochs.length - 1) {
-			const jump = this.#jumps[t.epoch + 1]! * t.timescale;
-			if (Math.abs(delta - jump) >= Math.abs(delta)) break;
-			delta -= jump;
-			t.epoch++;
-			moved = true;
-		}
-		if (!moved && this.#isJump(delta, t)) {
-			const jumpTicks = delta;
-			const last = this.#epochs[this.#epochs.length - 1]!;
-			const base = rescale(last.ticks, last.timescale, t.timescale) - jumpTicks;
-			this.#epochs.push({ ticks: base, timescale: t.timescale });
-			this.#jumps.push(jumpTicks / t.timescale);
-			t.epoch = this.#epochs.length - 1;
-			moved = true;
-			this.#stats.discontinuities++;
-			this.#onJump?.({ trackId: packet.trackId, seconds: jumpTicks / t.timescale });
-		}
-		if (!moved) return;
-		// The jump the input announced is the one just taken (or followed): later steps count as usual.
-		this.#hinted = false;
-		t.shift = this.#epochShift(t.epoch, t.timescale);
-		const overlap = t.end - (packet.dts + t.shift - t.origin);
-		if (overlap > 0) t.shift += overlap;
-	}
-
-	#isJump(delta: number, t: TrackTime): boolean {
 		const nudgeLimit = t.step > 0 ? t.step : DEFAULT_NUDGE_S * t.timescale;
-		if (delta < -(t.step + nudgeLimit)) return true;
-		return delta > (this.#hinted ? HINTED_JUMP_LIMIT_S : JUMP_LIMIT_S) * t.timescale;
-	}
-
-	#epochShift(epoch: number, timescale: number): number {
-		const offset = this.#epochs[epoch]!;
-		return rescale(offset.ticks, offset.timescale, timescale);
+		const delta = packet.dts - ((t.lastSourceDts as number) + t.step);
+		const before = this.#epochs.latest;
+		const epoch = this.#epochs.place(t.epoch, delta, t.timescale, t.step + nudgeLimit);
+		if (epoch === t.epoch) return;
+		if (this.#epochs.latest > before) {
+			this.#stats.discontinuities++;
+			this.#onJump?.({ trackId: packet.trackId, seconds: delta / t.timescale });
+		}
+		t.epoch = epoch;
+		t.shift = this.#epochs.shift(epoch, t.timescale);
+		const overlap = t.end - (packet.dts + t.shift - t.origin);
+		if (overlap <= 0) return;
+		this.#epochs.moveOn(epoch, overlap, t.timescale);
+		for (const u of this.#tracks.values()) if (u.epoch === epoch) u.shift = this.#epochs.shift(epoch, u.timescale);
 	}
 
 	/** The first packet of the recording (or of a restarted source) fixes the one origin of every track. */

@@ -10,6 +10,7 @@ import type { Sink } from '../sink/sink.ts';
 import { RecordingFiles } from './recording-files.ts';
 import type { RecordedFile, RecordingObserver, RecordingSpec, RecordingState } from './recording-spec.ts';
 import { RecordingStats } from './recording-stats.ts';
+import { RetryBackoff } from './retry-backoff.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import { SplitPolicy } from './split-policy.ts';
 import { TrackFilter } from './track-filter.ts';
@@ -45,7 +46,7 @@ export type RecordingDeps = {
 	readonly now?: () => Date;
 	/** How often the open file is made durable (fdatasync): what a SIGKILL can lose at most. */
 	readonly syncIntervalMs?: number;
-	/** First wait before a recording in `error` retries; doubled on each failure up to RETRY_MAX_MS. */
+	/** First wait before a recording in `error` retries; doubled on each failure in a row (RetryBackoff). */
 	readonly retryMs?: number;
 	/** Muxer factory, injectable to test a failing muxer; default the registry in mux/create-muxer.ts. */
 	readonly createMuxer?: typeof createMuxer;
@@ -55,7 +56,6 @@ export type RecordingDeps = {
 const FRAGMENT_MS = 1000;
 const DEFAULT_SYNC_INTERVAL_MS = 1000;
 const DEFAULT_RETRY_MS = 1000;
-const RETRY_MAX_MS = 60_000;
 
 /**
  * One run of a recording task: subscribes to its stream (waiting in `ready` while the stream is
@@ -77,8 +77,7 @@ export class Recording {
 	#subscription: Subscription | undefined;
 	#writer: SegmentWriter | undefined;
 	#syncTimer: NodeJS.Timeout | undefined;
-	#retryTimer: NodeJS.Timeout | undefined;
-	#retries = 0;
+	readonly #retry: RetryBackoff;
 	/** Files opened by this run's earlier writers (a retry makes a new one). */
 	#sequencesUsed = 0;
 	#stopped: Promise<void> | undefined;
@@ -89,6 +88,7 @@ export class Recording {
 		this.spec = spec;
 		this.#deps = deps;
 		this.#now = deps.now ?? (() => new Date());
+		this.#retry = new RetryBackoff(deps.retryMs ?? DEFAULT_RETRY_MS);
 		this.#reason = `waiting for stream ${spec.key.vhost}/${spec.key.app}/${spec.key.stream}`;
 		this.#files = new RecordingFiles({
 			spec,
@@ -146,7 +146,7 @@ export class Recording {
 
 	async #stop(lastSequence: boolean): Promise<void> {
 		this.#lastSequence = lastSequence;
-		clearTimeout(this.#retryTimer);
+		this.#retry.cancel();
 		// What the bus already holds for this recording was received before the stop: it goes in the file.
 		this.#subscription?.flush();
 		const failed = this.#state === 'error';
@@ -226,7 +226,7 @@ export class Recording {
 			...(spec.missingTrackWaitMs === undefined ? {} : { missingTrackWaitMs: spec.missingTrackWaitMs }),
 			openSegment: (sequence, startedAt) => files.open(sequence, startedAt),
 			onSegmentClosed: (info) => {
-				this.#retries = 0;
+				this.#retry.succeeded();
 				files.closed(info, this.#lastSequence);
 			},
 			onError: (error) => this.#fail(error, true),
@@ -255,13 +255,10 @@ export class Recording {
 		const closed = writer ? writer.close() : Promise.resolve();
 		void closed.then(() => this.#files.salvage(abandoned)).catch(() => {});
 		if (!retry) return;
-		const delay = Math.min((this.#deps.retryMs ?? DEFAULT_RETRY_MS) * 2 ** this.#retries, RETRY_MAX_MS);
-		this.#retries++;
-		this.#retryTimer = setTimeout(() => this.#retry(message), delay);
-		this.#retryTimer.unref();
+		this.#retry.schedule(() => this.#resume(message));
 	}
 
-	#retry(cause: string): void {
+	#resume(cause: string): void {
 		if (this.#stopped || this.#state !== 'error') return;
 		this.#transition('ready', `retrying after: ${cause}`);
 		this.#subscribe();

@@ -9,9 +9,7 @@
  * The remux runs in-process (one per pair, fast); ffprobe runs once per output file.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CODEC_CARRIERS } from '../../mux/codec-carriers.ts';
 import { CONTAINER_FORMATS, type ContainerFormat } from '../../mux/muxer.ts';
@@ -30,6 +28,8 @@ import {
 	startOf,
 	typicalStep,
 } from '../helpers/corpus-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /**
  * Cases (`case`) or pairs (`case:format`) that fail today for work not yet on main, each with the
@@ -42,10 +42,8 @@ export const PENDING_CASES: Readonly<Record<string, string>> = {
 	'resolution-change:mov': 'ffmpeg decode: "non monotonically increasing dts to muxer in stream 0" at the change',
 	'late-audio:avi':
 		'audio starts at 0 instead of 1.56 s after the video (no strh dwStart); ffmpeg -c copy does the same',
-	'encoder-restart': 'A/V offset at the end 0.032 s vs the input 0.005 s: the restart re-origins audio 27 ms late',
 	'byte-damage:avi':
 		'A/V offset at the end -0.171 s vs the input 0.091 s: AVI audio has no timestamps, lost frames pull it early',
-	'm2ts-hdmv': 'AAC typed 0x06 under HDMV registration is not read: 0 of 142 audio packets (only a warning, exit 0)',
 };
 
 const RUN_PENDING = process.env.ACCEPTANCE_PENDING === '1';
@@ -64,7 +62,7 @@ const CODEC_OF: Record<string, CodecId> = {
 };
 const MEDIA = ['video', 'audio'];
 
-const folder = mkdtempSync(join(tmpdir(), 'tapedeck-acceptance-'));
+const folder = tempDir('acceptance');
 const carries = (format: ContainerFormat, stream: ProbedStream) =>
 	CODEC_CARRIERS[CODEC_OF[stream.codec] ?? 'av1'].includes(format);
 

@@ -1,9 +1,9 @@
 /** API secrets through `app.request()`: one secret per dialect, and JWTs that must expire soon enough. */
 import { sign } from 'hono/jwt';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
+import { test } from '../helpers/suite.ts';
 import { makeService } from './service-kit.ts';
 
 const kit = makeService();

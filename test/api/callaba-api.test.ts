@@ -1,9 +1,10 @@
 /** The Callaba dialect's contract, through `app.request()` (no socket): shapes, auth, validation, errors. */
 import { sign } from 'hono/jwt';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import { makeService } from './service-kit.ts';
 
 const SECRET = 'test-secret';
@@ -33,10 +34,12 @@ const udpInput = (port: number) => ({
 	input_type: 'INPUT_TYPE_UDP_LISTEN',
 	input_stream_listen_port: { port, transport: 'UDP' },
 });
+/** The port a started recording listens on. */
+const UDP_PORT = await freePort('udp');
 const valid = (name: string, extra: Record<string, unknown> = {}) => ({
 	recording_name: name,
 	recording_type: 'RECORDING_STREAM_TO_FILE',
-	input: udpInput(20_100),
+	input: udpInput(UDP_PORT),
 	output_format: 'mp4',
 	active: false,
 	...extra,

@@ -3,13 +3,13 @@
  * writes it), and a job with 10,000 files restarts fast from a small journal and pages its file list.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { makeService, type ServiceKit } from './service-kit.ts';
 

@@ -2,13 +2,14 @@
  * Callaba's own examples (its recording API page), sent as they are, get Callaba's answers; a partial
  * update is merged into the job; jobs made through OME and Huawei are listed too.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { builtInStreamKey } from '../../ingest/built-in-module.ts';
 import { createInput } from '../../ingest/create-input.ts';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import type { OpenInput } from '../../src/core/input-spec.ts';
+import { test } from '../helpers/suite.ts';
 import { makeService } from './service-kit.ts';
 
 const SECRET = 'callaba-seed';

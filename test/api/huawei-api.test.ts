@@ -4,7 +4,6 @@
  * no START within 10 s of a STOP, a long interruption ends the recording, and the cross-dialect view.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
@@ -12,6 +11,7 @@ import { type AppOptions, createApp } from '../../src/api/app.ts';
 import type { Clock } from '../../src/api/huawei/interruption-watch.ts';
 import type { StreamPublisher } from '../../src/core/stream-hub.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';
 import { makeService } from './service-kit.ts';
 

@@ -2,11 +2,12 @@
  * One operation at a time per job, through the HTTP API: rounds of concurrent start / stop / update /
  * remove on one job leave the state the last answer reported, and the same state after a restart.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import type { OpenInput } from '../../src/core/input-spec.ts';
+import { test } from '../helpers/suite.ts';
 import { makeService, type ServiceKit } from './service-kit.ts';
 
 const SECRET = 'race-secret';

@@ -4,13 +4,13 @@
  * fed through the real TS demuxer into the bus (files and info XML checked).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { createApp } from '../../src/api/app.ts';
 import type { StreamPublisher } from '../../src/core/stream-hub.ts';
 import { ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { makeService } from './service-kit.ts';
 
 const TOKEN = 'ome-access-token';

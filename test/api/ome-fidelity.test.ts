@@ -3,15 +3,15 @@
  * an application the server does not serve is 404, keys OME leaves out are left out, the info XML
  * always carries `<metadata>`, and a task whose publisher left reads `stopped` with its totals.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { createApp } from '../../src/api/app.ts';
 import { appendInfoFile } from '../../src/recorder/info-file.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { makeService } from './service-kit.ts';
 
@@ -70,7 +70,7 @@ test('keys OME leaves out: empty metadata, interval 0, empty schedule, figures o
 });
 
 test('the info XML carries <metadata> when the task has none', async () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-info-')), 'info.xml');
+	const path = join(tempDir('info'), 'info.xml');
 	await appendInfoFile(path, {
 		transactionId: 'TX',
 		id: 'no-metadata',

@@ -6,10 +6,10 @@ import { createSocket } from 'node:dgram';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
+import { test } from '../helpers/suite.ts';
 import { makeService } from './service-kit.ts';
 
 const SECRET = 'limits-secret';

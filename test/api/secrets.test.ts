@@ -1,10 +1,10 @@
 /** Secrets of inputs (SRT passphrases, passwords in URLs) are stored but never shown by an API answer. */
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { maskSecretsIn, maskUrl } from '../../src/core/input-spec.ts';
+import { test } from '../helpers/suite.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { makeService } from './service-kit.ts';
 

@@ -1,10 +1,10 @@
 /** `tapedeck serve` settings: flags over environment over defaults; the access token generated once. */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadAccessToken, loadServeConfig } from '../../src/config/load.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 test('defaults, environment, flags', () => {
 	const defaults = loadServeConfig([], {});
@@ -22,7 +22,7 @@ test('defaults, environment, flags', () => {
 });
 
 test('the access token: from the environment, else generated once (0600) and reused', () => {
-	const data = mkdtempSync(join(tmpdir(), 'tapedeck-token-'));
+	const data = tempDir('token');
 	assert.equal(loadAccessToken(data, { TAPEDECK_ACCESS_TOKEN: 'abc' }), {
 		secret: 'abc',
 		generated: false,

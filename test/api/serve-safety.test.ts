@@ -3,22 +3,22 @@
  * private whatever the umask, listeners bound apart from the API, a job's own listeners limited to
  * allowed addresses, pulls limited to allowed destinations and redirects.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { type RunningServer, startServer } from '../../src/cli/serve.ts';
 import { loadAccessToken, loadServeConfig } from '../../src/config/load.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 type Started = { server: RunningServer; jwt: string; logs: string[]; dataDir: string };
 
-const start = async (flags: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'tapedeck-safety-'))) => {
+const start = async (flags: string[] = [], dataDir = tempDir('safety')) => {
 	const config = loadServeConfig(
 		['--port', '0', '--data', dataDir, '--rtmp-port', '0', '--srt-port', '0', '--rtsp-port', '0', ...flags],
 		{},
@@ -52,7 +52,7 @@ const listenOn = (address: string | undefined, port: number) => ({
 
 test('the data folder becomes 0700 and the token file 0600 whatever the umask', async () => {
 	const previous = process.umask(0);
-	const dataDir = join(mkdtempSync(join(tmpdir(), 'tapedeck-umask-')), 'data');
+	const dataDir = join(tempDir('umask'), 'data');
 	try {
 		mkdirSync(dataDir);
 		chmodSync(dataDir, 0o777);

@@ -1,6 +1,3 @@
-/** A RecordingService over a job store in a temporary folder, as `serve` wires it, for the API tests. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtInModules } from '../../ingest/built-in-module.ts';
 import { createInput } from '../../ingest/create-input.ts';
@@ -11,6 +8,7 @@ import type { RecordedFile } from '../../src/recorder/recording.ts';
 import type { JobStore, RecordingJob } from '../../src/recorder/recording-job.ts';
 import { RecordingService, type RecordingServiceOptions } from '../../src/recorder/recording-service.ts';
 import { JournalStore } from '../../src/store/journal-store.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 export type ServiceKit = {
 	readonly data: string;
@@ -32,7 +30,7 @@ export const testModules = (): BuiltInModule[] =>
 export const makeService = (
 	options: Partial<Omit<RecordingServiceOptions, 'store' | 'recordingsRoot'>> & { readonly data?: string } = {},
 ): ServiceKit => {
-	const data = options.data ?? mkdtempSync(join(tmpdir(), 'tapedeck-api-'));
+	const data = options.data ?? tempDir('api');
 	const recordingsRoot = join(data, 'recordings');
 	const storePath = join(data, 'store', 'recordings.jsonl');
 	const registry = options.registry ?? new StreamRegistry();

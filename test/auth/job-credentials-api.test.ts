@@ -3,11 +3,12 @@
  * `allowed_sources` reach the job's input model (what its own listener checks), are stored, and are
  * never shown: every answer masks them, and an update that sends the mask back keeps the stored ones.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { makeService } from '../api/service-kit.ts';
+import { test } from '../helpers/suite.ts';
 
 const SECRET = 'job-credentials-test';
 const { service, store } = makeService();

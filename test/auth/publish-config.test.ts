@@ -2,14 +2,14 @@
  * The publish settings as `serve` reads them: the JSON file (flag, environment, or `<data>/publish.json`),
  * the flags, and a clear error for every malformed value.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadServeConfig } from '../../src/config/load.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dataDir = () => mkdtempSync(join(tmpdir(), 'tapedeck-publish-config-'));
+const dataDir = () => tempDir('publish-config');
 const writeJson = (dir: string, name: string, value: unknown): string => {
 	const path = join(dir, name);
 	writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));

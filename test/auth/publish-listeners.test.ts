@@ -3,11 +3,10 @@
  * missing key, password, passphrase or address is refused on RTMP, SRT, RTSP, HTTP and UDP, nothing
  * reaches the bus, the refusal is logged with its reason and the remote address; the right ones
  * publish. Also: a recording's private stream cannot be pushed to through a built-in listener.
- * Ports: OS-chosen where the listener reports them (RTMP, RTSP); 27800–27849 for SRT, HTTP and UDP.
+ * Ports from the OS; RTP ports of RTSP publishers in 27810–27849.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createInput } from '../../ingest/create-input.ts';
@@ -19,17 +18,19 @@ import { PublishPolicy } from '../../src/auth/publish-policy.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { InputSpec } from '../../src/core/input-spec.ts';
 import type { IngestSource, StreamKey } from '../../src/core/stream-hub.ts';
+import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy, type Peer } from '../helpers/process.ts';
 import { SessionCollector } from '../helpers/session-collector.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, waitFor } from '../ingest/rtmp-kit.ts';
 import { withGlobalHeaders } from '../ingest/rtsp-harness.ts';
 
 const MEDIA = fixture('h264-aac48');
-const SRT_PORT = 27_801;
-const HTTP_PORT = 27_802;
-const UDP_PORT = 27_803;
-const JOB_RTMP_PORT = 27_804;
-const JOB_RTSP_PORT = 27_805;
+const SRT_PORT = await freePort('udp');
+const HTTP_PORT = await freePort('tcp');
+const UDP_PORT = await freePort('udp');
+const JOB_RTMP_PORT = await freePort('tcp');
+const JOB_RTSP_PORT = await freePort('tcp');
 const RTSP_RTP_PORTS = { min: 27_810, max: 27_849 };
 
 const log: string[] = [];

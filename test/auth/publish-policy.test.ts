@@ -5,13 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseStreamId } from '../../ingest/srt/stream-id.ts';
 import { AdmissionWebhook } from '../../src/auth/admission-webhook.ts';
 import { PublishPolicy, type PublishSettings } from '../../src/auth/publish-policy.ts';
 import { addressMatches } from '../../src/auth/stream-credentials.ts';
 import type { PublishRequest } from '../../src/core/stream-hub.ts';
+import { test } from '../helpers/suite.ts';
 
 const request = (
 	stream: string,

@@ -4,13 +4,14 @@
  * overflowing subscribers, GOP cache resets and session restarts, and that the steady state
  * allocates no new chunk.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { LiveStream } from '../../src/bus/live-stream.ts';
 import type { BusConsumer, Subscription, SubscriptionOptions } from '../../src/bus/subscription.ts';
 import type { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
+import { test } from '../helpers/suite.ts';
 
 const key = { vhost: 'default', app: 'live', stream: 'arena' };
 const video: Track = { id: 1, kind: 'video', codec: 'h264', timescale: 90_000, config: new Uint8Array(), name: 'v' };

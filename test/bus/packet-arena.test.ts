@@ -1,8 +1,8 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ArenaPacket, PacketArena } from '../../src/bus/packet-arena.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
+import { test } from '../helpers/suite.ts';
 
 /** A packet whose payload is `length` bytes of `fill`, in a buffer the caller may overwrite afterwards. */
 const packet = (length: number, fill: number): Packet => ({

@@ -1,10 +1,10 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { BusConsumer } from '../../src/bus/subscription.ts';
 import type { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
+import { test } from '../helpers/suite.ts';
 
 const key = { vhost: 'default', app: 'live', stream: 'cam' };
 const video: Track = {

@@ -1,10 +1,12 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmfValue } from '../../src/bytes/amf0.ts';
-import { decodeAmf3 } from '../../src/bytes/amf3.ts';
+import { Amf3Reader } from '../../src/bytes/amf3.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { test } from '../helpers/suite.ts';
 
 const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+/** One AMF3 value at the start of `bytes`, as the AMF0 reader reads an embedded one. */
+const decodeAmf3 = (bytes: Uint8Array): AmfValue => new Amf3Reader(bytes).readValue();
 
 test('scalars and 29-bit integers', () => {
 	assert.is(decodeAmf3(fromHex('00')), undefined);

@@ -1,9 +1,9 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BitReader } from '../../src/bytes/bit-reader.ts';
 import { BitWriter } from '../../src/bytes/bit-writer.ts';
 import { crc32Mpeg } from '../../src/bytes/crc32-mpeg.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { test } from '../helpers/suite.ts';
 
 test('fixed-width fields round trip, 32-bit values stay unsigned', () => {
 	const w = new BitWriter(1);

@@ -1,18 +1,7 @@
 /** The `tapedeck` executable, spawned as a user runs it: exit codes, output, one-line errors. */
 import { spawn } from 'node:child_process';
-import {
-	closeSync,
-	existsSync,
-	mkdtempSync,
-	openSync,
-	readFileSync,
-	rmSync,
-	symlinkSync,
-	writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { REMUX_INCOMPLETE, SEQUENCE_MACRO } from '../../src/cli/remux.ts';
@@ -20,11 +9,13 @@ import { CORPUS, corpusFile } from '../helpers/corpus.ts';
 import { probePackets } from '../helpers/corpus-check.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { withPmtEntries } from '../helpers/ts-edit.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'src/cli/bin.mjs');
-const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-cli-'));
+const OUT = tempDir('cli');
 const INPUT = fixture('h264-aac48-flv');
 // test/run.sh sets NO_COLOR and FORCE_COLOR together, which makes every child node warn on stderr.
 delete process.env.FORCE_COLOR;

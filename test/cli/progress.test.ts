@@ -1,6 +1,6 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProgressBar } from '../../src/cli/progress.ts';
+import { test } from '../helpers/suite.ts';
 
 const stream = (isTTY: boolean) => {
 	const written: string[] = [];

@@ -1,12 +1,12 @@
 /** `tapedeck token` spawned as a user runs it: the server's data folder, never a secret of its own, bounded lifetime. */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { verify } from 'hono/jwt';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadAccessToken } from '../../src/config/load.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 // test/run.sh sets NO_COLOR and FORCE_COLOR together, which makes every child node warn on stderr.
@@ -16,7 +16,7 @@ delete process.env.TAPEDECK_CALLABA_TOKEN;
 const tapedeck = (...args: string[]) => run(process.execPath, [join(ROOT, 'src/cli/bin.mjs'), ...args], 30_000);
 
 test('refuses to mint a token for a data folder that has no secret, and creates none', async () => {
-	const data = mkdtempSync(join(tmpdir(), 'tapedeck-token-'));
+	const data = tempDir('token');
 	const result = await tapedeck('token', '--data', data);
 	assert.is(result.code, 1);
 	assert.match(result.stderr, /no access token in .*access-token .*start the server with this data folder first/);
@@ -25,7 +25,7 @@ test('refuses to mint a token for a data folder that has no secret, and creates 
 });
 
 test("signs with the server's secret from its data folder, for at most the server's maximum lifetime", async () => {
-	const data = mkdtempSync(join(tmpdir(), 'tapedeck-token-'));
+	const data = tempDir('token');
 	const { secret } = loadAccessToken(data, {}); // what `serve --data` does at its first start
 	const result = await tapedeck('token', '--data', data);
 	assert.is(result.code, 0, result.stderr);

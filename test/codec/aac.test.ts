@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { BitWriter } from '../../src/bytes/bit-writer.ts';
@@ -15,6 +13,8 @@ import {
 } from '../../src/codec/aac.ts';
 import { probeCodecs, probeStreams } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const adtsFrames = (file: string): AdtsHeader[] => {
 	const data = new Uint8Array(readFileSync(file));
@@ -34,7 +34,7 @@ for (const name of ['aac-22k-mono', 'aac-51'] as const) {
 		const frames = adtsFrames(file);
 		const [probed] = await probeStreams(file);
 		assert.is(frames.length, probed!.packets);
-		const mp4 = join(tmpdir(), `tapedeck-aac-${name}.mp4`);
+		const mp4 = join(tempDir('aac'), `aac-${name}.mp4`);
 		assert.is((await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', file, '-c', 'copy', mp4])).code, 0);
 		const [theirs] = await probeCodecs(mp4);
 		const first = frames[0]!;

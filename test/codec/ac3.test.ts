@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { type Ac3Header, parseAc3Header } from '../../src/codec/ac3.ts';
 import { probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 const frames = (data: Uint8Array): Ac3Header[] => {
 	const list: Ac3Header[] = [];

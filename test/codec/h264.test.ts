@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { buildAvcC, H264NalType, h264NalType, parseAvcC, parseH264Sps } from '../../src/codec/h264.ts';
 import { NalSpans, scanAnnexB } from '../../src/codec/nal.ts';
 import { probeCodecs } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** The first SPS and PPS of a raw Annex B stream. */
 const parameterSets = (file: string): { sps: Uint8Array; pps: Uint8Array } => {
@@ -25,7 +25,7 @@ const parameterSets = (file: string): { sps: Uint8Array; pps: Uint8Array } => {
 
 /** ffmpeg's own avcC and picture size for the stream, read back from an MP4 it remuxes. */
 const ffmpegView = async (file: string) => {
-	const mp4 = join(tmpdir(), `tapedeck-h264-${file.split('/').pop()}.mp4`);
+	const mp4 = join(tempDir('h264'), `h264-${file.split('/').pop()}.mp4`);
 	const result = await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', file, '-c', 'copy', mp4]);
 	assert.is(result.code, 0, result.stderr);
 	const [stream] = await probeCodecs(mp4);

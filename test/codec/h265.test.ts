@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { buildHvcC, H265NalType, h265NalType, isH265Irap, parseH265Sps, parseHvcC } from '../../src/codec/h265.ts';
 import { NalSpans, scanAnnexB } from '../../src/codec/nal.ts';
 import { probeCodecs } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const units = (file: string): Uint8Array[] => {
 	const data = new Uint8Array(readFileSync(file));
@@ -21,7 +21,7 @@ test('Main 10 SPS with a conformance window: size, depth and hvcC agree with ffm
 	const ofType = (type: number) => all.filter((u) => h265NalType(u[0]!) === type).slice(0, 1);
 	const [vps, sps, pps] = [ofType(H265NalType.Vps), ofType(H265NalType.Sps), ofType(H265NalType.Pps)];
 	const info = parseH265Sps(sps[0]!);
-	const mp4 = join(tmpdir(), `tapedeck-h265-main10.mp4`);
+	const mp4 = join(tempDir('h265-main10'), `h265-main10.mp4`);
 	assert.is((await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', file, '-c', 'copy', mp4])).code, 0);
 	const [theirs] = await probeCodecs(mp4);
 	assert.equal([info.width, info.height], [theirs!.width, theirs!.height]);

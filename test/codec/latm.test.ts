@@ -1,8 +1,8 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BitReader } from '../../src/bytes/bit-reader.ts';
 import { BitWriter } from '../../src/bytes/bit-writer.ts';
 import { loasMuxLength, parseStreamMuxConfigHex, readAudioMuxElement } from '../../src/codec/latm.ts';
+import { test } from '../helpers/suite.ts';
 
 /** A LOAS frame (ISO/IEC 14496-3 §1.7.2) holding an AudioMuxElement with a StreamMuxConfig and `payload`. */
 const loasFrame = (audioMuxVersion: 0 | 1, payload: readonly number[]): Uint8Array => {

@@ -1,7 +1,7 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mpeg2PictureCodingType, mpeg2UnitRole, parseMpeg2SequenceHeader } from '../../src/codec/mpeg2-video.ts';
 import { UnitRole } from '../../src/codec/nal.ts';
+import { test } from '../helpers/suite.ts';
 
 test('sequence header size, widened by the sequence extension (ISO/IEC 13818-2 §6.2.2.1, §6.3.5)', () => {
 	// 720x576: horizontal_size_value 0x2D0, vertical_size_value 0x240

@@ -1,7 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { GrowableBuffer } from '../../src/bytes/growable-buffer.ts';
@@ -15,6 +13,8 @@ import {
 	unescapeRbsp,
 } from '../../src/codec/nal.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const A = [0x09, 0xf0];
 const B = [0x67, 1, 2, 3];
@@ -105,7 +105,7 @@ test('a real stream survives Annex B → length-prefixed → Annex B: ffmpeg dec
 	const annexB = new GrowableBuffer();
 	appendAnnexB(lengthPrefixed, spans, annexB);
 	const back = annexB.view();
-	const out = join(tmpdir(), `tapedeck-nal-roundtrip.h264`);
+	const out = join(tempDir('nal-roundtrip'), `nal-roundtrip.h264`);
 	writeFileSync(out, back);
 	assert.is(await decodeErrors(out), '');
 	const [a] = await probeStreams(file);

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { buildDOps, opusPacketSamples, parseDOps } from '../../src/codec/opus.ts';
 import { probeStreams } from '../helpers/media-check.ts';
 import { PacketCollector } from '../helpers/packet-collector.ts';
+import { test } from '../helpers/suite.ts';
 
 test('packet durations from the TOC byte equal ffprobe packet durations', async () => {
 	const file = fixture('h264-opus');

@@ -3,10 +3,8 @@
  * each registered format that can carry its codecs, then checked with ffprobe and a full decode
  * against what ffprobe sees in the input.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { DEMUXER_KINDS } from '../../ingest/demux/create-demuxer.ts';
@@ -17,9 +15,11 @@ import { remuxFile } from '../../src/cli/remux.ts';
 import type { CodecId } from '../../src/core/track.ts';
 import { EXTENSION } from '../helpers/container-extension.ts';
 import { decodeErrors, ffprobeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
-const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-muxers-'));
+const OUT = tempDir('muxers');
 
 /** The fixtures and the codecs in them. */
 const FIXTURES: ReadonlyArray<{ name: FixtureName; codecs: readonly CodecId[] }> = [

@@ -3,10 +3,8 @@
  * segmentation rules, plus a schedule split driven by an injected clock. Each file must start with
  * a keyframe and decode alone; together they must hold every packet of the input.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer, DEMUXER_KINDS } from '../../ingest/demux/create-demuxer.ts';
@@ -21,9 +19,11 @@ import { type SegmentInfo, SegmentWriter } from '../../src/recorder/segment-writ
 import { SplitPolicy } from '../../src/recorder/split-policy.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { avOffsetMismatches, decodeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Outside the tree, new each run: remux and recordings never replace a file, so none may be left over. */
-const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-split-'));
+const OUT = tempDir('split');
 const FORMATS = (['ts', 'mp4', 'mov', 'fmp4'] as const).filter((f) => MUXER_FORMATS.includes(f));
 /**
  * Formats whose files keep the decode times they are given, so a continuity file can start where

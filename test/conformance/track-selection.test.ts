@@ -1,17 +1,17 @@
 /** Track filters end to end: the files hold exactly the chosen tracks, decodable, with every packet. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { MUXER_FORMATS } from '../../mux/create-muxer.ts';
 import { probeFile } from '../../src/cli/probe.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
-const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-track-selection-'));
+const OUT = tempDir('track-selection');
 const INPUT = fixture('h264-aac48-flv');
 const FORMAT = MUXER_FORMATS.includes('mp4') ? 'mp4' : MUXER_FORMATS[0]!;
 

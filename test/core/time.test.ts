@@ -1,6 +1,6 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rescale, TimestampUnwrapper, TWO_POW_33 } from '../../src/core/time.ts';
+import { test } from '../helpers/suite.ts';
 
 test('33-bit unwrap carries on past the wrap', () => {
 	const u = new TimestampUnwrapper(33);

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { FlvDemuxer } from '../../ingest/demux/flv/flv-demuxer.ts';
@@ -8,6 +7,7 @@ import type { MediaReceiver } from '../../src/core/media-receiver.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 
 /** Collects announcements and packets (copying payloads, as the contract asks). */
 class Collector implements MediaReceiver {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
@@ -16,6 +15,7 @@ import { parseAvcC } from '../../src/codec/h264.ts';
 import { parseHvcC } from '../../src/codec/h265.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector } from '../ingest/rtsp-harness.ts';
 
 type Unit = { pts: number; dts: number; keyframe: boolean; data: Uint8Array };

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDepacketizer, depacketizedKind, type RtpFormat } from '../../ingest/demux/rtp/create-depacketizer.ts';
 import type { AccessUnitReceiver, CodecParameters } from '../../ingest/demux/rtp/rtp-depacketizer.ts';
 import { parseRtpPacket, type RtpPacket } from '../../ingest/demux/rtp/rtp-packet.ts';
 import { parseAdtsHeader } from '../../src/codec/aac.ts';
 import { gstRun } from '../helpers/gst.ts';
+import { test } from '../helpers/suite.ts';
 import { tempFolder } from '../helpers/ts-media.ts';
 
 const temp = tempFolder();

@@ -1,8 +1,9 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
 import type { Packet } from '../../src/core/packet.ts';
-import { PACKET, packetsOf, payloadAt, pidOfStreamType, unitStartAt, withoutPackets } from '../helpers/ts-edit.ts';
+import { pidOfStreamType } from '../helpers/corpus-ts.ts';
+import { test } from '../helpers/suite.ts';
+import { PACKET, packetsOf, payloadAt, unitStartAt, withoutPackets } from '../helpers/ts-edit.ts';
 import { demuxTs, ffmpegMake, H264_FAST, lavfiInputs, tempFolder } from '../helpers/ts-media.ts';
 
 const temp = tempFolder();

@@ -1,7 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { adtsFraming } from '../../ingest/demux/ts/audio-framing.ts';
@@ -16,6 +14,8 @@ import type { Track } from '../../src/core/track.ts';
 import { decodeErrors, probeCodecs, probeStreams } from '../helpers/media-check.ts';
 import { PacketCollector } from '../helpers/packet-collector.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const read = (name: FixtureName): Uint8Array => new Uint8Array(readFileSync(fixture(name)));
 
@@ -268,7 +268,7 @@ test('a lost TS packet is a counted discontinuity; the picture it hit goes on da
 	assert.is(ours.filter((p, i) => p.data.length !== theirs[i]!.data.length).length, 1);
 	assert.is(collector.of(2).length, reference.of(2).length);
 	// ffmpeg keeps that picture too: as many video packets as ffprobe reads
-	const dir = mkdtempSync(join(tmpdir(), 'tapedeck-lossy-'));
+	const dir = tempDir('lossy');
 	try {
 		writeFileSync(join(dir, 'lossy.ts'), lossy);
 		assert.is((await probeStreams(join(dir, 'lossy.ts')))[0]!.packets, ours.length);
@@ -323,6 +323,7 @@ test('ADTS frames split across PES at any byte keep their timestamps: PTS + n·1
 			configured: () => {},
 			unit: (p: Packet) => packets.push({ ...p, data: p.data.slice() }),
 			warn: () => {},
+			abandoned: () => {},
 		};
 		const identity = { id: 1, name: 'audio', pid: 0x101 };
 		const stream = new FramedAudioElementaryStream(adtsFraming, identity, sink, emptyDemuxStats());

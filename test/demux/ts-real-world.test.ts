@@ -1,16 +1,18 @@
 import { writeFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sniffDemuxerKind } from '../../ingest/demux/create-demuxer.ts';
+import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { TsStreamType } from '../../src/codec/mpeg-ts.ts';
 import type { Track } from '../../src/core/track.ts';
+import { pidOfStreamType } from '../helpers/corpus-ts.ts';
 import { gstRun } from '../helpers/gst.ts';
 import { probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	makeSection,
 	packetsOf,
 	payloadAt,
-	pidOfStreamType,
+	pesPacket,
 	restride,
 	sectionPacket,
 	stripTimestamps,
@@ -18,7 +20,7 @@ import {
 	withPacketsInserted,
 	withPmtEntries,
 } from '../helpers/ts-edit.ts';
-import { demuxTs, ffmpegMake, H264_FAST, lavfiInputs, tempFolder, type WarningCollector } from '../helpers/ts-media.ts';
+import { demuxTs, ffmpegMake, H264_FAST, lavfiInputs, tempFolder, WarningCollector } from '../helpers/ts-media.ts';
 
 const temp = tempFolder();
 test.after(() => temp.done());
@@ -229,6 +231,64 @@ test('192-byte M2TS and 204-byte packets are detected and read like 188-byte one
 
 /** A splice_null() splice_info_section (ANSI/SCTE 35 §9.2), 'tier' all ones. */
 const SPLICE_NULL = makeSection(0xfc, [0x00, 0x00, 0, 0, 0, 0, 0x00, 0xff, 0xf0, 0x00, 0x00, 0x00, 0x00], false);
+
+test("ffmpeg's M2TS (HDMV): AAC in a private PES no descriptor names is read by its content", async () => {
+	const file = temp.path('hdmv.m2ts');
+	const bytes = await ffmpegMake(
+		[...lavfiInputs(), ...H264_FAST, '-c:a', 'aac', '-f', 'mpegts', '-mpegts_m2ts_mode', '1'],
+		file,
+	);
+	const { collector, demuxer } = demuxTs(bytes);
+	const audio = collector.tracks[1]!;
+	assert.equal([audio.codec, audio.audio], ['aac', { sampleRate: 48_000, channels: 1 }]);
+	await assertLikeFfprobe(file, 1, collector, audio);
+	assert.equal(
+		demuxer.programs[0]!.streams.map((s) => [s.streamType, s.codec, s.carried]),
+		[
+			[0x1b, 'h264', true],
+			[0x06, 'aac', true],
+		],
+	);
+	assert.is(collector.warnings.length, 0);
+});
+
+test('a private PES of unreadable content is named, and does not hold back the other tracks', async () => {
+	const bytes = await ffmpegMake(
+		[...lavfiInputs(4), ...H264_FAST, '-c:a', 'aac', '-f', 'mpegts'],
+		temp.path('private.ts'),
+	);
+	const junk = new Uint8Array(64).fill(0x42);
+	const edited = withPacketsInserted(
+		withPmtEntries(bytes, [{ streamType: 0x06, pid: 0x1f3, descriptors: [] }]),
+		(n) => pesPacket(0x1f3, 126_000 + n * 9000, junk, n),
+		20,
+	);
+	const collector = new WarningCollector();
+	let announcedAt = -1;
+	const demuxer = new TsDemuxer(
+		Object.assign(collector, {
+			announce: (tracks: readonly Track[]) => {
+				collector.announcements.push([...tracks]);
+				if (announcedAt < 0) announcedAt = demuxer.stats.bytes;
+			},
+		}),
+	);
+	for (let at = 0; at < edited.length; at += 1316) demuxer.push(edited.subarray(at, at + 1316));
+	demuxer.end();
+	assert.match(
+		collector.warnings.map((w) => w.message).join('\n'),
+		/PID 0x01f3: stream type 0x06 \(private PES\) not carried: its data is neither AAC \(ADTS\) nor AC-3/,
+	);
+	assert.ok(
+		announcedAt > 0 && announcedAt < edited.length / 4,
+		`announced after ${announcedAt} of ${edited.length} bytes`,
+	);
+	assert.equal(
+		collector.tracks.map((t) => t.codec),
+		['h264', 'aac'],
+	);
+	assert.equal(collector.packets.length, demuxTs(bytes).collector.packets.length);
+});
 
 test('SCTE-35 sections become packets of a data track; DVB subtitles and teletext are named, not carried', async () => {
 	const bytes = await ffmpegMake(

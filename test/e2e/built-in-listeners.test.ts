@@ -2,13 +2,15 @@
  * Acceptance: Callaba inputs that name a built-in listener (`INPUT_TYPE_RTMP_SOFTWARE`,
  * `INPUT_TYPE_SRT_SOFTWARE`) record the stream that listener publishes; SRT connection figures show
  * in getStat, for the built-in listener and for a recording's own SRT port. A real server with its
- * RTMP and SRT listeners on ports of this test's range (26000–26099), real ffmpeg publishers.
+ * RTMP and SRT listeners on free ports, real ffmpeg publishers.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	ACCESS_TOKEN,
 	newDataDir,
@@ -19,10 +21,10 @@ import {
 	waitFor,
 } from './server-process.ts';
 
-const API_PORT = 26_010;
-const RTMP_PORT = 26_011;
-const SRT_PORT = 26_012;
-const OWN_SRT_PORT = 26_013;
+const API_PORT = await freePort();
+const RTMP_PORT = await freePort();
+const SRT_PORT = await freePort('udp');
+const OWN_SRT_PORT = await freePort('udp');
 
 let server: Server;
 let token: string;
@@ -197,7 +199,7 @@ test('INPUT_TYPE_SRT_SOFTWARE with input_stream_id "" (the seed example): record
 });
 
 test('INPUT_TYPE_SRT_URL: the caller pulling from an ffmpeg SRT listener reports its figures too', async () => {
-	const port = 26_014;
+	const port = await freePort('udp');
 	const ffmpeg = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', `srt://127.0.0.1:${port}?mode=listener&linger=2`, [
 		'-t',
 		'3',
@@ -213,7 +215,7 @@ test('INPUT_TYPE_SRT_URL: the caller pulling from an ffmpeg SRT listener reports
 });
 
 test("a job's private stream is fed only by its own input: an RTMP push with no key to recording/<jobId> is refused", async () => {
-	const port = 26_015;
+	const port = await freePort('udp');
 	const id = await create(
 		'srt with passphrase',
 		{
@@ -250,7 +252,7 @@ test("a job's private stream is fed only by its own input: an RTMP push with no 
 });
 
 test('listeners beyond loopback with no publish keys or webhook: the server refuses to start and says why', async () => {
-	const refused = await startServer(26_016, newDataDir(), ['--host', '0.0.0.0']).then(
+	const refused = await startServer(await freePort(), newDataDir(), ['--host', '0.0.0.0']).then(
 		async (started) => {
 			await started.peer.stop();
 			return 'started';

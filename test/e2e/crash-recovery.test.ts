@@ -5,28 +5,30 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
-import { newDataDir, pushWithFfmpeg, type RecordingView, sleep, startServer, waitFor } from './server-process.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
+import { newDataDir, pushWithFfmpeg, type RecordingView, startServer, waitFor } from './server-process.ts';
 
 for (const format of ['mp4', 'flv', 'ts'] as const) {
 	test(`SIGKILL while recording ${format}: playable after restart, job listed and resumed`, async () => {
 		const data = newDataDir();
-		const port = { mp4: 20_300, flv: 20_310, ts: 20_320 }[format];
+		const port = await freePort();
+		const pushPort = await freePort();
 		const first = await startServer(port, data);
 		let id = '';
 		try {
 			({ id } = await first.api<{ id: string }>('create', {
 				recording_name: `crash ${format}`,
 				recording_type: 'RECORDING_STREAM_TO_FILE',
-				input: { input_type: 'INPUT_TYPE_HTTP_LISTEN', input_stream_listen_port: { port: port + 1 } },
+				input: { input_type: 'INPUT_TYPE_HTTP_LISTEN', input_stream_listen_port: { port: pushPort } },
 				output_format: format,
 			}));
-			const push = pushWithFfmpeg(fixture('h264-aac48-10s'), 'mpegts', `http://127.0.0.1:${port + 1}/live`);
-			await waitFor('recording', async () => (await first.api<RecordingView>('getById', { id })).state === 'recording');
-			await sleep(3500);
+			const push = pushWithFfmpeg(fixture('h264-aac48-10s'), 'mpegts', `http://127.0.0.1:${pushPort}/live`);
+			const recorded = async () => (await first.api<RecordingView>('getById', { id })).recordedFiles[0]?.duration ?? 0;
+			await waitFor('3.5 s recorded', async () => (await recorded()) >= 3.5, 20_000);
 			first.peer.child.kill('SIGKILL');
 			await first.peer.exited;
 			await push.stop();
@@ -53,7 +55,7 @@ for (const format of ['mp4', 'flv', 'ts'] as const) {
 			assert.ok(seconds >= 1.5, `kept ${seconds} s of the ~3.5 s recorded`);
 			assert.is(view.active, true);
 			assert.is(view.state, 'ready', 'resumed: waiting for the stream again');
-			const again = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', `http://127.0.0.1:${port + 1}/live`, ['-t', '1']);
+			const again = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', `http://127.0.0.1:${pushPort}/live`, ['-t', '1']);
 			assert.is(await again.exited, 0, again.stderr);
 			await waitFor('the resumed file', async () =>
 				(await second.api<RecordingView>('getById', { id })).recordedFiles.some(

@@ -5,10 +5,11 @@
  * OvenMediaEngine dialect of the same server.
  */
 import { existsSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	ACCESS_TOKEN,
 	newDataDir,
@@ -19,8 +20,8 @@ import {
 	waitFor,
 } from './server-process.ts';
 
-const API_PORT = 25_200;
-const RTMP_PORT = 25_201;
+const API_PORT = await freePort();
+const RTMP_PORT = await freePort();
 let server: Server;
 
 test.before(async () => {

@@ -6,14 +6,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import { ACCESS_TOKEN, newDataDir, pushWithFfmpeg, type Server, startServer, waitFor } from './server-process.ts';
 
-const API_PORT = 25_100;
-const RTMP_PORT = 25_101;
+const API_PORT = await freePort();
+const RTMP_PORT = await freePort();
 let server: Server;
 
 test.before(async () => {

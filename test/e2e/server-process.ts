@@ -1,10 +1,7 @@
-/** A real `tapedeck serve` in a child process, and a client for its Callaba API. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { ffmpegCopy, Peer } from '../helpers/process.ts';
-import { sleep } from '../helpers/wait.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 
 export { sleep };
 
@@ -12,7 +9,7 @@ export const ACCESS_TOKEN = 'e2e-secret';
 // The child inherits the environment: the server signs with this token instead of generating one.
 process.env['TAPEDECK_ACCESS_TOKEN'] = ACCESS_TOKEN;
 
-export const newDataDir = (): string => mkdtempSync(join(tmpdir(), 'tapedeck-e2e-'));
+export const newDataDir = (): string => tempDir('e2e');
 
 export type Server = {
 	readonly peer: Peer;
@@ -22,7 +19,7 @@ export type Server = {
 
 /**
  * Starts the server and waits (≤ 15 s) until the API answers. `extraArgs` come last, so they override
- * (e.g. `--rtmp-port 25101` turns the RTMP listener on at a port of the test's own range). `command`
+ * (e.g. `--rtmp-port <a free port>` turns the RTMP listener on). `command`
  * runs another form of tapedeck (the bundle, the single executable) instead of the sources.
  */
 export const startServer = async (
@@ -79,14 +76,9 @@ export const startServer = async (
 	return { peer, url, api };
 };
 
-/** Polls `probe` every 100 ms until it returns true, or fails after `timeoutMs`. */
-export const waitFor = async (what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await probe())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await sleep(100);
-	}
-};
+/** Polls `probe` until it returns true, or fails naming `what` after `timeoutMs`. */
+export const waitFor = (what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> =>
+	waitUntil(what, probe, timeoutMs);
 
 export type FileView = {
 	id: string;

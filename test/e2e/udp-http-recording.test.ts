@@ -4,16 +4,17 @@
  * right sizes and durations; a reservation records each return of the stream in a new file.
  */
 import { statSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import { newDataDir, pushWithFfmpeg, type RecordingView, type Server, startServer, waitFor } from './server-process.ts';
 
 let server: Server;
 
 test.before(async () => {
-	server = await startServer(20_200, newDataDir());
+	server = await startServer(await freePort(), newDataDir());
 });
 
 test.after(async () => {
@@ -46,13 +47,17 @@ const create = async (name: string, input: Record<string, unknown>, format: stri
 };
 
 test('UDP listen → MP4: create, ffmpeg pushes 3 s, stop, one playable file listed', async () => {
+	const udpPort = await freePort('udp');
 	const id = await create(
 		'udp to mp4',
-		{ input_type: 'INPUT_TYPE_UDP_LISTEN', input_stream_listen_port: { port: 20_201, transport: 'UDP' } },
+		{ input_type: 'INPUT_TYPE_UDP_LISTEN', input_stream_listen_port: { port: udpPort, transport: 'UDP' } },
 		'mp4',
 	);
 	assert.is((await getById(id)).state, 'ready');
-	const ffmpeg = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', 'udp://127.0.0.1:20201?pkt_size=1316', ['-t', '3']);
+	const ffmpeg = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', `udp://127.0.0.1:${udpPort}?pkt_size=1316`, [
+		'-t',
+		'3',
+	]);
 	await waitFor('recording', async () => (await getById(id)).state === 'recording');
 	const stats = await server.api<Array<{ id: string; bitrate: number }>>('getStat');
 	assert.ok(stats.some((s) => s.id === id));
@@ -66,17 +71,18 @@ test('UDP listen → MP4: create, ffmpeg pushes 3 s, stop, one playable file lis
 });
 
 test('HTTP listen: ffmpeg POSTs MPEG-TS (chunked) and then FLV, each upload its own file', async () => {
+	const httpPort = await freePort();
 	const id = await create(
 		'http push',
-		{ input_type: 'INPUT_TYPE_HTTP_LISTEN', input_stream_listen_port: { port: 20_202, transport: 'TCP' } },
+		{ input_type: 'INPUT_TYPE_HTTP_LISTEN', input_stream_listen_port: { port: httpPort, transport: 'TCP' } },
 		'flv',
 	);
-	const ts = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', 'http://127.0.0.1:20202/live', ['-t', '2']);
+	const ts = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', `http://127.0.0.1:${httpPort}/live`, ['-t', '2']);
 	assert.is(await ts.exited, 0, ts.stderr);
 	await waitFor('the first upload finalized', async () =>
 		(await getById(id)).recordedFiles.some((f) => f.state === 'complete'),
 	);
-	const flv = pushWithFfmpeg(fixture('h264-aac48-flv'), 'flv', 'http://127.0.0.1:20202/live', ['-t', '2']);
+	const flv = pushWithFfmpeg(fixture('h264-aac48-flv'), 'flv', `http://127.0.0.1:${httpPort}/live`, ['-t', '2']);
 	assert.is(await flv.exited, 0, flv.stderr);
 	await waitFor(
 		'the second upload finalized',
@@ -92,19 +98,26 @@ test('HTTP listen: ffmpeg POSTs MPEG-TS (chunked) and then FLV, each upload its 
 });
 
 test('reservation over udp://: ready before the stream, a pause ends sequence 0, the return writes sequence 1', async () => {
+	const pullPort = await freePort('udp');
 	const id = await create(
 		'reserved',
-		{ input_type: 'INPUT_TYPE_UDP_URL', input_stream_url: 'udp://127.0.0.1:20203?timeout=800' },
+		{ input_type: 'INPUT_TYPE_UDP_URL', input_stream_url: `udp://127.0.0.1:${pullPort}?timeout=800` },
 		'flv',
 	);
 	const before = await getById(id);
 	assert.is(before.state, 'ready');
 	assert.match(before.state_reason, 'waiting for stream');
-	const first = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', 'udp://127.0.0.1:20203?pkt_size=1316', ['-t', '2']);
+	const first = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', `udp://127.0.0.1:${pullPort}?pkt_size=1316`, [
+		'-t',
+		'2',
+	]);
 	await waitFor('recording', async () => (await getById(id)).state === 'recording');
 	await first.exited;
 	await waitFor('back to ready after the pause', async () => (await getById(id)).state === 'ready');
-	const second = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', 'udp://127.0.0.1:20203?pkt_size=1316', ['-t', '2']);
+	const second = pushWithFfmpeg(fixture('h264-aac48'), 'mpegts', `udp://127.0.0.1:${pullPort}?pkt_size=1316`, [
+		'-t',
+		'2',
+	]);
 	await second.exited;
 	await server.api('stop', { id });
 	const view = await getById(id);

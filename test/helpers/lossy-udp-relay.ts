@@ -63,8 +63,15 @@ export class LossyUdpRelay {
 		this.#front.on('error', () => {});
 	}
 
+	/** Binds the front port; rejects when it cannot (taken). */
 	start(): Promise<void> {
-		return new Promise((resolve) => this.#front.bind(this.#o.port, '127.0.0.1', () => resolve()));
+		return new Promise((resolve, reject) => {
+			this.#front.once('error', reject);
+			this.#front.bind(this.#o.port, '127.0.0.1', () => {
+				this.#front.off('error', reject);
+				resolve();
+			});
+		});
 	}
 
 	async stop(): Promise<void> {

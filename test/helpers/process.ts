@@ -2,10 +2,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 
 export type RunResult = { code: number | null; stdout: string; stderr: string };
 
-/** Runs a program to completion with a hard time limit; the process is killed by PID when the limit passes. */
-export const run = (command: string, args: readonly string[], timeoutMs = 60_000): Promise<RunResult> =>
+/**
+ * Runs a program to completion with a hard time limit; the process is killed by PID when the limit passes.
+ * `env` adds to the environment the program inherits.
+ */
+export const run = (
+	command: string,
+	args: readonly string[],
+	timeoutMs = 60_000,
+	env: Readonly<Record<string, string>> = {},
+): Promise<RunResult> =>
 	new Promise((resolve, reject) => {
-		const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 		const stdout: Buffer[] = [];
 		const stderr: Buffer[] = [];
 		child.stdout.on('data', (d: Buffer) => stdout.push(d));

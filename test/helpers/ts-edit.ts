@@ -1,4 +1,5 @@
 import { crc32Mpeg } from '../../src/bytes/crc32-mpeg.ts';
+import { readPmt } from './corpus-ts.ts';
 
 /**
  * Small edits of MPEG-TS files made at test time (ISO/IEC 13818-1 §2.4.3): the damage, splits
@@ -34,30 +35,6 @@ export const withoutPackets = (ts: Uint8Array, offsets: readonly number[]): Uint
 		w += PACKET;
 	}
 	return out;
-};
-
-/** Elementary PID of the first PMT entry with `streamType` (PMT found through the PAT's first program). */
-export const pidOfStreamType = (ts: Uint8Array, streamType: number): number => {
-	const pmtPid = firstPmtPid(ts);
-	for (let at = 0; at + PACKET <= ts.length; at += PACKET) {
-		if (pidAt(ts, at) !== pmtPid || !unitStartAt(ts, at)) continue;
-		const s = payloadAt(ts, at) + 1 + ts[payloadAt(ts, at)]!;
-		const end = s + 3 + (((ts[s + 1]! & 0x0f) << 8) | ts[s + 2]!) - 4;
-		for (let e = s + 12 + (((ts[s + 10]! & 0x0f) << 8) | ts[s + 11]!); e + 5 <= end; ) {
-			if (ts[e] === streamType) return ((ts[e + 1]! & 0x1f) << 8) | ts[e + 2]!;
-			e += 5 + (((ts[e + 3]! & 0x0f) << 8) | ts[e + 4]!);
-		}
-	}
-	throw new Error(`no stream of type 0x${streamType.toString(16)}`);
-};
-
-const firstPmtPid = (ts: Uint8Array): number => {
-	for (let at = 0; at + PACKET <= ts.length; at += PACKET) {
-		if (pidAt(ts, at) !== 0 || !unitStartAt(ts, at)) continue;
-		const s = payloadAt(ts, at) + 1 + ts[payloadAt(ts, at)]!;
-		return ((ts[s + 10]! & 0x1f) << 8) | ts[s + 11]!;
-	}
-	throw new Error('no PAT');
 };
 
 /**
@@ -119,7 +96,7 @@ export type PmtEntry = { readonly streamType: number; readonly pid: number; read
  */
 export const withPmtEntries = (ts: Uint8Array, extra: readonly PmtEntry[]): Uint8Array => {
 	const out = ts.slice();
-	const pmtPid = firstPmtPid(ts);
+	const pmtPid = readPmt(ts).pid;
 	for (const at of packetsOf(out, pmtPid)) {
 		if (!unitStartAt(out, at)) continue;
 		const s = payloadAt(out, at) + 1 + out[payloadAt(out, at)]!;
@@ -164,4 +141,30 @@ export const withPacketsInserted = (
 		w += part.length;
 	}
 	return out;
+};
+
+/** One TS packet of `pid` starting a PES (stream_id 0xBD, private_stream_1) dated `pts` (90 kHz), with `payload`. */
+export const pesPacket = (pid: number, pts: number, payload: Uint8Array, counter: number): Uint8Array => {
+	const packet = new Uint8Array(PACKET).fill(0xff);
+	const header = [0, 0, 1, 0xbd, 0, 0, 0x80, 0x80, 5];
+	const stamp = [
+		0x21 | ((pts / 2 ** 29) & 0x0e),
+		(pts >> 22) & 0xff,
+		((pts >> 14) & 0xfe) | 1,
+		(pts >> 7) & 0xff,
+		((pts << 1) & 0xfe) | 1,
+	];
+	const length = 3 + 5 + payload.length; // PES_packet_length: past its own field
+	header[4] = length >> 8;
+	header[5] = length & 0xff;
+	const stuffing = PACKET - 4 - header.length - stamp.length - payload.length;
+	packet.set([0x47, 0x40 | (pid >> 8), pid & 0xff, (stuffing > 0 ? 0x30 : 0x10) | (counter & 0x0f)]);
+	let at = 4;
+	if (stuffing > 0) {
+		packet[4] = stuffing - 1; // adaptation_field_length
+		if (stuffing > 1) packet[5] = 0;
+		at += stuffing;
+	}
+	packet.set([...header, ...stamp, ...payload], at);
+	return packet;
 };

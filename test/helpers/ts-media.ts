@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsDemuxer, type TsDemuxerOptions } from '../../ingest/demux/ts/ts-demuxer.ts';
 import type { MediaWarning } from '../../src/core/media-receiver.ts';
 import { PacketCollector } from './packet-collector.ts';
 import { run } from './process.ts';
+import { tempDir } from './temp-dir.ts';
 
 /** A PacketCollector that also keeps the warnings. */
 export class WarningCollector extends PacketCollector {
@@ -30,7 +30,7 @@ export const demuxTs = (bytes: Uint8Array, options: TsDemuxerOptions = {}, chunk
 
 /** A temporary folder under the OS's, removed by `done()`. */
 export const tempFolder = (): { path: (name: string) => string; done: () => void } => {
-	const dir = mkdtempSync(join(tmpdir(), 'tapedeck-tsdemux-'));
+	const dir = tempDir('tsdemux');
 	return { path: (name) => join(dir, name), done: () => rmSync(dir, { recursive: true, force: true }) };
 };
 

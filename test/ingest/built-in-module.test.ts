@@ -1,8 +1,9 @@
 /** How the server's built-in listeners are listed as modules, and how a stream name on one maps onto the bus. */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { builtInModules, builtInStreamKey } from '../../ingest/built-in-module.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { test } from '../helpers/suite.ts';
 
 const modules = builtInModules({ host: '127.0.0.1', rtmpPort: 1935, srtPort: 9710, rtspPort: 0 });
 

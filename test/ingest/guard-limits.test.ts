@@ -1,7 +1,8 @@
 /** The connection guard's rules on fake connections: who is closed, when, and why. */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { ConnectionGuard, type GuardedConnection } from '../../ingest/connection-guard.ts';
+import { test } from '../helpers/suite.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 type Fake = GuardedConnection & { bytes: number; live: boolean; closedWith: string | undefined };

@@ -4,12 +4,12 @@
  * with the reason logged, and ffmpeg then publishes.
  */
 import { request } from 'node:http';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { HttpListenSource } from '../../ingest/http/http-listen-source.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
 import { SessionCollector } from '../helpers/session-collector.ts';
+import { test } from '../helpers/suite.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { idleCrowd } from './limits-kit.ts';
 

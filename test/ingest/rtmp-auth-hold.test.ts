@@ -6,13 +6,13 @@
  */
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { type HashedFrame, hashedFrames } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, capturingProxy, ffmpegPush, sleep, tempDir, waitFor } from './rtmp-kit.ts';
 
 const key: StreamKey = { vhost: 'default', app: 'live', stream: 'held' };

@@ -2,7 +2,6 @@
  * RTMP chunk streams, handshakes and the control layer, without sockets.
  */
 import { createHmac } from 'node:crypto';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChunkReader, type ChunkReaderOptions } from '../../ingest/rtmp/chunk-reader.ts';
 import { ChunkWriter } from '../../ingest/rtmp/chunk-writer.ts';
@@ -19,6 +18,7 @@ import { MessageType } from '../../ingest/rtmp/rtmp-message.ts';
 import { ServerHandshake } from '../../ingest/rtmp/server-handshake.ts';
 import { type AmfValue, encodeAmf0 } from '../../src/bytes/amf0.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { test } from '../helpers/suite.ts';
 
 type Message = { type: number; streamId: number; timestamp: number; payload: number[] };
 

@@ -1,11 +1,10 @@
 /**
  * Enhanced RTMP (veovera, FourCC `hvc1`) H.265 publishing. Debian's ffmpeg 5.1 cannot send it, so
  * a scripted publisher does: our client connection over a real socket, with the tags built from
- * the h265 fixture as our TS demuxer reads it. Ports 22500–22599.
+ * the h265 fixture as our TS demuxer reads it.
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
@@ -18,6 +17,7 @@ import { AmfEcmaArray, type AmfValue, encodeAmf0 } from '../../src/bytes/amf0.ts
 import type { Packet } from '../../src/core/packet.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import type { Track } from '../../src/core/track.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, waitFor } from './rtmp-kit.ts';
 
 /** The fixture's tracks and packets through our TS demuxer. */
@@ -50,9 +50,9 @@ test('an Enhanced RTMP H.265 + AAC publisher: hvc1 FourCC tags become an h265 tr
 	const key: StreamKey = { vhost: 'default', app: 'live', stream: 'hevc' };
 	const collector = new Collector();
 	registry.subscribe(key, collector);
-	const listener = new RtmpListener({ port: 22501, hub: registry });
+	const listener = new RtmpListener({ port: 0, hub: registry });
 	await listener.start();
-	const socket = connect({ host: '127.0.0.1', port: 22501 });
+	const socket = connect({ host: '127.0.0.1', port: listener.port });
 	try {
 		const media = new ChunkWriter((b) => socket.write(b));
 		const publish = (streamId: number) => {
@@ -75,7 +75,8 @@ test('an Enhanced RTMP H.265 + AAC publisher: hvc1 FourCC tags become an h265 tr
 			connection.command(streamId, 'deleteStream', 0, null, streamId);
 		};
 		const connection = new RtmpConnection('client', (b) => socket.write(b), {
-			ready: () => connection.command(0, 'connect', 1, { app: 'live', tcUrl: 'rtmp://127.0.0.1:22501/live' }),
+			ready: () =>
+				connection.command(0, 'connect', 1, { app: 'live', tcUrl: `rtmp://127.0.0.1:${listener.port}/live` }),
 			command: (_id, [name, txn, , info]) => {
 				if (name === '_result' && txn === 1) connection.command(0, 'createStream', 2, null);
 				else if (name === '_result' && txn === 2)

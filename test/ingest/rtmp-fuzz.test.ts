@@ -1,11 +1,10 @@
 /**
  * Hostile and broken RTMP input: a real ffmpeg chunk stream, captured through a proxy, cut at
  * random places (same messages out) and mutated (only TapedeckErrors, bounded memory), then
- * thrown at the listener over sockets, which must keep serving. Ports 22300–22399.
+ * thrown at the listener over sockets, which must keep serving.
  */
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { HANDSHAKE_SIZE } from '../../ingest/rtmp/handshake-digest.ts';
@@ -14,6 +13,7 @@ import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, capturingProxy, ffmpegPush, sleep, waitFor } from './rtmp-kit.ts';
 
 /** A deterministic generator, so a failure can be replayed. */
@@ -24,9 +24,9 @@ const random = (seed: number) => () => {
 
 /** What a publisher's ffmpeg sends, recorded by a proxy in front of a real listener (client → server bytes). */
 const captureFfmpeg = async (): Promise<Uint8Array> => {
-	const listener = new RtmpListener({ port: 22301, hub: new StreamRegistry() });
+	const listener = new RtmpListener({ port: 0, hub: new StreamRegistry() });
 	await listener.start();
-	const proxy = await capturingProxy(22301);
+	const proxy = await capturingProxy(listener.port);
 	try {
 		const ffmpeg = ffmpegPush(
 			fixture('h264-aac48'),
@@ -126,16 +126,16 @@ const throwAt = (port: number, bytes: Uint8Array, ms: number): Promise<'closed' 
 
 test('the listener survives garbage, absurd lengths and buffer floods, then still takes a publisher', async () => {
 	const registry = new StreamRegistry();
-	const port = 22303;
 	const log: string[] = [];
 	const listener = new RtmpListener({
-		port,
+		port: 0,
 		hub: registry,
 		idleTimeoutMs: 1000,
 		limits: { maxBufferedBytes: 8 << 20, maxMessageBytes: 4 << 20 },
 		log: (message) => log.push(message),
 	});
 	await listener.start();
+	const port = listener.port;
 	const rssBefore = process.memoryUsage().rss;
 	const next = random(7);
 	try {

@@ -1,7 +1,6 @@
 /** Shared pieces of the RTMP tests: a bus collector, ffmpeg publishers, waiting. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BusConsumer } from '../../src/bus/subscription.ts';
@@ -9,8 +8,9 @@ import type { TapedeckError } from '../../src/core/errors.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { ffmpegCopy, Peer } from '../helpers/process.ts';
-import { sleep } from '../helpers/wait.ts';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 
+export { tempDir } from '../helpers/temp-dir.ts';
 export { sleep };
 
 /** Everything a bus subscriber receives, per session. */
@@ -37,20 +37,13 @@ export class Collector implements BusConsumer {
 	}
 }
 
-/** Polls `condition` every 20 ms; rejects after `timeoutMs`. */
-export const waitFor = async (condition: () => boolean, timeoutMs: number, what: string): Promise<void> => {
-	const deadline = Date.now() + timeoutMs;
-	while (!condition()) {
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
-};
+/** Polls `condition`; rejects naming `what` after `timeoutMs`. */
+export const waitFor = (condition: () => boolean, timeoutMs: number, what: string): Promise<void> =>
+	waitUntil(what, condition, timeoutMs);
 
 /** `ffmpeg -re -i <input> -c copy -f flv <url>` (or other outputs through `output`). */
 export const ffmpegPush = (input: string, output: readonly string[], realtime = true): Peer =>
 	ffmpegCopy(input, output, { realtime });
-
-export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `tapedeck-${prefix}-`));
 
 /** nginx with libnginx-mod-rtmp on a loopback port: its own config, pid and logs in `dir`, stopped by PID. */
 export const startNginxRtmp = (dir: string, port: number): Peer => {

@@ -2,11 +2,12 @@
  * The RTMP listener under a crowd of connections that never publish (some trickling a byte at a
  * time): a real publisher (ffmpeg) still gets in, and the crowd is closed with logged reasons.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import { test } from '../helpers/suite.ts';
 import { idleCrowd, watchedHub } from './limits-kit.ts';
 import { ffmpegPush, waitFor } from './rtmp-kit.ts';
 

@@ -1,8 +1,7 @@
 /**
- * The RTMP listener against ffmpeg as the publisher, on loopback ports 22100–22199.
+ * The RTMP listener against ffmpeg as the publisher, on a loopback port the OS picks.
  */
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener, type RtmpListenerOptions } from '../../ingest/rtmp/rtmp-listener.ts';
@@ -10,33 +9,30 @@ import { PublishPolicy } from '../../src/auth/publish-policy.ts';
 import { StreamRegistry, type StreamRegistryOptions } from '../../src/bus/stream-registry.ts';
 import type { PublishRequest, StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
-import { Collector, ffmpegPush, sleep, tempDir, waitFor } from './rtmp-kit.ts';
+import { test } from '../helpers/suite.ts';
+import { Collector, ffmpegPush, tempDir, waitFor } from './rtmp-kit.ts';
 
 const key = (stream: string): StreamKey => ({ vhost: 'default', app: 'app', stream });
 
-/** A listener on `port` publishing into a fresh registry, with one collector subscribed to `stream`. */
-const setUp = async (
-	port: number,
-	stream: string,
-	options: Partial<RtmpListenerOptions> & StreamRegistryOptions = {},
-) => {
+/** A listener on a free port publishing into a fresh registry, with one collector subscribed to `stream`. */
+const setUp = async (stream: string, options: Partial<RtmpListenerOptions> & StreamRegistryOptions = {}) => {
 	const registry = new StreamRegistry(options);
 	const collector = new Collector();
 	registry.subscribe(key(stream), collector);
-	const listener = new RtmpListener({ port, hub: registry, ...options });
+	const listener = new RtmpListener({ port: 0, hub: registry, ...options });
 	await listener.start();
 	return { registry, collector, listener };
 };
 
 test('ffmpeg publishes H.264 + AAC: every packet arrives as ffmpeg sent it', async () => {
-	const { collector, listener } = await setUp(22101, 'key');
+	const { collector, listener } = await setUp('key');
 	const copy = join(tempDir('rtmp-listener'), 'copy.flv');
 	try {
 		// One ffmpeg, two outputs: the RTMP push and a local FLV of exactly the same packets.
 		const ffmpeg = ffmpegPush(fixture('h264-aac48'), [
 			'-f',
 			'flv',
-			'rtmp://127.0.0.1:22101/app/key',
+			`rtmp://127.0.0.1:${listener.port}/app/key`,
 			'-c',
 			'copy',
 			'-f',
@@ -75,9 +71,9 @@ test('ffmpeg publishes H.264 + AAC: every packet arrives as ffmpeg sent it', asy
 });
 
 test('a publisher that vanishes ends the stream: killed, or silent past the idle timeout', async () => {
-	const { collector, listener } = await setUp(22102, 'gone', { idleTimeoutMs: 500 });
+	const { collector, listener } = await setUp('gone', { idleTimeoutMs: 500 });
 	try {
-		const killed = ffmpegPush(fixture('h264-aac48-10s'), ['-f', 'flv', 'rtmp://127.0.0.1:22102/app/gone']);
+		const killed = ffmpegPush(fixture('h264-aac48-10s'), ['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/app/gone`]);
 		await waitFor(() => collector.packets.length > 20, 8000, 'media');
 		assert.ok(listener.connections[0]?.digestHandshake, 'ffmpeg signs C1: the digest handshake was answered');
 		killed.child.kill('SIGKILL');
@@ -86,7 +82,7 @@ test('a publisher that vanishes ends the stream: killed, or silent past the idle
 		assert.is(collector.ends[0], 'publisher disconnected');
 
 		// SIGSTOP keeps the socket open but silent: only the idle timeout can notice.
-		const frozen = ffmpegPush(fixture('h264-aac48-10s'), ['-f', 'flv', 'rtmp://127.0.0.1:22102/app/gone']);
+		const frozen = ffmpegPush(fixture('h264-aac48-10s'), ['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/app/gone`]);
 		const before = collector.packets.length;
 		await waitFor(() => collector.packets.length > before + 20, 8000, 'media of the second session');
 		frozen.child.kill('SIGSTOP');
@@ -105,9 +101,13 @@ test('a publisher that vanishes ends the stream: killed, or silent past the idle
 test('a wrong stream key is refused before any media is accepted; the right one is let in', async () => {
 	const policy = new PublishPolicy({ streams: { 'app/locked': { key: 'secret' } }, open: true, log: () => {} });
 	const authorize = (request: PublishRequest) => policy.authorize(request);
-	const { registry, collector, listener } = await setUp(22103, 'locked', { authorize, log: () => {} });
+	const { registry, collector, listener } = await setUp('locked', { authorize, log: () => {} });
 	try {
-		const wrong = ffmpegPush(fixture('h264-aac48'), ['-f', 'flv', 'rtmp://127.0.0.1:22103/app/locked?key=nope'], false);
+		const wrong = ffmpegPush(
+			fixture('h264-aac48'),
+			['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/app/locked?key=nope`],
+			false,
+		);
 		const code = await wrong.exited;
 		assert.is.not(code, 0, 'ffmpeg must fail');
 		assert.match(wrong.stderr, /Server error: .*stream key/);
@@ -117,7 +117,7 @@ test('a wrong stream key is refused before any media is accepted; the right one 
 
 		const right = ffmpegPush(
 			fixture('h264-aac48'),
-			['-f', 'flv', 'rtmp://127.0.0.1:22103/app/locked?key=secret'],
+			['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/app/locked?key=secret`],
 			false,
 		);
 		assert.is(await right.exited, 0, right.stderr);
@@ -129,16 +129,19 @@ test('a wrong stream key is refused before any media is accepted; the right one 
 });
 
 test('a second publisher to a live stream name is refused; the first one carries on', async () => {
-	const { collector, listener } = await setUp(22104, 'busy', { log: () => {} });
+	const { collector, listener } = await setUp('busy', { log: () => {} });
 	try {
-		const first = ffmpegPush(fixture('h264-aac48-10s'), ['-f', 'flv', 'rtmp://127.0.0.1:22104/app/busy']);
+		const first = ffmpegPush(fixture('h264-aac48-10s'), ['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/app/busy`]);
 		await waitFor(() => collector.packets.length > 10, 8000, 'media from the first publisher');
-		const second = ffmpegPush(fixture('h264-aac48'), ['-f', 'flv', 'rtmp://127.0.0.1:22104/app/busy'], false);
+		const second = ffmpegPush(
+			fixture('h264-aac48'),
+			['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/app/busy`],
+			false,
+		);
 		assert.is.not(await second.exited, 0);
 		assert.match(second.stderr, /Server error: .*already being published/);
 		const count = collector.packets.length;
-		await sleep(600);
-		assert.ok(collector.packets.length > count, 'the first publisher still delivers');
+		await waitFor(() => collector.packets.length > count, 3000, 'more media from the first publisher');
 		assert.is(collector.ends.length, 0);
 		await first.stop();
 	} finally {

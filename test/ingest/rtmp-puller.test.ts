@@ -1,8 +1,8 @@
 /**
  * The RTMP puller against nginx-rtmp and node-media-server, each fed by ffmpeg, on loopback
- * ports 22200–22299. Every server is stopped by PID.
+ * ports the OS picks. Every server is stopped by PID.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpPlaySession } from '../../ingest/rtmp/rtmp-play-session.ts';
@@ -11,7 +11,9 @@ import { parseRtmpUrl } from '../../ingest/rtmp/rtmp-url.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import type { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	Collector,
 	ffmpegPush,
@@ -90,19 +92,19 @@ const pullTwoSessions = async (server: Peer, port: number, app: string): Promise
 };
 
 test('pulls from nginx-rtmp: the packets ffmpeg published, and again after the stream comes back', async () => {
-	const port = 22201;
+	const port = await freePort();
 	const collector = await pullTwoSessions(startNginxRtmp(tempDir('nginx'), port), port, 'live');
 	assert.ok(collector.ends.length >= 1);
 });
 
 test('pulls from node-media-server: the packets ffmpeg published, and again after the stream comes back', async () => {
-	const port = 22202;
+	const port = await freePort();
 	const collector = await pullTwoSessions(startNodeMediaServer(tempDir('nms'), port, 40_000), port, 'live');
 	assert.ok(collector.ends.length >= 1);
 });
 
 test('nginx-rtmp answers our signed C1 with the digest handshake', async () => {
-	const port = 22203;
+	const port = await freePort();
 	const nginx = startNginxRtmp(tempDir('nginx'), port);
 	try {
 		await waitForPort(port, 5000);
@@ -111,8 +113,7 @@ test('nginx-rtmp answers our signed C1 with the digest handshake', async () => {
 			announce: (tracks) => announced.push(...tracks.map((t) => t.codec)),
 			push: () => {},
 		});
-		await sleep(500);
-		assert.ok(session.digestHandshake);
+		await waitFor(() => session.digestHandshake, 5000, 'the digest handshake');
 		session.close('done');
 		assert.equal(await session.done, { delivered: false, reason: 'done' });
 	} finally {
@@ -123,7 +124,7 @@ test('nginx-rtmp answers our signed C1 with the digest handshake', async () => {
 test('an unreachable server: retries with exponential back-off, stop() ends it', async () => {
 	const registry = new StreamRegistry();
 	const log: string[] = [];
-	const puller = new RtmpPuller('rtmp://127.0.0.1:22299/live/none', registry.publish(KEY, 'rtmp'), {
+	const puller = new RtmpPuller(`rtmp://127.0.0.1:${await freePort()}/live/none`, registry.publish(KEY, 'rtmp'), {
 		firstRetryMs: 100,
 		maxRetryMs: 800,
 		log: (m) => log.push(m),

@@ -1,8 +1,8 @@
 /**
  * End to end: ffmpeg → our RTMP listener → the bus → recordings in MP4, TS and FLV, checked with
- * ffprobe and a full decode; and the Callaba input types that build RTMP sources. Ports 22400–22499.
+ * ffprobe and a full decode; and the Callaba input types that build RTMP sources.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createInput } from '../../ingest/create-input.ts';
@@ -15,6 +15,8 @@ import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { PathTemplate } from '../../src/recorder/path-template.ts';
 import { type RecordedFile, type RecordFormat, Recording } from '../../src/recorder/recording.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import { Collector, ffmpegPush, tempDir, waitFor } from './rtmp-kit.ts';
 
 const recordingOf = (registry: StreamRegistry, key: StreamKey, format: RecordFormat, root: string) => {
@@ -50,11 +52,11 @@ test('ffmpeg → RTMP listener → MP4, TS and FLV recordings that probe and dec
 	for (const { recording } of recordings) recording.start();
 	const collector = new Collector();
 	registry.subscribe(key, collector);
-	const listener = new RtmpListener({ port: 22401, hub: registry });
+	const listener = new RtmpListener({ port: 0, hub: registry });
 	await listener.start();
 	try {
 		const source = fixture('h264-aac48');
-		const ffmpeg = ffmpegPush(source, ['-f', 'flv', 'rtmp://127.0.0.1:22401/live/e2e'], false);
+		const ffmpeg = ffmpegPush(source, ['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/live/e2e`], false);
 		assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
 		await waitFor(() => collector.ends.length === 1, 5000, 'the end of the stream');
 		for (const { recording } of recordings) await recording.stop();
@@ -101,14 +103,15 @@ test('an RTMP listen input: a publisher on the recording port feeds the recordin
 	const key: StreamKey = { vhost: 'default', app: 'recording', stream: 'own-port' };
 	const collector = new Collector();
 	registry.subscribe(key, collector);
+	const port = await freePort();
 	const source = createInput(
-		{ protocol: 'rtmp', direction: 'listen', address: { port: 22403 } },
+		{ protocol: 'rtmp', direction: 'listen', address: { port } },
 		registry.publisher(key, 'rtmp'),
 		{ hub: registry, key, listenHost: '127.0.0.1', log: () => {} },
 	);
 	await source.start();
 	try {
-		const ffmpeg = ffmpegPush(fixture('h264-aac48'), ['-f', 'flv', 'rtmp://127.0.0.1:22403/any/name'], false);
+		const ffmpeg = ffmpegPush(fixture('h264-aac48'), ['-f', 'flv', `rtmp://127.0.0.1:${port}/any/name`], false);
 		assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
 		await waitFor(() => collector.ends.length === 1, 5000, 'the end of the stream');
 		assert.equal(

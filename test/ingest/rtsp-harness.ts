@@ -4,7 +4,6 @@
  */
 
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat } from '../../mux/muxer.ts';
@@ -14,6 +13,7 @@ import { formatStreamKey } from '../../src/core/stream-hub.ts';
 import type { Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { run } from '../helpers/process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** A MediaReceiver/StreamPublisher that keeps everything (payloads copied). */
 export class Collector implements StreamPublisher {
@@ -101,7 +101,7 @@ export { sleep, waitFor } from '../helpers/wait.ts';
  * a TS fixture (ADTS) is remuxed once to MP4, packets and timestamps unchanged.
  */
 export const withGlobalHeaders = async (ts: string): Promise<string> => {
-	const out = join(tmpdir(), `tapedeck-rtsp-src-${basename(ts, '.ts')}-${process.pid}.mp4`);
+	const out = join(tempDir('rtsp-src'), `rtsp-src-${basename(ts, '.ts')}.mp4`);
 	if (existsSync(out)) return out;
 	const result = await run('ffmpeg', [
 		'-nostdin',

@@ -2,11 +2,12 @@
  * The RTSP listener under connections that never RECORD (some sending request bytes slowly): they
  * are closed after the handshake time or to make room, and ffmpeg still publishes.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import { idleCrowd, watchedHub } from './limits-kit.ts';
 import { waitFor } from './rtmp-kit.ts';
 import { withGlobalHeaders } from './rtsp-harness.ts';

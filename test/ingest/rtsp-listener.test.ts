@@ -1,17 +1,19 @@
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createInput } from '../../ingest/create-input.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { Collector, FakeHub, waitFor, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
-const PORT = 23010;
+const PORT = await freePort();
+/** The range the listener takes RTP/RTCP pairs from (a taken pair is skipped). */
 const RTP_PORTS = { min: 23100, max: 23199 };
 
 type Case = { name: 'h264-aac48' | 'h265-aac48'; transport: 'tcp' | 'udp'; video: 'h264' | 'hevc' };
@@ -60,7 +62,7 @@ for (const c of cases) {
 				`A/V offset ${collector.avOffset()} vs source ${sourceOffset}`,
 			);
 			for (const format of ['mp4', 'ts'] as const) {
-				const out = join(tmpdir(), `tapedeck-rtsp-${c.name}-${c.transport}-${process.pid}.${format}`);
+				const out = join(tempDir('rtsp'), `rtsp-${c.name}-${c.transport}.${format}`);
 				await writeRecording(collector.tracks, collector.packets, format, out);
 				assert.is(await ffprobeErrors(out), '', format);
 				assert.is(await decodeErrors(out), '', format);

@@ -1,4 +1,3 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { authorizationFor, DigestRealm, parseAuthorization, parseChallenges } from '../../ingest/rtsp/rtsp-auth.ts';
 import {
@@ -15,6 +14,7 @@ import { RtspReader } from '../../ingest/rtsp/rtsp-reader.ts';
 import { formatTransport, parseTransports } from '../../ingest/rtsp/rtsp-transport.ts';
 import { contentBase, parseSdp, resolveControl } from '../../ingest/rtsp/sdp.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { test } from '../helpers/suite.ts';
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -1,20 +1,21 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RtspPuller, type RtspPullerOptions } from '../../ingest/rtsp/rtsp-puller.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
 
 const SERVER = '/usr/bin/python3';
 const SCRIPT = 'test/helpers/gst-rtsp-server.py';
+/** The range our puller takes RTP/RTCP pairs from (a taken pair is skipped). */
 const RTP_PORTS = { min: 23400, max: 23499 };
-let nextPort = 23310;
 
-/** Starts the GStreamer RTSP server on a fresh port; resolves once it prints "ready". */
+/** Starts the GStreamer RTSP server on a free port; resolves once it prints "ready". */
 const gstServer = async (args: string[]): Promise<{ peer: Peer; port: number }> => {
-	const port = nextPort++;
+	const port = await freePort();
 	const peer = new Peer(SERVER, [SCRIPT, '--port', String(port), ...args]);
 	let out = '';
 	peer.child.stdout?.on('data', (d: Buffer) => {
@@ -64,7 +65,7 @@ const assertPlayable = async (collector: Collector, videoCodec: 'h264' | 'h265',
 	assert.ok(video.packets[0]?.keyframe, 'first video packet is a keyframe');
 	assert.ok(Math.abs(collector.avOffset()) < 0.15, `A/V start offset ${collector.avOffset()}`);
 	assert.is(collector.ended, 'puller stopped');
-	const out = join(tmpdir(), `tapedeck-rtsp-pull-${name}-${process.pid}.mp4`);
+	const out = join(tempDir('rtsp-pull'), `rtsp-pull-${name}.mp4`);
 	await writeRecording(collector.tracks, collector.packets, 'mp4', out);
 	assert.is(await ffprobeErrors(out), '');
 	assert.is(await decodeErrors(out), '');
@@ -123,7 +124,7 @@ test('pulls MPEG-TS over RTP (payload type 33) through the TS demuxer', async ()
 	assert.is(collector.of('video').track?.codec, 'h264');
 	assert.is(collector.of('audio').track?.codec, 'aac');
 	assert.ok(collector.of('video').packets.length >= 25);
-	const out = join(tmpdir(), `tapedeck-rtsp-pull-mp2t-${process.pid}.mp4`);
+	const out = join(tempDir('rtsp-pull'), `rtsp-pull-mp2t.mp4`);
 	await writeRecording(collector.tracks, collector.packets, 'mp4', out);
 	assert.is(await decodeErrors(out), '');
 });

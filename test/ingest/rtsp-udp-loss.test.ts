@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtpMediaSession } from '../../ingest/rtsp/rtp-media-session.ts';
@@ -10,7 +8,10 @@ import { parseSdp } from '../../ingest/rtsp/sdp.ts';
 import { bindUdpPortPair, type UdpPortPair } from '../../ingest/rtsp/udp-port-pair.ts';
 import { LossyUdpRelay } from '../helpers/lossy-udp-relay.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { Collector, sleep, withGlobalHeaders, writeRecording } from './rtsp-harness.ts';
 
 /**
@@ -25,10 +26,11 @@ test('UDP loss and reordering: no crash, losses counted, reordered packets resto
 		await bindUdpPortPair('127.0.0.1', { min: 23600, max: 23699 }),
 		await bindUdpPortPair('127.0.0.1', { min: 23600, max: 23699 }),
 	];
+	const relayPorts = [await freePort('udp'), await freePort('udp')];
 	const relays = pairs.map(
 		(pair, i) =>
 			new LossyUdpRelay({
-				port: 23700 + i * 2,
+				port: relayPorts[i]!,
 				targetPort: pair.port,
 				seed: 7 + i,
 				dropRate: 0.01,
@@ -38,14 +40,14 @@ test('UDP loss and reordering: no crash, losses counted, reordered packets resto
 			}),
 	);
 	for (const relay of relays) await relay.start();
-	const sdpFile = join(tmpdir(), `tapedeck-rtsp-loss-${process.pid}.sdp`);
+	const sdpFile = join(tempDir('rtsp-loss'), `rtsp-loss.sdp`);
 	// One RTP output per stream; RTCP goes straight to our RTCP ports (rtcpport), RTP through the relays.
 	const ffmpeg = ffmpegCopy(source, [
 		'-map',
 		'0:v',
 		'-f',
 		'rtp',
-		`rtp://127.0.0.1:23700?rtcpport=${pairs[0]!.port + 1}&pkt_size=1200`,
+		`rtp://127.0.0.1:${relayPorts[0]}?rtcpport=${pairs[0]!.port + 1}&pkt_size=1200`,
 		'-map',
 		'0:a',
 		'-c',
@@ -54,7 +56,7 @@ test('UDP loss and reordering: no crash, losses counted, reordered packets resto
 		'0',
 		'-f',
 		'rtp',
-		`rtp://127.0.0.1:23702?rtcpport=${pairs[1]!.port + 1}`,
+		`rtp://127.0.0.1:${relayPorts[1]}?rtcpport=${pairs[1]!.port + 1}`,
 		'-sdp_file',
 		sdpFile,
 	]);
@@ -92,7 +94,7 @@ test('UDP loss and reordering: no crash, losses counted, reordered packets resto
 		const video = collector.of('video');
 		assert.ok(video.packets.length > 10 && video.packets.length < sourceVideo.packets, `video ${video.packets.length}`);
 		assert.ok(video.packets[0]?.keyframe);
-		const out = join(tmpdir(), `tapedeck-rtsp-loss-${process.pid}.mp4`);
+		const out = join(tempDir('rtsp-loss'), `rtsp-loss.mp4`);
 		await writeRecording(collector.tracks, collector.packets, 'mp4', out);
 		assert.is(await ffprobeErrors(out), '');
 		assert.is(await decodeErrors(out), '');

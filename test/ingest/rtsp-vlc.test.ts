@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
-import { Collector, sleep, waitFor, writeRecording } from './rtsp-harness.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { Collector, waitFor, writeRecording } from './rtsp-harness.ts';
 
-const PORT = 23360;
+const PORT = await freePort();
 
 /** VLC refuses to run as root; drop to nobody (setpriv execs in place, so the PID stays VLC's). */
 const vlc = (args: string[]): Peer =>
@@ -53,7 +54,8 @@ test('pulls what VLC serves (#rtp sdp=rtsp://): A/V in sync with the source file
 			await waitFor(() => puller.state === 'playing', 8000),
 			`VLC session: ${puller.lastError} ${server.stderr}`,
 		);
-		await sleep(4000);
+		// About 4 s of media at 25 fps.
+		assert.ok(await waitFor(() => collector.of('video').packets.length >= 100, 15_000), 'four seconds of video');
 	} finally {
 		await puller.stop();
 		await server.stop();
@@ -81,7 +83,7 @@ test('pulls what VLC serves (#rtp sdp=rtsp://): A/V in sync with the source file
 	const sourceOffset = sourceTime(v, 'video') - sourceTime(a, 'audio');
 	assert.ok(Math.abs(ourOffset - sourceOffset) <= 0.04, `A/V offset ${ourOffset} vs source ${sourceOffset}`);
 
-	const out = join(tmpdir(), `tapedeck-rtsp-vlc-${process.pid}.mp4`);
+	const out = join(tempDir('rtsp-vlc'), `rtsp-vlc.mp4`);
 	await writeRecording(collector.tracks, collector.packets, 'mp4', out);
 	assert.is(await ffprobeErrors(out), '');
 	assert.is(await decodeErrors(out), '');

@@ -1,11 +1,13 @@
 /**
  * Our SRT caller pulling from libsrt listeners (srt-live-transmit, ffmpeg) on loopback: byte-exact
- * delivery into the target, media on the bus, reconnect with back-off. Ports 21200–21299.
+ * delivery into the target, media on the bus, reconnect with back-off.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
+import { freePort, waitForUdpPort } from '../helpers/ports.ts';
 import type { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	feedStdin,
 	ffmpegPublisher,
@@ -15,22 +17,22 @@ import {
 	PayloadTap,
 	paddedTs,
 	RecordingPublisher,
-	sleep,
 	sltListener,
 	waitFor,
 } from './srt-kit.ts';
 
 test('pulls from srt-live-transmit: byte-exact, latency is the larger side, reconnects after the peer restarts', async () => {
+	const port = await freePort('udp');
 	const bytes = paddedTs(media);
 	const tap = new PayloadTap();
 	const target = new RecordingPublisher();
 	const caller = new SrtCaller({
-		url: 'srt://127.0.0.1:21200?latency=120',
+		url: `srt://127.0.0.1:${port}?latency=120`,
 		target,
 		onPayload: tap.add,
 		retryMinMs: 200,
 	});
-	let peer = sltListener(21200, '&latency=300');
+	let peer = await sltListener(port, '&latency=300');
 	try {
 		await caller.start();
 		assert.ok(await waitFor(() => caller.state === 'connected', 4000), caller.lastError);
@@ -43,7 +45,7 @@ test('pulls from srt-live-transmit: byte-exact, latency is the larger side, reco
 		await peer.stop();
 		assert.ok(await waitFor(() => caller.state === 'waiting', 6000), `caller noticed (${caller.state})`);
 		assert.ok(target.ended, 'the target ended with the connection');
-		peer = sltListener(21200, '&latency=300');
+		peer = await sltListener(port, '&latency=300');
 		assert.ok(await waitFor(() => caller.state === 'connected', 6000), `reconnected (${caller.lastError})`);
 		assert.is(caller.connects, 2);
 		const before = tap.length;
@@ -56,18 +58,19 @@ test('pulls from srt-live-transmit: byte-exact, latency is the larger side, reco
 });
 
 test('pulls from an ffmpeg listener (mode=listener): byte-exact', async () => {
+	const port = await freePort('udp');
 	const sent = await ffmpegRemux(media);
 	const tap = new PayloadTap();
 	const target = new RecordingPublisher();
-	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21201?mode=listener&linger=2');
+	const peer = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=listener&linger=2`);
 	const caller = new SrtCaller({
-		url: 'srt://127.0.0.1:21201',
+		url: `srt://127.0.0.1:${port}`,
 		target,
 		onPayload: tap.add,
 		retryMinMs: 200,
 	});
 	try {
-		await sleep(300);
+		await waitForUdpPort(port);
 		await caller.start();
 		assert.is(await peer.exited, 0, peer.stderr);
 		assert.ok(await waitFor(() => tap.length >= sent.length, 3000), `${tap.length} of ${sent.length} bytes`);
@@ -81,8 +84,9 @@ test('pulls from an ffmpeg listener (mode=listener): byte-exact', async () => {
 });
 
 test('no listener yet: the caller backs off and connects once one appears', async () => {
+	const port = await freePort('udp');
 	const caller = new SrtCaller({
-		url: 'srt://127.0.0.1:21202?connect_timeout=300',
+		url: `srt://127.0.0.1:${port}?connect_timeout=300`,
 		target: new RecordingPublisher(),
 		retryMinMs: 100,
 		retryMaxMs: 400,
@@ -90,10 +94,10 @@ test('no listener yet: the caller backs off and connects once one appears', asyn
 	let peer: Peer | undefined;
 	try {
 		await caller.start();
-		await sleep(1200);
+		assert.ok(await waitFor(() => caller.lastError !== undefined, 3000), 'a failed attempt');
 		assert.is(caller.connects, 0);
 		assert.match(caller.lastError ?? '', /no handshake answer|ECONNREFUSED/);
-		peer = sltListener(21202, '&latency=300');
+		peer = await sltListener(port, '&latency=300');
 		assert.ok(await waitFor(() => caller.state === 'connected', 3000), caller.lastError);
 	} finally {
 		await caller.stop();

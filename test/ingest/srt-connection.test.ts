@@ -3,7 +3,7 @@
  * timestamp and message-number wraps, NAK contents, ACK points, TSBPD delivery, too-late drop,
  * DROPREQ, KM-less encryption checks and the flush-on-close tail policy.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { decodeLossList } from '../../ingest/srt/loss-list.ts';
 import { PayloadCipher } from '../../ingest/srt/payload-cipher.ts';
@@ -19,6 +19,7 @@ import {
 	writeDataHeader,
 	writeWord,
 } from '../../ingest/srt/srt-packet.ts';
+import { test } from '../helpers/suite.ts';
 
 const ISN = 0x7fffffff - 4; // wraps after 5 packets
 const PEER_TS0 = 0xffffffff - 30_000; // peer clock wraps 30 ms in

@@ -1,12 +1,13 @@
 /**
  * Encrypted SRT against libsrt peers: AES-128 and AES-256, a forced key refresh, wrong and missing
  * passphrases, per-stream passphrases, and our caller's key material accepted by srt-live-transmit.
- * Ports 21100–21199.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { SrtListenerOptions } from '../../ingest/srt/srt-listener.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	assertPulled,
 	FakeHub,
@@ -38,11 +39,9 @@ const assertDelivered = (c: SrtCapture | undefined, expected: Uint8Array) => {
 	assert.is(c.final.stats.packetsUndecrypted, 0);
 };
 
-for (const [keyLength, port] of [
-	[16, 21100],
-	[32, 21101],
-] as const) {
+for (const keyLength of [16, 32] as const) {
 	test(`ffmpeg caller with pbkeylen=${keyLength} → encrypted listener: decrypted byte for byte`, async () => {
+		const port = await freePort('udp');
 		const { listener, captures } = await startListener(port, new FakeHub(), SECRET);
 		const peer = ffmpegPublisher(
 			media,
@@ -60,10 +59,11 @@ for (const [keyLength, port] of [
 }
 
 test('forced key refresh (kmrefreshrate=100, kmpreannounce=20): keys switch even ↔ odd, nothing lost', async () => {
-	const { listener, captures } = await startListener(21102, new FakeHub(), SECRET);
+	const port = await freePort('udp');
+	const { listener, captures } = await startListener(port, new FakeHub(), SECRET);
 	const peer = ffmpegPublisher(
 		media,
-		`srt://127.0.0.1:21102?mode=caller&linger=2&passphrase=${SECRET}&pbkeylen=32&kmrefreshrate=100&kmpreannounce=20&streamid=live/refresh`,
+		`srt://127.0.0.1:${port}?mode=caller&linger=2&passphrase=${SECRET}&pbkeylen=32&kmrefreshrate=100&kmpreannounce=20&streamid=live/refresh`,
 	);
 	try {
 		assert.is(await peer.exited, 0, peer.stderr);
@@ -78,18 +78,19 @@ test('forced key refresh (kmrefreshrate=100, kmpreannounce=20): keys switch even
 });
 
 test('wrong passphrase (1010) and passphrase on one side only (1011) are rejected; nothing is published', async () => {
+	const port = await freePort('udp');
 	const hub = new FakeHub();
-	const { listener, captures } = await startListener(21103, hub, SECRET);
+	const { listener, captures } = await startListener(port, hub, SECRET);
 	try {
 		const wrong = ffmpegPublisher(
 			media,
-			'srt://127.0.0.1:21103?mode=caller&passphrase=not-the-secret&streamid=live/wrong',
+			`srt://127.0.0.1:${port}?mode=caller&passphrase=not-the-secret&streamid=live/wrong`,
 		);
 		assert.is.not(await wrong.exited, 0, 'ffmpeg with a wrong passphrase fails');
-		const clear = ffmpegPublisher(media, 'srt://127.0.0.1:21103?mode=caller&streamid=live/clear');
+		const clear = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&streamid=live/clear`);
 		assert.is.not(await clear.exited, 0, 'ffmpeg without a passphrase fails');
-		const wrongKey = await failedCallerAttempt('srt://127.0.0.1:21103?streamid=live/ours&passphrase=not-the-secret');
-		const noKey = await failedCallerAttempt('srt://127.0.0.1:21103?streamid=live/ours');
+		const wrongKey = await failedCallerAttempt(`srt://127.0.0.1:${port}?streamid=live/ours&passphrase=not-the-secret`);
+		const noKey = await failedCallerAttempt(`srt://127.0.0.1:${port}?streamid=live/ours`);
 		assert.match(wrongKey ?? '', /1010 BADSECRET/);
 		assert.match(noKey ?? '', /1011 UNSECURE/);
 		assert.is(hub.publishers.size, 0, 'no stream was published');
@@ -100,14 +101,15 @@ test('wrong passphrase (1010) and passphrase on one side only (1011) are rejecte
 });
 
 test('per-stream passphrases: one stream encrypted, another in the clear, on one port', async () => {
-	const { listener, captures } = await startListener(21104, new FakeHub(), (key) =>
+	const port = await freePort('udp');
+	const { listener, captures } = await startListener(port, new FakeHub(), (key) =>
 		key.stream === 'secret' ? SECRET : undefined,
 	);
 	const a = ffmpegPublisher(
 		media,
-		`srt://127.0.0.1:21104?mode=caller&linger=2&passphrase=${SECRET}&streamid=live/secret`,
+		`srt://127.0.0.1:${port}?mode=caller&linger=2&passphrase=${SECRET}&streamid=live/secret`,
 	);
-	const b = ffmpegPublisher(media, 'srt://127.0.0.1:21104?mode=caller&linger=2&streamid=live/open');
+	const b = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&linger=2&streamid=live/open`);
 	try {
 		assert.is(await a.exited, 0, a.stderr);
 		assert.is(await b.exited, 0, b.stderr);
@@ -128,11 +130,12 @@ test('per-stream passphrases: one stream encrypted, another in the clear, on one
 });
 
 test('our caller makes the key (AES-256) and srt-live-transmit listener decrypts nothing wrong: byte-exact pull', async () => {
+	const port = await freePort('udp');
 	const bytes = paddedTs(media);
-	const peer = sltListener(21105, `&passphrase=${SECRET}&pbkeylen=32`);
+	const peer = await sltListener(port, `&passphrase=${SECRET}&pbkeylen=32`);
 	const tap = new PayloadTap();
 	const caller = new SrtCaller({
-		url: `srt://127.0.0.1:21105?passphrase=${SECRET}&pbkeylen=32`,
+		url: `srt://127.0.0.1:${port}?passphrase=${SECRET}&pbkeylen=32`,
 		target: new RecordingPublisher(),
 		onPayload: tap.add,
 	});

@@ -1,6 +1,5 @@
 /** Shared pieces of the SRT tests: the media, a fake hub, payload capture, our listener and caller, peers. */
 import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
@@ -17,7 +16,9 @@ import {
 	type StreamPublisher,
 } from '../../src/core/stream-hub.ts';
 import type { Track } from '../../src/core/track.ts';
+import { waitForUdpPort } from '../helpers/ports.ts';
 import { ffmpegCopy, Peer, run } from '../helpers/process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';
 
 export { sleep, waitFor };
@@ -133,7 +134,7 @@ export const paddedTs = (path: string): Buffer => {
 
 /** What `ffmpeg -i file -c copy -f mpegts` produces: what an ffmpeg SRT publisher sends of that file. */
 export const ffmpegRemux = async (path: string): Promise<Buffer> => {
-	const out = join(tmpdir(), `srt-remux-${process.pid}-${basename(path)}`);
+	const out = join(tempDir('srt-remux'), `srt-remux-${basename(path)}`);
 	const r = await run(
 		'ffmpeg',
 		['-nostdin', '-v', 'error', '-y', '-i', path, '-c', 'copy', '-f', 'mpegts', out],
@@ -145,16 +146,31 @@ export const ffmpegRemux = async (path: string): Promise<Buffer> => {
 	return bytes;
 };
 
-/** srt-live-transmit as an SRT listener serving what the test writes to its stdin (`feedStdin`); `query` adds `&…` options. */
-export const sltListener = (port: number, query = ''): Peer =>
-	new Peer('srt-live-transmit', ['-q', '-chunk:1316', 'file://con', `srt://:${port}?mode=listener${query}`], {
-		stdin: true,
-	});
+/**
+ * srt-live-transmit as an SRT listener serving what the test writes to its stdin (`feedStdin`); `query` adds `&…`
+ * options. Resolves once it has bound `port`.
+ */
+export const sltListener = async (port: number, query = ''): Promise<Peer> => {
+	const peer = new Peer(
+		'srt-live-transmit',
+		['-q', '-chunk:1316', 'file://con', `srt://:${port}?mode=listener${query}`],
+		{
+			stdin: true,
+		},
+	);
+	try {
+		await waitForUdpPort(port);
+	} catch (error) {
+		await peer.stop();
+		throw new Error(`srt-live-transmit did not bind ${port}: ${peer.stderr}`, { cause: error });
+	}
+	return peer;
+};
 
 /**
- * Starts `caller` against a srt-live-transmit listener (`sltListener`, given 300 ms to bind),
- * feeds the listener `bytes` once connected, and asserts that the caller's tap got them all,
- * identical. The caller and the peer stay up for further checks: the test stops them.
+ * Starts `caller` against a srt-live-transmit listener (`sltListener`), feeds the listener `bytes`
+ * once connected, and asserts that the caller's tap got them all, identical. The caller and the
+ * peer stay up for further checks: the test stops them.
  */
 export const assertPulled = async (
 	caller: SrtCaller,
@@ -163,7 +179,6 @@ export const assertPulled = async (
 	bytes: Uint8Array,
 	connectTimeoutMs: number,
 ): Promise<void> => {
-	await sleep(300);
 	await caller.start();
 	assert.ok(await waitFor(() => caller.state === 'connected', connectTimeoutMs), caller.lastError);
 	await feedStdin(peer, bytes);

@@ -3,16 +3,19 @@
  * (our own caller, in process, with a publish stream id: keep-alives only): they no longer fill the
  * listener's connections, and ffmpeg still publishes.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import { watchedHub } from './limits-kit.ts';
 import { ffmpegPublisher, media, RecordingPublisher, waitFor } from './srt-kit.ts';
 
 const IDLE = 120;
-/** The SRT listener reports no bound port: one of this file's own. */
-const PORT = 21_090;
+/** The SRT listener reports no bound port: free ones from the OS. */
+const PORT = await freePort('udp');
+const CAPPED_PORT = await freePort('udp');
 
 test(`${IDLE} idle SRT publishers leave room for ffmpeg; the idle ones are closed with a reason`, async () => {
 	const { registry, collector, logs, log } = watchedHub('real');
@@ -55,7 +58,7 @@ test('at the connection cap, an idle session makes room for a publisher instead 
 	const { registry, collector, logs, log } = watchedHub('capped');
 	const listener = new SrtListener({
 		hub: registry,
-		port: PORT + 1,
+		port: CAPPED_PORT,
 		maxConnections: 20,
 		connectionLimits: { handshakeTimeoutMs: 30_000, idleTimeoutMs: 30_000, maxPendingPerSource: 100, maxPending: 100 },
 		log,
@@ -65,7 +68,7 @@ test('at the connection cap, an idle session makes room for a publisher instead 
 		{ length: 20 },
 		(_, i) =>
 			new SrtCaller({
-				url: `srt://127.0.0.1:${PORT + 1}?streamid=%23!::r=idle/c${i},m=publish`,
+				url: `srt://127.0.0.1:${CAPPED_PORT}?streamid=%23!::r=idle/c${i},m=publish`,
 				target: new RecordingPublisher(),
 				retryMinMs: 60_000,
 			}),
@@ -73,7 +76,7 @@ test('at the connection cap, an idle session makes room for a publisher instead 
 	try {
 		await Promise.all(callers.map((caller) => caller.start()));
 		assert.ok(await waitFor(() => listener.sessions().length === 20, 10_000), `${listener.sessions().length} sessions`);
-		const ffmpeg = ffmpegPublisher(media, `srt://127.0.0.1:${PORT + 1}?mode=caller&linger=2&streamid=live/capped`);
+		const ffmpeg = ffmpegPublisher(media, `srt://127.0.0.1:${CAPPED_PORT}?mode=caller&linger=2&streamid=live/capped`);
 		const code = await Promise.race([ffmpeg.exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
 		await ffmpeg.stop();
 		assert.is(code, 0, ffmpeg.stderr);

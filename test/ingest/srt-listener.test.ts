@@ -1,16 +1,16 @@
 /**
  * Real publishers (ffmpeg with libsrt 1.5.1, srt-live-transmit) pushing to our SRT listener on
  * loopback: byte-exact delivery, stream-id routing, several callers on one port, rejections, fuzz.
- * Ports 21000–21099.
  */
 import { createSocket } from 'node:dgram';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SinglePublisherHub } from '../../ingest/single-publisher-hub.ts';
 import { decodeHandshake, encodeHandshake, encodeStringExtension, HandshakeType } from '../../ingest/srt/handshake.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { encodeControl } from '../../ingest/srt/srt-packet.ts';
+import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	FakeHub,
 	failedCallerAttempt,
@@ -45,11 +45,12 @@ const assertMedia = (publisher: RecordingPublisher | undefined) => {
 };
 
 test('ffmpeg caller → listener: byte-exact TS, stream id routed, latency negotiated', async () => {
+	const port = await freePort('udp');
 	const hub = new FakeHub();
-	const { listener, captures } = await startListener(21000, hub);
+	const { listener, captures } = await startListener(port, hub);
 	const peer = ffmpegPublisher(
 		media,
-		'srt://127.0.0.1:21000?mode=caller&latency=200000&linger=2&streamid=#!::r=live/cam1,m=publish',
+		`srt://127.0.0.1:${port}?mode=caller&latency=200000&linger=2&streamid=#!::r=live/cam1,m=publish`,
 	);
 	try {
 		assert.is(await peer.exited, 0, peer.stderr);
@@ -72,12 +73,13 @@ test('ffmpeg caller → listener: byte-exact TS, stream id routed, latency negot
 });
 
 test('srt-live-transmit caller (stdin) → listener with a plain stream id: byte-exact', async () => {
+	const port = await freePort('udp');
 	const hub = new FakeHub();
-	const { listener, captures } = await startListener(21001, hub);
+	const { listener, captures } = await startListener(port, hub);
 	const bytes = paddedTs(media);
 	const peer = new Peer(
 		'srt-live-transmit',
-		['-q', '-chunk:1316', 'file://con', 'srt://127.0.0.1:21001?streamid=show/slt'],
+		['-q', '-chunk:1316', 'file://con', `srt://127.0.0.1:${port}?streamid=show/slt`],
 		{
 			stdin: true,
 		},
@@ -100,10 +102,13 @@ test('srt-live-transmit caller (stdin) → listener with a plain stream id: byte
 });
 
 test('three callers at once on one port, each routed by its stream id', async () => {
+	const port = await freePort('udp');
 	const hub = new FakeHub();
-	const { listener, captures } = await startListener(21002, hub);
+	const { listener, captures } = await startListener(port, hub);
 	const ids = ['a/one', '#!::r=b/two', '#!::r=c/three,m=publish'];
-	const peers = ids.map((sid) => ffmpegPublisher(media, `srt://127.0.0.1:21002?mode=caller&linger=2&streamid=${sid}`));
+	const peers = ids.map((sid) =>
+		ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&linger=2&streamid=${sid}`),
+	);
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 3, 3000), 'three sessions');
 		assert.is(new Set(listener.sessions().map((s) => s.socketId)).size, 3);
@@ -122,18 +127,19 @@ test('three callers at once on one port, each routed by its stream id', async ()
 });
 
 test('rejections: stream already live (2409), mode=request (2405), auth hook says no (2401), bad stream id (2400)', async () => {
+	const port = await freePort('udp');
 	const hub = new FakeHub((r) => r.key.stream !== 'denied');
-	const { listener } = await startListener(21003, hub);
-	const live = ffmpegPublisher(media, 'srt://127.0.0.1:21003?mode=caller&streamid=live/busy');
+	const { listener } = await startListener(port, hub);
+	const live = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&streamid=live/busy`);
 	const attempt = (streamId: string) =>
-		failedCallerAttempt(`srt://127.0.0.1:21003?streamid=${encodeURIComponent(streamId)}`);
+		failedCallerAttempt(`srt://127.0.0.1:${port}?streamid=${encodeURIComponent(streamId)}`);
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000));
 		assert.match((await attempt('live/busy')) ?? '', /rejected by the listener: 2409/);
 		assert.match((await attempt('#!::r=live/x,m=request')) ?? '', /: 2405/);
 		assert.match((await attempt('live/denied')) ?? '', /: 2401/);
 		assert.match((await attempt('#!::nonsense')) ?? '', /: 2400/);
-		const rejected = ffmpegPublisher(media, 'srt://127.0.0.1:21003?mode=caller&streamid=live/busy');
+		const rejected = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&streamid=live/busy`);
 		assert.is.not(await rejected.exited, 0, 'ffmpeg fails on a rejected handshake');
 		assert.is(listener.sessions().length, 1, 'no state kept for rejected callers');
 	} finally {
@@ -143,19 +149,20 @@ test('rejections: stream already live (2409), mode=request (2405), auth hook say
 });
 
 test('a per-recording port (INPUT_TYPE_SRT_LISTEN) publishes any stream id into its one target, one caller at a time', async () => {
+	const port = await freePort('udp');
 	const target = new RecordingPublisher();
 	const tap = new PayloadTap();
 	const listener = new SrtListener({
 		hub: new SinglePublisherHub(target),
-		port: 21005,
+		port,
 		defaultStream: 'rec1',
 		onPayload: (_s, p) => tap.add(p),
 	});
 	await listener.start();
-	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21005?mode=caller&linger=2&streamid=whatever/name');
+	const peer = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&linger=2&streamid=whatever/name`);
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000));
-		assert.match((await failedCallerAttempt('srt://127.0.0.1:21005')) ?? '', /2409/);
+		assert.match((await failedCallerAttempt(`srt://127.0.0.1:${port}`)) ?? '', /2409/);
 		assert.is(await peer.exited, 0, peer.stderr);
 		assert.ok(await waitFor(() => target.ended !== undefined, 3000));
 		assertSameBytes(tap.bytes(), sent, 'single-target port');
@@ -166,11 +173,12 @@ test('a per-recording port (INPUT_TYPE_SRT_LISTEN) publishes any stream id into 
 });
 
 test('fuzzed datagrams (random, truncated, absurd handshakes) never crash the listener', async () => {
+	const port = await freePort('udp');
 	const hub = new FakeHub();
-	const { listener, captures } = await startListener(21004, hub);
+	const { listener, captures } = await startListener(port, hub);
 	const socket = createSocket('udp4');
 	await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-	const send = (d: Uint8Array) => new Promise<void>((resolve) => socket.send(d, 21004, '127.0.0.1', () => resolve()));
+	const send = (d: Uint8Array) => new Promise<void>((resolve) => socket.send(d, port, '127.0.0.1', () => resolve()));
 	let seed = 7;
 	const rand = (n: number) => {
 		seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -213,7 +221,7 @@ test('fuzzed datagrams (random, truncated, absurd handshakes) never crash the li
 			await send(encodeControl(0, 0, 0, 0, 0, i % 7 === 0 ? body.subarray(0, rand(body.length)) : body));
 		}
 		await sleep(200);
-		const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21004?mode=caller&linger=2&streamid=live/after-fuzz');
+		const peer = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&linger=2&streamid=live/after-fuzz`);
 		assert.is(await peer.exited, 0, peer.stderr);
 		assert.ok(await waitFor(() => captures.get('live/after-fuzz')?.final !== undefined, 3000));
 		assertSameBytes(captures.get('live/after-fuzz')?.tap.bytes(), sent, 'publisher after the fuzz');

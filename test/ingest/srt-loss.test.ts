@@ -1,14 +1,16 @@
 /**
  * Loss recovery through our own lossy UDP relay (netem is unavailable here): random and burst loss
  * with reordering between a libsrt peer and us, in both directions of use; a gap longer than the
- * sender keeps packets; a peer that vanishes. Ports 21300–21399.
+ * sender keeps packets; a peer that vanishes.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import type { SrtStats } from '../../ingest/srt/srt-connection.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { LossyUdpRelay, type LossyUdpRelayOptions } from '../helpers/lossy-udp-relay.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	assertPulled,
 	FakeHub,
@@ -53,10 +55,18 @@ const listen = async (port: number) => {
 };
 
 test('ffmpeg → lossy relay (random + burst loss, reordering) → listener: every byte in time, retransmissions counted', async () => {
-	const { listener, tap, finals } = await listen(21301);
-	const relay = new LossyUdpRelay({ ...lossy(21300, 21301, 11), applies: (d, dir) => dir === 'forward' && isData(d) });
+	const port = await freePort('udp');
+	const relayPort = await freePort('udp');
+	const { listener, tap, finals } = await listen(port);
+	const relay = new LossyUdpRelay({
+		...lossy(relayPort, port, 11),
+		applies: (d, dir) => dir === 'forward' && isData(d),
+	});
 	await relay.start();
-	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21300?mode=caller&latency=200000&linger=2&streamid=live/lossy');
+	const peer = ffmpegPublisher(
+		media,
+		`srt://127.0.0.1:${relayPort}?mode=caller&latency=200000&linger=2&streamid=live/lossy`,
+	);
 	try {
 		assert.is(await peer.exited, 0, peer.stderr);
 		assert.ok(await waitFor(() => finals.length === 1, 3000));
@@ -74,13 +84,18 @@ test('ffmpeg → lossy relay (random + burst loss, reordering) → listener: eve
 });
 
 test('our caller ← lossy relay ← srt-live-transmit listener: byte-exact pull', async () => {
+	const port = await freePort('udp');
+	const relayPort = await freePort('udp');
 	const bytes = paddedTs(media);
-	const peer = sltListener(21311);
-	const relay = new LossyUdpRelay({ ...lossy(21310, 21311, 23), applies: (d, dir) => dir === 'backward' && isData(d) });
+	const peer = await sltListener(port);
+	const relay = new LossyUdpRelay({
+		...lossy(relayPort, port, 23),
+		applies: (d, dir) => dir === 'backward' && isData(d),
+	});
 	await relay.start();
 	const tap = new PayloadTap();
 	const caller = new SrtCaller({
-		url: 'srt://127.0.0.1:21310?latency=200',
+		url: `srt://127.0.0.1:${relayPort}?latency=200`,
 		target: new RecordingPublisher(),
 		onPayload: tap.add,
 	});
@@ -98,12 +113,14 @@ test('our caller ← lossy relay ← srt-live-transmit listener: byte-exact pull
 });
 
 test('a 1.5 s outage with 120 ms latency: the gap is dropped (DROPREQ / too late), the stream goes on', async () => {
-	const { listener, tap, finals } = await listen(21321);
-	const relay = new LossyUdpRelay({ port: 21320, targetPort: 21321 });
+	const port = await freePort('udp');
+	const relayPort = await freePort('udp');
+	const { listener, tap, finals } = await listen(port);
+	const relay = new LossyUdpRelay({ port: relayPort, targetPort: port });
 	await relay.start();
-	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21320?mode=caller&linger=2&streamid=live/outage');
+	const peer = ffmpegPublisher(media, `srt://127.0.0.1:${relayPort}?mode=caller&linger=2&streamid=live/outage`);
 	try {
-		await sleep(1200);
+		assert.ok(await waitFor(() => tap.length > sent.length / 4, 5000), 'a quarter of the stream before the outage');
 		relay.blackhole = true;
 		await sleep(1500);
 		relay.blackhole = false;
@@ -127,10 +144,12 @@ test('a 1.5 s outage with 120 ms latency: the gap is dropped (DROPREQ / too late
 });
 
 test('a peer that vanishes is declared gone after the 5 s idle timeout', async () => {
-	const { listener, finals } = await listen(21331);
-	const relay = new LossyUdpRelay({ port: 21330, targetPort: 21331 });
+	const port = await freePort('udp');
+	const relayPort = await freePort('udp');
+	const { listener, finals } = await listen(port);
+	const relay = new LossyUdpRelay({ port: relayPort, targetPort: port });
 	await relay.start();
-	const peer = ffmpegPublisher(media, 'srt://127.0.0.1:21330?mode=caller&streamid=live/vanish');
+	const peer = ffmpegPublisher(media, `srt://127.0.0.1:${relayPort}?mode=caller&streamid=live/vanish`);
 	try {
 		assert.ok(await waitFor(() => listener.sessions().length === 1, 3000));
 		relay.blackhole = true;

@@ -1,13 +1,15 @@
 /**
  * The SRT thread: payload batches crossing threads intact and reused, and recovery when the thread
  * dies under a live session (the session ends cleanly, the listener serves again, the caller calls
- * again). Ports 21400–21409.
+ * again).
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { BATCH_BYTES, PayloadBatchWriter, readPayloadBatch } from '../../ingest/srt/payload-batch.ts';
 import { SrtCaller } from '../../ingest/srt/srt-caller.ts';
 import { terminateSrtThread } from '../../ingest/srt/srt-thread.ts';
+import { freePort } from '../helpers/ports.ts';
+import { test } from '../helpers/suite.ts';
 import {
 	FakeHub,
 	feedStdin,
@@ -89,9 +91,10 @@ test('batches: a main thread that holds too much makes the writer shed payloads,
 });
 
 test('the SRT thread dies under a live session: the publisher ends with the reason, the listener serves again', async () => {
+	const port = await freePort('udp');
 	const hub = new FakeHub();
-	const { listener, captures } = await startCapturingListener({ hub, port: 21400 });
-	const first = ffmpegPublisher(media, 'srt://127.0.0.1:21400?mode=caller&streamid=live/before');
+	const { listener, captures } = await startCapturingListener({ hub, port });
+	const first = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&streamid=live/before`);
 	let second: ReturnType<typeof ffmpegPublisher> | undefined;
 	try {
 		assert.ok(await waitFor(() => (captures.get('live/before')?.tap.length ?? 0) > 50_000, 5000), 'media flowing');
@@ -102,7 +105,7 @@ test('the SRT thread dies under a live session: the publisher ends with the reas
 		assert.is(listener.sessions().length, 0);
 		await first.stop();
 
-		second = ffmpegPublisher(media, 'srt://127.0.0.1:21400?mode=caller&linger=2&streamid=live/after');
+		second = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&linger=2&streamid=live/after`);
 		assert.is(await second.exited, 0, second.stderr);
 		assert.ok(await waitFor(() => captures.get('live/after')?.final !== undefined, 3000), 'second session closed');
 		assert.ok((captures.get('live/after')?.tap.length ?? 0) > 100_000, 'the listener on a new thread received media');
@@ -114,6 +117,7 @@ test('the SRT thread dies under a live session: the publisher ends with the reas
 });
 
 test('the SRT thread dies while the auth hook decides: no publisher is left open, the stream can be published again', async () => {
+	const port = await freePort('udp');
 	let decide: (allowed: boolean) => void = () => {};
 	class SlowHub extends FakeHub {
 		waiting = 0;
@@ -125,8 +129,8 @@ test('the SRT thread dies while the auth hook decides: no publisher is left open
 		}
 	}
 	const hub = new SlowHub();
-	const { listener, captures } = await startCapturingListener({ hub, port: 21402 });
-	const first = ffmpegPublisher(media, 'srt://127.0.0.1:21402?mode=caller&streamid=live/cam');
+	const { listener, captures } = await startCapturingListener({ hub, port });
+	const first = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&streamid=live/cam`);
 	let second: ReturnType<typeof ffmpegPublisher> | undefined;
 	try {
 		assert.ok(await waitFor(() => hub.waiting === 1, 5000), 'the auth hook was asked');
@@ -137,7 +141,7 @@ test('the SRT thread dies while the auth hook decides: no publisher is left open
 		assert.is(hub.publishers.size, 0, 'the answer for the dead thread opened no publisher');
 
 		hub.authorize = async () => true;
-		second = ffmpegPublisher(media, 'srt://127.0.0.1:21402?mode=caller&linger=2&streamid=live/cam');
+		second = ffmpegPublisher(media, `srt://127.0.0.1:${port}?mode=caller&linger=2&streamid=live/cam`);
 		assert.is(await second.exited, 0, second.stderr);
 		assert.ok(await waitFor(() => captures.get('live/cam')?.final !== undefined, 3000), 'published again');
 		assert.ok((captures.get('live/cam')?.tap.length ?? 0) > 100_000);
@@ -149,11 +153,12 @@ test('the SRT thread dies while the auth hook decides: no publisher is left open
 });
 
 test('the SRT thread dies under a pulling caller: the target ends, the caller connects again on a new thread', async () => {
+	const port = await freePort('udp');
 	const bytes = paddedTs(media).subarray(0, 1316 * 100);
 	const tap = new PayloadTap();
 	const target = new RecordingPublisher();
-	const caller = new SrtCaller({ url: 'srt://127.0.0.1:21401', target, onPayload: tap.add, retryMinMs: 200 });
-	let peer = sltListener(21401);
+	const caller = new SrtCaller({ url: `srt://127.0.0.1:${port}`, target, onPayload: tap.add, retryMinMs: 200 });
+	let peer = await sltListener(port);
 	try {
 		await caller.start();
 		assert.ok(await waitFor(() => caller.state === 'connected', 4000), caller.lastError);
@@ -163,7 +168,7 @@ test('the SRT thread dies under a pulling caller: the target ends, the caller co
 		assert.match(caller.lastError ?? '', /SRT thread failed/);
 		// srt-live-transmit serves one caller: a fresh one stands in for the peer noticing the dead connection.
 		await peer.stop();
-		peer = sltListener(21401);
+		peer = await sltListener(port);
 		assert.ok(await waitFor(() => caller.state === 'connected' && caller.connects === 2, 6000), caller.lastError);
 		await feedStdin(peer, bytes);
 		assert.ok(await waitFor(() => tap.length >= bytes.length, 3000), `${tap.length} of ${bytes.length} bytes`);

@@ -2,26 +2,26 @@
  * A UDP listen input belongs to its first sender until that sender is quiet: a second ffmpeg sending
  * into the same port meanwhile is counted, logged and ignored, and the first sender's recording is
  * frame-complete (ffprobe's packet counts of the recorded file equal those of a local copy of what
- * the first sender sent). A real server in this process, its Callaba API, UDP port 27851.
+ * the first sender sent). A real server in this process, its Callaba API, a UDP port from the OS.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { type RunningServer, startServer } from '../../src/cli/serve.ts';
 import { loadServeConfig } from '../../src/config/load.ts';
 import { probeStreams } from '../helpers/media-check.ts';
+import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy, type Peer } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { sleep } from '../helpers/wait.ts';
 
-const UDP_PORT = 27_851;
+const UDP_PORT = await freePort('udp');
 const SECRET = 'udp-lock-test-secret';
 
 test('two senders into one UDP listen port: the first one is recorded frame-complete, the second ignored', async () => {
-	const dataDir = mkdtempSync(join(tmpdir(), 'tapedeck-udp-lock-'));
+	const dataDir = tempDir('udp-lock');
 	// An API on a free port, the built-in listeners off: only the job's own UDP port is used.
 	const ports = ['port', 'rtmp-port', 'srt-port', 'rtsp-port'].flatMap((name) => [`--${name}`, '0']);
 	const config = loadServeConfig(['--host', '127.0.0.1', '--data', dataDir, ...ports], {});

@@ -1,13 +1,14 @@
 /** UDP MPEG-TS in: unicast, multicast on loopback, RTP-wrapped, sessions ended by silence, URL parsing. */
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { isMulticast, parseUdpUrl, UdpTsSource } from '../../ingest/udp/udp-ts-source.ts';
 import type { TapedeckError } from '../../src/core/errors.ts';
+import { freePort } from '../helpers/ports.ts';
 import { SessionCollector } from '../helpers/session-collector.ts';
-import { sleep } from '../helpers/wait.ts';
+import { test } from '../helpers/suite.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
 
 /** Sends a TS file as 7-packet datagrams (as ffmpeg does), optionally wrapped in RTP, paced a little. */
 const send = async (port: number, address: string, options: { rtp?: boolean; multicast?: boolean } = {}) => {
@@ -32,20 +33,21 @@ const send = async (port: number, address: string, options: { rtp?: boolean; mul
 };
 
 test('unicast: tracks and packets arrive; silence ends the session; the next burst is a new session', async () => {
+	const port = await freePort('udp');
 	const target = new SessionCollector();
-	const source = new UdpTsSource({ address: '127.0.0.1', port: 20_400, idleTimeoutMs: 300 }, target);
+	const source = new UdpTsSource({ address: '127.0.0.1', port, idleTimeoutMs: 300 }, target);
 	await source.start();
 	try {
-		await send(20_400, '127.0.0.1');
-		await sleep(600);
+		await send(port, '127.0.0.1');
+		assert.ok(await waitFor(() => target.ends.length === 1, 5000), 'silence ended the session');
 		assert.equal(
 			target.tracks.map((t) => t.codec),
 			['h264', 'aac'],
 		);
 		assert.ok(target.packets > 250, `${target.packets} packets`);
 		assert.equal(target.ends, ['no data for 300 ms']);
-		await send(20_400, '127.0.0.1');
-		await sleep(600);
+		await send(port, '127.0.0.1');
+		assert.ok(await waitFor(() => target.ends.length === 2, 5000), 'the second session ended');
 		assert.is(target.sessions, 2);
 	} finally {
 		await source.stop();
@@ -53,12 +55,13 @@ test('unicast: tracks and packets arrive; silence ends the session; the next bur
 });
 
 test('RTP-wrapped TS (payload type 33) is unwrapped', async () => {
+	const port = await freePort('udp');
 	const target = new SessionCollector();
-	const source = new UdpTsSource({ address: '127.0.0.1', port: 20_401 }, target);
+	const source = new UdpTsSource({ address: '127.0.0.1', port }, target);
 	await source.start();
 	try {
-		await send(20_401, '127.0.0.1', { rtp: true });
-		await sleep(100);
+		await send(port, '127.0.0.1', { rtp: true });
+		await waitFor(() => target.packets > 250, 5000);
 		assert.ok(target.packets > 250);
 		assert.is(source.droppedDatagrams, 0);
 	} finally {
@@ -68,12 +71,13 @@ test('RTP-wrapped TS (payload type 33) is unwrapped', async () => {
 });
 
 test('multicast: the group is joined on the given interface', async () => {
+	const port = await freePort('udp');
 	const target = new SessionCollector();
-	const source = new UdpTsSource({ address: '239.255.20.1', port: 20_402, interfaceAddress: '127.0.0.1' }, target);
+	const source = new UdpTsSource({ address: '239.255.20.1', port, interfaceAddress: '127.0.0.1' }, target);
 	await source.start();
 	try {
-		await send(20_402, '239.255.20.1', { multicast: true });
-		await sleep(100);
+		await send(port, '239.255.20.1', { multicast: true });
+		await waitFor(() => target.packets > 250, 5000);
 		assert.ok(target.packets > 250, `${target.packets} packets`);
 	} finally {
 		await source.stop();
@@ -81,13 +85,14 @@ test('multicast: the group is joined on the given interface', async () => {
 });
 
 test('a taken port is a clear error', async () => {
-	const a = new UdpTsSource({ address: '127.0.0.1', port: 20_403 }, new SessionCollector());
-	const b = new UdpTsSource({ address: '127.0.0.1', port: 20_403 }, new SessionCollector());
+	const port = await freePort('udp');
+	const a = new UdpTsSource({ address: '127.0.0.1', port }, new SessionCollector());
+	const b = new UdpTsSource({ address: '127.0.0.1', port }, new SessionCollector());
 	await a.start();
 	try {
 		await b.start().then(
 			() => assert.unreachable('second bind succeeded'),
-			(e: TapedeckError) => assert.match(e.message, 'cannot listen on udp://127.0.0.1:20403'),
+			(e: TapedeckError) => assert.match(e.message, `cannot listen on udp://127.0.0.1:${port}`),
 		);
 	} finally {
 		await a.stop();

@@ -1,7 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { AviMuxer, type AviMuxerOptions } from '../../mux/avi/avi-muxer.ts';
@@ -18,9 +16,11 @@ import {
 	seekOneFrame,
 } from '../helpers/media-check.ts';
 import { fixtureMp4Source } from '../helpers/mp4-source.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { demuxFlv, demuxTs, type Source, writeAll } from './flv-source.ts';
 
-const OUT = join(tmpdir(), 'tapedeck-avi-muxer');
+const OUT = tempDir('avi-muxer');
 mkdirSync(OUT, { recursive: true });
 
 const muxAvi = async (input: Source, name: string, options: AviMuxerOptions = {}): Promise<string> => {

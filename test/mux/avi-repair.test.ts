@@ -1,16 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { AviMuxer, type AviMuxerOptions } from '../../mux/avi/avi-muxer.ts';
 import { repairAvi } from '../../mux/avi/repair-avi.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors, probeStreams, seekOneFrame } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { demuxFlv, writeAll } from './flv-source.ts';
 
-const OUT = join(tmpdir(), 'tapedeck-avi-repair');
+const OUT = tempDir('avi-repair');
 mkdirSync(OUT, { recursive: true });
 
 const input = demuxFlv(readFileSync(fixture('h264-aac48-flv')));

@@ -1,7 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { FlvDemuxer } from '../../ingest/demux/flv/flv-demuxer.ts';
@@ -19,9 +17,11 @@ import {
 	seekOneFrame,
 } from '../helpers/media-check.ts';
 import { readMp4Source, remux } from '../helpers/mp4-source.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { demuxFlv, demuxTs, type Source, writeAll } from './flv-source.ts';
 
-const OUT = join(tmpdir(), 'tapedeck-flv-muxer');
+const OUT = tempDir('flv-muxer');
 mkdirSync(OUT, { recursive: true });
 
 const muxToFile = async (input: Source, name: string, options = {}): Promise<string> => {

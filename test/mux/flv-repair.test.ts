@@ -1,16 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { FlvMuxer } from '../../mux/flv/flv-muxer.ts';
 import { repairFlv } from '../../mux/flv/repair-flv.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { demuxFlv, writeAll } from './flv-source.ts';
 
-const OUT = join(tmpdir(), 'tapedeck-flv-repair');
+const OUT = tempDir('flv-repair');
 mkdirSync(OUT, { recursive: true });
 
 const input = demuxFlv(readFileSync(fixture('h264-aac48-flv')));

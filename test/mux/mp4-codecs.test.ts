@@ -3,10 +3,8 @@
  * a dac3 built from the first frame) and Opus (Opus + dOps), each with H.264, in MP4, MOV and
  * fMP4: ffprobe and a full decode are clean and every sample reads back exactly.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { FragmentedMp4Muxer } from '../../mux/mp4/fragmented-mp4-muxer.ts';
@@ -14,8 +12,10 @@ import { Mp4Muxer } from '../../mux/mp4/mp4-muxer.ts';
 import { probeStreams } from '../helpers/media-check.ts';
 import { fixtureMp4Source, muxToFile } from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4 } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mp4-codecs-'));
+const dir = tempDir('mp4-codecs');
 
 const cases: readonly { fixture: FixtureName; codec: string }[] = [
 	{ fixture: 'h264-mp3', codec: 'mp3' },

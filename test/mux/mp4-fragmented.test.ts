@@ -4,10 +4,8 @@
  * progressive MP4/MOV; a `.part` file cut at random bytes defragments into a playable file with
  * every complete fragment.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { childBoxes } from '../../mux/mp4/box-reader.ts';
@@ -26,8 +24,10 @@ import {
 	trackPackets,
 } from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4, compareSamples, readWithMp4box } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-fmp4-'));
+const dir = tempDir('fmp4');
 const source = (name: FixtureName): Mp4Source => fixtureMp4Source(name, dir);
 
 /** Writes `name` as fMP4 (2 s fragments) once; returns the path. */

@@ -4,10 +4,8 @@
  * clean, exact against the demuxed packets, and keeps the TS file's durations and A/V offset;
  * the fMP4 also defragments into a clean MP4.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
@@ -20,8 +18,10 @@ import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { assertFaithfulMp4 } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mp4-ts-'));
+const dir = tempDir('mp4-ts');
 
 const FORMATS = ['mp4', 'mov', 'fmp4'] as const;
 

@@ -5,13 +5,13 @@
  * mp4box.js reads them from the moov.
  */
 import { createFile, MP4BoxBuffer } from 'mp4box';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { childBoxes, readU64 } from '../../mux/mp4/box-reader.ts';
 import { Mp4Muxer } from '../../mux/mp4/mp4-muxer.ts';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import type { Sink } from '../../src/sink/sink.ts';
+import { test } from '../helpers/suite.ts';
 
 const PAYLOAD = new Uint8Array(48 << 20);
 /** 100 packets of 48 MiB: 4.7 GiB of mdat. */

@@ -3,11 +3,9 @@
  * back every sample exactly (size, sync, DTS, composition offset), durations and the A/V offset
  * match the source, mediabunny reads both brands, and co64 files stay valid.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_FORMATS, EncodedPacketSink, FilePathSource, Input } from 'mediabunny';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { Mp4Muxer } from '../../mux/mp4/mp4-muxer.ts';
@@ -15,8 +13,10 @@ import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { fixtureMp4Source, type Mp4Source, muxToFile, trackPackets } from '../helpers/mp4-source.ts';
 import { assertFaithfulMp4, readWithMp4box } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mp4-'));
+const dir = tempDir('mp4');
 /** The fixture remuxed by ffmpeg into MP4, read into packets. */
 const source = (name: FixtureName): Mp4Source => fixtureMp4Source(name, dir);
 

@@ -7,10 +7,8 @@
  * QuickTime's '.mp2' in MOV). FLV is refused before any byte is written.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CODEC_CARRIERS } from '../../mux/codec-carriers.ts';
 import { createMuxer } from '../../mux/create-muxer.ts';
@@ -19,8 +17,10 @@ import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { EXTENSION } from '../helpers/container-extension.ts';
 import { decodeErrors, ffprobeErrors, hashedFrames, probeStreams } from '../helpers/media-check.ts';
 import { muxToFile, readMp4Source, remux } from '../helpers/mp4-source.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-mpeg2-'));
+const dir = tempDir('mpeg2');
 
 /** 2 s of 320x240 MPEG-2 video with B-frames and 48 kHz stereo MP2, as a broadcast encoder would send it. */
 const makeSource = (): { ts: string; mp4: string } => {

@@ -7,10 +7,8 @@
  * do MP4/MOV for a new sample rate (the audio track's timescale).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat } from '../../mux/muxer.ts';
@@ -21,8 +19,10 @@ import { EXTENSION } from '../helpers/container-extension.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
 import { type Mp4Source, readMp4Source } from '../helpers/mp4-source.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-parameters-'));
+const dir = tempDir('parameters');
 
 /** One second of H.264 (B-frames) + AAC at `size`, `channels`, `rate`, read into packets. */
 const part = (name: string, size: string, channels: number, rate = 48_000): Mp4Source => {

@@ -5,10 +5,8 @@
  * every other container leaves the data track out and records the media as usual.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createMuxer } from '../../mux/create-muxer.ts';
 import { CONTAINER_FORMATS } from '../../mux/muxer.ts';
@@ -18,8 +16,10 @@ import type { Track } from '../../src/core/track.ts';
 import { EXTENSION } from '../helpers/container-extension.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
 import { fixtureMp4Source, muxToFile } from '../helpers/mp4-source.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-scte35-'));
+const dir = tempDir('scte35');
 
 const scte35: Track = {
 	id: 9,

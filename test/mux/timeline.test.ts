@@ -6,10 +6,8 @@
  * segment's edit list, and defragments to the same; TS writes it inside its mux delay with a PCR that
  * never goes below 0 and always increases; FLV moves the file later by the delay, as ffmpeg does.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createMuxer } from '../../mux/create-muxer.ts';
@@ -19,8 +17,10 @@ import { EXTENSION } from '../helpers/container-extension.ts';
 import { decodeErrors, type ProbedStream, probeStreams } from '../helpers/media-check.ts';
 import { fixtureMp4Source, muxToFile, remux } from '../helpers/mp4-source.ts';
 import { readWithMp4box } from '../helpers/mp4box-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-timeline-'));
+const dir = tempDir('timeline');
 
 /** h264-aac48 (B-frames, audio starting 21 ms before video) on a timeline whose 0 is its earliest PTS. */
 const presentationOrigin = () => {

@@ -1,7 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type FixtureName, fixture } from '../../fixtures/fixtures.ts';
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
@@ -13,9 +11,11 @@ import type { Track } from '../../src/core/track.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { PacketCollector } from '../helpers/packet-collector.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
-const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-ts-muxer-'));
+const OUT = tempDir('ts-muxer');
 
 const demux = (bytes: Uint8Array) => {
 	const collector = new PacketCollector();

@@ -2,15 +2,15 @@
  * mux.js (video.js's HLS transmuxer) as an independent reader of our MPEG-TS: it parses PAT/PMT and
  * reassembles PES into H.264 access units and AAC frames the way browsers' HLS players do.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import muxjs from 'mux.js';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 type EsEvent = { type: string; dts?: number; pts?: number };
 type Stream = { pipe(next: Stream): Stream; on(event: 'data', listener: (event: EsEvent) => void): void };
@@ -21,7 +21,7 @@ type Mp2t = {
 };
 
 /** Outputs go to a fresh folder outside the tree, removed when the suite ends. */
-const OUT = mkdtempSync(join(tmpdir(), 'tapedeck-ts-muxjs-'));
+const OUT = tempDir('ts-muxjs');
 
 test('mux.js reads our TS: both streams in the PMT, one PES per frame, monotonic DTS', async () => {
 	const output = join(OUT, 'muxjs-check.ts');

@@ -1,13 +1,13 @@
 /** The recordings root is a wall: no folder link inside it is followed, for writing, repair or removal. */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { containedFolder } from '../../src/recorder/contained-folder.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'tapedeck-root-'));
-const outside = mkdtempSync(join(tmpdir(), 'tapedeck-outside-'));
+const root = tempDir('root');
+const outside = tempDir('outside');
 
 test('missing folders under the root are created one by one', () => {
 	assert.is(containedFolder(root, join(root, 'a', 'b', 'file.ts'), true), join(root, 'a', 'b'));

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendInfoFile, formatIsoWithOffset } from '../../src/recorder/info-file.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const entry = (sequence: number, lastSequence: boolean) => ({
 	transactionId: 'TX',
@@ -23,7 +23,7 @@ const entry = (sequence: number, lastSequence: boolean) => ({
 });
 
 test('appends <file> entries in OME element order, concurrent appends all land', async () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-info-')), 'sub', 'info.xml');
+	const path = join(tempDir('info'), 'sub', 'info.xml');
 	await Promise.all([appendInfoFile(path, entry(0, false)), appendInfoFile(path, entry(1, true))]);
 	const xml = readFileSync(path, 'utf8');
 	assert.ok(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<files>\n'));

@@ -1,15 +1,15 @@
 /** Finalizing and repairing MP4 `.part` files (written fragmented): the note says what was kept and dropped. */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { remuxFile } from '../../src/cli/remux.ts';
 import { repairPart } from '../../src/recorder/part-file.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-part-'));
+const dir = tempDir('part');
 const fragmented = join(dir, 'source.frag.mp4');
 await remuxFile({ input: fixture('h264-aac48'), output: fragmented, format: 'fmp4' });
 const whole = readFileSync(fragmented);

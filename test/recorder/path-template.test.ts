@@ -1,11 +1,11 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { TapedeckError } from '../../src/core/errors.ts';
 import { PathTemplate, type PathValues } from '../../src/recorder/path-template.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const root = join(tmpdir(), 'tapedeck-paths');
+const root = tempDir('paths');
 const values: PathValues = {
 	virtualHost: 'default',
 	application: 'app',

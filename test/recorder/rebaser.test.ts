@@ -1,8 +1,8 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
 import { Rebaser, type SegmentationRule } from '../../src/recorder/rebaser.ts';
+import { test } from '../helpers/suite.ts';
 
 const VIDEO: Track = {
 	id: 1,
@@ -170,6 +170,40 @@ for (const [name, jumpS, hint] of [
 		assert.ok(out.audio.length === 93 && out.video.length === 50);
 	});
 }
+
+test('audio that ran past the video before a restart moves the new epoch on: A/V stays in sync', () => {
+	const r = new Rebaser('discontinuity');
+	r.setTracks([VIDEO, AUDIO]);
+	const frame = 1024 / 48_000;
+	const events: Array<{ packet: Packet; at: number }> = [];
+	// The first encode: video 0–1 s, audio 0–1.024 s; the second starts at 100 s, audio 5 ms after video.
+	for (let i = 0; i < 50; i++) {
+		const s = i < 25 ? i * 0.04 : 100 + (i - 25) * 0.04;
+		events.push({ packet: v(Math.round(s * 90_000), Math.round(s * 90_000), i % 25 === 0), at: i * 0.04 });
+	}
+	for (let i = 0; i < 96; i++) {
+		const s = i < 48 ? i * frame : 100.005 + (i - 48) * frame;
+		events.push({ packet: a(Math.round(s * 48_000)), at: (i < 48 ? s : s - 99) + 0.2 });
+	}
+	events.sort((x, y) => x.at - y.at);
+	const out = new Map<number, number[]>([
+		[1, []],
+		[2, []],
+	]);
+	let first = true;
+	for (const { packet } of events) {
+		const mapped = map(r, packet, first);
+		first = false;
+		out.get(packet.trackId)!.push(mapped![0] / (packet.trackId === 1 ? 90_000 : 48_000));
+	}
+	const [video, audio] = [out.get(1)!, out.get(2)!];
+	for (const list of [video, audio]) for (let i = 1; i < list.length; i++) assert.ok(list[i]! > list[i - 1]!);
+	assert.ok(audio[48]! >= audio[47]! + frame - 1e-6, 'audio carries on after its own last frame');
+	// At the end, audio is 5 ms after video as in the second encode (the last frames: video 100.96, audio 100.005 + 47 frames).
+	const inputEnd = 100.005 + 47 * frame - 100.96;
+	assert.ok(Math.abs(audio.at(-1)! - video.at(-1)! - inputEnd) < 0.001, `end offset ${audio.at(-1)! - video.at(-1)!}`);
+	assert.ok(video[25]! - video[24]! < 0.041, 'the video carries on one frame later');
+});
 
 test('without a hint a 2 s forward step is a gap, not a jump', () => {
 	const out = feedJump(2);

@@ -3,19 +3,8 @@
  * never replaced, never written through a link, a late track costs the other nothing, errors stay
  * inside one recording (which retries), and warnings reach the recording's stats.
  */
-import {
-	existsSync,
-	mkdirSync,
-	mkdtempSync,
-	readdirSync,
-	readFileSync,
-	rmSync,
-	symlinkSync,
-	writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
@@ -32,6 +21,8 @@ import { FileSink } from '../../src/sink/file-sink.ts';
 import type { Sink } from '../../src/sink/sink.ts';
 import { decodeErrors, probeStreams } from '../helpers/media-check.ts';
 import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 type Media = { tracks: readonly Track[]; packets: Packet[] };
@@ -59,7 +50,7 @@ const load = (): Media => {
 
 const roots: string[] = [];
 const newRoot = (): string => {
-	const root = mkdtempSync(join(tmpdir(), 'tapedeck-safety-'));
+	const root = tempDir('safety');
 	roots.push(root);
 	return root;
 };

@@ -2,10 +2,8 @@
  * The recording engine on the bus, without the API: files fed from fixtures through the real TS
  * demuxer into a publisher, recorded by real muxers, checked with ffprobe/ffmpeg.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
@@ -23,6 +21,8 @@ import {
 import { FileSink } from '../../src/sink/file-sink.ts';
 import type { Sink } from '../../src/sink/sink.ts';
 import { avOffsetMismatches, decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** MP4 by default: written fragmented, finalized by defragmenting, the longest path. */
@@ -70,7 +70,7 @@ const makeRecording = (
 	overrides: Partial<RecordingSpec> = {},
 	deps: { openSink?: (path: string) => Sink; now?: () => Date } = {},
 ): Harness => {
-	const root = mkdtempSync(join(tmpdir(), 'tapedeck-rec-'));
+	const root = tempDir('rec');
 	const files: RecordedFile[] = [];
 	const states: RecordingState[] = [];
 	const recording = new Recording(
@@ -216,7 +216,7 @@ for (const format of ['flv', 'mp4', 'mov'] as const) {
 		const input = await probeStreams(fixture('h264-aac48-10s'));
 		for (const rule of ['discontinuity', 'continuity'] as const) {
 			const registry = new StreamRegistry();
-			const root = mkdtempSync(join(tmpdir(), 'tapedeck-rule-'));
+			const root = tempDir('rule');
 			const h = makeRecording(registry, {
 				split: { intervalMs: 4000 },
 				segmentationRule: rule,

@@ -2,7 +2,7 @@
  * SegmentWriter logic against a recording fake muxer; the real muxers are exercised end to end
  * in test/conformance/.
  */
-import { test } from 'uvu';
+
 import * as assert from 'uvu/assert';
 import { CONTINUED, type ContainerFormat, type Muxer, type MuxerStats, type TrackUpdate } from '../../mux/muxer.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
@@ -13,6 +13,7 @@ import { type SegmentInfo, SegmentWriter, type SegmentWriterOptions } from '../.
 import { SplitPolicy } from '../../src/recorder/split-policy.ts';
 import { TrackFilter } from '../../src/recorder/track-filter.ts';
 import { MemorySink } from '../../src/sink/memory-sink.ts';
+import { test } from '../helpers/suite.ts';
 
 const VIDEO: Track = {
 	id: 1,

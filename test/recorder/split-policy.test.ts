@@ -1,7 +1,7 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { SplitPolicy, toSixFieldCron } from '../../src/recorder/split-policy.ts';
+import { test } from '../helpers/suite.ts';
 
 const at = (iso: string) => new Date(iso);
 const check = (elapsedMs: number, now = new Date(0), bytes = 0) => ({ elapsedMs, bytes, now });

@@ -1,8 +1,8 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Track } from '../../src/core/track.ts';
 import { TrackFilter } from '../../src/recorder/track-filter.ts';
+import { test } from '../helpers/suite.ts';
 
 const tracks: Track[] = [
 	{ id: 1, kind: 'video', codec: 'h264', timescale: 90_000, config: new Uint8Array(), name: 'video' },

@@ -1,13 +1,13 @@
 /** FileSink: what reaches the disk, what it refuses to open, and its bounded write queue. */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TapedeckError } from '../../src/core/errors.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tapedeck-sink-'));
+const dir = tempDir('sink');
 
 test('exclusive: an existing file or a link is refused with a clear error and left as it was', () => {
 	writeFileSync(join(dir, 'taken'), 'x');

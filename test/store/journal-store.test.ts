@@ -1,14 +1,14 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JournalStore } from '../../src/store/journal-store.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 type Doc = { id: string; n: number };
 
 test('changes survive a reopen; the journal is compacted to one line per document', () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'store', 'jobs.jsonl');
+	const path = join(tempDir('store'), 'store', 'jobs.jsonl');
 	const store = new JournalStore<Doc>(path);
 	store.put({ id: 'a', n: 1 });
 	store.put({ id: 'b', n: 1 });
@@ -24,7 +24,7 @@ test('changes survive a reopen; the journal is compacted to one line per documen
 });
 
 test('a torn last line (crash mid-append) is skipped, the rest kept', () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'jobs.jsonl');
+	const path = join(tempDir('store'), 'jobs.jsonl');
 	const store = new JournalStore<Doc>(path);
 	store.put({ id: 'a', n: 1 });
 	store.close();
@@ -36,7 +36,7 @@ test('a torn last line (crash mid-append) is skipped, the rest kept', () => {
 });
 
 test('changes of one tick share a sync; synced() resolves once they are in the file; a closed store refuses changes', async () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'jobs.jsonl');
+	const path = join(tempDir('store'), 'jobs.jsonl');
 	const store = new JournalStore<Doc>(path);
 	await store.synced(); // nothing pending
 	for (let n = 0; n < 50; n++) store.put({ id: `d${n}`, n });
@@ -54,7 +54,7 @@ test('changes of one tick share a sync; synced() resolves once they are in the f
 type Item = { id: string; state: string; bytes: number };
 
 test('items are saved as small lines of their own: a change costs its size, not the history', async () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'jobs.jsonl');
+	const path = join(tempDir('store'), 'jobs.jsonl');
 	const store = new JournalStore<Doc, Item>(path);
 	store.put({ id: 'job', n: 0 });
 	for (let i = 0; i < 100; i++) store.putItem('job', { id: `f${i}`, state: 'writing', bytes: 0 });
@@ -78,7 +78,7 @@ test('items are saved as small lines of their own: a change costs its size, not 
 });
 
 test('10,000 files on one job: the journal stays a few MB while running and re-opens in well under 5 s', async () => {
-	const path = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'jobs.jsonl');
+	const path = join(tempDir('store'), 'jobs.jsonl');
 	const store = new JournalStore<Doc, Item>(path, { compactMinBytes: 256 * 1024, compactRatio: 2 });
 	store.put({ id: 'job', n: 0 });
 	let largest = 0;
@@ -108,7 +108,7 @@ test('10,000 files on one job: the journal stays a few MB while running and re-o
 });
 
 test('a journal larger than any string (chunked read) with a long history opens to its live state', () => {
-	const dir = mkdtempSync(join(tmpdir(), 'tapedeck-store-'));
+	const dir = tempDir('store');
 	const path = join(dir, 'jobs.jsonl');
 	// 3 MiB of history for one live line: read in 1 MiB chunks, lines split across chunk borders.
 	const line = `${JSON.stringify({ op: 'doc', value: { id: 'a', n: 1, pad: 'x'.repeat(1000) } })}\n`;
@@ -121,7 +121,7 @@ test('a journal larger than any string (chunked read) with a long history opens 
 });
 
 test('the store folder is 0700 and its files 0600 whatever the umask', async () => {
-	const dir = join(mkdtempSync(join(tmpdir(), 'tapedeck-store-')), 'store');
+	const dir = join(tempDir('store'), 'store');
 	mkdirSync(dir, { mode: 0o777 });
 	const previous = process.umask(0);
 	try {

@@ -2,17 +2,17 @@
  * A journal written by the first job-store format (whole jobs with their files inside, inputs in
  * Callaba's words, rewritten on every change) opens in the current model and format.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { defaultFilePath } from '../../src/api/callaba/translate.ts';
 import { makeService } from '../api/service-kit.ts';
+import { test } from '../helpers/suite.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const data = mkdtempSync(join(tmpdir(), 'tapedeck-legacy-'));
+const data = tempDir('legacy');
 const recordingsRoot = join(data, 'recordings');
 
 const file = (n: number) => ({

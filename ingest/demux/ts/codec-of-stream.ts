@@ -89,6 +89,13 @@ export const describeStream = (info: ElementaryStreamInfo): string => {
 	return STREAM_TYPE_NAMES[info.streamType] ?? 'unknown stream type';
 };
 
+/**
+ * A private PES that no descriptor identifies (Blu-ray HDMV writers leave their audio so): its
+ * content tells what it is (see SniffingElementaryStream).
+ */
+export const isUnidentifiedPrivatePes = (info: ElementaryStreamInfo): boolean =>
+	info.streamType === TsStreamType.PrivatePes && describeStream(info) === STREAM_TYPE_NAMES[TsStreamType.PrivatePes];
+
 /** Opus channel count from the extension descriptor's channel_config_code: 1..8, else 2 (also for dual mono, 0). */
 export const opusChannels = (info: ElementaryStreamInfo): number => {
 	const extension = info.descriptors.find((d) => d.tag === DVB_EXTENSION && d.data[0] === OPUS_EXTENSION_TAG);

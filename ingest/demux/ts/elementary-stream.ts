@@ -51,6 +51,8 @@ export interface AccessUnitSink {
 	configured(track: Track): void;
 	/** One access unit; `data` is a view valid only during the call. */
 	unit(packet: Packet): void;
+	/** The stream will never have a configuration (content tapedeck cannot read): stop waiting for it. */
+	abandoned(trackId: number): void;
 	/** What did not reach the bus as it was (damage resynchronised over, a corrupt header not trusted). */
 	warn(warning: MediaWarning): void;
 }

@@ -1,6 +1,6 @@
 import type { MediaWarning } from '../../../src/core/media-receiver.ts';
 import type { CodecId } from '../../../src/core/track.ts';
-import { codecOfStream, describeStream, kindOfCodec } from './codec-of-stream.ts';
+import { codecOfStream, describeStream, isUnidentifiedPrivatePes, kindOfCodec } from './codec-of-stream.ts';
 import type { ElementaryStreamInfo, PatEntry, ProgramMap } from './psi-tables.ts';
 
 /** One elementary stream of a program, as `probe` lists it. */
@@ -41,6 +41,8 @@ export class ProgramSelector {
 	readonly #maps = new Map<number, ProgramMap>();
 	#selected: number | undefined;
 	readonly #warned = new Set<string>();
+	/** Codecs found by content for private PES streams no descriptor identifies, per PID. */
+	readonly #sniffed = new Map<number, CodecId>();
 
 	constructor(wanted: number | undefined, warn: (warning: MediaWarning) => void) {
 		this.#wanted = wanted;
@@ -75,6 +77,11 @@ export class ProgramSelector {
 		return number === this.#selected ? map : undefined;
 	}
 
+	/** The content of the private PES on `pid` turned out to be `codec`. */
+	sniffed(pid: number, codec: CodecId): void {
+		this.#sniffed.set(pid, codec);
+	}
+
 	describe(): ProgramDescription[] {
 		return this.#pat.map((entry) => {
 			const map = this.#maps.get(entry.programNumber);
@@ -85,7 +92,7 @@ export class ProgramSelector {
 				pcrPid: map?.pcrPid,
 				selected,
 				streams: (map?.streams ?? []).map((info) => {
-					const codec = codecOfStream(info);
+					const codec = codecOfStream(info) ?? (selected ? this.#sniffed.get(info.pid) : undefined);
 					return {
 						pid: info.pid,
 						streamType: info.streamType,
@@ -136,7 +143,7 @@ export class ProgramSelector {
 		const selected = map.programNumber === this.#selected;
 		for (const info of map.streams) {
 			const codec = codecOfStream(info);
-			if (selected && codec) continue;
+			if (selected && (codec || isUnidentifiedPrivatePes(info))) continue; // the sniffer warns if it cannot read it
 			const key = `${map.programNumber}:${info.pid}:${info.streamType}`;
 			if (this.#warned.has(key)) continue;
 			this.#warned.add(key);

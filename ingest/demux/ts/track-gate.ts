@@ -52,6 +52,11 @@ export class TrackGate implements AccessUnitSink {
 		else if (this.#allConfigured()) this.#openGate();
 	}
 
+	abandoned(trackId: number): void {
+		if (this.#tracks.get(trackId) !== undefined || !this.#tracks.delete(trackId)) return;
+		if (!this.#open && this.#allConfigured()) this.#openGate();
+	}
+
 	unit(packet: Packet): void {
 		if (this.#open) {
 			if (this.#tracks.get(packet.trackId)) this.#deliver(packet);

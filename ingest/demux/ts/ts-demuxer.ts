@@ -7,22 +7,17 @@ import {
 } from '../../../src/core/media-receiver.ts';
 import { TimestampUnwrapper } from '../../../src/core/time.ts';
 import type { CodecId } from '../../../src/core/track.ts';
-import { type AudioFraming, ac3Framing, adtsFraming, mpegAudioFraming } from './audio-framing.ts';
-import { codecOfStream, kindOfCodec, opusChannels } from './codec-of-stream.ts';
+import { codecOfStream, isUnidentifiedPrivatePes, kindOfCodec } from './codec-of-stream.ts';
+import { createElementaryStream } from './create-elementary-stream.ts';
 import { DataElementaryStream } from './data-elementary-stream.ts';
 import type { ElementaryStream, StreamIdentity } from './elementary-stream.ts';
-import { FramedAudioElementaryStream } from './framed-audio-elementary-stream.ts';
-import { H26xAccessUnitReader } from './h26x-access-unit-reader.ts';
-import { LatmFraming } from './latm-framing.ts';
-import { Mpeg2AccessUnitReader } from './mpeg2-access-unit-reader.ts';
-import { OpusFraming } from './opus-framing.ts';
 import { PesAssembler, type TimestampJumpListener } from './pes-assembler.ts';
 import { type ProgramDescription, ProgramSelector } from './program-selector.ts';
 import { PsiSectionAssembler, type SectionListener } from './psi-section-assembler.ts';
 import { type ElementaryStreamInfo, PAT_PID, type ProgramMap, parsePat, parsePmt } from './psi-tables.ts';
+import { type SniffedStreamFactory, SniffingElementaryStream } from './sniffing-elementary-stream.ts';
 import { TrackGate } from './track-gate.ts';
 import { type TsPacketListener, TsPacketReader } from './ts-packet-reader.ts';
-import { type AccessUnitReader, VideoElementaryStream } from './video-elementary-stream.ts';
 
 /** Every 13-bit PID. */
 const PID_COUNT = 8192;
@@ -33,7 +28,8 @@ const stuffingFree = (flags: number): number =>
 
 /** One elementary stream of the program map that tapedeck reads: PES, or sections (SCTE-35). */
 type DemuxedStream = {
-	readonly codec: CodecId;
+	/** 'sniffed': a private PES whose content will tell (see SniffingElementaryStream). */
+	readonly codec: CodecId | 'sniffed';
 	readonly identity: StreamIdentity;
 	readonly pes: PesAssembler | undefined;
 	readonly sections: PsiSectionAssembler | undefined;
@@ -61,7 +57,9 @@ export type TsDemuxerOptions = {
  * A receiver that keeps a packet past `push` must copy `data`. Only packets buffered before the
  * first announcement (see TrackGate) are copies.
  */
-export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, TimestampJumpListener {
+export class TsDemuxer
+	implements Demuxer, TsPacketListener, SectionListener, TimestampJumpListener, SniffedStreamFactory
+{
 	readonly stats: DemuxStats = emptyDemuxStats();
 	readonly #reader: TsPacketReader;
 	readonly #gate: TrackGate;
@@ -219,8 +217,8 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 	/** The time of the program now: the last video DTS, else the last PCR (for data sections, which carry none). */
 	#now(): number {
 		for (const stream of this.#streams.values()) {
-			if (kindOfCodec(stream.codec) === 'video' && stream.pes && !Number.isNaN(stream.pes.lastDts))
-				return stream.pes.lastDts;
+			const video = stream.codec !== 'sniffed' && kindOfCodec(stream.codec) === 'video';
+			if (video && stream.pes && !Number.isNaN(stream.pes.lastDts)) return stream.pes.lastDts;
 		}
 		return Number.isNaN(this.#pcr) ? Number.NaN : this.#clock.unwrap(this.#pcr);
 	}
@@ -245,7 +243,7 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 		this.#pcrPid = map.pcrPid;
 		const kept = new Map<number, DemuxedStream>();
 		for (const info of map.streams) {
-			const codec = codecOfStream(info);
+			const codec = codecOfStream(info) ?? (isUnidentifiedPrivatePes(info) ? 'sniffed' : undefined);
 			if (!codec || info.pid === PAT_PID || this.#pmtPids.has(info.pid) || kept.has(info.pid)) continue;
 			const existing = this.#streams.get(info.pid);
 			kept.set(info.pid, existing?.codec === codec ? existing : this.#openStream(info, codec));
@@ -268,9 +266,9 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 		for (const stream of kept.values()) stream.data?.configure();
 	}
 
-	#openStream(info: ElementaryStreamInfo, codec: CodecId): DemuxedStream {
+	#openStream(info: ElementaryStreamInfo, codec: CodecId | 'sniffed'): DemuxedStream {
 		const pid = info.pid;
-		const kind = kindOfCodec(codec);
+		const kind = codec === 'sniffed' ? 'audio' : kindOfCodec(codec);
 		const key = `${kind}:${pid}`;
 		let identity = this.#identities.get(key);
 		if (!identity) {
@@ -280,35 +278,21 @@ export class TsDemuxer implements Demuxer, TsPacketListener, SectionListener, Ti
 			this.#identities.set(key, identity);
 		}
 		this.#continuity[pid] = -1;
-		if (kind === 'data') {
+		if (kind === 'data' && codec !== 'sniffed') {
 			const data = new DataElementaryStream(codec, identity, this.#gate, this.stats);
 			return { codec, identity, pes: undefined, sections: new PsiSectionAssembler(pid, this), data };
 		}
-		const es = this.#createElementaryStream(info, codec, identity);
+		const es =
+			codec === 'sniffed'
+				? new SniffingElementaryStream(identity, this.#gate, this.stats, this)
+				: createElementaryStream(info, codec, identity, this.#gate, this.stats);
 		const pes = new PesAssembler(es, this.#clock, this.stats, identity, this);
 		return { codec, identity, pes, sections: undefined, data: undefined };
 	}
 
-	#video(reader: AccessUnitReader, identity: StreamIdentity): VideoElementaryStream {
-		return new VideoElementaryStream(reader, identity, this.#gate, this.stats);
-	}
-
-	#createElementaryStream(info: ElementaryStreamInfo, codec: CodecId, identity: StreamIdentity): ElementaryStream {
-		const audio = (framing: AudioFraming) => new FramedAudioElementaryStream(framing, identity, this.#gate, this.stats);
-		switch (codec) {
-			case 'h264':
-			case 'h265':
-				return this.#video(new H26xAccessUnitReader(codec, identity, this.#gate, this.stats), identity);
-			case 'mpeg2video':
-				return this.#video(new Mpeg2AccessUnitReader(identity, this.#gate, this.stats), identity);
-			case 'mp3':
-				return audio(mpegAudioFraming);
-			case 'ac3':
-				return audio(ac3Framing);
-			case 'opus':
-				return audio(new OpusFraming(opusChannels(info)));
-			default:
-				return audio(info.streamType === TsStreamType.AacLatm ? new LatmFraming() : adtsFraming);
-		}
+	sniffedStream(codec: CodecId, identity: StreamIdentity): ElementaryStream {
+		this.#selector.sniffed(identity.pid, codec);
+		const info: ElementaryStreamInfo = { streamType: TsStreamType.PrivatePes, pid: identity.pid, descriptors: [] };
+		return createElementaryStream(info, codec, identity, this.#gate, this.stats);
 	}
 }

@@ -101,8 +101,6 @@ export class VideoElementaryStream implements ElementaryStream {
 			}
 			if (role >= UnitRole.PictureStart) picture = true;
 		}
-		// a PES cut by loss: its last access unit waits for the bytes after the gap (see `fragment`)
-		if (ending.cut) this.#damaged = true;
 		const closed =
 			!ending.cut && picture && ending.next !== undefined && this.#opensNext(ending.next, ending.nextPtsDiffers);
 		if (from < 0) {
@@ -117,6 +115,8 @@ export class VideoElementaryStream implements ElementaryStream {
 			this.#pendingDts = auDts;
 			this.#pendingPicture = picture;
 		}
+		// a PES cut by loss: its last access unit waits for the bytes after the gap (see `fragment`)
+		if (ending.cut && this.#pending.length > 0) this.#damaged = true;
 	}
 
 	/**
