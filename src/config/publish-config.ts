@@ -11,12 +11,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StreamCredentials } from '../auth/stream-credentials.ts';
 import { TapedeckError } from '../core/errors.ts';
+import type { InputCredentials } from '../core/input-spec.ts';
 import { PUBLISH_DEFAULTS } from './defaults.ts';
 
-/** One stream's entry: what publishing it takes (the publish policy's own type). */
-export type PublishStreamConfig = StreamCredentials;
+/** One stream's entry: what publishing it takes, in the same words as a job input's credentials. */
+export type PublishStreamConfig = InputCredentials;
 
 export type PublishConfig = {
 	/** Streams without an entry are open to anyone: undefined = the server decides (open on loopback only). */
