@@ -105,7 +105,9 @@ export const formatProbe = (result: ProbeResult): string => {
 		for (const s of p.streams) {
 			const read = s.codec
 				? `${s.codec}${s.carried ? '' : ', not recorded'}`
-				: 'unsupported: tapedeck does not read it';
+				: s.carried
+					? 'read as its payload says (see its track)'
+					: 'unsupported: tapedeck does not read it';
 			lines.push(`    PID ${hex(s.pid)}: stream type ${hex(s.streamType, 2)} (${s.name}): ${read}`);
 		}
 	}

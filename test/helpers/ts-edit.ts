@@ -94,14 +94,8 @@ export type PmtEntry = { readonly streamType: number; readonly pid: number; read
  * A copy of `ts` whose PMT sections (one per packet, as ffmpeg writes them) list `extra` streams
  * after their own, with a new CRC_32.
  */
-export const withPmtEntries = (ts: Uint8Array, extra: readonly PmtEntry[]): Uint8Array => {
-	const out = ts.slice();
-	const pmtPid = readPmt(ts).pid;
-	for (const at of packetsOf(out, pmtPid)) {
-		if (!unitStartAt(out, at)) continue;
-		const s = payloadAt(out, at) + 1 + out[payloadAt(out, at)]!;
-		const length = ((out[s + 1]! & 0x0f) << 8) | out[s + 2]!;
-		const body = [...out.subarray(s + 3, s + 3 + length - 4)];
+export const withPmtEntries = (ts: Uint8Array, extra: readonly PmtEntry[]): Uint8Array =>
+	withPmtRewritten(ts, (body) => {
 		for (const entry of extra) {
 			const n = entry.descriptors.length;
 			body.push(
@@ -113,6 +107,21 @@ export const withPmtEntries = (ts: Uint8Array, extra: readonly PmtEntry[]): Uint
 				...entry.descriptors,
 			);
 		}
+	});
+
+/**
+ * A copy of `ts` whose PMT sections (one per packet, as ffmpeg writes them) have their body (from
+ * program_number to the last descriptor, CRC_32 excluded) changed by `rewrite`, with a new CRC_32.
+ */
+export const withPmtRewritten = (ts: Uint8Array, rewrite: (body: number[]) => void): Uint8Array => {
+	const out = ts.slice();
+	const pmtPid = readPmt(ts).pid;
+	for (const at of packetsOf(out, pmtPid)) {
+		if (!unitStartAt(out, at)) continue;
+		const s = payloadAt(out, at) + 1 + out[payloadAt(out, at)]!;
+		const length = ((out[s + 1]! & 0x0f) << 8) | out[s + 2]!;
+		const body = [...out.subarray(s + 3, s + 3 + length - 4)];
+		rewrite(body);
 		const section = makeSection(out[s]!, body, true);
 		if (s + section.length > at + PACKET) throw new Error('PMT does not fit in one packet');
 		out.fill(0xff, s, at + PACKET);

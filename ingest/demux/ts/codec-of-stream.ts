@@ -12,14 +12,53 @@ const DVB_SUBTITLING = 0x59;
 /** extension_descriptor_tag of the Opus audio descriptor (ETSI TS 102 366 style, as ffmpeg writes it). */
 const OPUS_EXTENSION_TAG = 0x80;
 
+/** Descriptors that say what a private PES holds: with none of them, its payload has to. */
+const IDENTIFYING_TAGS = [REGISTRATION, DVB_AC3, DVB_EXTENSION, DVB_ENHANCED_AC3, DVB_TELETEXT, DVB_SUBTITLING];
+
 const registered = (descriptors: readonly Descriptor[], format: string): boolean =>
 	descriptors.some((d) => d.tag === REGISTRATION && String.fromCharCode(...d.data.subarray(0, 4)) === format);
 
 /**
- * The codec of a PMT entry, or undefined for streams tapedeck does not read (they are ignored).
- * Private PES (0x06) is told apart by its registration ('Opus', 'AC-3') or DVB AC-3 descriptor.
+ * Blu-ray's stream_coding_type values (BD-ROM Part 3, in programs registered 'HDMV'; ffmpeg's M2TS
+ * mode writes that registration): where they differ from ISO/IEC 13818-1 Table 2-34 and the
+ * ATSC/SCTE assignments (0x86 is DTS-HD Master Audio here, not SCTE-35). 0x0F stays AAC in ADTS.
+ */
+const HDMV_STREAM_TYPES: Readonly<Record<number, string>> = {
+	128: 'LPCM (Blu-ray)',
+	129: 'AC-3',
+	130: 'DTS',
+	131: 'Dolby TrueHD',
+	132: 'E-AC-3',
+	133: 'DTS-HD High Resolution',
+	134: 'DTS-HD Master Audio',
+	144: 'PGS subtitles',
+	145: 'Blu-ray interactive graphics',
+	146: 'Blu-ray text subtitles',
+	161: 'E-AC-3 (secondary audio)',
+	162: 'DTS-HD (secondary audio)',
+	234: 'VC-1',
+};
+const HDMV_AC3 = 0x81;
+
+/** The name of a Blu-ray stream_coding_type in an 'HDMV' program, undefined otherwise. */
+const hdmvStreamType = (info: ElementaryStreamInfo): string | undefined =>
+	registered(info.programDescriptors, 'HDMV') ? HDMV_STREAM_TYPES[info.streamType] : undefined;
+
+/**
+ * A private PES (0x06) that no descriptor identifies: what it holds is told by its payload (AAC in
+ * ADTS or AC-3, see SniffingElementaryStream), as ffmpeg probes such streams. ffmpeg's M2TS mode
+ * types AAC this way.
+ */
+export const identifiedByPayload = (info: ElementaryStreamInfo): boolean =>
+	info.streamType === TsStreamType.PrivatePes && !info.descriptors.some((d) => IDENTIFYING_TAGS.includes(d.tag));
+
+/**
+ * The codec of a PMT entry, or undefined for streams tapedeck does not read (they are ignored,
+ * except private PES `identifiedByPayload`). Private PES (0x06) is told apart by its registration
+ * ('Opus', 'AC-3') or DVB AC-3 descriptor; in an 'HDMV' program stream_type has Blu-ray's meaning.
  */
 export const codecOfStream = (info: ElementaryStreamInfo): CodecId | undefined => {
+	if (hdmvStreamType(info)) return info.streamType === HDMV_AC3 ? 'ac3' : undefined;
 	switch (info.streamType) {
 		case TsStreamType.H264:
 			return 'h264';
@@ -86,15 +125,9 @@ export const describeStream = (info: ElementaryStreamInfo): string => {
 	if (tags.includes(DVB_ENHANCED_AC3)) return 'E-AC-3';
 	const codec = info.streamType === TsStreamType.PrivatePes ? codecOfStream(info) : undefined;
 	if (codec) return codec === 'opus' ? 'Opus' : 'AC-3';
-	return STREAM_TYPE_NAMES[info.streamType] ?? 'unknown stream type';
+	if (identifiedByPayload(info)) return 'private PES, AAC or AC-3 by its payload';
+	return hdmvStreamType(info) ?? STREAM_TYPE_NAMES[info.streamType] ?? 'unknown stream type';
 };
-
-/**
- * A private PES that no descriptor identifies (Blu-ray HDMV writers leave their audio so): its
- * content tells what it is (see SniffingElementaryStream).
- */
-export const isUnidentifiedPrivatePes = (info: ElementaryStreamInfo): boolean =>
-	info.streamType === TsStreamType.PrivatePes && describeStream(info) === STREAM_TYPE_NAMES[TsStreamType.PrivatePes];
 
 /** Opus channel count from the extension descriptor's channel_config_code: 1..8, else 2 (also for dual mono, 0). */
 export const opusChannels = (info: ElementaryStreamInfo): number => {

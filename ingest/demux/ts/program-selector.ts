@@ -1,6 +1,6 @@
 import type { MediaWarning } from '../../../src/core/media-receiver.ts';
 import type { CodecId } from '../../../src/core/track.ts';
-import { codecOfStream, describeStream, isUnidentifiedPrivatePes, kindOfCodec } from './codec-of-stream.ts';
+import { codecOfStream, describeStream, identifiedByPayload, kindOfCodec } from './codec-of-stream.ts';
 import type { ElementaryStreamInfo, PatEntry, ProgramMap } from './psi-tables.ts';
 
 /** One elementary stream of a program, as `probe` lists it. */
@@ -143,7 +143,7 @@ export class ProgramSelector {
 		const selected = map.programNumber === this.#selected;
 		for (const info of map.streams) {
 			const codec = codecOfStream(info);
-			if (selected && (codec || isUnidentifiedPrivatePes(info))) continue; // the sniffer warns if it cannot read it
+			if (selected && (codec || identifiedByPayload(info))) continue; // the sniffer warns if it cannot read it
 			const key = `${map.programNumber}:${info.pid}:${info.streamType}`;
 			if (this.#warned.has(key)) continue;
 			this.#warned.add(key);

@@ -10,6 +10,8 @@ export type ElementaryStreamInfo = {
 	readonly streamType: number;
 	readonly pid: number;
 	readonly descriptors: readonly Descriptor[];
+	/** The program's descriptors (program_info): a registration there (e.g. 'HDMV') gives stream_type its meaning. */
+	readonly programDescriptors: readonly Descriptor[];
 };
 
 export type ProgramMap = {
@@ -50,6 +52,8 @@ export const parsePmt = (section: Uint8Array, length: number): ProgramMap | unde
 	const pcrPid = ((section[8]! & 0x1f) << 8) | section[9]!;
 	const programInfoLength = ((section[10]! & 0x0f) << 8) | section[11]!;
 	let at = 12 + programInfoLength;
+	if (at > end) return undefined;
+	const programDescriptors = parseDescriptors(section, 12, at);
 	const streams: ElementaryStreamInfo[] = [];
 	while (at + 5 <= end) {
 		const streamType = section[at]!;
@@ -57,7 +61,7 @@ export const parsePmt = (section: Uint8Array, length: number): ProgramMap | unde
 		const infoLength = ((section[at + 3]! & 0x0f) << 8) | section[at + 4]!; // ES_info_length
 		const infoEnd = at + 5 + infoLength;
 		if (infoEnd > end) return undefined;
-		streams.push({ streamType, pid, descriptors: parseDescriptors(section, at + 5, infoEnd) });
+		streams.push({ streamType, pid, descriptors: parseDescriptors(section, at + 5, infoEnd), programDescriptors });
 		at = infoEnd;
 	}
 	return { programNumber, version, pcrPid, streams };

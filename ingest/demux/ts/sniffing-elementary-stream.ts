@@ -33,13 +33,13 @@ export class SniffingElementaryStream implements ElementaryStream {
 
 	pes(payload: Uint8Array, pts: number, dts: number, ending: PesEnding): void {
 		if (!this.#inner && !this.#refused) this.#sniff(payload);
+		// An unreadable stream's PES are units of an unknown codec: dropped, and counted as such.
 		if (this.#inner) this.#inner.pes(payload, pts, dts, ending);
-		else this.#stats.skippedBytes += payload.length;
+		else this.#stats.droppedUnits++;
 	}
 
 	fragment(payload: Uint8Array): void {
-		if (this.#inner) this.#inner.fragment(payload);
-		else this.#stats.skippedBytes += payload.length;
+		this.#inner?.fragment(payload);
 	}
 
 	discontinuity(betweenPes: boolean): void {

@@ -7,7 +7,7 @@ import {
 } from '../../../src/core/media-receiver.ts';
 import { TimestampUnwrapper } from '../../../src/core/time.ts';
 import type { CodecId } from '../../../src/core/track.ts';
-import { codecOfStream, isUnidentifiedPrivatePes, kindOfCodec } from './codec-of-stream.ts';
+import { codecOfStream, identifiedByPayload, kindOfCodec } from './codec-of-stream.ts';
 import { createElementaryStream } from './create-elementary-stream.ts';
 import { DataElementaryStream } from './data-elementary-stream.ts';
 import type { ElementaryStream, StreamIdentity } from './elementary-stream.ts';
@@ -243,7 +243,7 @@ export class TsDemuxer
 		this.#pcrPid = map.pcrPid;
 		const kept = new Map<number, DemuxedStream>();
 		for (const info of map.streams) {
-			const codec = codecOfStream(info) ?? (isUnidentifiedPrivatePes(info) ? 'sniffed' : undefined);
+			const codec = codecOfStream(info) ?? (identifiedByPayload(info) ? 'sniffed' : undefined);
 			if (!codec || info.pid === PAT_PID || this.#pmtPids.has(info.pid) || kept.has(info.pid)) continue;
 			const existing = this.#streams.get(info.pid);
 			kept.set(info.pid, existing?.codec === codec ? existing : this.#openStream(info, codec));
@@ -292,7 +292,12 @@ export class TsDemuxer
 
 	sniffedStream(codec: CodecId, identity: StreamIdentity): ElementaryStream {
 		this.#selector.sniffed(identity.pid, codec);
-		const info: ElementaryStreamInfo = { streamType: TsStreamType.PrivatePes, pid: identity.pid, descriptors: [] };
+		const info: ElementaryStreamInfo = {
+			streamType: TsStreamType.PrivatePes,
+			pid: identity.pid,
+			descriptors: [],
+			programDescriptors: [],
+		};
 		return createElementaryStream(info, codec, identity, this.#gate, this.stats);
 	}
 }
