@@ -55,12 +55,11 @@ export type RebaserStats = {
 /** A jump the stream was re-origined at: the track that jumped first, and by how many seconds. */
 export type TimestampJump = { readonly trackId: number; readonly seconds: number };
 
-/** Where a packet lands. One object per Rebaser, overwritten by the next call: read it at once. */
+/** Where a packet lands on the recording timeline. One object per Rebaser, overwritten by the next call: read it at once. */
 export type Placement = {
 	readonly dts: number;
 	readonly pts: number;
 	readonly duration: number;
-	readonly file: FileChoice;
 };
 
 /** A point on a timeline: ticks of a given timescale. */
@@ -100,7 +99,7 @@ export class Rebaser {
 	readonly #negativeDts: boolean;
 	readonly #onJump: ((jump: TimestampJump) => void) | undefined;
 	readonly #stats: Mutable<RebaserStats> = { nudged: 0, discontinuities: 0, droppedBeforeStart: 0 };
-	readonly #placement: Mutable<Placement> = { dts: 0, pts: 0, duration: 0, file: 'current' };
+	readonly #placement: Mutable<Placement> = { dts: 0, pts: 0, duration: 0 };
 	readonly #tracks = new Map<number, TrackTime>();
 	readonly #epochs = new StreamEpochs();
 	/** DTS of the packet last mapped by `toRecording()`, on the recording timeline. */
@@ -210,7 +209,6 @@ export class Rebaser {
 		placement.dts = dts;
 		placement.pts = pts;
 		placement.duration = duration;
-		placement.file = 'current';
 		return placement;
 	}
 
@@ -262,20 +260,6 @@ export class Rebaser {
 		if (dts >= t.fileStart) return 'current';
 		this.#stats.droppedBeforeStart++;
 		return undefined;
-	}
-
-	/**
-	 * Moves the packet just mapped by `toRecording()` onto the timeline of the file it belongs to
-	 * (`fileOf()`); undefined when it is dropped. Only once the open file's origin is settled.
-	 */
-	toFile(trackId: number, previousOpen: boolean): Placement | undefined {
-		const file = this.fileOf(trackId, previousOpen);
-		if (file === undefined) return undefined;
-		const placement = this.#placement;
-		placement.file = file;
-		placement.dts = this.onFile(trackId, file, placement.dts);
-		placement.pts = this.onFile(trackId, file, placement.pts);
-		return placement;
 	}
 
 	/** A track's recording time as the time on `file`'s timeline. */

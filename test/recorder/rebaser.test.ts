@@ -40,8 +40,8 @@ const map = (r: Rebaser, p: Packet, startsFile = false): [number, number] | unde
 		r.startFile(p.trackId);
 		if (r.settling) r.settleOrigin({ ticks: recording.pts, timescale: p.trackId === 1 ? 90_000 : 48_000 });
 	}
-	const placed = r.toFile(p.trackId, false);
-	return placed ? [placed.dts, placed.pts] : undefined;
+	const file = r.fileOf(p.trackId, false);
+	return file ? [r.onFile(p.trackId, file, recording.dts), r.onFile(p.trackId, file, recording.pts)] : undefined;
 };
 
 test('one origin for all tracks: the earliest presentation time is 0 and A/V offsets are kept', () => {
@@ -53,7 +53,7 @@ test('one origin for all tracks: the earliest presentation time is 0 and A/V off
 	const audio = r.toRecording(a(482_400))!;
 	r.settleOrigin({ ticks: audio.pts, timescale: 48_000 });
 	assert.not.ok(r.settling);
-	assert.equal(r.toFile(2, false)?.pts, 0);
+	assert.equal(r.onFile(2, 'current', audio.pts), 0);
 	// the keyframe decodes 50 ms before the file's 0 and shows 30 ms after it
 	assert.equal([r.onFile(1, 'current', 0), r.onFile(1, 'current', 7200)], [-4500, 2700]);
 	assert.equal(map(r, v(903_600, 914_400)), [-900, 9900]);
