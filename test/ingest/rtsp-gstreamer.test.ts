@@ -24,8 +24,9 @@ const AUDIO_FRAMES = AUDIO_BUFFERS + 1;
  * GStreamer's RTSP RECORD client with its defaults: the audio pad takes rtpmp4apay, which sends
  * AAC as MP4A-LATM (RFC 6416) with the StreamMuxConfig in the SDP. Both sources are live, so the
  * two seconds are sent in real time, as an encoder would. The raw video format is pinned to I420:
- * left open, videotestsrc and x264enc first settle on 10-bit 4:4:4 and renegotiate after one
- * frame, so the stream would start with a parameter change (another SPS), not what this test is about.
+ * left open, x264enc encodes its first frame as 10-bit 4:4:4 before the payloader's caps make it
+ * renegotiate, so the stream would start with a parameter change (a second SPS), another case
+ * than the one tested here.
  */
 const publisher = (url: string, transport: 'tcp' | 'udp'): string =>
 	[
