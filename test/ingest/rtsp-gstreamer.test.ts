@@ -48,12 +48,19 @@ for (const transport of ['tcp', 'udp'] as const) {
 		const listener = new RtspListener({ hub, port: 0, rtpPorts: RTP_PORTS });
 		await listener.start();
 		try {
-			await gstRun(publisher(`rtsp://127.0.0.1:${listener.port}/live/gst-${transport}`, transport), 30_000);
-			const collector = hub.publishers.get(`default/live/gst-${transport}`);
-			assert.ok(collector, 'stream published as default/live/<stream>');
-			assert.ok(await waitFor(() => collector.ended !== undefined, 5000), 'stream ends when the publisher leaves');
-			const video = collector.of('video');
-			const audio = collector.of('audio');
+			const url = `rtsp://127.0.0.1:${listener.port}/live/gst-${transport}`;
+			const collector = () => hub.publishers.get(`default/live/gst-${transport}`);
+			await gstRun(publisher(url, transport), 30_000).catch((error: Error) => {
+				// Says how far the session got, to tell a publisher that never ends from one we cut short.
+				const c = collector();
+				const state = c ? `published, ${c.packets.length} packets, ended: ${c.ended}` : 'never published';
+				throw new Error(`${error.message}\nour side: ${state}`);
+			});
+			const collected = collector();
+			assert.ok(collected, 'stream published as default/live/<stream>');
+			assert.ok(await waitFor(() => collected.ended !== undefined, 5000), 'stream ends when the publisher leaves');
+			const video = collected.of('video');
+			const audio = collected.of('audio');
 			assert.is(video.track?.codec, 'h264');
 			assert.is(audio.track?.codec, 'aac');
 			assert.equal(audio.track?.audio, { sampleRate: 48_000, channels: 2 });
@@ -63,7 +70,7 @@ for (const transport of ['tcp', 'udp'] as const) {
 			assert.ok(video.packets[0]?.keyframe, 'first video packet is a keyframe');
 			for (const format of ['mp4', 'ts'] as const) {
 				const out = join(tempDir('rtsp-gst'), `rtsp-gst-${transport}.${format}`);
-				await writeRecording(collector.tracks, collector.packets, format, out);
+				await writeRecording(collected.tracks, collected.packets, format, out);
 				assert.is(await ffprobeErrors(out), '', format);
 				assert.is(await decodeErrors(out), '', format);
 				const probed = await probeStreams(out);
