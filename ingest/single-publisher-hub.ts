@@ -5,6 +5,7 @@
  * connected; each protocol answers that its own way, e.g. SRT rejection 2409).
  */
 import { TapedeckError } from '../src/core/errors.ts';
+import type { MediaWarning } from '../src/core/media-receiver.ts';
 import type { Packet } from '../src/core/packet.ts';
 import type { PublisherStatsSource, StreamHub, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
 import type { Track } from '../src/core/track.ts';
@@ -33,6 +34,8 @@ export class SinglePublisherHub implements StreamHub {
 		return {
 			announce: (tracks: readonly Track[]) => target.announce(tracks),
 			push: (packet: Packet) => target.push(packet),
+			// What the demuxer says it lost or changed reaches the recording, as on a shared listener.
+			warn: (warning: MediaWarning) => target.warn?.(warning),
 			reportStats: (source: PublisherStatsSource) => target.reportStats?.(source),
 			end: (reason?: string) => {
 				this.#live = false;
