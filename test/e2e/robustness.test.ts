@@ -13,9 +13,9 @@ import * as assert from 'uvu/assert';
 import { pesTimes, pidOfStreamType } from '../helpers/corpus-ts.ts';
 import { probeStreams } from '../helpers/media-check.ts';
 import { freePort } from '../helpers/ports.ts';
-import { run } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import { packetsOf, payloadAt, unitStartAt } from '../helpers/ts-edit.ts';
+import { ffmpegMake, H264_FAST, lavfiInputs } from '../helpers/ts-media.ts';
 import {
 	newDataDir,
 	pushWithFfmpeg,
@@ -81,29 +81,7 @@ const listen = (type: 'HTTP' | 'UDP' | 'SRT', port: number) => ({
 /** ffmpeg encoding `seconds` of 160x120 test pattern and tone, with the given audio codec, to `name`. */
 const encode = async (name: string, seconds: number, audio: readonly string[]): Promise<string> => {
 	const path = join(dir, name);
-	const result = await run('ffmpeg', [
-		'-nostdin',
-		'-v',
-		'error',
-		'-y',
-		'-f',
-		'lavfi',
-		'-i',
-		`testsrc2=size=160x120:rate=25:duration=${seconds}`,
-		'-f',
-		'lavfi',
-		'-i',
-		`sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-		'-c:v',
-		'libx264',
-		'-preset',
-		'ultrafast',
-		'-g',
-		'25',
-		...audio,
-		path,
-	]);
-	if (result.code !== 0) throw new Error(`ffmpeg failed: ${result.stderr}`);
+	await ffmpegMake([...lavfiInputs(seconds), ...H264_FAST, '-g', '25', ...audio], path);
 	return path;
 };
 
