@@ -124,6 +124,17 @@ test('audio that starts 1.5 s after the video keeps its start (strh dwStart)', a
 	assert.is(await decodeErrors(path), '');
 });
 
+test('a video frame lost among the first ones does not lower the frame rate: the video keeps its end', async () => {
+	const input = await tsInput('video-loss', ['-c:a', 'aac', '-b:a', '64k']);
+	const video = input.tracks.find((t) => t.kind === 'video')!;
+	const third = input.packets.filter((p) => p.trackId === video.id)[3]!;
+	const whole = await mux(input, 'video-whole.avi', () => true);
+	const lost = await mux({ ...input, packets: input.packets.filter((p) => p !== third) }, 'video-lost.avi', () => true);
+	const [before, after] = await Promise.all([probeStreams(whole.path), probeStreams(lost.path)]);
+	assert.is(lastDts(byKind(after, 'video')), lastDts(byKind(before, 'video')));
+	assert.ok(Math.abs(endOffset(after) - endOffset(before)) <= 1024 / RATE + 1e-3, 'A/V offset at the end');
+});
+
 const trackOf = (input: Input, p: Packet): Track => input.tracks.find((t) => t.id === p.trackId)!;
 
 test.run();
