@@ -11,6 +11,8 @@
  * figures go to stdout and into the "Latest figures" section of bench/README.md.
  *
  * Usage: npm run bench        (Debian: apt-get install -y time, for /usr/bin/time)
+ *        TAPEDECK_BASELINE=/path/to/other/tapedeck.cjs npm run bench   adds that build's rows ("tapedeck-baseline"),
+ *        measured in the same alternating runs, to compare two builds on one machine state.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ const README = join(ROOT, 'bench/README.md');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TIME = '/usr/bin/time';
 const TAPEDECK = join(ROOT, 'dist/tapedeck.cjs');
+const BASELINE = process.env.TAPEDECK_BASELINE;
 /**
  * The measured processes' environment. NODE_EXTRA_CA_CERTS (set on some sandboxes and corporate
  * machines for a TLS proxy) makes every Node process load and parse a CA bundle before running
@@ -35,7 +38,7 @@ const ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => na
 
 type Case = {
 	readonly conversion: 'TS→MP4' | 'TS→TS' | 'TS→fMP4' | 'FLV→MP4' | 'TS→FLV';
-	readonly tool: 'tapedeck' | 'ffmpeg' | 'mux.js' | 'mediabunny';
+	readonly tool: 'tapedeck' | 'tapedeck-baseline' | 'ffmpeg' | 'mux.js' | 'mediabunny';
 	readonly output: string;
 	readonly command: (input: string, output: string) => string[];
 	readonly note?: string;
@@ -44,8 +47,9 @@ type Case = {
 type Sample = { wall: number; cpu: number; rssMb: number };
 
 const node = (...args: string[]) => [process.execPath, ...args];
-const tapedeck = (format: string) => (input: string, output: string) =>
-	node(TAPEDECK, 'remux', input, output, '--format', format);
+const tapedeckBuild = (bundle: string) => (format: string) => (input: string, output: string) =>
+	node(bundle, 'remux', input, output, '--format', format);
+const tapedeck = tapedeckBuild(TAPEDECK);
 
 /** A peer script bundled like tapedeck (ESM: the scripts use top-level await), so it starts as fast. */
 const bundledPeer = (name: string): string => {
@@ -113,6 +117,24 @@ const CASES: readonly Case[] = [
 	},
 ];
 
+/** With TAPEDECK_BASELINE, every tapedeck row again for the other build, written beside the first. */
+const withBaseline = (cases: readonly Case[]): readonly Case[] =>
+	BASELINE === undefined
+		? cases
+		: cases.flatMap((c) =>
+				c.tool === 'tapedeck'
+					? [
+							c,
+							{
+								...c,
+								tool: 'tapedeck-baseline' as const,
+								output: `baseline-${c.output}`,
+								command: tapedeckBuild(BASELINE)(FORMAT_OF[c.conversion]),
+							},
+						]
+					: [c],
+			);
+
 const FORMAT_OF: Record<Case['conversion'], string> = {
 	'TS→MP4': 'mp4',
 	'TS→TS': 'ts',
@@ -166,8 +188,9 @@ const main = (): void => {
 	// The same media copied into FLV by ffmpeg, for the FLV→MP4 rows.
 	const flvInput = fixture('bench-720p-10min-flv');
 	const inputOf = (c: Case) => (c.conversion.startsWith('FLV') ? flvInput : input);
-	const cases = CASES.filter((c) => c.tool !== 'tapedeck' || MUXER_FORMATS.includes(FORMAT_OF[c.conversion] as never));
-	const skipped = CASES.filter((c) => !cases.includes(c)).map((c) => `${c.tool} ${c.conversion} (no muxer yet)`);
+	const all = withBaseline(CASES);
+	const cases = all.filter((c) => c.tool !== 'tapedeck' || MUXER_FORMATS.includes(FORMAT_OF[c.conversion] as never));
+	const skipped = all.filter((c) => !cases.includes(c)).map((c) => `${c.tool} ${c.conversion} (no muxer yet)`);
 	const samples = new Map<Case, Sample[]>(cases.map((c) => [c, []]));
 	const loadBefore = loadavg()[0]!;
 	for (let run = 1; run <= RUNS; run++) {

@@ -5,7 +5,8 @@
 import { TapedeckError } from '../src/core/errors.ts';
 import type { InputContext, InputSpec } from '../src/core/input-spec.ts';
 import { checkListenAddress, defaultNetworkPolicy } from '../src/core/network-policy.ts';
-import type { IngestSource, StreamPublisher } from '../src/core/stream-hub.ts';
+import type { IngestSource, PublishRequest, StreamKey, StreamPublisher } from '../src/core/stream-hub.ts';
+import type { AdmissionCheck } from './admission-hold.ts';
 import { HttpListenSource } from './http/http-listen-source.ts';
 import { HttpPullSource } from './http/http-pull-source.ts';
 import { PolicedPull } from './policed-pull.ts';
@@ -16,13 +17,22 @@ import { RtspPuller } from './rtsp/rtsp-puller.ts';
 import { SinglePublisherHub } from './single-publisher-hub.ts';
 import { SrtCaller } from './srt/srt-caller.ts';
 import { SrtListener } from './srt/srt-listener.ts';
-import { parseUdpUrl, UdpTsSource } from './udp/udp-ts-source.ts';
+import { isMulticast, parseUdpUrl, UdpTsSource } from './udp/udp-ts-source.ts';
 
 /**
  * The source for `input`, publishing into `target`; nothing is bound until `start()`. `target` may be
  * announced again after `end()`: each connection or burst of datagrams is a new session of the stream.
  */
 export const createInput = (input: InputSpec, target: StreamPublisher, context: InputContext): IngestSource => {
+	const { admission } = context;
+	// Whatever app/stream a publisher names on a recording's own port, it publishes the recording's stream.
+	const authorize = admission && ((request: PublishRequest) => admission.authorize({ ...request, key: context.key }));
+	const check = (protocol: string): AdmissionCheck | undefined =>
+		authorize &&
+		((remoteAddress, credentials) => authorize({ key: context.key, protocol, remoteAddress, credentials }));
+	const digestPasswords = admission && ((_key: StreamKey, user: string) => admission.digestPasswords(user));
+	// Joining a multicast group is a pull of a chosen feed; a unicast port takes whoever sends, so it is checked.
+	const udpCheck = (address: string): AdmissionCheck | undefined => (isMulticast(address) ? undefined : check('udp'));
 	const listen = input.direction === 'listen';
 	const network = context.network ?? defaultNetworkPolicy(context.listenHost);
 	const limits = context.connections ? { connectionLimits: context.connections } : {};
@@ -41,17 +51,18 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 	switch (`${input.protocol}/${input.direction}`) {
 		case 'udp/listen': {
 			const address = requireAddress(input);
-			return new UdpTsSource({ address: bindAddress(address.host), port: address.port }, target, context.log);
+			const endpoint = { address: bindAddress(address.host), port: address.port };
+			return new UdpTsSource(endpoint, target, context.log, udpCheck(endpoint.address));
 		}
 		case 'udp/pull': {
 			const udp = parseUdpUrl(requireUrl(input));
 			bindAddress(udp.address);
-			return new UdpTsSource(udp, target, context.log);
+			return new UdpTsSource(udp, target, context.log, udpCheck(udp.address));
 		}
 		case 'http/listen': {
 			const address = requireAddress(input);
 			const bound = { host: bindAddress(address.host), port: address.port };
-			return new HttpListenSource(bound, target, context.log, context.connections);
+			return new HttpListenSource(bound, target, context.log, context.connections, check('http'));
 		}
 		case 'http/pull':
 			return pull((url) => new HttpPullSource(url, target, context.log, network));
@@ -61,7 +72,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			const address = requireAddress(input);
 			const latency = input.options?.['latencyMs'];
 			return new SrtListener({
-				hub: new SinglePublisherHub(target),
+				hub: new SinglePublisherHub(target, authorize),
 				host: bindAddress(address.host),
 				port: address.port,
 				defaultApp: context.key.app,
@@ -77,7 +88,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			// Any app/stream pushed to this port feeds the recording, one publisher at a time.
 			const address = requireAddress(input);
 			return new RtmpListener({
-				hub: new SinglePublisherHub(target),
+				hub: new SinglePublisherHub(target, authorize),
 				host: bindAddress(address.host),
 				port: address.port,
 				log: context.log,
@@ -90,11 +101,12 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			// Any app/stream announced on this port (ANNOUNCE + RECORD) feeds the recording, one publisher at a time.
 			const address = requireAddress(input);
 			return new RtspListener({
-				hub: new SinglePublisherHub(target),
+				hub: new SinglePublisherHub(target, authorize),
 				host: bindAddress(address.host),
 				port: address.port,
 				log: context.log,
 				...limits,
+				...(digestPasswords ? { digestPasswords } : {}),
 			});
 		}
 		default:

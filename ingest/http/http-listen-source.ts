@@ -4,6 +4,10 @@
  * is refused with 409. The container is sniffed from the first bytes (Content-Type is only a hint).
  * A connection must deliver media within the handshake time and a silent one is closed after the
  * idle time, so a slow or stalled uploader cannot hold the one upload slot (ConnectionGuard).
+ *
+ * With an admission check, an upload presents its credentials as `Authorization: Bearer <key>`,
+ * `Authorization: Basic` (user and password), or `?key=` in the URL (ffmpeg's `-headers`); a refused
+ * one gets 401 and its connection is closed before its body is read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -11,8 +15,10 @@ import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../src/core
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
+import type { AdmissionCheck } from '../admission-hold.ts';
 import { ConnectionGuard } from '../connection-guard.ts';
 import { createDemuxer, type DemuxerKind, sniffDemuxerKind } from '../demux/create-demuxer.ts';
+import { parseAuthorization } from '../rtsp/rtsp-auth.ts';
 import { contentTypeKind } from './content-type-kind.ts';
 
 /** Bytes gathered before sniffing: three TS packets, plenty for the FLV signature. */
@@ -26,21 +32,26 @@ export class HttpListenSource implements IngestSource {
 	readonly #log: (message: string) => void;
 	readonly #limits: ConnectionLimits;
 	readonly #guard: ConnectionGuard;
+	readonly #authorize: AdmissionCheck | undefined;
 	#server: Server | undefined;
 	/** The upload publishing the stream, if any: the one slot. */
 	#upload: Upload | undefined;
+	/** An upload's admission is being decided: the slot is taken meanwhile. */
+	#deciding = false;
 
 	constructor(
 		listen: { host: string; port: number },
 		target: StreamPublisher,
 		log: (message: string) => void = () => {},
 		limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+		authorize?: AdmissionCheck,
 	) {
 		this.#host = listen.host;
 		this.#port = listen.port;
 		this.#target = target;
 		this.#log = log;
 		this.#limits = limits;
+		this.#authorize = authorize;
 		this.description = `http://${listen.host}:${listen.port}`;
 		this.#guard = new ConnectionGuard(`HTTP listener ${this.description}`, limits, log);
 	}
@@ -103,19 +114,67 @@ export class HttpListenSource implements IngestSource {
 			request.resume();
 			return;
 		}
-		if (this.#upload) {
+		if (this.#upload || this.#deciding) {
 			response
 				.writeHead(409, { 'content-type': 'text/plain' })
 				.end('another upload is already publishing this stream\n');
 			request.resume();
 			return;
 		}
+		if (!this.#authorize) {
+			this.#begin(request, response);
+			return;
+		}
+		// The body waits in the socket (unread) while the check runs.
+		this.#deciding = true;
+		const address = request.socket.remoteAddress ?? '';
+		this.#authorize(address, credentialsOf(request)).then(
+			(allowed) => this.#admitted(allowed, request, response),
+			() => this.#admitted(false, request, response),
+		);
+	}
+
+	#begin(request: IncomingMessage, response: ServerResponse): void {
 		const upload = new Upload(request, response, this.#target, this.#log, () => {
 			if (this.#upload === upload) this.#upload = undefined;
 		});
 		if (!upload.done) this.#upload = upload;
 	}
+
+	#admitted(allowed: boolean, request: IncomingMessage, response: ServerResponse): void {
+		this.#deciding = false;
+		if (request.destroyed) return;
+		if (allowed) {
+			this.#begin(request, response);
+			return;
+		}
+		this.#log(`http upload from ${request.socket.remoteAddress ?? '?'} refused: wrong or missing credentials`);
+		response
+			.writeHead(401, {
+				'www-authenticate': 'Basic realm="tapedeck", Bearer',
+				connection: 'close',
+				'content-type': 'text/plain',
+			})
+			.end('publishing here takes credentials: Authorization: Bearer <key> or Basic, or ?key=\n', () =>
+				request.socket.destroy(),
+			);
+	}
 }
+
+/** What an upload presents: `Authorization` (Bearer → `token`, Basic → `user` + `password`) and the URL's query. */
+const credentialsOf = (request: IncomingMessage): Record<string, string> => {
+	const query = (request.url ?? '').split('?')[1] ?? '';
+	const credentials: Record<string, string> = Object.fromEntries(new URLSearchParams(query));
+	const header = request.headers.authorization;
+	const bearer = /^bearer\s+(.+)$/i.exec(header ?? '');
+	if (bearer) credentials.token = bearer[1]!.trim();
+	const presented = parseAuthorization(header);
+	if (presented?.scheme === 'basic') {
+		credentials.user = presented.user;
+		credentials.password = presented.password;
+	}
+	return credentials;
+};
 
 /** One upload: sniff, demux, end the session when the body ends or the connection drops. */
 class Upload {

@@ -9,7 +9,9 @@
  *   FCUnpublish / deleteStream / socket close → the stream ends
  *
  * Unlike node-media-server, the auth hook runs before `NetStream.Publish.Start` is sent, and no
- * media is taken until it said yes: a refused publisher gets an error status and is hung up on.
+ * media reaches the bus until it said yes: a refused publisher gets an error status and is hung up
+ * on. Media that arrives meanwhile (an encoder may send its sequence headers in the same read as
+ * `publish`) is held and delivered once allowed, discarded if refused.
  */
 import type { Socket } from 'node:net';
 import type { AmfObject, AmfValue } from '../../src/bytes/amf0.ts';
@@ -22,6 +24,7 @@ import {
 	type StreamKey,
 	type StreamPublisher,
 } from '../../src/core/stream-hub.ts';
+import { AdmissionHold, DEFAULT_HOLD_BYTES } from '../admission-hold.ts';
 import { FlvMediaAssembler } from '../demux/flv/flv-media-assembler.ts';
 import type { ChunkReaderOptions } from './chunk-reader.ts';
 import { RtmpConnection, type RtmpMessageHandler } from './rtmp-connection.ts';
@@ -34,6 +37,8 @@ export type RtmpSessionOptions = {
 	/** A publisher silent for this long is gone (default 15 s). */
 	readonly idleTimeoutMs?: number;
 	readonly limits?: ChunkReaderOptions;
+	/** Bytes of media held while a publish is being authorized (default 4 MiB). */
+	readonly holdBytes?: number;
 	readonly log?: (message: string) => void;
 };
 
@@ -45,6 +50,8 @@ const OUT_CHUNK_SIZE = 4096;
 const CLOSE_GRACE_MS = 1000;
 /** App and stream names: printable path characters, no empty or dot-dot segments (they end up in file paths). */
 const NAME = /^[\w.~@+=,-]+(?:\/[\w.~@+=,-]+)*$/;
+
+const NO_BYTES = new Uint8Array(0);
 
 type State = 'connecting' | 'connected' | 'authorizing' | 'publishing' | 'closed';
 
@@ -62,6 +69,8 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 	private key: StreamKey | undefined;
 	private publisher: StreamPublisher | undefined;
 	private assembler: FlvMediaAssembler | undefined;
+	/** Media of the publish stream that arrives during authorization. */
+	private readonly hold: AdmissionHold;
 
 	constructor(
 		private readonly socket: Socket,
@@ -70,6 +79,7 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 	) {
 		this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
 		this.connection = new RtmpConnection('server', (bytes) => this.write(bytes), this, options.limits);
+		this.hold = new AdmissionHold(options.holdBytes);
 		socket.setNoDelay(true);
 		socket.setTimeout(options.idleTimeoutMs ?? 15_000);
 		socket.on('data', (bytes: Buffer) => this.receive(bytes));
@@ -119,7 +129,9 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 			case 'FCUnpublish':
 			case 'deleteStream':
 			case 'closeStream':
-				if (this.state === 'publishing') {
+				// After the media held with it: an unpublish in the same read as publish ends what it sent.
+				if (this.state === 'authorizing') this.hold.hold(NO_BYTES, () => this.command(streamId, values));
+				else if (this.state === 'publishing') {
 					this.connection.status(this.publishStreamId, 'status', 'NetStream.Unpublish.Success', 'stream unpublished');
 					this.endPublishing('publisher unpublished');
 					this.state = 'connected';
@@ -133,17 +145,20 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 		}
 	}
 
-	data(streamId: number, _timestamp: number, body: Uint8Array): void {
+	data(streamId: number, timestamp: number, body: Uint8Array): void {
 		if (this.state === 'publishing' && streamId === this.publishStreamId) this.assembler!.script(body);
+		else if (this.state === 'authorizing' && streamId === this.publishStreamId)
+			this.hold.hold(body, (held) => this.data(streamId, timestamp, held));
 		else this.refusedMessages++;
 	}
 
 	media(type: number, streamId: number, timestamp: number, body: Uint8Array): void {
-		if (this.state !== 'publishing' || streamId !== this.publishStreamId) {
+		if (streamId !== this.publishStreamId || (this.state !== 'publishing' && this.state !== 'authorizing')) {
 			this.refusedMessages++;
 			return;
 		}
-		if (type === MessageType.video) this.assembler!.video(body, timestamp);
+		if (this.state === 'authorizing') this.hold.hold(body, (held) => this.media(type, streamId, timestamp, held));
+		else if (type === MessageType.video) this.assembler!.video(body, timestamp);
 		else this.assembler!.audio(body, timestamp);
 	}
 
@@ -224,12 +239,14 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 	private authorized(streamId: number, key: StreamKey, allowed: boolean, why = 'wrong or missing stream key'): void {
 		if (this.state !== 'authorizing') return;
 		if (!allowed) {
+			this.refusedMessages += this.hold.discard();
 			this.refuse(streamId, 'NetStream.Publish.Unauthorized', `publish to ${formatStreamKey(key)} refused: ${why}`);
 			return;
 		}
 		try {
 			this.publisher = this.options.hub.publish(key, 'rtmp');
 		} catch (error) {
+			this.refusedMessages += this.hold.discard();
 			this.refuse(streamId, 'NetStream.Publish.BadName', (error as Error).message);
 			return;
 		}
@@ -237,6 +254,13 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 		this.state = 'publishing';
 		this.connection.userControl(UserControlEvent.streamBegin, streamId);
 		this.connection.status(streamId, 'status', 'NetStream.Publish.Start', `${key.app}/${key.stream} is now published`);
+		if (this.hold.overflowed > 0) {
+			const message = `${this.hold.overflowed} media messages sent during authorization did not fit the ${this.options.holdBytes ?? DEFAULT_HOLD_BYTES}-byte hold and were dropped`;
+			this.options.log?.(`RTMP ${this.remoteAddress}: ${formatStreamKey(key)}: ${message}`);
+			this.publisher.warn?.({ code: 'dropped_data', message: `RTMP publish: ${message}` });
+			this.stats.droppedUnits += this.hold.overflowed;
+		}
+		this.hold.release();
 	}
 
 	private refuse(streamId: number, code: string, description: string): void {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../src/core/connection-limits.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
-import type { IngestSource, StreamHub } from '../../src/core/stream-hub.ts';
+import type { IngestSource, StreamHub, StreamKey } from '../../src/core/stream-hub.ts';
 import { ConnectionGuard } from '../connection-guard.ts';
 import { DigestRealm } from './rtsp-auth.ts';
 import { RtspServerSession } from './rtsp-server-session.ts';
@@ -21,10 +21,11 @@ export type RtspListenerOptions = {
 	readonly defaultApp?: string;
 	readonly realm?: string;
 	/**
-	 * Users and passwords the listener can check Digest answers against. With none, Digest answers
-	 * cannot be verified and only Basic credentials (or none) reach `hub.authorize`.
+	 * The passwords a Digest answer from `user` publishing `key` may have been computed with (Digest
+	 * never sends the password; the publish policy knows it). A verified answer reaches
+	 * `hub.authorize` as `user` + `password`; with none, only Basic credentials (or none) do.
 	 */
-	readonly users?: readonly { readonly user: string; readonly password: string }[];
+	readonly digestPasswords?: (key: StreamKey, user: string) => readonly string[];
 	/** Offer and accept Basic (the password travels in clear). Default true. */
 	readonly allowBasic?: boolean;
 	/** Connections beyond this are closed at once (default 1000). */
@@ -79,7 +80,7 @@ export class RtspListener implements IngestSource {
 	async start(): Promise<void> {
 		if (this.#server) return;
 		const host = this.#options.host ?? '127.0.0.1';
-		const users = new Map((this.#options.users ?? []).map((u) => [u.user, u.password] as const));
+		const digestPasswords = this.#options.digestPasswords ?? (() => []);
 		const sessionTimeoutMs = this.#options.connectionLimits?.idleTimeoutMs ?? this.#options.sessionTimeoutMs ?? 60_000;
 		const server = createServer({ noDelay: true }, (socket) => {
 			const source = socket.remoteAddress ?? '?';
@@ -91,7 +92,7 @@ export class RtspListener implements IngestSource {
 				sessionTimeoutMs,
 				defaultApp: this.#options.defaultApp ?? 'live',
 				realm: this.#realm,
-				users,
+				digestPasswords,
 				allowBasic: this.#options.allowBasic ?? true,
 				onClose: (s) => {
 					this.#sessions.delete(s);

@@ -20,8 +20,8 @@ export type RtspServerSessionOptions = {
 	/** App used when the path has one segment (`rtsp://host/live.sdp`). */
 	readonly defaultApp: string;
 	readonly realm: DigestRealm;
-	/** Users whose Digest answers can be checked (Digest needs the password); Basic goes to the hub as is. */
-	readonly users: ReadonlyMap<string, string>;
+	/** Passwords to check a Digest answer against (Digest needs the password); Basic goes to the hub as is. */
+	readonly digestPasswords: (key: StreamKey, user: string) => readonly string[];
 	readonly allowBasic: boolean;
 	readonly onClose: (session: RtspServerSession) => void;
 };
@@ -159,8 +159,10 @@ export class RtspServerSession {
 			credentials.user = presented.user;
 			credentials.password = presented.password;
 		} else if (presented?.scheme === 'digest') {
-			const password = this.#options.users.get(presented.user);
-			if (password !== undefined && this.#options.realm.verify(presented, request.method, password)) {
+			const password = this.#options
+				.digestPasswords(key, presented.user)
+				.find((candidate) => this.#options.realm.verify(presented, request.method, candidate));
+			if (password !== undefined) {
 				credentials.user = presented.user;
 				credentials.password = password;
 			}

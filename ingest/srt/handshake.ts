@@ -79,6 +79,18 @@ export const RejectReason = {
 	conflict: 2409,
 } as const;
 
+/** Rejection codes by name for the log, the ones a publisher can fix spelt out. */
+const REJECTION_NAMES = new Map<number, string>([
+	...Object.entries(RejectReason).map(([name, code]): [number, string] => [code, name]),
+	[RejectReason.badSecret, 'wrong passphrase'],
+	[RejectReason.unsecure, 'passphrase set on one side only'],
+	[RejectReason.unauthorized, 'not authorized (stream key, policy or webhook)'],
+	[RejectReason.conflict, 'the stream already has a publisher'],
+]);
+
+/** A rejection code's name for a log line (`1010 wrong passphrase`). */
+export const rejectionName = (code: number): string => REJECTION_NAMES.get(code) ?? 'refused';
+
 export const isRejection = (type: number): boolean => type >= 1000 && type < 4000;
 
 /** The MTU we offer (an Ethernet frame); a listener answers with the smaller of its caller's and this. */

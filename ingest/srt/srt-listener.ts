@@ -28,6 +28,7 @@ import {
 	findExtension,
 	type Handshake,
 	RejectReason,
+	rejectionName,
 	SrtFlag,
 } from './handshake.ts';
 import { decodeKeyMaterial, openKeyMaterial, type StreamKeys, validatePassphrase } from './key-material.ts';
@@ -226,6 +227,7 @@ export class SrtListener implements IngestSource {
 	async #admit(endpoint: SrtEndpoint, request: number, hs: Handshake, remoteAddress: string): Promise<void> {
 		const checked = this.#check(hs, remoteAddress);
 		if (typeof checked === 'number') {
+			this.#refused(remoteAddress, hs, checked);
 			this.#verdict(endpoint, request, { reject: checked });
 			return;
 		}
@@ -247,6 +249,7 @@ export class SrtListener implements IngestSource {
 		}
 		if (publisher === undefined) {
 			if (this.#endpoint === endpoint) this.#admitted.delete(request);
+			this.#refused(remoteAddress, hs, reason);
 			this.#verdict(endpoint, request, { reject: reason });
 			return;
 		}
@@ -307,6 +310,14 @@ export class SrtListener implements IngestSource {
 		const keys = km && openKeyMaterial(km, passphrase);
 		if (keys === undefined) return RejectReason.badSecret;
 		return { streamId, parsed, key, passphrase, keys };
+	}
+
+	/** Logs a refused caller with its address, stream id and the rejection's name. */
+	#refused(remoteAddress: string, hs: Handshake, code: number): void {
+		const sid = findExtension(hs, ExtensionType.sid);
+		const streamId = sid ? decodeStringExtension(sid.data) : '';
+		const name = rejectionName(code);
+		this.#o.log?.(`${this.description}: caller ${remoteAddress} (stream id "${streamId}") refused: ${code} ${name}`);
 	}
 
 	#verdict(endpoint: SrtEndpoint, request: number, verdict: Verdict): void {

@@ -2,7 +2,9 @@
  * SRT stream IDs (SRT access-control guidelines, `docs/features/access-control.md` in libsrt):
  * either the structured form `#!::key=value,key=value` with `r` resource, `m` mode
  * (request/publish/bidirectional), `u` user, `s` session, `h` host, `t` type; or any other text,
- * which we take as the resource itself (`app/stream`, `live/stream`, `vhost/app/stream`).
+ * which we take as the resource itself (`app/stream`, `live/stream`, `vhost/app/stream`). MediaMTX's
+ * `publish:app/stream[:user:password]` (or `read:`) is read too. A publish key travels as `s`
+ * (`#!::r=live/cam,m=publish,s=<key>`), with `u` when it is a user's password.
  */
 import { TapedeckError } from '../../src/core/errors.ts';
 import { DEFAULT_VHOST, type StreamKey } from '../../src/core/stream-hub.ts';
@@ -19,7 +21,17 @@ export type ParsedStreamId = {
 const STRUCTURED_PREFIX = '#!::';
 const MODES: readonly string[] = ['publish', 'request', 'bidirectional'];
 
+/** MediaMTX: `action:path[:user:password]`. */
+const MEDIAMTX_FORM = /^(publish|read):([^:]*)(?::([^:]*):(.*))?$/;
+
 export const parseStreamId = (streamId: string): ParsedStreamId => {
+	const mediamtx = MEDIAMTX_FORM.exec(streamId);
+	if (mediamtx) {
+		const [, action, resource = '', user, password] = mediamtx;
+		const fields: Record<string, string> = { r: resource };
+		if (user !== undefined && password !== undefined) Object.assign(fields, { u: user, s: password });
+		return { resource, mode: action === 'read' ? 'request' : 'publish', fields };
+	}
 	if (!streamId.startsWith(STRUCTURED_PREFIX)) {
 		// `r=app/stream` without the prefix is a common mistake; read it like the structured form.
 		if (/^[a-z]=/.test(streamId)) return parseStreamId(STRUCTURED_PREFIX + streamId);

@@ -3,12 +3,17 @@
  * carrying whole 188-byte packets (usually 7, as ffmpeg and encoders send). RTP-wrapped TS
  * (RFC 2250, payload type 33) is unwrapped. UDP has no connection, so a session of the stream
  * starts with the first datagram and ends after a quiet spell.
+ *
+ * A session belongs to the sender (address and port) whose datagram started it, once admitted: until
+ * that sender has been quiet for the idle timeout, datagrams from any other sender are counted,
+ * logged and ignored, so a second sender cannot mix its packets into the first one's recording.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
+import { type AdmissionCheck, AdmissionHold } from '../admission-hold.ts';
 import { createDemuxer } from '../demux/create-demuxer.ts';
 
 export type UdpEndpoint = {
@@ -17,11 +22,13 @@ export type UdpEndpoint = {
 	readonly port: number;
 	/** Local interface address to join a multicast group on (default: the system's choice). */
 	readonly interfaceAddress?: string;
-	/** Quiet spell that ends a session, ms. */
+	/** Quiet spell of the session's sender that ends its session (and its hold on the port), ms. */
 	readonly idleTimeoutMs?: number;
 };
 
-const DEFAULT_IDLE_MS = 3000;
+const DEFAULT_IDLE_MS = 5000;
+/** Refused senders remembered (so a refused stream does not ask the policy per datagram); beyond, forgotten. */
+const MAX_REFUSED = 1024;
 const TS_SYNC_BYTE = 0x47;
 /** RFC 3550 §5.1: version 2 in the top bits of the first byte. */
 const RTP_VERSION_2 = 0x80;
@@ -67,19 +74,41 @@ export class UdpTsSource implements IngestSource {
 	readonly #endpoint: UdpEndpoint;
 	readonly #target: StreamPublisher;
 	readonly #log: (message: string) => void;
+	readonly #authorize: AdmissionCheck | undefined;
 	#socket: Socket | undefined;
 	#demuxer: Demuxer | undefined;
+	/** `address:port` of the sender the session belongs to, or of the one being admitted. */
+	#sender: string | undefined;
+	/** Datagrams of the sender being admitted, while the policy decides. */
+	#hold: AdmissionHold | undefined;
+	/** Senders refused, by `address:port`, with when they last sent. */
+	readonly #refused = new Map<string, number>();
+	/** Other senders already named in the log this session. */
+	readonly #strangers = new Set<string>();
 	#lastDatagramMs = 0;
 	#idleTimer: NodeJS.Timeout | undefined;
 	/** Datagrams that held neither TS nor RTP-wrapped TS. */
 	droppedDatagrams = 0;
+	/** Datagrams from senders other than the session's, or refused ones: ignored. */
+	ignoredDatagrams = 0;
 	datagrams = 0;
 
-	constructor(endpoint: UdpEndpoint, target: StreamPublisher, log: (message: string) => void = () => {}) {
+	constructor(
+		endpoint: UdpEndpoint,
+		target: StreamPublisher,
+		log: (message: string) => void = () => {},
+		authorize?: AdmissionCheck,
+	) {
 		this.#endpoint = endpoint;
 		this.#target = target;
 		this.#log = log;
+		this.#authorize = authorize;
 		this.description = `udp://${endpoint.address}:${endpoint.port}`;
+	}
+
+	/** The bound port (the real one when 0 was asked for), once started. */
+	get port(): number {
+		return this.#socket?.address().port ?? this.#endpoint.port;
 	}
 
 	async start(): Promise<void> {
@@ -87,7 +116,7 @@ export class UdpTsSource implements IngestSource {
 		const { address, port, interfaceAddress } = this.#endpoint;
 		const multicast = isMulticast(address);
 		const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: multicast });
-		socket.on('message', (message) => this.#onDatagram(message));
+		socket.on('message', (message, from) => this.#onDatagram(message, from));
 		await new Promise<void>((resolve, reject) => {
 			socket.once('error', (error) => {
 				socket.close();
@@ -105,7 +134,10 @@ export class UdpTsSource implements IngestSource {
 		const idleMs = this.#endpoint.idleTimeoutMs ?? DEFAULT_IDLE_MS;
 		this.#idleTimer = setInterval(
 			() => {
-				if (this.#demuxer && Date.now() - this.#lastDatagramMs > idleMs) this.#endSession(`no data for ${idleMs} ms`);
+				const now = Date.now();
+				if (this.#sender !== undefined && now - this.#lastDatagramMs > idleMs)
+					this.#endSession(`no data for ${idleMs} ms`);
+				for (const [sender, at] of this.#refused) if (now - at > idleMs) this.#refused.delete(sender);
 			},
 			Math.min(500, idleMs),
 		);
@@ -119,10 +151,21 @@ export class UdpTsSource implements IngestSource {
 		this.#endSession('input stopped');
 	}
 
-	#onDatagram(message: Buffer): void {
+	#onDatagram(message: Buffer, from: RemoteInfo): void {
 		this.datagrams++;
+		const sender = `${from.address}:${from.port}`;
+		if (this.#sender === undefined) this.#admit(sender, from.address);
+		if (sender !== this.#sender) {
+			this.#ignore(sender);
+			return;
+		}
 		this.#lastDatagramMs = Date.now();
-		let payload: Uint8Array = message;
+		if (this.#hold) this.#hold.hold(message, (held) => this.#deliver(held));
+		else this.#deliver(message);
+	}
+
+	#deliver(datagram: Uint8Array): void {
+		let payload = datagram;
 		if (payload[0] !== TS_SYNC_BYTE) {
 			payload = unwrapRtp(payload);
 			if (payload[0] !== TS_SYNC_BYTE) {
@@ -134,7 +177,48 @@ export class UdpTsSource implements IngestSource {
 		this.#demuxer.push(payload);
 	}
 
+	/** A new sender for a free port: its session starts now, or once the policy allows it (held meanwhile). */
+	#admit(sender: string, address: string): void {
+		if (this.#refused.has(sender)) return;
+		this.#sender = sender;
+		this.#lastDatagramMs = Date.now();
+		const authorize = this.#authorize;
+		if (authorize === undefined) return;
+		const hold = new AdmissionHold();
+		this.#hold = hold;
+		const verdict = (allowed: boolean): void => {
+			if (this.#hold !== hold) return;
+			this.#hold = undefined;
+			if (allowed) {
+				hold.release();
+				return;
+			}
+			this.ignoredDatagrams += hold.discard();
+			this.#sender = undefined;
+			if (this.#refused.size >= MAX_REFUSED) this.#refused.clear();
+			this.#refused.set(sender, Date.now());
+			this.#log(`${this.description}: sender ${sender} refused; its datagrams are ignored`);
+		};
+		authorize(address, {}).then(verdict, () => verdict(false));
+	}
+
+	#ignore(sender: string): void {
+		this.ignoredDatagrams++;
+		if (this.#refused.has(sender)) {
+			this.#refused.set(sender, Date.now());
+			return;
+		}
+		if (this.#strangers.has(sender) || this.#strangers.size >= MAX_REFUSED) return;
+		this.#strangers.add(sender);
+		const message = `datagrams from ${sender} ignored: the input belongs to ${this.#sender} until it is quiet for ${this.#endpoint.idleTimeoutMs ?? DEFAULT_IDLE_MS} ms`;
+		this.#log(`${this.description}: ${message}`);
+		this.#target.warn?.({ code: 'dropped_data', message: `UDP input: ${message}` });
+	}
+
 	#endSession(reason: string): void {
+		this.#sender = undefined;
+		this.#hold = undefined;
+		this.#strangers.clear();
 		const demuxer = this.#demuxer;
 		if (!demuxer) return;
 		this.#demuxer = undefined;

@@ -15,13 +15,20 @@ import type { BusConsumer, Subscription, SubscriptionOptions } from './subscript
 
 export type StreamRegistryOptions = {
 	/**
-	 * Publish credentials per stream (`vhost/app/stream` → key). A stream listed here accepts a publisher
-	 * only when it presents the key (as `credentials.key`, `credentials.token` or `credentials.streamid`);
-	 * streams not listed are open, as on a loopback-only server.
+	 * Decides the publishes that come through the hub (the built-in listeners): the publish policy.
+	 * Without one, every stream but the private ones is open, as on a loopback-only test bus.
 	 */
-	readonly publishKeys?: Readonly<Record<string, string>>;
+	readonly authorize?: (request: PublishRequest) => Promise<boolean>;
+	/**
+	 * Apps whose streams only a recording's own input feeds (default `recording`: `recording/<jobId>`).
+	 * A publish through the hub to one of them is refused whatever the credentials.
+	 */
+	readonly privateApps?: readonly string[];
+	readonly log?: (message: string) => void;
 	readonly gop?: GopCacheOptions;
 };
+
+const PRIVATE_APPS: readonly string[] = ['recording'];
 
 /**
  * The bus: every live stream by key. Ingest protocols publish through it (it is their `StreamHub`),
@@ -30,16 +37,27 @@ export type StreamRegistryOptions = {
 export class StreamRegistry implements StreamHub {
 	readonly #streams = new Map<string, LiveStream>();
 	readonly #options: StreamRegistryOptions;
+	/** Streams a recording's own input publishes (`publisher()`): private whatever their app. */
+	readonly #private = new Set<string>();
 
 	constructor(options: StreamRegistryOptions = {}) {
 		this.#options = options;
 	}
 
 	async authorize(request: PublishRequest): Promise<boolean> {
-		const expected = this.#options.publishKeys?.[formatStreamKey(request.key)];
-		if (expected === undefined) return true;
-		const { key, token, streamid } = request.credentials;
-		return key === expected || token === expected || streamid === expected;
+		if (this.isPrivate(request.key)) {
+			this.#options.log?.(
+				`publish refused: ${request.protocol} ${formatStreamKey(request.key)} from ${request.remoteAddress || '?'}: ` +
+					"a recording's private stream, fed only by that recording's own input",
+			);
+			return false;
+		}
+		return this.#options.authorize ? this.#options.authorize(request) : true;
+	}
+
+	/** Whether `key` is fed only by a recording's own input (never by a publish through the hub). */
+	isPrivate(key: StreamKey): boolean {
+		return (this.#options.privateApps ?? PRIVATE_APPS).includes(key.app) || this.#private.has(formatStreamKey(key));
 	}
 
 	/**
@@ -55,9 +73,11 @@ export class StreamRegistry implements StreamHub {
 
 	/**
 	 * A publisher for `key` whose first session starts at its first `announce()`: for a recording's own
-	 * listener, which exists before anything is sent to it.
+	 * listener, which exists before anything is sent to it. The stream becomes private: `authorize`
+	 * refuses every publish to it through the hub.
 	 */
 	publisher(key: StreamKey, protocol: string): StreamPublisher {
+		this.#private.add(formatStreamKey(key));
 		return new Publication(() => this.#streamFor(key), protocol);
 	}
 

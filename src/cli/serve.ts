@@ -8,12 +8,14 @@ import { builtInModules, SRT_UNNAMED_STREAM } from '../../ingest/built-in-module
 import { createInput } from '../../ingest/create-input.ts';
 import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
+import { validatePassphrase } from '../../ingest/srt/key-material.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { createApp } from '../api/app.ts';
 import { issueAccessJwt } from '../api/auth.ts';
 import { upgradeLegacyJob } from '../api/callaba/legacy-job.ts';
+import { PublishPolicy } from '../auth/publish-policy.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
-import { DEFAULTS, ENV } from '../config/defaults.ts';
+import { DEFAULTS, ENV, PUBLISH_ENV } from '../config/defaults.ts';
 import {
 	type AccessToken,
 	loadAccessToken,
@@ -35,6 +37,7 @@ import { VERSION } from './version.ts';
 export type ListenerContext = {
 	readonly hub: StreamRegistry;
 	readonly config: ServeConfig;
+	readonly policy: PublishPolicy;
 	readonly log: (message: string) => void;
 };
 
@@ -50,14 +53,27 @@ const listening = (config: ServeConfig, port: number) => ({
  * returns the listener, or undefined when its port is 0 (turned off).
  */
 const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [
-	({ hub, config, log }) =>
+	({ hub, config, policy, log }) =>
 		config.srtPort
-			? new SrtListener({ ...listening(config, config.srtPort), hub, defaultStream: SRT_UNNAMED_STREAM, log })
+			? new SrtListener({
+					...listening(config, config.srtPort),
+					hub,
+					defaultStream: SRT_UNNAMED_STREAM,
+					passphrase: (key) => policy.passphraseFor(key),
+					log,
+				})
 			: undefined,
 	({ hub, config, log }) =>
 		config.rtmpPort ? new RtmpListener({ ...listening(config, config.rtmpPort), hub, log }) : undefined,
-	({ hub, config, log }) =>
-		config.rtspPort ? new RtspListener({ ...listening(config, config.rtspPort), hub, log }) : undefined,
+	({ hub, config, policy, log }) =>
+		config.rtspPort
+			? new RtspListener({
+					...listening(config, config.rtspPort),
+					hub,
+					log,
+					digestPasswords: (key, user) => policy.digestPasswords(key, user),
+				})
+			: undefined,
 ];
 
 export type RunningServer = {
@@ -83,7 +99,11 @@ export const startServer = async (
 ): Promise<RunningServer> => {
 	const log = options.log ?? ((message: string) => console.error(message));
 	prepareDataDir(config.dataDir);
-	const registry = new StreamRegistry();
+	const { publish } = config;
+	for (const passphrase of [publish.srtPassphrase, ...Object.values(publish.streams).map((s) => s.passphrase)])
+		if (passphrase !== undefined) validatePassphrase(passphrase);
+	const policy = PublishPolicy.forServer(publish, [config.safety.listenHost], log);
+	const registry = new StreamRegistry({ authorize: (request) => policy.authorize(request), log });
 	const store = new JournalStore<RecordingJob, RecordedFile>(`${config.storeDir}/recordings.jsonl`, {
 		upgrade: upgradeLegacyJob,
 	});
@@ -94,9 +114,15 @@ export const startServer = async (
 		listenHost: config.safety.listenHost,
 		log,
 		syncIntervalMs: config.syncIntervalMs,
-		// A job's own inputs under the operator's network policy and connection limits.
+		// A job's own inputs under the operator's network policy and connection limits; its own listener
+		// admits whom the credentials of its input (and the publish policy) allow.
 		openInput: (spec, target, context) =>
-			createInput(spec, target, { ...context, network: config.safety.network, connections: config.safety.connections }),
+			createInput(spec, target, {
+				...context,
+				network: config.safety.network,
+				connections: config.safety.connections,
+				admission: policy.gate(spec.credentials ?? {}, spec.address?.host ?? context.listenHost),
+			}),
 		// The listeners below, as inputs name them (module ids rtmp, srt, rtsp).
 		modules: builtInModules({ ...config, host: config.safety.listenHost }),
 		...(options.openSink ? { openSink: options.openSink } : {}),
@@ -106,7 +132,7 @@ export const startServer = async (
 
 	const listeners: IngestSource[] = [];
 	for (const make of LISTENERS) {
-		const listener = make({ hub: registry, config, log });
+		const listener = make({ hub: registry, config, policy, log });
 		if (!listener) continue;
 		await listener.start();
 		listeners.push(listener);
@@ -161,6 +187,11 @@ Options (flags override the environment, which overrides the defaults):
   --rtmp-port <n>      built-in RTMP listener, 0 = off (default ${DEFAULTS.rtmpPort})
   --srt-port <n>       built-in SRT listener, 0 = off (default ${DEFAULTS.srtPort})
   --rtsp-port <n>      built-in RTSP listener, 0 = off (default ${DEFAULTS.rtspPort})
+  --publish-config <f> who may publish: stream keys, passwords, SRT passphrases, webhook (JSON;
+                       ${PUBLISH_ENV.config}, default <data>/publish.json when it exists)
+  --publish-webhook <url>  admission webhook asked before each publish (2xx + {"allowed": true} allows)
+  --allow-open-publish streams without keys accept anyone even when listening beyond loopback
+                       (without keys or a webhook, a non-loopback --host is refused)
 
 Safety (README "Security"; each also read from the environment variable named):
   --listen-host <addr>           address of the built-in listeners and of jobs' own listeners that

@@ -26,3 +26,15 @@ export const ENV = {
 	accessToken: 'TAPEDECK_ACCESS_TOKEN',
 	host: 'TAPEDECK_HOST',
 } as const;
+
+/** Publish authentication (see `publish-config.ts` and the README's "Security" → "Publishing"). */
+export const PUBLISH_DEFAULTS = {
+	/** An admission webhook that has not answered by then denies: a hung hook must not hold publishers. */
+	webhookTimeoutMs: 3000,
+} as const;
+
+/** Environment variables of publish authentication. */
+export const PUBLISH_ENV = {
+	/** The publish settings file (default `<data>/publish.json` when it exists). */
+	config: 'TAPEDECK_PUBLISH_CONFIG',
+} as const;

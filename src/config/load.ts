@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TapedeckError } from '../core/errors.ts';
-import { DEFAULTS, ENV } from './defaults.ts';
+import { DEFAULTS, ENV, PUBLISH_ENV } from './defaults.ts';
+import { loadPublishConfig, type PublishConfig } from './publish-config.ts';
 import { loadSafetyConfig, SAFETY_FLAGS, type SafetyConfig } from './safety-config.ts';
 
 export type ServeConfig = {
@@ -23,6 +24,8 @@ export type ServeConfig = {
 	readonly rtspPort: number;
 	/** Listener addresses, network policy, connection and request limits, API secrets. */
 	readonly safety: SafetyConfig;
+	/** Who may publish to the listeners. */
+	readonly publish: PublishConfig;
 };
 
 export type AccessToken = {
@@ -36,8 +39,8 @@ export type AccessToken = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** node:util parseArgs with string options only, its errors turned into named usage errors. */
-export const parseOptions = <O extends Record<string, { type: 'string'; short?: string }>>(
+/** node:util parseArgs (string and boolean options), its errors turned into named usage errors. */
+export const parseOptions = <O extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(
 	argv: readonly string[],
 	options: O,
 ) => {
@@ -58,6 +61,9 @@ export const loadServeConfig = (argv: readonly string[], env: Env = process.env)
 		'srt-port': { type: 'string' },
 		'rtsp-port': { type: 'string' },
 		...SAFETY_FLAGS,
+		'publish-config': { type: 'string' },
+		'publish-webhook': { type: 'string' },
+		'allow-open-publish': { type: 'boolean' },
 	});
 	const host = values.host ?? env[ENV.host] ?? DEFAULTS.host;
 	const port = parsePort(`--port / ${ENV.port}`, values.port ?? env[ENV.port], DEFAULTS.port);
@@ -73,6 +79,11 @@ export const loadServeConfig = (argv: readonly string[], env: Env = process.env)
 		srtPort: parsePort('--srt-port', values['srt-port'], DEFAULTS.srtPort),
 		rtspPort: parsePort('--rtsp-port', values['rtsp-port'], DEFAULTS.rtspPort),
 		safety: loadSafetyConfig(values, env, host),
+		publish: loadPublishConfig(dataDir, {
+			file: values['publish-config'] ?? env[PUBLISH_ENV.config],
+			allowOpen: values['allow-open-publish'] === true,
+			webhookUrl: values['publish-webhook'],
+		}),
 	};
 };
 

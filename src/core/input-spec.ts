@@ -4,7 +4,7 @@
  */
 import type { ConnectionLimits } from './connection-limits.ts';
 import type { NetworkPolicy } from './network-policy.ts';
-import type { IngestSource, StreamHub, StreamKey, StreamPublisher } from './stream-hub.ts';
+import type { IngestSource, PublishRequest, StreamHub, StreamKey, StreamPublisher } from './stream-hub.ts';
 
 export const INPUT_PROTOCOLS = ['srt', 'rtmp', 'rtsp', 'udp', 'http', 'hls', 'dash', 'testsrc'] as const;
 export type InputProtocol = (typeof INPUT_PROTOCOLS)[number];
@@ -24,6 +24,8 @@ export type InputCredentials = {
 	readonly key?: string;
 	readonly user?: string;
 	readonly password?: string;
+	/** Addresses or IPv4 CIDR blocks allowed to publish (the one check UDP allows); none: any. */
+	readonly sources?: readonly string[];
 };
 
 export type InputSpec = {
@@ -65,6 +67,15 @@ export type InputContext = {
 	readonly network?: NetworkPolicy;
 	/** Handshake and idle times, connections not publishing yet, for the job's own listeners. */
 	readonly connections?: ConnectionLimits;
+	/** Who may publish into the input's own listener (the publish policy's check of its credentials); none: anyone. */
+	readonly admission?: InputAdmission;
+};
+
+/** The publish check of a job's own listener (built by `src/auth` from the input's credentials). */
+export type InputAdmission = {
+	authorize(request: PublishRequest): Promise<boolean>;
+	/** Passwords a Digest answer from `user` may have been computed with (RTSP). */
+	digestPasswords(user: string): readonly string[];
 };
 
 /** Builds the source of an input of the job's own (`listen` or `pull`); nothing is bound until `start()`. */
@@ -105,7 +116,10 @@ export const maskInput = (spec: InputSpec): InputSpec => ({
 		? {}
 		: {
 				credentials: Object.fromEntries(
-					Object.entries(spec.credentials).map(([name, value]) => [name, name === 'user' ? value : MASK]),
+					Object.entries(spec.credentials).map(([name, value]) => [
+						name,
+						name === 'user' || name === 'sources' ? value : MASK,
+					]),
 				),
 			}),
 });

@@ -6,6 +6,7 @@
  * A file whose trailer could not be written, or that was never closed, is repaired into a playable
  * file instead. Every step is reported to the recording's observer.
  */
+import { unlink } from 'node:fs/promises';
 import { TapedeckError } from '../core/errors.ts';
 import { FileSink } from '../sink/file-sink.ts';
 import type { Sink } from '../sink/sink.ts';
@@ -231,3 +232,12 @@ export class RecordingFiles {
 		};
 	}
 }
+
+/** Deletes a finished file of a job, only inside the recordings root and through no link; gone already is fine. */
+export const deleteRecordedFile = async (root: string, path: string): Promise<void> => {
+	containedFolder(root, path, false);
+	await unlink(path).catch((error: NodeJS.ErrnoException) => {
+		if (error.code !== 'ENOENT')
+			throw new TapedeckError('io', `cannot delete ${path}: ${error.message}`, { cause: error });
+	});
+};

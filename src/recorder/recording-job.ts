@@ -51,3 +51,22 @@ export type RecordingJob = JobSettings & {
 
 /** The job store: jobs, and the files of each job as items. */
 export type JobStore = JournalStore<RecordingJob, RecordedFile>;
+
+/** A change of a job's settings, computed from the job as it is when the change runs. */
+export type SettingsChange = JobSettings | ((current: RecordingJob) => JobSettings);
+
+/** The job `settings` make, keeping the identity of the job it replaces (or starts). */
+export const jobOf = (
+	settings: JobSettings,
+	key: StreamKey,
+	identity: Pick<RecordingJob, 'id' | 'createdAt' | 'transactionId'>,
+): RecordingJob => ({
+	...settings,
+	key,
+	id: identity.id,
+	createdAt: identity.createdAt,
+	modifiedAt: new Date().toISOString(),
+	transactionId: identity.transactionId,
+	state: settings.active ? 'ready' : 'stopped',
+	reason: settings.active ? 'starting' : 'inactive',
+});

@@ -1,19 +1,18 @@
 import { mkdirSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
 import { type BuiltInModule, maskSecretsIn, type OpenInput } from '../core/input-spec.ts';
 import type { IngestSource, StreamKey } from '../core/stream-hub.ts';
 import type { Sink } from '../sink/sink.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
-import { containedFolder } from './contained-folder.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
 import { JobInputs } from './job-inputs.ts';
 import { JobQueue } from './job-queue.ts';
 import { checkJobSettings, recordingOf } from './job-recording.ts';
 import { type JobStats, jobStats } from './job-stats.ts';
 import type { RecordedFile, Recording } from './recording.ts';
-import type { JobSettings, JobStore, RecordingJob } from './recording-job.ts';
+import { deleteRecordedFile } from './recording-files.ts';
+import { type JobSettings, type JobStore, jobOf, type RecordingJob, type SettingsChange } from './recording-job.ts';
 
 export type RecordingServiceOptions = {
 	readonly registry: StreamRegistry;
@@ -33,25 +32,6 @@ export type RecordingServiceOptions = {
 };
 
 type Run = { readonly recording: Recording; readonly source: IngestSource | undefined };
-
-/** A change of a job's settings, computed from the job as it is when the change runs. */
-export type SettingsChange = JobSettings | ((current: RecordingJob) => JobSettings);
-
-/** The job `settings` make, keeping the identity of the job it replaces (or starts). */
-const jobOf = (
-	settings: JobSettings,
-	key: StreamKey,
-	identity: Pick<RecordingJob, 'id' | 'createdAt' | 'transactionId'>,
-): RecordingJob => ({
-	...settings,
-	key,
-	id: identity.id,
-	createdAt: identity.createdAt,
-	modifiedAt: new Date().toISOString(),
-	transactionId: identity.transactionId,
-	state: settings.active ? 'ready' : 'stopped',
-	reason: settings.active ? 'starting' : 'inactive',
-});
 
 /**
  * The one façade every API dialect calls: jobs are created, changed, started, stopped and removed
@@ -200,12 +180,7 @@ export class RecordingService {
 			if (file.state === 'writing') {
 				throw new TapedeckError('conflict', `file "${fileId}" is being written; stop the recording first`);
 			}
-			containedFolder(this.#options.recordingsRoot, file.path, false);
-			await unlink(file.path).catch((error: NodeJS.ErrnoException) => {
-				if (error.code !== 'ENOENT') {
-					throw new TapedeckError('io', `cannot delete ${file.path}: ${error.message}`, { cause: error });
-				}
-			});
+			await deleteRecordedFile(this.#options.recordingsRoot, file.path);
 			this.#store.deleteItem(id, fileId);
 			await this.#durable();
 		});

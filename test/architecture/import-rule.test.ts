@@ -8,38 +8,14 @@ import { test } from '../helpers/suite.ts';
 import { describeViolation, findViolations, readSourceTree, relativeImports } from './import-rule.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-/**
- * Edges against the rule that exist today while the contracts they use move down a layer: the muxers take the
- * `Sink` contract (and repair its file reader) from `src/sink` instead of `src/core`, and the recorder's repair
- * of a `.part` file picks a demuxer from `ingest/`. Each entry is `file → target`; strike it when its edge goes
- * (the test fails on an entry that no longer occurs, so the list only shrinks), and never add one.
- */
-const KNOWN_DEBTS: readonly string[] = [
-	'src/recorder/part-file.ts → ingest/demux/create-demuxer.ts',
-	'mux/avi/avi-muxer.ts → src/sink/sink.ts',
-	'mux/avi/avi-riff-writer.ts → src/sink/sink.ts',
-	'mux/avi/repair-avi.ts → src/sink/file-sink.ts',
-	'mux/create-muxer.ts → src/sink/sink.ts',
-	'mux/flv/flv-muxer.ts → src/sink/sink.ts',
-	'mux/mp4/box-reader.ts → src/sink/file-sink.ts',
-	'mux/mp4/defragment.ts → src/sink/file-sink.ts',
-	'mux/mp4/fragmented-mp4-muxer.ts → src/sink/sink.ts',
-	'mux/mp4/mp4-muxer.ts → src/sink/sink.ts',
-	'mux/mp4/progressive-layout.ts → src/sink/sink.ts',
-	'mux/muxer.ts → src/sink/sink.ts',
-	'mux/ts/ts-muxer.ts → src/sink/sink.ts',
-	'mux/ts/ts-packet-writer.ts → src/sink/sink.ts',
-];
-
 test('every relative import in the tree follows the layer rule', () => {
 	const files = readSourceTree(ROOT);
 	assert.ok(files.has('src/core/track.ts') && files.size > 100, `read ${files.size} files`);
 	const violations = findViolations(files);
-	const edges = new Set(violations.map((v) => `${v.file} → ${v.target}`));
-	const fresh = violations.filter((v) => !KNOWN_DEBTS.includes(`${v.file} → ${v.target}`));
-	const paid = KNOWN_DEBTS.filter((debt) => !edges.has(debt));
-	assert.ok(fresh.length === 0, `imports against the layer rule:\n${fresh.map(describeViolation).join('\n')}`);
-	assert.ok(paid.length === 0, `no longer imported, strike from KNOWN_DEBTS:\n${paid.join('\n')}`);
+	assert.ok(
+		violations.length === 0,
+		`imports against the layer rule:\n${violations.map(describeViolation).join('\n')}`,
+	);
 });
 
 test('an edge against the rule is reported with its file and line', () => {

@@ -21,7 +21,7 @@ export const LAYERS: readonly Layer[] = [
 	{ prefix: 'src/bytes/', mayImport: BASE },
 	{ prefix: 'src/codec/', mayImport: BASE },
 	{ prefix: 'ingest/', mayImport: BASE },
-	{ prefix: 'mux/', mayImport: BASE },
+	{ prefix: 'mux/', mayImport: [...BASE, 'src/sink/'] },
 	{ prefix: 'src/bus/', mayImport: ['src/core/', 'src/bytes/'] },
 	{ prefix: 'src/sink/', mayImport: ['src/core/'] },
 	{ prefix: 'src/store/', mayImport: ['src/core/'] },

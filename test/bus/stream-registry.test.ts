@@ -139,13 +139,16 @@ test('a subscriber that falls behind is dropped and told so; ingest and other su
 	assert.is(fine.packets.length, 20);
 });
 
-test('publish keys: a listed stream needs its key, others are open', async () => {
-	const registry = new StreamRegistry({ publishKeys: { 'default/live/cam': 's3cret' } });
+test('authorize: the injected policy decides; private streams are refused whatever it says', async () => {
+	const registry = new StreamRegistry({ authorize: async (r) => r.credentials.key === 's3cret' });
 	const request = { key, protocol: 'rtmp', remoteAddress: '127.0.0.1' };
 	assert.is(await registry.authorize({ ...request, credentials: {} }), false);
-	assert.is(await registry.authorize({ ...request, credentials: { key: 'nope' } }), false);
 	assert.is(await registry.authorize({ ...request, credentials: { key: 's3cret' } }), true);
-	assert.is(await registry.authorize({ ...request, key: { ...key, stream: 'other' }, credentials: {} }), true);
+	const job = { ...key, app: 'recording', stream: 'job1' };
+	assert.is(await registry.authorize({ ...request, key: job, credentials: { key: 's3cret' } }), false);
+	const own = { ...key, stream: 'own-input' };
+	registry.publisher(own, 'srt');
+	assert.is(await registry.authorize({ ...request, key: own, credentials: { key: 's3cret' } }), false);
 });
 
 test.run();

@@ -214,4 +214,52 @@ test('INPUT_TYPE_SRT_URL: the caller pulling from an ffmpeg SRT listener reports
 	await stopAndCheckFiles(id);
 });
 
+test("a job's private stream is fed only by its own input: an RTMP push with no key to recording/<jobId> is refused", async () => {
+	const port = await freePort('udp');
+	const id = await create(
+		'srt with passphrase',
+		{
+			input_type: 'INPUT_TYPE_SRT_LISTEN',
+			input_stream_listen_port: { port, transport: 'UDP' },
+			passphrase: 'job-passphrase-1',
+		},
+		'ts',
+	);
+	const intruder = pushWithFfmpeg(fixture('h264-aac48'), 'flv', `rtmp://127.0.0.1:${RTMP_PORT}/recording/${id}`, [
+		'-t',
+		'1',
+	]);
+	assert.is.not(await intruder.exited, 0, 'the built-in RTMP listener refuses the private stream');
+	const wrong = pushWithFfmpeg(
+		fixture('h264-aac48'),
+		'mpegts',
+		`srt://127.0.0.1:${port}?linger=2&passphrase=not-the-passphrase`,
+		['-t', '1'],
+	);
+	assert.is.not(await wrong.exited, 0, "the job's own SRT port checks its passphrase");
+	const view = await getById(id);
+	assert.is(view.state, 'ready');
+	assert.is(view.recordedFiles.length, 0);
+	const right = pushWithFfmpeg(
+		fixture('h264-aac48'),
+		'mpegts',
+		`srt://127.0.0.1:${port}?linger=2&passphrase=job-passphrase-1`,
+		['-t', '2'],
+	);
+	await waitFor('recording', async () => (await getById(id)).state === 'recording');
+	assert.is(await right.exited, 0, right.stderr);
+	await stopAndCheckFiles(id);
+});
+
+test('listeners beyond loopback with no publish keys or webhook: the server refuses to start and says why', async () => {
+	const refused = await startServer(await freePort(), newDataDir(), ['--host', '0.0.0.0']).then(
+		async (started) => {
+			await started.peer.stop();
+			return 'started';
+		},
+		(error: Error) => error.message,
+	);
+	assert.match(refused, /reachable beyond this machine.*--allow-open-publish/);
+});
+
 test.run();

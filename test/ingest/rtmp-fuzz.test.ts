@@ -4,7 +4,7 @@
  * thrown at the listener over sockets, which must keep serving.
  */
 import { createHash } from 'node:crypto';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { HANDSHAKE_SIZE } from '../../ingest/rtmp/handshake-digest.ts';
@@ -14,7 +14,7 @@ import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { test } from '../helpers/suite.ts';
-import { Collector, ffmpegPush, sleep, waitFor } from './rtmp-kit.ts';
+import { Collector, capturingProxy, ffmpegPush, sleep, waitFor } from './rtmp-kit.ts';
 
 /** A deterministic generator, so a failure can be replayed. */
 const random = (seed: number) => () => {
@@ -26,33 +26,19 @@ const random = (seed: number) => () => {
 const captureFfmpeg = async (): Promise<Uint8Array> => {
 	const listener = new RtmpListener({ port: 0, hub: new StreamRegistry() });
 	await listener.start();
-	const captured: Buffer[] = [];
-	const proxy = createServer((client: Socket) => {
-		const upstream = connect({ host: '127.0.0.1', port: listener.port });
-		client.on('data', (d: Buffer) => {
-			captured.push(Buffer.from(d));
-			upstream.write(d);
-		});
-		upstream.on('data', (d: Buffer) => client.write(d));
-		client.on('close', () => upstream.destroy());
-		upstream.on('close', () => client.destroy());
-		client.on('error', () => {});
-		upstream.on('error', () => {});
-	});
-	await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-	const proxyPort = (proxy.address() as AddressInfo).port;
+	const proxy = await capturingProxy(listener.port);
 	try {
 		const ffmpeg = ffmpegPush(
 			fixture('h264-aac48'),
-			['-t', '2', '-f', 'flv', `rtmp://127.0.0.1:${proxyPort}/app/fuzz`],
+			['-t', '2', '-f', 'flv', `rtmp://127.0.0.1:${proxy.port}/app/fuzz`],
 			false,
 		);
 		assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
 	} finally {
-		await new Promise<void>((resolve) => proxy.close(() => resolve()));
+		await proxy.close();
 		await listener.stop();
 	}
-	return new Uint8Array(Buffer.concat(captured));
+	return new Uint8Array(Buffer.concat(proxy.captured));
 };
 
 let capture: Uint8Array;

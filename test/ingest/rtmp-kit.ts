@@ -1,6 +1,6 @@
 /** Shared pieces of the RTMP tests: a bus collector, ffmpeg publishers, waiting. */
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BusConsumer } from '../../src/bus/subscription.ts';
@@ -99,4 +99,26 @@ export const startNodeMediaServer = (dir: string, port: number, lifetimeMs = 60_
 		].join('\n'),
 	);
 	return new Peer(process.execPath, [script]);
+};
+
+/** A TCP proxy on an OS-chosen port in front of `upstreamPort` that keeps every client → server byte. */
+export const capturingProxy = async (
+	upstreamPort: number,
+): Promise<{ port: number; captured: Buffer[]; close: () => Promise<void> }> => {
+	const captured: Buffer[] = [];
+	const proxy: Server = createServer((client: Socket) => {
+		const upstream = connect({ host: '127.0.0.1', port: upstreamPort });
+		client.on('data', (d: Buffer) => {
+			captured.push(Buffer.from(d));
+			upstream.write(d);
+		});
+		upstream.on('data', (d: Buffer) => client.write(d));
+		client.on('close', () => upstream.destroy());
+		upstream.on('close', () => client.destroy());
+		client.on('error', () => {});
+		upstream.on('error', () => {});
+	});
+	await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+	const { port } = proxy.address() as { port: number };
+	return { port, captured, close: () => new Promise<void>((resolve) => proxy.close(() => resolve())) };
 };

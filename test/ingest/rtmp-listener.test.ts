@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener, type RtmpListenerOptions } from '../../ingest/rtmp/rtmp-listener.ts';
+import { PublishPolicy } from '../../src/auth/publish-policy.ts';
 import { StreamRegistry, type StreamRegistryOptions } from '../../src/bus/stream-registry.ts';
-import type { StreamKey } from '../../src/core/stream-hub.ts';
+import type { PublishRequest, StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
 import { Collector, ffmpegPush, tempDir, waitFor } from './rtmp-kit.ts';
@@ -98,8 +99,9 @@ test('a publisher that vanishes ends the stream: killed, or silent past the idle
 });
 
 test('a wrong stream key is refused before any media is accepted; the right one is let in', async () => {
-	const publishKeys = { 'default/app/locked': 'secret' };
-	const { registry, collector, listener } = await setUp('locked', { publishKeys, log: () => {} });
+	const policy = new PublishPolicy({ streams: { 'app/locked': { key: 'secret' } }, open: true, log: () => {} });
+	const authorize = (request: PublishRequest) => policy.authorize(request);
+	const { registry, collector, listener } = await setUp('locked', { authorize, log: () => {} });
 	try {
 		const wrong = ffmpegPush(
 			fixture('h264-aac48'),

@@ -90,7 +90,12 @@ test('Digest credentials are checked through hub.authorize before RECORD', async
 	const source = await withGlobalHeaders(fixture('h264-aac48'));
 	const hub = new FakeHub();
 	hub.allow = (r) => r.credentials.user === 'enc' && r.credentials.password === 'pw';
-	const listener = new RtspListener({ hub, port: PORT, rtpPorts: RTP_PORTS, users: [{ user: 'enc', password: 'pw' }] });
+	const listener = new RtspListener({
+		hub,
+		port: PORT,
+		rtpPorts: RTP_PORTS,
+		digestPasswords: (_key, user) => (user === 'enc' ? ['pw'] : []),
+	});
 	await listener.start();
 	const publish = (userinfo: string) => publishOneSecond(source, `rtsp://${userinfo}127.0.0.1:${PORT}/app/secure`);
 	try {

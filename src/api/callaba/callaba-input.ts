@@ -6,7 +6,13 @@
  * record the same. `_LISTEN` types open a port of the job's own, `_URL` types pull.
  */
 import { TapedeckError } from '../../core/errors.ts';
-import { INPUT_PROTOCOLS, type InputProtocol, type InputSpec, maskInput } from '../../core/input-spec.ts';
+import {
+	INPUT_PROTOCOLS,
+	type InputCredentials,
+	type InputProtocol,
+	type InputSpec,
+	maskInput,
+} from '../../core/input-spec.ts';
 
 /** Every `input_type` Callaba documents; the schema accepts them all, the engine says which work yet. */
 export const INPUT_TYPES = [
@@ -46,6 +52,11 @@ export type CallabaInput = {
 	};
 	/** tapedeck: SRT passphrase of a listen or URL input (10–80 bytes). */
 	readonly passphrase?: string;
+	/** tapedeck: who may publish to a listen input: a key (RTMP `?key=`, SRT `s=`, HTTP bearer), a user and password, source addresses. */
+	readonly publish_key?: string;
+	readonly user?: string;
+	readonly password?: string;
+	readonly allowed_sources?: readonly string[];
 	/** tapedeck: SRT latency in ms. */
 	readonly latency?: number;
 	readonly [key: string]: unknown;
@@ -82,6 +93,10 @@ const KNOWN_KEYS = new Set([
 	'input_stream_url',
 	'input_stream_listen_port',
 	'passphrase',
+	'publish_key',
+	'user',
+	'password',
+	'allowed_sources',
 	'latency',
 ]);
 
@@ -99,7 +114,7 @@ export const toInputSpec = (input: CallabaInput): InputSpec => {
 	const [protocol] = meaning;
 	const listen = input.input_stream_listen_port;
 	const direction = meaning[1] === 'pull' && url === undefined && listen ? 'listen' : meaning[1];
-	const credentials = input.passphrase === undefined ? undefined : { passphrase: input.passphrase };
+	const credentials = credentialsOf(input);
 	const options = input.latency === undefined ? undefined : { latencyMs: input.latency };
 	const common = {
 		protocol,
@@ -172,8 +187,24 @@ export const toCallabaInput = (
 					},
 				}),
 		...(shown.credentials?.passphrase === undefined ? {} : { passphrase: shown.credentials.passphrase }),
+		...(shown.credentials?.key === undefined ? {} : { publish_key: shown.credentials.key }),
+		...(shown.credentials?.user === undefined ? {} : { user: shown.credentials.user }),
+		...(shown.credentials?.password === undefined ? {} : { password: shown.credentials.password }),
+		...(shown.credentials?.sources === undefined ? {} : { allowed_sources: shown.credentials.sources }),
 		...(typeof spec.options?.['latencyMs'] === 'number' ? { latency: spec.options['latencyMs'] } : {}),
 	};
+};
+
+/** The secrets and publisher checks of `input` in the model's words; undefined when it carries none. */
+const credentialsOf = (input: CallabaInput): InputCredentials | undefined => {
+	const credentials: InputCredentials = {
+		...(input.passphrase === undefined ? {} : { passphrase: input.passphrase }),
+		...(input.publish_key === undefined ? {} : { key: input.publish_key }),
+		...(input.user === undefined ? {} : { user: input.user }),
+		...(input.password === undefined ? {} : { password: input.password }),
+		...(input.allowed_sources === undefined ? {} : { sources: input.allowed_sources }),
+	};
+	return Object.keys(credentials).length > 0 ? credentials : undefined;
 };
 
 /** The protocol an `INPUT_TYPE_OTHER` URL names by its scheme. */

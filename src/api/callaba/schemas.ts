@@ -44,6 +44,25 @@ export const InputSchema = z
 				description:
 					'tapedeck: SRT passphrase of a listen input; stored, shown as "***" (sent back as "***" in an update, the stored one is kept)',
 			}),
+		publish_key: z
+			.union([z.literal(MASK), z.string().min(1).max(256)])
+			.optional()
+			.openapi({
+				description:
+					'tapedeck: the key a publisher to this listen input must present (RTMP ?key=, SRT stream id s=, HTTP Authorization: Bearer or a Basic/RTSP password); shown as "***"',
+			}),
+		user: z.string().min(1).max(256).optional().openapi({ description: 'tapedeck: RTSP/HTTP user of a listen input' }),
+		password: z
+			.union([z.literal(MASK), z.string().min(1).max(256)])
+			.optional()
+			.openapi({
+				description: 'tapedeck: password that goes with user (RTSP Basic or Digest, HTTP Basic); shown as "***"',
+			}),
+		allowed_sources: z
+			.array(z.string().max(64))
+			.max(256)
+			.optional()
+			.openapi({ description: 'tapedeck: addresses or IPv4 CIDR blocks allowed to publish (UDP: the only check)' }),
 		latency: z.number().int().min(0).optional().openapi({ description: 'tapedeck: SRT latency, ms' }),
 	})
 	.openapi('Input', {

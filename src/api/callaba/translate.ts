@@ -81,11 +81,16 @@ export const toJobSettings = (body: RecordingSettings, current?: RecordingJob): 
 export const mergeUpdate = (job: RecordingJob, body: Partial<RecordingSettings>): RecordingSettings => {
 	const current = toSettingsBody(job, false);
 	const input = body.input as CallabaInput | undefined;
-	const passphrase = input?.passphrase === MASK ? current.input?.passphrase : input?.passphrase;
+	// A secret sent back masked keeps the stored one.
+	const kept: Record<string, unknown> = {};
+	for (const name of ['passphrase', 'publish_key', 'password'] as const) {
+		const value = input?.[name] === MASK ? current.input?.[name] : input?.[name];
+		if (value !== undefined) kept[name] = value;
+	}
 	return {
 		...current,
 		...body,
-		...(input ? { input: { ...input, ...(passphrase === undefined ? {} : { passphrase }) } } : {}),
+		...(input ? { input: { ...input, ...kept } } : {}),
 	} as RecordingSettings;
 };
 
