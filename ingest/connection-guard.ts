@@ -81,7 +81,10 @@ export class ConnectionGuard {
 	#scheduleSweep(): void {
 		if (this.#sweeping) return;
 		this.#sweeping = true;
-		setTimeout(() => this.#sweep(), SWEEP_DELAY_MS).unref();
+		// The sweep runs in the check phase after the timer's loop turn has polled its sockets, so bytes
+		// that reached the kernel before the timer fired are counted (a loop that lagged past the delay
+		// would otherwise judge a publisher whose handshake is waiting to be read as idle).
+		setTimeout(() => setImmediate(() => this.#sweep()).unref(), SWEEP_DELAY_MS).unref();
 	}
 
 	/** Closes waiting connections until every source and the whole are within their limits. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine with Node 20+: the real peers the interop tests run
 # (ffmpeg/ffprobe, mediainfo, srt-live-transmit, nginx with the RTMP module, GStreamer's RTSP server for python3,
-# VLC) and the npm packages. Needs root for apt-get (uses sudo when not root).
+# GStreamer's tools and its RTSP RECORD client rtspclientsink, VLC) and the npm packages. Needs root for apt-get
+# (uses sudo when not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(
@@ -10,6 +11,7 @@ packages=(
 	nginx libnginx-mod-rtmp
 	python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+	gstreamer1.0-tools gstreamer1.0-rtsp
 	vlc-bin vlc-plugin-base
 )
 missing=()

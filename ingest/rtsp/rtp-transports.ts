@@ -30,8 +30,14 @@ export class RtpTransports {
 	strangerPackets = 0;
 	/** Called on every packet: keeps a session alive. */
 	onActivity: () => void = () => {};
-	/** Called when a stream says BYE. */
+	/**
+	 * Called when the last stream says BYE. A BYE ends one RTP stream (RFC 3550 §6.6): the others
+	 * may still have packets on the way (a publisher ends each stream as its own data runs out), so
+	 * the session is over only when every stream has said it.
+	 */
 	onBye: () => void = () => {};
+	/** Media lines whose stream said BYE. */
+	readonly #byes = new Set<number>();
 
 	constructor(sendInterleaved: (frame: Uint8Array) => void) {
 		this.#sendInterleaved = sendInterleaved;
@@ -93,6 +99,7 @@ export class RtpTransports {
 		for (const transport of this.#byMedia.values()) if (transport.kind === 'udp') closeUdpPortPair(transport.pair);
 		this.#byMedia.clear();
 		this.#channels.clear();
+		this.#byes.clear();
 		this.#session = undefined;
 	}
 
@@ -109,7 +116,9 @@ export class RtpTransports {
 
 	#rtcp(mediaIndex: number, data: Uint8Array): void {
 		this.onActivity();
-		if (this.#session?.receiveRtcp(mediaIndex, data, performance.now())) this.onBye();
+		if (!this.#session?.receiveRtcp(mediaIndex, data, performance.now())) return;
+		this.#byes.add(mediaIndex);
+		if (this.#byes.size >= this.#byMedia.size) this.onBye();
 	}
 }
 

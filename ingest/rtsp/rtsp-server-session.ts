@@ -61,7 +61,9 @@ export class RtspServerSession {
 		this.#transports.onActivity = () => {
 			this.#lastActivity = performance.now();
 		};
-		this.#transports.onBye = () => this.close('publisher sent RTCP BYE');
+		// The stream is over once every stream said BYE, but the connection stays for the TEARDOWN that
+		// follows: a publisher whose TEARDOWN meets a closed connection may wait on it instead of leaving.
+		this.#transports.onBye = () => this.#endStream('publisher sent RTCP BYE');
 		this.#reader = new RtspReader({
 			message: (message) => {
 				if (message.kind === 'request') this.#enqueue(message);
@@ -95,12 +97,18 @@ export class RtspServerSession {
 		if (this.#state === 'closed') return;
 		this.#state = 'closed';
 		clearInterval(this.#timer);
+		this.#endStream(reason);
+		this.#socket.destroy();
+		this.#options.onClose(this);
+	}
+
+	/** Ends the stream on the hub (what the media session still holds goes first); idempotent. */
+	#endStream(reason: string): void {
 		this.#media?.end();
+		this.#media = undefined;
 		this.#transports.close();
 		this.#publisher?.end(reason);
 		this.#publisher = undefined;
-		this.#socket.destroy();
-		this.#options.onClose(this);
 	}
 
 	#enqueue(request: RtspRequest): void {

@@ -8,7 +8,12 @@
  * - places each video frame in its frame slot from its DTS, writing empty '00dc' chunks (dropped
  *   frames, as ffmpeg does) over gaps of up to `MAX_GAP_SECONDS`;
  * - keeps the streams' relative start with dwStart, rounded to whole frames (a video frame, an
- *   audio frame of 1024/1152/1536 samples): AVI cannot say finer.
+ *   audio frame of 1024/1152/1536 samples): AVI cannot say finer. A stream that starts after the
+ *   frame rate is measured (audio seconds late) gets its dwStart from its first packet;
+ * - places each audio frame in its frame slot from its DTS too: over a gap of a frame or more
+ *   (frames lost upstream) it writes silent frames of the stream's codec (SilentAudioFrame), so
+ *   later audio is not pulled early; `stats.silentFrames` counts them, `stats.unfilledGaps` the
+ *   gaps of a codec it has no silence for (AC-3).
  * Video goes out in decode order (B-frames as they come, like ffmpeg), as Annex B with the
  * parameter sets in front of every keyframe that lacks them; audio one frame per chunk.
  *
@@ -36,6 +41,8 @@ import {
 import { buildAviHeader, readAviLayout } from './avi-header.ts';
 import { AviRiffWriter, type AviStreamInfo } from './avi-riff-writer.ts';
 import { type AviStreamFormat, aviStreamFormat } from './avi-stream-format.ts';
+import { measureFrameRate } from './measure-frame-rate.ts';
+import { silentAudioFrame } from './silent-audio-frame.ts';
 
 export type AviMuxerOptions = MuxerOptions & {
 	/** Bytes after which a RIFF is closed and an AVIX RIFF begins. Default 1 GiB (the OpenDML convention). */
@@ -44,30 +51,25 @@ export type AviMuxerOptions = MuxerOptions & {
 	readonly superIndexCapacity?: number;
 };
 
+/** MuxerStats plus what the AVI timeline needed: frames of silence written over audio gaps, per track id. */
+export type AviMuxerStats = MuxerStats & {
+	readonly silentFrames: Map<number, number>;
+	/** Audio gaps left unfilled (no silent frame for the codec): later audio of that track plays early. */
+	readonly unfilledGaps: Map<number, number>;
+};
+
 export const DEFAULT_RIFF_SIZE_LIMIT = 1024 * 1024 * 1024;
 const MIN_RIFF_SIZE_LIMIT = 64 * 1024;
 /** RIFF sizes are 32-bit; staying under 2 GiB keeps every offset a positive int32 for old readers. */
 const MAX_RIFF_SIZE_LIMIT = 2 * 1024 * 1024 * 1024 - 1;
 const DEFAULT_SUPER_INDEX_CAPACITY = 256;
 const RATE_PROBE_FRAMES = 16;
-/** Longer gaps are not filled with dropped-frame chunks (a timestamp jump is not a pause). */
+/** Longer gaps are not filled with dropped-frame chunks or silence (a timestamp jump is not a pause). */
 const MAX_GAP_SECONDS = 10;
-/** Frame rates a measured rate is snapped to, as (rate, scale) pairs. */
-const STANDARD_RATES: readonly (readonly [number, number])[] = [
-	[24000, 1001],
-	[24, 1],
-	[25, 1],
-	[30000, 1001],
-	[30, 1],
-	[48, 1],
-	[50, 1],
-	[60000, 1001],
-	[60, 1],
-];
 
 export class AviMuxer implements Muxer {
 	readonly format: ContainerFormat = 'avi';
-	readonly stats: MuxerStats = { packets: new Map(), bytes: 0 };
+	readonly stats: AviMuxerStats = { packets: new Map(), bytes: 0, silentFrames: new Map(), unfilledGaps: new Map() };
 	readonly #sink: Sink;
 	readonly #formats: readonly AviStreamFormat[];
 	readonly #streams: AviStreamInfo[];
@@ -79,10 +81,17 @@ export class AviMuxer implements Muxer {
 	/** Packets held (copied) until the frame rate is known; undefined once released. */
 	#held: Packet[] | undefined = [];
 	#heldVideo = 0;
-	/** Seconds every stream's first chunk is measured from. */
-	#origin = 0;
-	#frameSeconds = 0;
-	#nextVideoSlot = 0;
+	/** Seconds every stream's first chunk is measured from; undefined until the first packet is placed. */
+	#origin: number | undefined;
+	/**
+	 * Per stream: the slot (chunk index counted from the file's start, dwStart included) the next
+	 * chunk fills, and the (slot, seconds) pair a packet's DTS is measured from: the origin for
+	 * video, the stream's own first frame for audio (so a start between two slots does not make
+	 * timestamp jitter flip frames across a slot boundary).
+	 */
+	readonly #nextSlot: number[];
+	readonly #anchorSlot: number[];
+	readonly #anchorSeconds: number[];
 	#finished = false;
 	/** Reused for each H.264/H.265 frame: its NAL units, and the frame as Annex B. */
 	readonly #spans = new NalSpans();
@@ -120,6 +129,9 @@ export class AviMuxer implements Muxer {
 			start: 0,
 		}));
 		for (const [i, t] of tracks.entries()) this.#streamOf.set(t.id, i);
+		this.#nextSlot = tracks.map(() => 0);
+		this.#anchorSlot = tracks.map(() => 0);
+		this.#anchorSeconds = tracks.map(() => Number.NaN);
 		this.#video = this.#formats.findIndex((f) => f.type === 'vids');
 		if (this.#video < 0) this.#held = undefined;
 	}
@@ -170,23 +182,29 @@ export class AviMuxer implements Muxer {
 			const stream = this.#streamOf.get(p.trackId)!;
 			if (!firsts.has(stream)) firsts.set(stream, p.dts / this.#formats[stream]!.track.timescale);
 		}
-		this.#origin = Math.min(...firsts.values());
+		if (firsts.size > 0) this.#origin = Math.min(...firsts.values());
 		if (this.#video >= 0) {
 			const info = this.#streams[this.#video]!;
 			const video = held.filter((p) => p.trackId === this.#formats[this.#video]!.track.id);
 			const [rate, scale] = measureFrameRate(video, this.#formats[this.#video]!.track.timescale);
 			info.rate = rate;
 			info.scale = scale;
-			this.#frameSeconds = scale / rate;
 		}
-		for (const [stream, first] of firsts) {
-			const info = this.#streams[stream]!;
-			info.start = Math.round((first - this.#origin) / (info.scale / info.rate));
-			if (stream === this.#video) this.#nextVideoSlot = info.start;
-		}
+		for (const [stream, first] of firsts) this.#place(stream, first);
 		// Timing is in the header before the first chunk, so even a crashed file plays at the right rate.
 		this.#writer!.patchTotals();
 		for (const p of held) this.#write(this.#streamOf.get(p.trackId)!, p);
+	}
+
+	/** Sets a stream's dwStart from its first frame's time, and what its later frames are placed from. */
+	#place(stream: number, first: number): void {
+		const info = this.#streams[stream]!;
+		const origin = this.#origin ?? first;
+		info.start = Math.max(0, Math.round((first - origin) / (info.scale / info.rate)));
+		this.#nextSlot[stream] = info.start;
+		const video = stream === this.#video;
+		this.#anchorSlot[stream] = video ? 0 : info.start;
+		this.#anchorSeconds[stream] = video ? origin : first;
 	}
 
 	#write(stream: number, packet: Packet): void {
@@ -194,24 +212,62 @@ export class AviMuxer implements Muxer {
 		const format = this.#formats[stream]!;
 		const count = (this.stats.packets.get(packet.trackId) ?? 0) + 1;
 		this.stats.packets.set(packet.trackId, count);
-		if (stream !== this.#video) {
-			writer.writeChunk(stream, [packet.data], packet.data.length, true);
-		} else {
-			this.#fillGap(stream, packet);
-			this.#writeVideo(stream, format, packet);
-			this.#nextVideoSlot++;
+		const seconds = packet.dts / format.track.timescale;
+		if (Number.isNaN(this.#anchorSeconds[stream])) {
+			// A stream that starts after the timing was set (audio seconds late; with no video, the first).
+			this.#origin ??= seconds;
+			this.#place(stream, seconds);
+			writer.patchTotals();
 		}
+		const missing = this.#missingSlots(stream, seconds);
+		if (stream === this.#video) {
+			// Dropped-frame chunks up to this frame's slot, so video keeps pace with its timestamps.
+			for (let i = 0; i < missing; i++) writer.writeChunk(stream, [], 0, false);
+			this.#writeVideo(stream, format, packet);
+		} else {
+			if (missing > 0) this.#fillSilence(stream, packet, missing);
+			writer.writeChunk(stream, [packet.data], packet.data.length, true);
+		}
+		this.#nextSlot[stream]!++;
 		this.stats.bytes = this.#sink.position;
 	}
 
-	/** Dropped-frame chunks up to this frame's slot, so video keeps pace with its timestamps. */
-	#fillGap(stream: number, packet: Packet): void {
-		const seconds = packet.dts / this.#formats[stream]!.track.timescale - this.#origin;
-		const slot = Math.round(seconds / this.#frameSeconds);
-		const missing = slot - this.#nextVideoSlot;
-		if (missing <= 0 || missing * this.#frameSeconds > MAX_GAP_SECONDS) return;
-		for (let i = 0; i < missing; i++) this.#writer!.writeChunk(stream, [], 0, false);
-		this.#nextVideoSlot = slot;
+	/**
+	 * Empty slots before this packet's slot (a gap of a frame or more), 0 when none. A gap longer
+	 * than `MAX_GAP_SECONDS` either way is a timestamp jump, not a pause: later frames are placed
+	 * from this one instead.
+	 */
+	#missingSlots(stream: number, seconds: number): number {
+		const info = this.#streams[stream]!;
+		const frameSeconds = info.scale / info.rate;
+		const slot = this.#anchorSlot[stream]! + Math.round((seconds - this.#anchorSeconds[stream]!) / frameSeconds);
+		const missing = slot - this.#nextSlot[stream]!;
+		if (Math.abs(missing) * frameSeconds > MAX_GAP_SECONDS) {
+			this.#reanchor(stream, seconds);
+			return 0;
+		}
+		if (missing <= 0) return 0;
+		this.#nextSlot[stream] = slot;
+		return missing;
+	}
+
+	#reanchor(stream: number, seconds: number): void {
+		this.#anchorSlot[stream] = this.#nextSlot[stream]!;
+		this.#anchorSeconds[stream] = seconds;
+	}
+
+	/** Silent frames over an audio gap; a codec without one leaves the gap (counted) and re-places from here. */
+	#fillSilence(stream: number, packet: Packet, missing: number): void {
+		const silence = silentAudioFrame(this.#formats[stream]!.track, packet.data);
+		const stats = this.stats;
+		if (!silence) {
+			stats.unfilledGaps.set(packet.trackId, (stats.unfilledGaps.get(packet.trackId) ?? 0) + 1);
+			this.#nextSlot[stream]! -= missing;
+			this.#reanchor(stream, packet.dts / this.#formats[stream]!.track.timescale);
+			return;
+		}
+		for (let i = 0; i < missing; i++) this.#writer!.writeChunk(stream, [silence], silence.length, true);
+		stats.silentFrames.set(packet.trackId, (stats.silentFrames.get(packet.trackId) ?? 0) + missing);
 	}
 
 	/**
@@ -249,19 +305,3 @@ export class AviMuxer implements Muxer {
 		this.#writer!.writeChunk(stream, [out.view()], out.length, packet.keyframe);
 	}
 }
-
-/** Frame rate as (dwRate, dwScale) from the held frames' DTS: a standard rate within 0.5 %, else 90 kHz ticks. */
-const measureFrameRate = (video: readonly Packet[], timescale: number): readonly [number, number] => {
-	const first = video[0];
-	const last = video[video.length - 1];
-	if (!first || !last || video.length < 2 || last.dts <= first.dts) return [25, 1];
-	const fps = ((video.length - 1) * timescale) / (last.dts - first.dts);
-	for (const [rate, scale] of STANDARD_RATES) {
-		if (Math.abs(fps - rate / scale) / (rate / scale) < 0.005) return [rate, scale];
-	}
-	const ticks = Math.max(1, Math.round(timescale / fps));
-	const divisor = gcd(ticks, timescale);
-	return [timescale / divisor, ticks / divisor];
-};
-
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));

@@ -232,7 +232,16 @@ export class SegmentWriter implements MediaReceiver {
 	}
 
 	#write(packet: Packet, track: Track, cutPoint: boolean): void {
+		const before = this.#rebaser.stats.droppedBeforeStart;
 		this.#files.write(packet, track, this.#plan.tracks.tracks, cutPoint);
+		// A packet stamped before the keyframe its file starts at (audio a TS demuxer hands over after
+		// the picture it precedes) has no place in any file: dropped, and said so.
+		if (this.#rebaser.stats.droppedBeforeStart !== before) {
+			this.#warn(
+				'dropped_data',
+				`track ${track.id} (${track.codec}): a packet before the keyframe the file starts at: dropped`,
+			);
+		}
 	}
 
 	/**
@@ -254,10 +263,7 @@ export class SegmentWriter implements MediaReceiver {
 	}
 
 	#flushHeld(): void {
-		const before = this.#rebaser.stats.droppedBeforeStart;
 		for (const packet of this.#held.take()) this.#accept(packet);
-		const dropped = this.#rebaser.stats.droppedBeforeStart - before;
-		if (dropped > 0) this.#warn('dropped_data', `${dropped} packets before the keyframe the file starts at: dropped`);
 	}
 
 	#restartWait(): void {

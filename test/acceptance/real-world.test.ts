@@ -41,10 +41,6 @@ export const PENDING_CASES: Readonly<Record<string, string>> = {
 		'ffmpeg decode: "non monotonically increasing dts to muxer … 5 >= 5": the sample table is ffmpeg -c copy\'s (which fails the same); the input\'s 21 ms video gap at the change makes ffmpeg guess 24.87 fps from stts and round two frames onto one tick of that time base',
 	'resolution-change:mov':
 		"as resolution-change:mp4 (ffmpeg's 24.87 fps guess from stts, not a repeated DTS in the file)",
-	'late-audio:avi':
-		'audio starts at 0 instead of 1.56 s after the video (no strh dwStart); ffmpeg -c copy does the same',
-	'byte-damage:avi':
-		'A/V offset at the end -0.171 s vs the input 0.091 s: AVI audio has no timestamps, lost frames pull it early',
 };
 
 const RUN_PENDING = process.env.ACCEPTANCE_PENDING === '1';
