@@ -53,6 +53,8 @@ const METADATA_TAG_POSITION = 13;
 
 /** SI24 range of CompositionTime. */
 const CTS_MAX = 0x7fffff;
+/** Longest tag body prefix: the Enhanced RTMP header with FourCC and CompositionTime. */
+const MAX_PREFIX_BYTES = 8;
 
 type TrackState = {
 	track: Track;
@@ -75,6 +77,13 @@ export class FlvMuxer implements Muxer {
 	readonly #audio: TrackState | undefined;
 	readonly #index: FlvKeyframeIndex;
 	#metadataSize = 0;
+	/**
+	 * Tag header, then the body's prefix, rebuilt for every tag: the sink copies what it is given,
+	 * so nothing is allocated per packet. The prefix writers fill it from FLV_TAG_HEADER_BYTES.
+	 */
+	readonly #head = new Uint8Array(FLV_TAG_HEADER_BYTES + MAX_PREFIX_BYTES);
+	readonly #previousTagSize = new Uint8Array(4);
+	readonly #previousTagSizeView = new DataView(this.#previousTagSize.buffer);
 	/** Milliseconds added to every timestamp, fixed by the first packet. */
 	#delayMs: number | undefined;
 	#started = false;
@@ -117,7 +126,7 @@ export class FlvMuxer implements Muxer {
 		this.#write(header);
 		const fields = this.#metadataFields();
 		this.#metadataSize = reservedMetadataSize(fields, this.#index.capacity);
-		this.#writeTag(FlvTagType.Script, 0, new Uint8Array(0), encodeMetadataBody(fields, [], [], this.#metadataSize)!);
+		this.#writeTag(FlvTagType.Script, 0, 0, encodeMetadataBody(fields, [], [], this.#metadataSize)!);
 	}
 
 	/**
@@ -164,9 +173,10 @@ export class FlvMuxer implements Muxer {
 		if (track.kind === 'video') {
 			if (packet.keyframe) this.#index.add(dtsMs / 1000, this.#sink.position);
 			const cts = Math.min(CTS_MAX, Math.max(-CTS_MAX - 1, ptsMs - dtsMs));
-			this.#writeTag(FlvTagType.Video, dtsMs, videoPrefix(track.codec, packet.keyframe, cts), packet.data);
+			const prefix = videoPrefix(this.#head, track.codec, packet.keyframe, cts);
+			this.#writeTag(FlvTagType.Video, dtsMs, prefix, packet.data);
 		} else {
-			this.#writeTag(FlvTagType.Audio, dtsMs, audioPrefix(track, false), packet.data);
+			this.#writeTag(FlvTagType.Audio, dtsMs, audioPrefix(this.#head, track, false), packet.data);
 		}
 	}
 
@@ -179,8 +189,8 @@ export class FlvMuxer implements Muxer {
 		if (video && video.packets > 0) {
 			const end =
 				video.track.codec === 'h265'
-					? hevcPrefix(FlvFrameType.Key, FlvPacketType.SequenceEnd)
-					: avcPrefix(FlvFrameType.Key, 2, 0);
+					? hevcPrefix(this.#head, FlvFrameType.Key, FlvPacketType.SequenceEnd)
+					: avcPrefix(this.#head, FlvFrameType.Key, 2, 0);
 			this.#writeTag(FlvTagType.Video, video.lastDtsMs, end, new Uint8Array(0));
 		}
 		const body = encodeMetadataBody(
@@ -204,28 +214,29 @@ export class FlvMuxer implements Muxer {
 			this.#writeTag(
 				FlvTagType.Video,
 				timestampMs,
-				avcPrefix(FlvFrameType.Key, FlvPacketType.SequenceStart, 0),
+				avcPrefix(this.#head, FlvFrameType.Key, FlvPacketType.SequenceStart, 0),
 				track.config,
 			);
 		} else if (track.codec === 'h265') {
 			this.#writeTag(
 				FlvTagType.Video,
 				timestampMs,
-				hevcPrefix(FlvFrameType.Key, FlvPacketType.SequenceStart),
+				hevcPrefix(this.#head, FlvFrameType.Key, FlvPacketType.SequenceStart),
 				track.config,
 			);
 		} else if (track.codec === 'aac') {
-			this.#writeTag(FlvTagType.Audio, timestampMs, audioPrefix(track, true), track.config);
+			this.#writeTag(FlvTagType.Audio, timestampMs, audioPrefix(this.#head, track, true), track.config);
 		}
 	}
 
 	/**
 	 * §E.4.1 FLVTAG: TagType, DataSize UI24, Timestamp UI24 + TimestampExtended UI8 (the low 32
-	 * bits of the millisecond clock), StreamID 0; then the body; then PreviousTagSize.
+	 * bits of the millisecond clock), StreamID 0; then the body (the `prefixLength` bytes already
+	 * in `#head` after the header, then `payload`); then PreviousTagSize.
 	 */
-	#writeTag(type: number, timestampMs: number, prefix: Uint8Array, payload: Uint8Array): void {
-		const dataSize = prefix.length + payload.length;
-		const head = new Uint8Array(FLV_TAG_HEADER_BYTES + prefix.length + 4);
+	#writeTag(type: number, timestampMs: number, prefixLength: number, payload: Uint8Array): void {
+		const dataSize = prefixLength + payload.length;
+		const head = this.#head;
 		const wrapped = timestampMs % 4294967296;
 		head[0] = type;
 		head[1] = (dataSize >>> 16) & 0xff;
@@ -235,12 +246,12 @@ export class FlvMuxer implements Muxer {
 		head[5] = Math.floor(wrapped / 256) & 0xff;
 		head[6] = wrapped & 0xff;
 		head[7] = Math.floor(wrapped / 16777216); // TimestampExtended
-		head.set(prefix, FLV_TAG_HEADER_BYTES);
-		// PreviousTagSize UI32 follows the tag: header + body.
-		new DataView(head.buffer).setUint32(FLV_TAG_HEADER_BYTES + prefix.length, FLV_TAG_HEADER_BYTES + dataSize);
-		this.#write(head.subarray(0, FLV_TAG_HEADER_BYTES + prefix.length));
+		// StreamID UI24 (bytes 8–10) stays 0
+		this.#write(head.subarray(0, FLV_TAG_HEADER_BYTES + prefixLength));
 		if (payload.length > 0) this.#write(payload);
-		this.#write(head.subarray(FLV_TAG_HEADER_BYTES + prefix.length));
+		// PreviousTagSize UI32 follows the tag: header + body.
+		this.#previousTagSizeView.setUint32(0, FLV_TAG_HEADER_BYTES + dataSize);
+		this.#write(this.#previousTagSize);
 	}
 
 	#write(data: Uint8Array): void {
@@ -298,31 +309,34 @@ const newState = (track: Track): TrackState => ({
 	bytes: 0,
 });
 
-const videoPrefix = (codec: CodecId, keyframe: boolean, cts: number): Uint8Array => {
+/** The video tag body's prefix, written at FLV_TAG_HEADER_BYTES of `head`; returns its length. */
+const videoPrefix = (head: Uint8Array, codec: CodecId, keyframe: boolean, cts: number): number => {
 	const frameType = keyframe ? FlvFrameType.Key : FlvFrameType.Inter;
-	if (codec === 'h264') return avcPrefix(frameType, FlvPacketType.CodedFrames, cts);
-	if (cts === 0) return hevcPrefix(frameType, FlvPacketType.CodedFramesX);
-	const prefix = new Uint8Array(8);
-	prefix.set(hevcPrefix(frameType, FlvPacketType.CodedFrames));
-	writeSi24(prefix, 5, cts);
-	return prefix;
+	if (codec === 'h264') return avcPrefix(head, frameType, FlvPacketType.CodedFrames, cts);
+	if (cts === 0) return hevcPrefix(head, frameType, FlvPacketType.CodedFramesX);
+	hevcPrefix(head, frameType, FlvPacketType.CodedFrames);
+	writeSi24(head, FLV_TAG_HEADER_BYTES + 5, cts);
+	return 8;
 };
 
 /** §E.4.3.1 VIDEODATA + AVCVIDEOPACKET: FrameType|CodecID, AVCPacketType, CompositionTime SI24. */
-const avcPrefix = (frameType: number, packetType: number, cts: number): Uint8Array => {
-	const prefix = new Uint8Array(5);
-	prefix[0] = (frameType << 4) | FlvCodecId.Avc;
-	prefix[1] = packetType;
-	writeSi24(prefix, 2, cts);
-	return prefix;
+const avcPrefix = (head: Uint8Array, frameType: number, packetType: number, cts: number): number => {
+	head[FLV_TAG_HEADER_BYTES] = (frameType << 4) | FlvCodecId.Avc;
+	head[FLV_TAG_HEADER_BYTES + 1] = packetType;
+	writeSi24(head, FLV_TAG_HEADER_BYTES + 2, cts);
+	return 5;
 };
 
 /** Enhanced RTMP ExVideoTagHeader: IsExHeader|FrameType|VideoPacketType, then the FourCC. */
-const hevcPrefix = (frameType: number, packetType: number): Uint8Array => {
-	const prefix = new Uint8Array(5);
-	prefix[0] = FLV_EX_HEADER | (frameType << 4) | packetType;
-	new DataView(prefix.buffer).setUint32(1, FlvFourCc.Hvc1);
-	return prefix;
+const hevcPrefix = (head: Uint8Array, frameType: number, packetType: number): number => {
+	const at = FLV_TAG_HEADER_BYTES;
+	head[at] = FLV_EX_HEADER | (frameType << 4) | packetType;
+	const fourCc = FlvFourCc.Hvc1;
+	head[at + 1] = fourCc >>> 24;
+	head[at + 2] = (fourCc >>> 16) & 0xff;
+	head[at + 3] = (fourCc >>> 8) & 0xff;
+	head[at + 4] = fourCc & 0xff;
+	return 5;
 };
 
 /**
@@ -330,13 +344,19 @@ const hevcPrefix = (frameType: number, packetType: number): Uint8Array => {
  * 44 kHz stereo (the ASC is authoritative); MP3 says the nearest rate code and readers trust the
  * MP3 frame header (48 kHz MP3 is written with the 44 kHz code, as ffmpeg does).
  */
-const audioPrefix = (track: Track, sequenceHeader: boolean): Uint8Array => {
-	if (track.codec === 'aac') return Uint8Array.of((FlvSoundFormat.Aac << 4) | (3 << 2) | 2 | 1, sequenceHeader ? 0 : 1);
+const audioPrefix = (head: Uint8Array, track: Track, sequenceHeader: boolean): number => {
+	const at = FLV_TAG_HEADER_BYTES;
+	if (track.codec === 'aac') {
+		head[at] = (FlvSoundFormat.Aac << 4) | (3 << 2) | 2 | 1;
+		head[at + 1] = sequenceHeader ? 0 : 1; // AACPacketType
+		return 2;
+	}
 	const rate = track.audio?.sampleRate ?? track.timescale;
 	const stereo = (track.audio?.channels ?? 2) > 1 ? 1 : 0;
-	if (rate === 8000) return Uint8Array.of((FlvSoundFormat.Mp3At8kHz << 4) | 2 | stereo);
 	const code = rate < 11025 ? 0 : rate < 22050 ? 1 : rate < 44100 ? 2 : 3;
-	return Uint8Array.of((FlvSoundFormat.Mp3 << 4) | (code << 2) | 2 | stereo);
+	head[at] =
+		rate === 8000 ? (FlvSoundFormat.Mp3At8kHz << 4) | 2 | stereo : (FlvSoundFormat.Mp3 << 4) | (code << 2) | 2 | stereo;
+	return 1;
 };
 
 const writeSi24 = (bytes: Uint8Array, at: number, value: number): void => {
