@@ -114,17 +114,20 @@ export class ConnectionGuard {
 	enforceCap(open: number, max: number, source: string, close: (reason: string) => void): void {
 		if (open <= max) return;
 		const why = `more than ${max} connections`;
-		if (this.#relieve(why)) return;
+		// On a lagging host a whole crowd can still be too new to judge; then the least active connection
+		// accepted before the newcomer (older than a millisecond: the newcomer was added just now and none of
+		// its bytes are read yet) gives way, and the newcomer is refused only when no other one waits.
+		if (this.#relieve(why) || this.#relieve(why, 1)) return;
 		this.closed++;
 		this.#log(`${this.#name}: refused a connection from ${source}: ${why}`);
 		close(why);
 	}
 
 	/** Closes one waiting connection of the source holding the most; returns whether one was closed. */
-	#relieve(why: string): boolean {
+	#relieve(why: string, minAgeMs = SWEEP_DELAY_MS): boolean {
 		let busiest: Set<Entry> | undefined;
 		for (const entries of this.#bySource.values()) if (!busiest || entries.size > busiest.size) busiest = entries;
-		return busiest !== undefined && this.#evict(busiest, why);
+		return busiest !== undefined && this.#evict(busiest, why, minAgeMs);
 	}
 
 	#expire(entry: Entry): void {
@@ -138,8 +141,8 @@ export class ConnectionGuard {
 	 * old enough to judge that sent the fewest bytes (the oldest of those: the set is in arrival
 	 * order) is closed. Returns false when every waiting one is too new to judge.
 	 */
-	#evict(entries: Set<Entry>, why: string): boolean {
-		const judgeable = performance.now() - SWEEP_DELAY_MS;
+	#evict(entries: Set<Entry>, why: string, minAgeMs = SWEEP_DELAY_MS): boolean {
+		const judgeable = performance.now() - minAgeMs;
 		let victim: Entry | undefined;
 		let least = Number.POSITIVE_INFINITY;
 		for (const entry of entries) {
