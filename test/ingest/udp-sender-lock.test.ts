@@ -15,7 +15,7 @@ import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy, type Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { sleep } from '../helpers/wait.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const UDP_PORT = await freePort('udp');
 const SECRET = 'udp-lock-test-secret';
@@ -58,10 +58,7 @@ test('two senders into one UDP listen port: the first one is recorded frame-comp
 			{ inputOptions: ['-t', '3'] },
 		);
 		const state = async () => (await api<{ state: string }>('getById', { id })).state;
-		let recording = false;
-		for (const deadline = Date.now() + 5000; !recording && Date.now() < deadline; await sleep(50))
-			recording = (await state()) === 'recording';
-		assert.ok(recording, 'the first sender is being recorded');
+		await waitUntil('the first sender is being recorded', async () => (await state()) === 'recording', 5000);
 		second = ffmpegCopy(
 			fixture('h264-aac48'),
 			['-f', 'mpegts', `udp://127.0.0.1:${UDP_PORT}?pkt_size=1316&localaddr=127.0.0.2`],
