@@ -10,6 +10,7 @@ import { JobInputs } from './job-inputs.ts';
 import { JobQueue } from './job-queue.ts';
 import { checkJobSettings, recordingOf } from './job-recording.ts';
 import { type JobStats, jobStats } from './job-stats.ts';
+import { RecorderEvents } from './recorder-events.ts';
 import type { RecordedFile, Recording } from './recording.ts';
 import { deleteRecordedFile } from './recording-files.ts';
 import { type JobSettings, type JobStore, jobOf, type RecordingJob, type SettingsChange } from './recording-job.ts';
@@ -47,14 +48,18 @@ export class RecordingService {
 	readonly #runs = new Map<string, Run>();
 	readonly #log: (message: string) => void;
 	readonly #queue = new JobQueue();
-	readonly #stateListeners = new Set<(job: RecordingJob) => void>();
 	readonly #inputs: JobInputs;
+	/** Files started, completed and failed, and job state changes, for logs, metrics, webhooks and retention. */
+	readonly events: RecorderEvents;
 
 	constructor(options: RecordingServiceOptions) {
 		this.#options = options;
 		this.#store = options.store;
 		this.#log = options.log ?? (() => {});
 		this.#inputs = new JobInputs({ ...options, log: this.#log });
+		this.events = new RecorderEvents((error) =>
+			this.#log(`recorder event listener failed: ${(error as Error).message}`),
+		);
 		mkdirSync(options.recordingsRoot, { recursive: true });
 	}
 
@@ -105,12 +110,6 @@ export class RecordingService {
 	/** Whether a publisher is pushing `key` now (Huawei's START records only a stream being pushed). */
 	isLive(key: StreamKey): boolean {
 		return this.#options.registry.get(key)?.live ?? false;
-	}
-
-	/** Calls `listener` with the job after each change of its state; returns the unsubscribe. */
-	onStateChange(listener: (job: RecordingJob) => void): () => void {
-		this.#stateListeners.add(listener);
-		return () => this.#stateListeners.delete(listener);
 	}
 
 	async create(settings: JobSettings, id: string = newObjectId()): Promise<RecordingJob> {
@@ -271,7 +270,7 @@ export class RecordingService {
 			// A run's own event: nobody to answer, so the log says it (the next change retries the save).
 			this.#log(`job ${job.id} state not saved: ${(error as Error).message}`);
 		}
-		for (const listener of this.#stateListeners) listener(job);
+		this.events.emit({ type: 'job.state', job: { ...job } });
 	}
 
 	/** Waits for the store's group commit; the job as it is then (a failed commit is the caller's error). */
@@ -289,11 +288,13 @@ export class RecordingService {
 
 	/** Saves a file of a job still in the store (a run's late event after a remove is dropped). */
 	#saveFile(jobId: string, file: RecordedFile): void {
-		if (!this.#store.get(jobId)) return;
+		const job = this.#store.get(jobId);
+		if (!job) return;
 		try {
 			this.#store.putItem(jobId, file);
 		} catch (error) {
 			this.#log(`file ${file.path} of job ${jobId} not saved: ${(error as Error).message}`);
 		}
+		this.events.emit(RecorderEvents.ofFile({ ...job }, { ...file }));
 	}
 }

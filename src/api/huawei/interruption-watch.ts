@@ -46,7 +46,9 @@ export class InterruptionWatch {
 		this.#service = service;
 		this.#options = options;
 		this.#clock = options.clock ?? systemClock;
-		this.#unsubscribe = service.onStateChange((job) => this.#changed(job));
+		this.#unsubscribe = service.events.on((event) => {
+			if (event.type === 'job.state') this.#changed(event.job);
+		});
 	}
 
 	/** After a START: a job whose stream is already gone starts its timer now. */
