@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TapedeckError } from '../core/errors.ts';
 import { DEFAULTS, ENV, PUBLISH_ENV } from './defaults.ts';
+import { OPERATIONS_DEFAULTS, type OperationsConfig } from './operations-config.ts';
 import { loadPublishConfig, type PublishConfig } from './publish-config.ts';
 import { loadSafetyConfig, SAFETY_FLAGS, type SafetyConfig } from './safety-config.ts';
 
@@ -26,6 +27,8 @@ export type ServeConfig = {
 	readonly safety: SafetyConfig;
 	/** Who may publish to the listeners. */
 	readonly publish: PublishConfig;
+	/** Logging, metrics, webhooks, retention. */
+	readonly operations: OperationsConfig;
 };
 
 export type AccessToken = {
@@ -84,6 +87,7 @@ export const loadServeConfig = (argv: readonly string[], env: Env = process.env)
 			allowOpen: values['allow-open-publish'] === true,
 			webhookUrl: values['publish-webhook'],
 		}),
+		operations: OPERATIONS_DEFAULTS,
 	};
 };
 
