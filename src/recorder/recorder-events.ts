@@ -15,7 +15,9 @@ export type RecorderEvent =
 	/** A file could not be finished (`file.error` says why); what it holds is kept as `.part` or repaired at start-up. */
 	| { readonly type: 'file.failed'; readonly job: RecordingJob; readonly file: RecordedFile }
 	/** A job's state or reason changed. */
-	| { readonly type: 'job.state'; readonly job: RecordingJob };
+	| { readonly type: 'job.state'; readonly job: RecordingJob }
+	/** A completed file was deleted from disk and from its job's list; `reason` names the rule (retention). */
+	| { readonly type: 'file.deleted'; readonly job: RecordingJob; readonly file: RecordedFile; readonly reason: string };
 
 export type RecorderEventListener = (event: RecorderEvent) => void;
 
