@@ -25,6 +25,7 @@ import {
 } from '../config/load.ts';
 import { CREDENTIAL_ENV, SAFETY_DEFAULTS, SAFETY_ENV } from '../config/safety-config.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
+import { Webhooks } from '../ops/webhooks/webhooks.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
@@ -127,6 +128,13 @@ export const startServer = async (
 		modules: builtInModules({ ...config, host: config.safety.listenHost }),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});
+	// Listening before start-up: the files repaired after a crash are announced too.
+	const webhooks = new Webhooks({
+		config: config.operations.webhooks,
+		dataDir: config.dataDir,
+		recordingsRoot: config.recordingsDir,
+	});
+	webhooks.start(service.events);
 	const recovery = await service.init();
 	for (const file of recovery.files) log(`recovery: ${file.outcome} ${file.path} (${file.note})`);
 
@@ -161,6 +169,7 @@ export const startServer = async (
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
 		await service.shutdown();
+		await webhooks.stop();
 		await store.close();
 	};
 	return {

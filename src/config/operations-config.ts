@@ -25,8 +25,17 @@ export type WebhookEndpointConfig = {
 
 export type WebhooksConfig = {
 	readonly endpoints: readonly WebhookEndpointConfig[];
-	/** A command run for each completed file (its path and details in the environment); none when absent. */
+	/** A program run (without a shell) for each completed file, its path and details in the environment; none when absent. */
 	readonly onFileCompleted?: string;
+	/** A delivery not answered with a 2xx within this time failed, and is tried again. */
+	readonly timeoutMs: number;
+	/** Wait before the first retry; doubled (with jitter) after each failure in a row, up to `retryMaxMs`. */
+	readonly retryInitialMs: number;
+	readonly retryMaxMs: number;
+	/** Undelivered events kept per endpoint (the outbox's bound): beyond it the oldest are dropped, and logged. */
+	readonly maxPendingEvents: number;
+	/** `onFileCompleted` is killed after this long. */
+	readonly commandTimeoutMs: number;
 };
 
 export type RetentionRule = {
@@ -54,7 +63,15 @@ export type OperationsConfig = {
 export const OPERATIONS_DEFAULTS: OperationsConfig = {
 	log: { level: 'info', format: 'auto' },
 	metrics: { requireToken: false },
-	webhooks: { endpoints: [] },
+	/** A receiver down for an hour gets its events within a minute of coming back; a day of files fits the bound. */
+	webhooks: {
+		endpoints: [],
+		timeoutMs: 10_000,
+		retryInitialMs: 1000,
+		retryMaxMs: 60_000,
+		maxPendingEvents: 10_000,
+		commandTimeoutMs: 300_000,
+	},
 	/** Nothing is deleted unless asked, except to keep 1 GiB free: a full disk loses the open files' tails. */
 	retention: { minFreeBytes: 1024 ** 3, jobs: {}, checkIntervalMs: 60_000 },
 };

@@ -8,6 +8,7 @@
  */
 import { unlink } from 'node:fs/promises';
 import { TapedeckError } from '../core/errors.ts';
+import type { Track } from '../core/track.ts';
 import { FileSink } from '../sink/file-sink.ts';
 import type { Sink } from '../sink/sink.ts';
 import { newObjectId } from '../store/object-id.ts';
@@ -53,7 +54,7 @@ export class RecordingFiles {
 	}
 
 	/** Creates the `.part` of file `sequence`; throws (a TapedeckError) when it cannot be made safely. */
-	open(sequence: number, startedAt: Date): OpenedSegment {
+	open(sequence: number, startedAt: Date, tracks: readonly Track[]): OpenedSegment {
 		const { spec } = this.#deps;
 		const wanted = spec.filePath.expand(this.#values(sequence, startedAt));
 		const path = this.#claim(wanted, sequence);
@@ -74,6 +75,7 @@ export class RecordingFiles {
 			bytes: 0,
 			durationMs: 0,
 			startedAt: startedAt.toISOString(),
+			codecs: tracks.map((track) => track.codec),
 		};
 		this.#current = { file, sink, wanted };
 		this.#open.set(partPath, this.#current);

@@ -32,6 +32,8 @@ export type RecordedFile = {
 	readonly startedAt: string;
 	endedAt?: string;
 	error?: string;
+	/** The codecs of the tracks written (`h264`, `aac`, …); absent on files recorded before it was kept. */
+	readonly codecs?: readonly string[];
 };
 
 export type RecordingSpec = {

@@ -224,7 +224,7 @@ export class Recording {
 			trackFilter: new TrackFilter(spec.tracks ?? {}),
 			firstSequence: this.#nextSequence,
 			...(spec.missingTrackWaitMs === undefined ? {} : { missingTrackWaitMs: spec.missingTrackWaitMs }),
-			openSegment: (sequence, startedAt) => files.open(sequence, startedAt),
+			openSegment: (sequence, startedAt, tracks) => files.open(sequence, startedAt, tracks),
 			onSegmentClosed: (info) => {
 				this.#retry.succeeded();
 				files.closed(info, this.#lastSequence);

@@ -1,6 +1,10 @@
 /** Longest wait between retries: a cause that lasts (a full disk) is retried once a minute. */
 const MAX_WAIT_MS = 60_000;
 
+/** The wait after `failures` failures in a row (0 for the first): `firstMs` doubled each time, at most `maxMs`. */
+export const backoffDelayMs = (failures: number, firstMs: number, maxMs: number): number =>
+	Math.min(firstMs * 2 ** Math.min(failures, 52), maxMs);
+
 /**
  * When a failed recording tries again: after `firstMs`, doubling on each failure in a row up to a
  * minute, back to `firstMs` after a success. One pending retry at a time; the timer never keeps
@@ -18,7 +22,7 @@ export class RetryBackoff {
 	/** Runs `retry` after the wait this failure earns. */
 	schedule(retry: () => void): void {
 		clearTimeout(this.#timer);
-		const wait = Math.min(this.#firstMs * 2 ** this.#failures, MAX_WAIT_MS);
+		const wait = backoffDelayMs(this.#failures, this.#firstMs, MAX_WAIT_MS);
 		this.#failures++;
 		this.#timer = setTimeout(retry, wait);
 		this.#timer.unref();

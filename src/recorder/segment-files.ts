@@ -23,7 +23,7 @@ export type SegmentFilesOptions = {
 	readonly rebaser: Rebaser;
 	readonly createMuxer: typeof createMuxer;
 	readonly now: () => Date;
-	openSegment(sequence: number, startedAt: Date): OpenedSegment;
+	openSegment(sequence: number, startedAt: Date, tracks: readonly Track[]): OpenedSegment;
 	onClosed(info: SegmentInfo): void;
 	/** A muxer refused a packet (`packet` as it came): the file carries on without it. */
 	onRefused(packet: Packet, track: Track, reason: string): void;
@@ -230,7 +230,7 @@ export class SegmentFiles {
 		const sequence = this.#nextSequence++;
 		const startedAt = this.#options.now();
 		const tracks = this.#tracks;
-		const file = new SegmentFile(sequence, startedAt, this.#options.openSegment(sequence, startedAt), (sink) =>
+		const file = new SegmentFile(sequence, startedAt, this.#options.openSegment(sequence, startedAt, tracks), (sink) =>
 			createMuxer(format, tracks, sink, muxerOptions),
 		);
 		this.#options.split?.fileStarted(startedAt);

@@ -40,7 +40,8 @@ export type SegmentWriterOptions = {
 	firstSequence?: number;
 	/** Media milliseconds a track may send nothing while a file waits for it; then the file starts without it. Default 5000. */
 	missingTrackWaitMs?: number;
-	openSegment(sequence: number, startedAt: Date): OpenedSegment;
+	/** Opens the sink of file `sequence`, which will hold `tracks`. */
+	openSegment(sequence: number, startedAt: Date, tracks: readonly Track[]): OpenedSegment;
 	/** After the file's sink closed (`damaged` when its trailer could not be written). */
 	onSegmentClosed?(info: SegmentInfo): void;
 	/** I/O errors; the writer stops writing, never throws from push. */
