@@ -1,18 +1,15 @@
 /**
  * The program run for each completed file (MediaMTX's `runOnRecordSegmentComplete`, nginx-rtmp's
- * `exec_record_done`): started with execFile, no shell, so nothing in a file or stream name is ever
- * interpreted; the file's details are in its environment (`TAPEDECK_FILE_PATH`, …). It is killed
- * after its time limit, and a failure (not found, non-zero exit, killed) is logged with the end of
- * its stderr. The server's own `TAPEDECK_*` variables (the access token among them) are not passed on.
+ * `exec_record_done`): started without a shell (as execFile does), so nothing in a file or stream name is ever
+ * interpreted; the file's details are in its environment (`TAPEDECK_FILE_PATH`, …). It is killed,
+ * with what it started, after its time limit or at shutdown, and a failure (not found, non-zero exit,
+ * killed) is logged with the end of its stderr. The server's own `TAPEDECK_*` variables (the access token among them) are not passed on.
  */
-import { type ChildProcess, execFile } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { Logger } from '../../core/logger.ts';
 import type { WebhookEvent } from './webhook-event.ts';
 
-/** Output kept from the program; beyond it the program is killed (its output is for the log only). */
-const MAX_OUTPUT_BYTES = 1 << 20;
-
-/** The end of stderr a failure's log line quotes. */
+/** The end of stderr a failure's log line quotes (stdout is not read: the log is no place for a program's output). */
 const STDERR_TAIL = 500;
 
 export type FileCompletedCommandOptions = {
@@ -33,42 +30,45 @@ export class FileCompletedCommand {
 	run(event: WebhookEvent): void {
 		const { program, timeoutMs, logger } = this.#options;
 		const path = event.file?.absolutePath;
-		let exited: () => void = () => {};
-		const done = new Promise<void>((resolve) => {
-			exited = resolve;
+		const fields = { program, path, eventId: event.id };
+		// Its own process group (detached): at the time limit the program goes with whatever it started.
+		const child = spawn(program, [], {
+			env: fileCommandEnv(event),
+			detached: true,
+			stdio: ['ignore', 'ignore', 'pipe'],
 		});
-		const child = execFile(
-			program,
-			[],
-			{ env: fileCommandEnv(event), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT_BYTES },
-			(error, _stdout, stderr) => {
-				this.#running.delete(child);
-				exited();
-				if (!error) {
-					logger.info(
-						{ event: 'webhook.command_completed', program, path, eventId: event.id },
-						`${program} done for ${path}`,
-					);
-					return;
-				}
-				const reason = error.killed
-					? `killed after ${timeoutMs} ms`
-					: error.code === undefined || typeof error.code === 'number'
-						? `exit ${error.code ?? error.signal}`
-						: error.message;
+		let stderr = '';
+		child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+			stderr = (stderr + text).slice(-STDERR_TAIL);
+		});
+		let failure: string | undefined;
+		const timer = setTimeout(() => {
+			failure = `killed after ${timeoutMs} ms`;
+			killGroup(child);
+		}, timeoutMs);
+		timer.unref();
+		const done = new Promise<void>((resolve) => {
+			// 'error' alone when it could not start (ENOENT, EACCES); 'close' once it ran and its stderr is read.
+			child.once('error', (error: NodeJS.ErrnoException) => {
+				failure ??= error.code ?? error.message;
+				if (child.pid === undefined) resolve();
+			});
+			child.once('close', (code, signal) => {
+				if (code !== 0) failure ??= signal ? `killed by ${signal}` : `exit ${code}`;
+				resolve();
+			});
+		}).then(() => {
+			clearTimeout(timer);
+			this.#running.delete(child);
+			if (failure === undefined) {
+				logger.info({ event: 'webhook.command_completed', ...fields }, `${program} done for ${path}`);
+			} else {
 				logger.warn(
-					{
-						event: 'webhook.command_failed',
-						program,
-						path,
-						eventId: event.id,
-						reason,
-						stderr: String(stderr).slice(-STDERR_TAIL),
-					},
-					`${program} failed for ${path}: ${reason}`,
+					{ event: 'webhook.command_failed', ...fields, reason: failure, stderr },
+					`${program} failed for ${path}: ${failure}`,
 				);
-			},
-		);
+			}
+		});
 		this.#running.set(child, done);
 	}
 
@@ -79,10 +79,20 @@ export class FileCompletedCommand {
 
 	/** Kills the programs still running (their failure is logged) and waits for them. */
 	async stop(): Promise<void> {
-		for (const child of this.#running.keys()) child.kill('SIGKILL');
+		for (const child of this.#running.keys()) killGroup(child);
 		await this.idle();
 	}
 }
+
+/** Kills the program's process group; one that is gone already is fine. */
+const killGroup = (child: ChildProcess): void => {
+	if (child.pid === undefined) return;
+	try {
+		process.kill(-child.pid, 'SIGKILL');
+	} catch {
+		// exited meanwhile
+	}
+};
 
 /** The program's environment: the server's, without its `TAPEDECK_*` settings, and the event's details. */
 export const fileCommandEnv = (event: WebhookEvent, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => {
