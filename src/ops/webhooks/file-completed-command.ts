@@ -1,9 +1,10 @@
 /**
  * The program run for each completed file (MediaMTX's `runOnRecordSegmentComplete`, nginx-rtmp's
- * `exec_record_done`): started without a shell (as execFile does), so nothing in a file or stream name is ever
- * interpreted; the file's details are in its environment (`TAPEDECK_FILE_PATH`, …). It is killed,
- * with what it started, after its time limit or at shutdown, and a failure (not found, non-zero exit,
- * killed) is logged with the end of its stderr. The server's own `TAPEDECK_*` variables (the access token among them) are not passed on.
+ * `exec_record_done`): started without a shell (as execFile does), so nothing in a file or stream
+ * name is ever interpreted; the file's details are in its environment (`TAPEDECK_FILE_PATH`, …).
+ * It is killed, with what it started, after its time limit or at shutdown, and a failure (not
+ * found, non-zero exit, killed) is logged with the end of its stderr. The server's own `TAPEDECK_*`
+ * variables (the access token among them) are not passed on.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Logger } from '../../core/logger.ts';
@@ -48,10 +49,9 @@ export class FileCompletedCommand {
 		}, timeoutMs);
 		timer.unref();
 		const done = new Promise<void>((resolve) => {
-			// 'error' alone when it could not start (ENOENT, EACCES); 'close' once it ran and its stderr is read.
+			// 'error' when it could not start (ENOENT, EACCES); 'close' follows it, or the end of a run and of its stderr.
 			child.once('error', (error: NodeJS.ErrnoException) => {
 				failure ??= error.code ?? error.message;
-				if (child.pid === undefined) resolve();
 			});
 			child.once('close', (code, signal) => {
 				if (code !== 0) failure ??= signal ? `killed by ${signal}` : `exit ${code}`;

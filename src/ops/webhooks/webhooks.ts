@@ -8,6 +8,7 @@
 
 import type { WebhookEndpointConfig, WebhooksConfig } from '../../config/operations-config.ts';
 import { TapedeckError } from '../../core/errors.ts';
+import { maskUrl } from '../../core/input-spec.ts';
 import { type Logger, silentLogger } from '../../core/logger.ts';
 import type { RecorderEvent, RecorderEvents } from '../../recorder/recorder-events.ts';
 import { type DeliveryClock, EndpointDelivery } from './endpoint-delivery.ts';
@@ -32,7 +33,12 @@ export type WebhooksOptions = {
 /** How long `stop()` lets deliveries and programs finish by default: a shutdown must not hang on a receiver. */
 const STOP_GRACE_MS = 2000;
 
-type Endpoint = { readonly delivery: EndpointDelivery; readonly wants: ReadonlySet<string> | undefined };
+type Endpoint = {
+	/** As logs and counts show it: a password in it masked. */
+	readonly url: string;
+	readonly delivery: EndpointDelivery;
+	readonly wants: ReadonlySet<string> | undefined;
+};
 
 export class Webhooks {
 	readonly #options: WebhooksOptions;
@@ -54,6 +60,7 @@ export class Webhooks {
 			this.#discardUnconfigured(outbox, ids);
 			config.endpoints.forEach((endpoint, index) => {
 				this.#endpoints.push({
+					url: maskUrl(endpoint.url),
 					delivery: this.#deliveryOf(endpoint, ids[index] as string, outbox),
 					wants: wantsOf(endpoint),
 				});
@@ -70,16 +77,14 @@ export class Webhooks {
 
 	/** Listens to the recorder and starts delivering (what the outbox kept from the last run first). */
 	start(events: RecorderEvents): void {
+		if (!this.#endpoints.length && !this.#command) return;
 		this.#unsubscribe ??= events.on((event) => this.#publish(event));
 		for (const { delivery } of this.#endpoints) delivery.start();
 	}
 
 	/** Per endpoint URL: events delivered and dropped since the start, and waiting now. */
 	counts(): Array<{ readonly url: string } & EndpointDelivery['counts']> {
-		return this.#endpoints.map(({ delivery }, index) => ({
-			url: this.#options.config.endpoints[index]?.url ?? '',
-			...delivery.counts,
-		}));
+		return this.#endpoints.map(({ url, delivery }) => ({ url, ...delivery.counts }));
 	}
 
 	/**
