@@ -54,8 +54,8 @@ const listening = (config: ServeConfig, port: number) => ({
 });
 
 /**
- * The built-in protocol listeners (RTMP, SRT, RTSP publish endpoints), one line each: a factory that
- * returns the listener, or undefined when its port is 0 (turned off).
+ * The built-in protocol listeners (RTMP, SRT, RTSP publish endpoints) by protocol, one line each: a
+ * factory that returns the listener, or undefined when its port is 0 (turned off).
  */
 const LISTENERS: Readonly<Record<BuiltInModule['protocol'], (context: ListenerContext) => IngestSource | undefined>> = {
 	srt: ({ hub, config, policy, logger }) =>
@@ -141,8 +141,8 @@ export const startServer = async (
 
 	const listeners: IngestSource[] = [];
 	const ports = { srt: config.srtPort, rtmp: config.rtmpPort, rtsp: config.rtspPort };
-	for (const [protocol, make] of Object.entries(LISTENERS) as [BuiltInModule['protocol'], typeof LISTENERS.srt][]) {
-		const listener = make({ hub: registry, config, policy, logger });
+	for (const protocol of Object.keys(LISTENERS) as BuiltInModule['protocol'][]) {
+		const listener = LISTENERS[protocol]({ hub: registry, config, policy, logger });
 		if (!listener) continue;
 		await listener.start();
 		listeners.push(listener);

@@ -1,6 +1,6 @@
 /**
  * A Logger in front of another that rate-limits the events a lossy stream can raise by the hundred
- * (`media.dropped`, `timestamp.fixed`, `media.warning`): per event, job or stream, and warning code,
+ * (`media.dropped`, `timestamp.fixed`, `media.warning`): per event, job, stream or input, and warning code,
  * the first occurrence is written, then at most one line per interval: the latest occurrence's, with
  * `repeated`, how many others since the key's previous line it stands for. Every other event passes.
  */
@@ -94,7 +94,9 @@ class LimitingLogger implements Logger {
 			this.#inner[level](fields, message);
 			return;
 		}
-		const key = [fields.event, this.#scope, fields['job'], fields['stream'], fields['code']].join('\n');
+		const key = [fields.event, this.#scope, fields['job'], fields['stream'], fields['input'], fields['code']].join(
+			'\n',
+		);
 		const occurrence: Occurrence = { logger: this.#inner, level, fields, message };
 		const held = this.#limiter.admit(key, occurrence);
 		if (held !== undefined) writeLine(occurrence, held);
