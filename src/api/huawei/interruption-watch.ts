@@ -39,6 +39,7 @@ export class InterruptionWatch {
 	readonly #service: RecordingService;
 	readonly #options: InterruptionWatchOptions;
 	readonly #clock: Clock;
+	readonly #logger: Logger;
 	/** Job id → the cancel of its interruption timer. */
 	readonly #timers = new Map<string, () => void>();
 	readonly #unsubscribe: () => void;
@@ -47,6 +48,7 @@ export class InterruptionWatch {
 		this.#service = service;
 		this.#options = options;
 		this.#clock = options.clock ?? systemClock;
+		this.#logger = options.logger ?? silentLogger;
 		this.#unsubscribe = service.events.on((event) => {
 			if (event.type === 'job.state') this.#changed(event.job);
 		});
@@ -75,17 +77,12 @@ export class InterruptionWatch {
 		const cancel = this.#clock.setTimer(this.#options.limitMs, () => {
 			this.#timers.delete(job.id);
 			const interruptedMs = this.#clock.now() - since;
-			this.#options.logger?.info(
+			this.#logger.info(
 				{ event: 'job.interrupted', job: job.id, name: job.name, interruptedMs },
 				`recording ${job.name}: push interrupted for ${interruptedMs} ms, recording stopped`,
 			);
 			this.#service.stop(job.id).catch((error: unknown) => {
-				logFailure(
-					this.#options.logger ?? silentLogger,
-					{ event: 'job.stop_failed', job: job.id },
-					`stopping ${job.name}`,
-					error,
-				);
+				logFailure(this.#logger, { event: 'job.stop_failed', job: job.id }, `stopping ${job.name}`, error);
 			});
 		});
 		this.#timers.set(job.id, cancel);
