@@ -28,8 +28,8 @@ import type { TrackFilter } from './track-filter.ts';
 import { isCutPoint, TrackPlan } from './track-plan.ts';
 import { TrackSet } from './track-set.ts';
 
-export type { SegmentationRule } from './segmentation-rule.ts';
 export type { OpenedSegment, SegmentInfo } from './segment-file.ts';
+export type { SegmentationRule } from './segmentation-rule.ts';
 
 export type SegmentWriterOptions = {
 	format: ContainerFormat;
