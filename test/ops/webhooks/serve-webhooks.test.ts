@@ -9,6 +9,7 @@ import { fixture } from '../../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../../ingest/demux/create-demuxer.ts';
 import { startServer } from '../../../src/cli/serve.ts';
 import { loadAccessToken, loadServeConfig } from '../../../src/config/load.ts';
+import { silentLogger } from '../../../src/core/logger.ts';
 import { test } from '../../helpers/suite.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { waitUntil } from '../../helpers/wait.ts';
@@ -30,7 +31,7 @@ test('the file a shutdown finalizes is announced before the server exits', async
 		},
 	};
 	const server = await startServer(config, loadAccessToken(data, { TAPEDECK_ACCESS_TOKEN: 'token' }), {
-		log: () => {},
+		logger: silentLogger,
 	});
 	try {
 		const key = { vhost: 'default', app: 'live', stream: 'open' };
