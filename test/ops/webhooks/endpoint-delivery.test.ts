@@ -12,9 +12,9 @@ import {
 } from '../../../src/ops/webhooks/endpoint-delivery.ts';
 import type { SendWebhook } from '../../../src/ops/webhooks/post-webhook.ts';
 import { type OutboxEntry, openWebhookOutbox } from '../../../src/ops/webhooks/webhook-outbox.ts';
+import { MemoryLogger } from '../../helpers/memory-logger.ts';
 import { test } from '../../helpers/suite.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
-import { collectingLogger } from './log-lines.ts';
 
 /** Virtual time: every wait passes at once and moves the clock on. */
 const virtualClock = (): DeliveryClock & { now: number; waits: number[] } => {
@@ -38,7 +38,7 @@ const deliveryOf = (options: Partial<EndpointDeliveryOptions> & Pick<EndpointDel
 		send: async () => 'ECONNREFUSED',
 		retry: { initialMs: 1000, maxMs: 8000 },
 		maxPending: 100,
-		logger: collectingLogger().logger,
+		logger: new MemoryLogger(),
 		...options,
 	});
 
@@ -63,7 +63,7 @@ test('a receiver down for 30 s gets every event once it is back, in order, each 
 		received.push({ id: sent.id, at: clock.now });
 		return undefined;
 	};
-	const { logger, lines } = collectingLogger();
+	const logger = new MemoryLogger();
 	const delivery = deliveryOf({ outbox, send, clock, random: () => 0.5, logger });
 	for (const n of [1, 2, 3]) delivery.add(entry(n));
 	delivery.start();
@@ -77,9 +77,10 @@ test('a receiver down for 30 s gets every event once it is back, in order, each 
 	assert.is(received[0]?.at, 35_250);
 	assert.equal(delivery.counts, { delivered: 3, dropped: 0, pending: 0 });
 	assert.is(outbox.itemCount('endpoint'), 0);
-	const failed = lines.filter((line) => line.event === 'webhook.failed');
+	const failed = logger.entries.filter((entry) => entry.fields.event === 'webhook.failed');
 	assert.is(failed.length, 8);
-	assert.equal(failed[0], {
+	assert.equal(failed[0]?.level, 'warn');
+	assert.equal(failed[0]?.fields, {
 		event: 'webhook.failed',
 		endpoint: 'http://user:***@receiver.example/hook',
 		eventId: 'event-1',
@@ -87,9 +88,11 @@ test('a receiver down for 30 s gets every event once it is back, in order, each 
 		attempt: 1,
 		reason: 'ECONNREFUSED',
 		retryInMs: 750,
-		level: 'warn',
-		message: 'webhook file.completed to http://user:***@receiver.example/hook failed (ECONNREFUSED); retry in 750 ms',
 	});
+	assert.is(
+		failed[0]?.message,
+		'webhook file.completed to http://user:***@receiver.example/hook failed (ECONNREFUSED); retry in 750 ms',
+	);
 	await delivery.stop();
 	await outbox.close();
 });
@@ -126,7 +129,7 @@ test('undelivered events stay in the outbox across a restart, in order, and go o
 test('past its bound the outbox drops the oldest undelivered events, counts and logs them', async () => {
 	const data = tempDir('webhook-bound');
 	const outbox = openWebhookOutbox(data);
-	const { logger, lines } = collectingLogger();
+	const logger = new MemoryLogger();
 	const delivery = deliveryOf({ outbox, maxPending: 3, logger });
 	for (const n of [1, 2, 3, 4, 5]) delivery.add(entry(n));
 	assert.equal(delivery.counts, { delivered: 0, dropped: 2, pending: 3 });
@@ -134,9 +137,9 @@ test('past its bound the outbox drops the oldest undelivered events, counts and 
 		outbox.items('endpoint').map((e) => e.id),
 		['event-3', 'event-4', 'event-5'],
 	);
-	const dropped = lines.filter((line) => line.event === 'webhook.dropped');
+	const dropped = logger.entries.filter((entry) => entry.fields.event === 'webhook.dropped');
 	assert.equal(
-		dropped.map((line) => [line.eventId, line.dropped, line.level]),
+		dropped.map(({ fields, level }) => [fields['eventId'], fields['dropped'], level]),
 		[
 			['event-1', 1, 'warn'],
 			['event-2', 2, 'warn'],

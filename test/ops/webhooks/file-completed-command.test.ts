@@ -2,8 +2,8 @@
 import * as assert from 'uvu/assert';
 import { FileCompletedCommand } from '../../../src/ops/webhooks/file-completed-command.ts';
 import type { WebhookEvent } from '../../../src/ops/webhooks/webhook-event.ts';
+import { MemoryLogger } from '../../helpers/memory-logger.ts';
 import { test } from '../../helpers/suite.ts';
-import { collectingLogger } from './log-lines.ts';
 
 const event: WebhookEvent = {
 	id: 'event-1',
@@ -34,12 +34,12 @@ const event: WebhookEvent = {
 };
 
 test('a program that cannot start is logged with the reason', async () => {
-	const { logger, lines } = collectingLogger();
+	const logger = new MemoryLogger();
 	const command = new FileCompletedCommand({ program: '/nonexistent/on-complete', timeoutMs: 5000, logger });
 	command.run(event);
 	await command.idle();
 	assert.equal(
-		lines.map((l) => [l.event, l.level, l.reason, l.path]),
+		logger.entries.map(({ fields, level }) => [fields.event, level, fields['reason'], fields['path']]),
 		[['webhook.command_failed', 'warn', 'ENOENT', '/data/recordings/cam_0.ts']],
 	);
 });

@@ -15,11 +15,11 @@ import { openWebhookOutbox } from '../../../src/ops/webhooks/webhook-outbox.ts';
 import { Webhooks } from '../../../src/ops/webhooks/webhooks.ts';
 import type { RecorderEvent } from '../../../src/recorder/recorder-events.ts';
 import { makeService, type ServiceKit } from '../../api/service-kit.ts';
+import { MemoryLogger } from '../../helpers/memory-logger.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { test } from '../../helpers/suite.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { waitUntil } from '../../helpers/wait.ts';
-import { collectingLogger } from './log-lines.ts';
 import { WebhookReceiver } from './webhook-receiver.ts';
 
 const SECRET = 'receiver-secret';
@@ -49,7 +49,7 @@ const configFor = (url: string, change: Partial<WebhooksConfig> = {}): WebhooksC
 /** The service and its webhooks, started as `serve` starts them (webhooks listen before the service's start-up). */
 const startServer = async (data: string, config: WebhooksConfig) => {
 	const kit = makeService({ data, syncIntervalMs: 50 });
-	const { logger, lines } = collectingLogger();
+	const logger = new MemoryLogger();
 	const webhooks = new Webhooks({ config, dataDir: data, recordingsRoot: kit.recordingsRoot, logger });
 	webhooks.start(kit.service.events);
 	await kit.service.init();
@@ -63,7 +63,7 @@ const startServer = async (data: string, config: WebhooksConfig) => {
 		return stopped;
 	};
 	cleanups.push(() => stop(0));
-	return { kit, webhooks, lines, stop };
+	return { kit, webhooks, logger, stop };
 };
 
 /** Records 4 s of H.264/AAC split every second into a new job; resolves once its files are complete. */
@@ -108,7 +108,7 @@ test('a receiver down, then back, gets every file.completed once by id, across a
 	// The receiver is down while the first job's files complete: they wait in the outbox.
 	const first = await startServer(data, config);
 	await record(first.kit, 'before');
-	await waitUntil('failed attempts logged', () => first.lines.some((l) => l.event === 'webhook.failed'), 5000);
+	await waitUntil('failed attempts logged', () => first.logger.events('webhook.failed').length > 0, 5000);
 	const waiting = first.webhooks.counts()[0]?.pending ?? 0;
 	assert.ok(waiting >= 4, `events wait in the outbox: ${waiting}`);
 
@@ -243,7 +243,7 @@ test('the program for completed files runs with their details in its environment
 	const files = server.kit.service.list().flatMap((job) => server.kit.service.files(job.id));
 	await waitUntil(
 		'a failure logged for each file',
-		() => server.lines.filter((l) => l.event === 'webhook.command_failed').length >= files.length,
+		() => server.logger.events('webhook.command_failed').length >= files.length,
 		10_000,
 	);
 	await server.stop(2000);
@@ -267,8 +267,8 @@ test('the program for completed files runs with their details in its environment
 		assert.ok(env['PATH'], 'the server environment is passed on');
 		assert.is(env['TAPEDECK_ACCESS_TOKEN'], undefined, "the server's own settings are not");
 	}
-	const failure = server.lines.find((l) => l.event === 'webhook.command_failed');
-	assert.is(failure?.reason, 'exit 3');
+	const failure = server.logger.entries.find((entry) => entry.fields.event === 'webhook.command_failed');
+	assert.is(failure?.fields['reason'], 'exit 3');
 	assert.is(failure?.level, 'warn');
 });
 
@@ -285,7 +285,7 @@ test('a program past its time limit is killed and logged', async () => {
 	});
 	await record(stuck.kit, 'stuck');
 	const files = stuck.kit.service.list().flatMap((job) => stuck.kit.service.files(job.id));
-	const failures = () => stuck.lines.filter((l) => l.event === 'webhook.command_failed');
+	const failures = () => stuck.logger.events('webhook.command_failed');
 	await waitUntil('a kill logged for each file', () => failures().length >= files.length, 10_000);
 	assert.equal(new Set(failures().map((l) => l.reason)), new Set(['killed after 200 ms']));
 	await stuck.stop(0);
