@@ -42,9 +42,9 @@ export const postWebhook =
 		}
 	};
 
-/** fetch's errors name the network cause in `cause` (ECONNREFUSED, …) and a timeout by its name. */
+/** fetch's errors carry the network cause in `cause` ("connect ECONNREFUSED …", "other side closed") and a timeout by its name. */
 const failureOf = (error: unknown): string => {
 	if (error instanceof Error && error.name === 'TimeoutError') return 'no answer in time';
-	const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;
-	return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+	const cause = error instanceof Error ? (error.cause as Error | undefined) : undefined;
+	return cause?.message ?? (error instanceof Error ? error.message : String(error));
 };
