@@ -1,11 +1,12 @@
 /**
  * Webhooks from a real recording: a receiver that is down while files complete, and comes back,
  * gets every `file.completed` — also across a server restart in the middle of delivering — and
- * exactly once by event id (one id per file, however often it was retried); every signature checks
+ * exactly once by event id (one id per file, however often it was retried); a file repaired after a
+ * crash is announced at the next start; every signature checks
  * with the README's lines; a body carries the file's details and never a stream password; the
  * program configured for completed files runs with the file's details in its environment.
  */
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../../fixtures/fixtures.ts';
@@ -186,6 +187,48 @@ test('a receiver down, then back, gets every file.completed once by id, across a
 	assert.ok(receiver.ids('file.started').size >= files.length, 'file.started too');
 	assert.ok(receiver.ids('job.state').size > 0, 'job.state too');
 }, 90_000);
+
+test('a file repaired at start-up after a crash is announced as file.completed, state recovered', async () => {
+	const data = tempDir('webhooks-crash');
+	const receiver = newReceiver();
+	await receiver.up();
+	// What a killed server leaves: the job store lists a file as being written, its .part on disk.
+	const crashed = makeService({ data });
+	const job = await crashed.service.create({
+		name: 'crashed',
+		dialect: 'callaba',
+		key: { vhost: 'default', app: 'live', stream: 'crashed' },
+		streamName: 'crashed',
+		format: 'ts',
+		// biome-ignore lint/suspicious/noTemplateCurlyInString: a path template, not a JS template
+		filePath: '${Stream}.ts',
+		segmentationRule: 'discontinuity',
+		active: false,
+	});
+	const path = join(crashed.recordingsRoot, 'crashed.ts');
+	copyFileSync(fixture('h264-aac48'), `${path}.part`);
+	crashed.store.putItem(job.id, {
+		id: 'file-crashed',
+		sequence: 0,
+		path,
+		partPath: `${path}.part`,
+		state: 'writing',
+		bytes: 0,
+		durationMs: 0,
+		startedAt: new Date().toISOString(),
+		codecs: ['h264', 'aac'],
+	});
+	await crashed.store.close();
+
+	const server = await startServer(data, configFor(receiver.url));
+	await waitUntil('the repaired file announced', () => receiver.ids('file.completed').size === 1, 10_000);
+	await server.stop(2000);
+	const file = receiver.deliveries.find((d) => d.type === 'file.completed')?.body['file'] as Record<string, unknown>;
+	assert.is(file['id'], 'file-crashed');
+	assert.is(file['state'], 'recovered');
+	assert.is(file['bytes'], statSync(path).size);
+	assert.equal(file['codecs'], ['h264', 'aac']);
+});
 
 test('an endpoint gets only the events it asks for, and no stream password', async () => {
 	const data = tempDir('webhooks-filter');
