@@ -8,6 +8,7 @@
  */
 import type { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat, MuxerOptions } from '../../mux/muxer.ts';
+import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 import { OpeningPackets } from './opening-packets.ts';
@@ -28,6 +29,8 @@ export type SegmentFilesOptions = {
 	/** A muxer refused a packet (`packet` as it came): the file carries on without it. */
 	onRefused(packet: Packet, track: Track, reason: string): void;
 	onError(error: unknown): void;
+	/** What a muxer had to change for its container (MuxerOptions.warn), told to the user. */
+	onWarning?(warning: MediaWarning): void;
 };
 
 /** How long after a cut the previous file stays open for tracks that lag it. */
@@ -226,12 +229,12 @@ export class SegmentFiles {
 	}
 
 	#open(): SegmentFile {
-		const { format, muxerOptions, createMuxer } = this.#options;
+		const { format, muxerOptions, createMuxer, onWarning } = this.#options;
 		const sequence = this.#nextSequence++;
 		const startedAt = this.#options.now();
 		const tracks = this.#tracks;
 		const file = new SegmentFile(sequence, startedAt, this.#options.openSegment(sequence, startedAt), (sink) =>
-			createMuxer(format, tracks, sink, muxerOptions),
+			createMuxer(format, tracks, sink, onWarning ? { ...muxerOptions, warn: onWarning } : muxerOptions),
 		);
 		this.#options.split?.fileStarted(startedAt);
 		this.#opened++;
