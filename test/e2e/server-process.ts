@@ -18,7 +18,8 @@ export type Server = {
 };
 
 /**
- * Starts the server and waits (≤ 15 s) until the API answers. `extraArgs` come last, so they override
+ * Starts the server and waits (≤ 60 s: loading the sources under tsx takes half a minute on two loaded
+ * cores) until the API answers. `extraArgs` come last, so they override
  * (e.g. `--rtmp-port <a free port>` turns the RTMP listener on). `command`
  * runs another form of tapedeck (the bundle, the single executable) instead of the sources.
  */
@@ -59,7 +60,7 @@ export const startServer = async (
 		if (!response.ok) throw new Error(`${endpoint} → ${response.status} ${JSON.stringify(json)}`);
 		return json;
 	};
-	const deadline = Date.now() + 15_000;
+	const deadline = Date.now() + 60_000;
 	for (;;) {
 		if (peer.child.exitCode !== null) throw new Error(`server exited: ${peer.stderr}`);
 		const up = await fetch(`${url}/api/openapi.json`).then(
