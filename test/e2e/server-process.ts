@@ -18,8 +18,7 @@ export type Server = {
 };
 
 /**
- * Starts the server and waits (≤ 60 s: loading the sources under tsx takes half a minute on two loaded
- * cores) until the API answers. `extraArgs` come last, so they override
+ * Starts the server and waits (≤ 15 s) until the API answers. `extraArgs` come last, so they override
  * (e.g. `--rtmp-port <a free port>` turns the RTMP listener on). `command`
  * runs another form of tapedeck (the bundle, the single executable) instead of the sources.
  */
@@ -60,19 +59,18 @@ export const startServer = async (
 		if (!response.ok) throw new Error(`${endpoint} → ${response.status} ${JSON.stringify(json)}`);
 		return json;
 	};
-	const deadline = Date.now() + 60_000;
-	for (;;) {
+	const answers = async (): Promise<boolean> => {
 		if (peer.child.exitCode !== null) throw new Error(`server exited: ${peer.stderr}`);
-		const up = await fetch(`${url}/api/openapi.json`).then(
+		return fetch(`${url}/api/openapi.json`).then(
 			(r) => r.ok,
 			() => false,
 		);
-		if (up) break;
-		if (Date.now() > deadline) {
-			await peer.stop();
-			throw new Error(`server did not start: ${peer.stderr}`);
-		}
-		await sleep(100);
+	};
+	try {
+		await waitUntil('the server to answer', answers, 60_000);
+	} catch (error) {
+		await peer.stop();
+		throw new Error(`server did not start (${(error as Error).message}): ${peer.stderr}`);
 	}
 	return { peer, url, api };
 };
