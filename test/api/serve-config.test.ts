@@ -17,7 +17,10 @@ test('defaults, environment, flags', () => {
 	assert.is(env.recordingsDir, '/tmp/x/recordings');
 	const flags = loadServeConfig(['--port', '9001', '--data', '/tmp/y', '--host', '0.0.0.0'], { TAPEDECK_PORT: '9000' });
 	assert.equal([flags.port, flags.dataDir, flags.host], [9001, '/tmp/y', '0.0.0.0']);
-	assert.throws(() => loadServeConfig(['--port', '70000'], {}), /--port .* 0-65535, got "70000"/);
+	assert.throws(
+		() => loadServeConfig(['--port', '70000'], {}),
+		/^config: api\.port: expected a port 0-65535, got "70000" \(from --port\)$/,
+	);
 	assert.throws(() => loadServeConfig(['--nope'], {}), /Unknown option '--nope'/);
 });
 
