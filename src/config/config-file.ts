@@ -28,7 +28,8 @@ const treeSchema = (tree: Tree): z.ZodType<FileValues> =>
 		Object.fromEntries(
 			Object.entries(tree).map(([key, node]) => [
 				key,
-				(node instanceof Setting ? node.kind.zod : treeSchema(node)).optional(),
+				// A section whose keys are all commented out reads as null: empty, as in the reference.
+				node instanceof Setting ? node.kind.zod.optional() : treeSchema(node).nullish(),
 			]),
 		),
 	);

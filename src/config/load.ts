@@ -102,7 +102,7 @@ const at = (values: FileValues, key: string): unknown =>
 	key.split('.').reduce<unknown>((node, name) => (node as FileValues | undefined)?.[name], values);
 
 /** Sets a dotted key in a nested object, making the sections on the way. */
-const place = (target: Record<string, unknown>, key: string, value: unknown): void => {
+export const place = (target: Record<string, unknown>, key: string, value: unknown): void => {
 	const names = key.split('.');
 	const last = names.pop() as string;
 	let node = target;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { CONFIG_SCHEMA, envName, FORMATS, settingsOf } from '../../src/config/config-schema.ts';
-import { loadServeConfig, loadSettings, type ServeConfig } from '../../src/config/load.ts';
+import { loadServeConfig, loadSettings, place, type ServeConfig } from '../../src/config/load.ts';
 import { RECORD_FORMATS } from '../../src/recorder/recording.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -65,16 +65,7 @@ const expected = (setting: (typeof SETTINGS)[number]['setting']) => setting.kind
 /** A nested object holding every key's example. */
 const everyExample = (): Record<string, unknown> => {
 	const file: Record<string, unknown> = {};
-	for (const { key, setting } of SETTINGS) {
-		const names = key.split('.');
-		const last = names.pop() as string;
-		let node = file;
-		for (const name of names) {
-			node[name] ??= {};
-			node = node[name] as Record<string, unknown>;
-		}
-		node[last] = setting.meta.example;
-	}
+	for (const { key, setting } of SETTINGS) place(file, key, setting.meta.example);
 	return file;
 };
 
