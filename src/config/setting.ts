@@ -50,6 +50,9 @@ export class Setting<V> {
 
 export type Fields = { readonly [key: string]: Setting<unknown> };
 
+/** Settings by key, in sections. */
+export type Tree = { readonly [key: string]: Setting<unknown> | Tree };
+
 export function setting<V>(kind: Kind<V>, meta: SettingMeta & { readonly default: V }): Setting<V>;
 export function setting<V>(kind: Kind<V>, meta: SettingMeta): Setting<V | undefined>;
 export function setting<V>(kind: Kind<V>, meta: SettingMeta & { readonly default?: V }): Setting<V | undefined> {
