@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import * as assert from 'uvu/assert';
 import { startServer } from '../../src/cli/serve.ts';
 import { loadAccessToken, loadServeConfig } from '../../src/config/load.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -48,7 +49,7 @@ test("a running server takes the OME dialect's settings and a dialect's own toke
 	);
 	const ports = ['--port', '0', '--rtmp-port', '0', '--srt-port', '0', '--rtsp-port', '0'];
 	const config = loadServeConfig(['--data', dir, ...ports], {});
-	const server = await startServer(config, loadAccessToken(dir, {}), { log: () => {} });
+	const server = await startServer(config, loadAccessToken(dir, {}), { logger: silentLogger });
 	const records = async (vhost: string, app: string, token = 'ome-file-token') => {
 		const authorization = `Basic ${Buffer.from(token).toString('base64')}`;
 		const response = await fetch(`${server.url}/v1/vhosts/${vhost}/apps/${app}:records`, {

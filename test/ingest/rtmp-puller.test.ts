@@ -11,6 +11,7 @@ import { parseRtmpUrl } from '../../ingest/rtmp/rtmp-url.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { freePort } from '../helpers/ports.ts';
 import type { Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
@@ -127,7 +128,7 @@ test('an unreachable server: retries with exponential back-off, stop() ends it',
 	const puller = new RtmpPuller(`rtmp://127.0.0.1:${await freePort()}/live/none`, registry.publish(KEY, 'rtmp'), {
 		firstRetryMs: 100,
 		maxRetryMs: 800,
-		log: (m) => log.push(m),
+		logger: linesLogger(log),
 	});
 	const started = performance.now();
 	await puller.start();
