@@ -1,3 +1,7 @@
+/**
+ * The configuration of `tapedeck serve`, read from its layers (flags over `TAPEDECK_*` variables over
+ * the configuration file over the schema's defaults) into ServeConfig, and the access token.
+ */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
