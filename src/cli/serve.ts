@@ -218,7 +218,8 @@ export async function runServe(argv: string[]): Promise<void> {
 	const config = loadServeConfig(argv);
 	const token = loadAccessToken(config.dataDir);
 	const server = await startServer(config, token);
-	console.log(`tapedeck ${VERSION} listening on ${server.url} (data in ${config.dataDir})`);
+	const from = config.configFile === undefined ? '' : `, configuration ${config.configFile}`;
+	console.log(`tapedeck ${VERSION} listening on ${server.url} (data in ${config.dataDir}${from})`);
 	if (token.generated) {
 		console.log(`access token (generated, stored in ${token.path}): ${token.secret}`);
 		const callaba = config.safety.credentials.callaba ?? token.secret;

@@ -44,6 +44,8 @@ export type ServeConfig = {
 	};
 	/** Logging, metrics, webhooks, retention. */
 	readonly operations: OperationsConfig;
+	/** The configuration file read, if any. */
+	readonly configFile: string | undefined;
 };
 
 export type AccessToken = {
@@ -168,7 +170,7 @@ export const loadSettings = (argv: readonly string[], env: Env = process.env): L
 };
 
 /** The server's configuration out of the settings. */
-export const serveConfig = ({ settings, publishSource }: LoadedSettings): ServeConfig => {
+export const serveConfig = ({ settings, file, publishSource }: LoadedSettings): ServeConfig => {
 	const dataDir = resolve(settings.dataDir);
 	const { ingest, ome, huawei } = settings;
 	return {
@@ -191,6 +193,7 @@ export const serveConfig = ({ settings, publishSource }: LoadedSettings): ServeC
 			webhooks: settings.webhooks,
 			retention: settings.retention,
 		},
+		configFile: file,
 	};
 };
 

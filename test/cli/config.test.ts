@@ -3,12 +3,14 @@
  * stops `serve` with one line naming the key and exit code 1; `tapedeck config` shows what serve would
  * run with, secrets masked.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { run } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const BIN = join(import.meta.dirname, '../../src/cli/bin.mjs');
 // test/run.sh sets NO_COLOR and FORCE_COLOR together, which makes every child node warn on stderr.
@@ -52,6 +54,35 @@ test('serve refuses a bad value or an unknown key in the file: one line naming t
 		unknown.stderr,
 		`tapedeck: config: ome: unknown key "virtualhost" (known: virtualHost, applications) (in ${file})\n`,
 	);
+});
+
+test('serve runs with a good file, says which it read, and stops on SIGTERM', async () => {
+	const data = tempDir('config-cli');
+	const file = join(data, 'settings.yml');
+	writeFileSync(
+		file,
+		'api: { port: 0 }\ningest: { rtmpPort: 0, srtPort: 0, rtspPort: 0 }\nlog: { format: json }\n',
+	);
+	const child = spawn(process.execPath, [BIN, 'serve', '--data', data], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: { ...process.env, TAPEDECK_CONFIG: file },
+	});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk: Buffer) => {
+		stdout += chunk;
+	});
+	child.stderr.on('data', (chunk: Buffer) => {
+		stderr += chunk;
+	});
+	const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+	try {
+		assert.ok(await waitFor(() => stdout.includes('listening on'), 20_000), `${stdout}\n${stderr}`);
+		assert.match(stdout, `(data in ${data}, configuration ${file})`);
+	} finally {
+		child.kill('SIGTERM');
+	}
+	assert.is(await exited, 0, stderr);
 });
 
 test('serve refuses a bad variable, naming the key and the variable', async () => {
