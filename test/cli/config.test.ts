@@ -59,10 +59,7 @@ test('serve refuses a bad value or an unknown key in the file: one line naming t
 test('serve runs with a good file, says which it read, and stops on SIGTERM', async () => {
 	const data = tempDir('config-cli');
 	const file = join(data, 'settings.yml');
-	writeFileSync(
-		file,
-		'api: { port: 0 }\ningest: { rtmpPort: 0, srtPort: 0, rtspPort: 0 }\nlog: { format: json }\n',
-	);
+	writeFileSync(file, 'api: { port: 0 }\ningest: { rtmpPort: 0, srtPort: 0, rtspPort: 0 }\nlog: { format: json }\n');
 	const child = spawn(process.execPath, [BIN, 'serve', '--data', data], {
 		stdio: ['ignore', 'pipe', 'pipe'],
 		env: { ...process.env, TAPEDECK_CONFIG: file },
