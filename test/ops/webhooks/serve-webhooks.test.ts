@@ -1,8 +1,8 @@
 /**
- * `serve` with a webhook endpoint: the file a shutdown finalizes is announced before the server
+ * `serve` with a webhook endpoint in its configuration file: the file a shutdown finalizes is announced before the server
  * exits, and the outbox is the data folder's `outbox/webhooks.jsonl`, private to the server's user.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../../fixtures/fixtures.ts';
@@ -19,17 +19,15 @@ test('the file a shutdown finalizes is announced before the server exits', async
 	const receiver = new WebhookReceiver('serve-secret');
 	await receiver.up();
 	const data = tempDir('serve-webhooks');
-	const loaded = loadServeConfig(
+	// The configuration file in the data folder, as an operator writes it.
+	writeFileSync(
+		join(data, 'tapedeck.yaml'),
+		`webhooks:\n  endpoints:\n    - url: ${receiver.url}\n      secret: serve-secret\n  retryMaxMs: 2s\n`,
+	);
+	const config = loadServeConfig(
 		['--data', data, '--port', '0', '--rtmp-port', '0', '--srt-port', '0', '--rtsp-port', '0'],
 		{},
 	);
-	const config = {
-		...loaded,
-		operations: {
-			...loaded.operations,
-			webhooks: { ...loaded.operations.webhooks, endpoints: [{ url: receiver.url, secret: 'serve-secret' }] },
-		},
-	};
 	const server = await startServer(config, loadAccessToken(data, { TAPEDECK_ACCESS_TOKEN: 'token' }), {
 		logger: silentLogger,
 	});
