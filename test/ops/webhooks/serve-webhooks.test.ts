@@ -1,6 +1,7 @@
 /**
- * `serve` with a webhook endpoint in its configuration file: the file a shutdown finalizes is announced before the server
- * exits, and the outbox is the data folder's `outbox/webhooks.jsonl`, private to the server's user.
+ * `serve` with a webhook endpoint in its configuration file: the file a shutdown finalizes is
+ * announced before the server exits, and the outbox is the data folder's `outbox/webhooks.jsonl`,
+ * private to the server's user.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
