@@ -242,7 +242,8 @@ export class SrtListener implements IngestSource {
 				remoteAddress,
 				credentials: { streamid: streamId, ...parsed.fields },
 			});
-			if (allowed && !this.#stopping && this.#endpoint === endpoint) publisher = this.#o.hub.publish(key, 'srt');
+			if (allowed && !this.#stopping && this.#endpoint === endpoint)
+				publisher = this.#o.hub.publish(key, 'srt', remoteAddress);
 		} catch (error) {
 			reason =
 				error instanceof TapedeckError && error.code === 'conflict' ? RejectReason.conflict : RejectReason.resource;

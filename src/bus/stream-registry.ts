@@ -65,8 +65,8 @@ export class StreamRegistry implements StreamHub {
 	 * with `end()`; a later `announce()` on the same publisher starts a new session of the same stream,
 	 * which is how a listener or puller that outlives one connection (UDP, HTTP, URL pullers) reconnects.
 	 */
-	publish(key: StreamKey, protocol: string): StreamPublisher {
-		const publisher = new Publication(() => this.#streamFor(key), protocol);
+	publish(key: StreamKey, protocol: string, remoteAddress?: string): StreamPublisher {
+		const publisher = new Publication(() => this.#streamFor(key), protocol, remoteAddress);
 		publisher.begin();
 		return publisher;
 	}
@@ -114,18 +114,20 @@ export class StreamRegistry implements StreamHub {
 class Publication implements StreamPublisher {
 	readonly #resolve: () => LiveStream;
 	readonly #protocol: string;
+	readonly #remoteAddress: string | undefined;
 	#stream: LiveStream | undefined;
 	/** The connection's figures, handed to each session it starts. */
 	#statsSource: PublisherStatsSource | undefined;
 
-	constructor(resolve: () => LiveStream, protocol: string) {
+	constructor(resolve: () => LiveStream, protocol: string, remoteAddress?: string) {
 		this.#resolve = resolve;
 		this.#protocol = protocol;
+		this.#remoteAddress = remoteAddress;
 	}
 
 	begin(): void {
 		const stream = this.#resolve();
-		stream.begin(this, this.#protocol);
+		stream.begin(this, this.#protocol, this.#remoteAddress);
 		this.#stream = stream;
 	}
 
@@ -134,7 +136,7 @@ class Publication implements StreamPublisher {
 		if (!this.#stream?.isOwnedBy(this)) {
 			const stream = this.#resolve();
 			if (stream.live) return;
-			stream.begin(this, this.#protocol);
+			stream.begin(this, this.#protocol, this.#remoteAddress);
 			this.#stream = stream;
 			if (this.#statsSource) stream.reportStats(this, this.#statsSource);
 		}

@@ -25,6 +25,8 @@ import {
 } from '../config/load.ts';
 import { CREDENTIAL_ENV, SAFETY_DEFAULTS, SAFETY_ENV } from '../config/safety-config.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
+import { Readiness } from '../ops/metrics/readiness.ts';
+import { ServerMetrics } from '../ops/metrics/server-metrics.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
@@ -127,6 +129,8 @@ export const startServer = async (
 		modules: builtInModules({ ...config, host: config.safety.listenHost }),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});
+	const { minFreeBytes } = config.operations.retention;
+	const metrics = new ServerMetrics({ bus: registry, service, recordingsRoot: config.recordingsDir, minFreeBytes });
 	const recovery = await service.init();
 	for (const file of recovery.files) log(`recovery: ${file.outcome} ${file.path} (${file.note})`);
 
@@ -139,6 +143,14 @@ export const startServer = async (
 		log(`listening: ${listener.description}`);
 	}
 
+	let closing: Promise<void> | undefined;
+	const readiness = new Readiness({
+		store,
+		recordingsRoot: config.recordingsDir,
+		minFreeBytes,
+		listeners: () => listeners.map((listener) => ({ description: listener.description, up: closing === undefined })),
+	});
+	metrics.start();
 	const app = createApp({
 		service,
 		recordingsRoot: config.recordingsDir,
@@ -148,6 +160,7 @@ export const startServer = async (
 		limits: { maxBodyBytes: config.safety.maxBodyBytes },
 		version: VERSION,
 		log,
+		operations: { metrics, readiness, requireMetricsToken: config.operations.metrics.requireToken },
 	});
 	const http = await new Promise<ServerType>((resolve, reject) => {
 		const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
@@ -156,8 +169,8 @@ export const startServer = async (
 	const { port } = http.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-	let closing: Promise<void> | undefined;
 	const close = async (): Promise<void> => {
+		metrics.stop();
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
 		await service.shutdown();

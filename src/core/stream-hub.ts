@@ -41,7 +41,8 @@ export type PublishRequest = {
  */
 export interface StreamHub {
 	authorize(request: PublishRequest): Promise<boolean>;
-	publish(key: StreamKey, protocol: string): StreamPublisher;
+	/** `remoteAddress`: the publisher's address, where the protocol has one (shown in the live streams list). */
+	publish(key: StreamKey, protocol: string, remoteAddress?: string): StreamPublisher;
 }
 
 /**
