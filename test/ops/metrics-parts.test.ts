@@ -5,8 +5,12 @@
  */
 import { Registry } from 'prom-client';
 import * as assert from 'uvu/assert';
+import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import type { Track } from '../../src/core/track.ts';
+import { liveStreamView } from '../../src/ops/metrics/live-stream-list.ts';
 import { mirroredMetric, type Series } from '../../src/ops/metrics/mirrored-metric.ts';
 import { StreamBitrate } from '../../src/ops/metrics/stream-bitrate.ts';
+import { registerStreamMetrics } from '../../src/ops/metrics/stream-metrics.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import { test } from '../helpers/suite.ts';
 
@@ -75,6 +79,62 @@ test('a mirrored counter shows each series as read at the scrape; one no longer 
 	families = parsePrometheusText(await register.metrics());
 	assert.is(sampleValue(families, 'test_bytes_total', { stream: 'a' }), 25);
 	assert.is(sampleValue(families, 'test_bytes_total', { stream: 'b' }), undefined);
+});
+
+test("a stream's series and listing: bytes, packets, consumer drops, warnings by code, the publisher's address", async () => {
+	const bus = new StreamRegistry();
+	const register = new Registry();
+	const bitrate = new StreamBitrate();
+	registerStreamMetrics(register, bus, bitrate);
+	const key = { vhost: 'default', app: 'live', stream: 'cam' };
+	const video: Track = { id: 1, kind: 'video', codec: 'h264', timescale: 90_000, config: new Uint8Array(), name: 'v' };
+	const errors: string[] = [];
+	// A consumer that never keeps up: its ring of 4 overflows at the fifth packet.
+	bus.subscribe(
+		key,
+		{ onTracks() {}, onPacket() {}, onEnd() {}, onError: (error) => errors.push(error.message) },
+		{ capacity: 4 },
+	);
+	const publisher = bus.publish(key, 'rtmp', '192.0.2.7');
+	publisher.announce([video]);
+	for (let i = 0; i < 6; i++) {
+		publisher.push({
+			trackId: 1,
+			dts: i * 3600,
+			pts: i * 3600,
+			duration: 0,
+			keyframe: i === 0,
+			data: new Uint8Array(100),
+		});
+	}
+	publisher.warn?.({ code: 'dropped_data', message: 'lost 3 packets' });
+	publisher.warn?.({ code: 'dropped_data', message: 'lost 1 packet' });
+	publisher.warn?.({ code: 'timestamp_jump', message: 'jump' });
+	const families = parsePrometheusText(await register.metrics());
+	assert.is(sampleValue(families, 'tapedeck_stream_received_bytes_total', key), 600);
+	assert.is(sampleValue(families, 'tapedeck_stream_received_packets_total', key), 6);
+	assert.is(sampleValue(families, 'tapedeck_stream_dropped_packets_total', key), 5, errors.join());
+	assert.is(sampleValue(families, 'tapedeck_stream_input_warnings_total', { ...key, code: 'dropped_data' }), 2);
+	assert.is(sampleValue(families, 'tapedeck_stream_input_warnings_total', { ...key, code: 'timestamp_jump' }), 1);
+	assert.is(sampleValue(families, 'tapedeck_stream_subscribers', key), 0);
+	const view = liveStreamView(bus.get(key)!, bitrate);
+	assert.equal(view.tracks, [{ id: 1, kind: 'video', codec: 'h264', name: 'v' }]);
+	assert.equal(
+		{ ...view.publisher, since: undefined },
+		{
+			protocol: 'rtmp',
+			remoteAddress: '192.0.2.7',
+			since: undefined,
+			bytes: 600,
+			packets: 6,
+			bitrateBps: 0,
+		},
+	);
+	assert.equal(view.warnings, { dropped_data: 2, timestamp_jump: 1 });
+	publisher.end();
+	const ended = parsePrometheusText(await register.metrics());
+	assert.is(sampleValue(ended, 'tapedeck_stream_received_bytes_total', key), undefined);
+	assert.is(sampleValue(ended, 'tapedeck_stream_input_warnings_total', { ...key, code: 'dropped_data' }), undefined);
 });
 
 test('the Prometheus text reader refuses what a scraper refuses', () => {
