@@ -1,8 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Logger } from '../core/logger.ts';
 import type { RecordingService } from '../recorder/recording-service.ts';
 import { DEFAULT_JWT_LIFETIME_SECONDS } from './auth.ts';
 import { mountCallabaApi } from './callaba/callaba-api.ts';
 import { mountDocsPage } from './docs/docs-page.ts';
+import { logUnexpected } from './errors.ts';
 import { type HuaweiApiOptions, mountHuaweiApi } from './huawei/huawei-api.ts';
 import { mountOmeApi, type OmeApiOptions } from './ome/ome-api.ts';
 import { mountOperationsApi, type OperationsApiOptions } from './operations-api.ts';
@@ -27,7 +29,8 @@ export type AppOptions = {
 	/** Request limits (defaults: DEFAULT_REQUEST_LIMITS). */
 	readonly limits?: Partial<RequestLimits>;
 	readonly version: string;
-	readonly log?: (message: string) => void;
+	/** Hears refused requests (`api.refused`) and unexpected errors (`api.error`). */
+	readonly logger?: Logger;
 	/** OvenMediaEngine dialect settings (virtual host name, known applications). */
 	readonly ome?: Pick<OmeApiOptions, 'virtualHost' | 'applications'>;
 	/** Huawei dialect settings (format, interruption limit, STOP→START delay). */
@@ -46,7 +49,11 @@ export const createApp = (options: AppOptions): OpenAPIHono => {
 	app.use(
 		'*',
 		requestLimits(limits, (c, status, message) => {
-			options.log?.(`api: refused ${c.req.method} ${c.req.path}: ${message}`);
+			const { method, path } = c.req;
+			options.logger?.warn(
+				{ event: 'api.refused', method, path, reason: message },
+				`api: refused ${method} ${path}: ${message}`,
+			);
 			return c.json({ success: false, message }, status);
 		}),
 	);
@@ -65,7 +72,7 @@ export const createApp = (options: AppOptions): OpenAPIHono => {
 		service: options.service,
 		recordingsRoot: options.recordingsRoot,
 		secret: jwt,
-		...(options.log ? { log: options.log } : {}),
+		...(options.logger ? { logger: options.logger } : {}),
 	});
 	mountOmeApi(app, { ...options, accessToken: credentials.ome ?? options.accessToken, ...options.ome });
 	mountHuaweiApi(app, { ...options, accessToken: credentials.huawei ?? options.accessToken, ...options.huawei });
@@ -84,7 +91,7 @@ export const createApp = (options: AppOptions): OpenAPIHono => {
 	});
 	app.notFound((c) => c.json({ success: false, message: `no endpoint ${c.req.method} ${c.req.path}` }, 404));
 	app.onError((error, c) => {
-		options.log?.(`api: ${error.stack ?? error.message}`);
+		logUnexpected(options.logger, 'http', error);
 		return c.json({ success: false, message: 'internal error' }, 500);
 	});
 	return app;

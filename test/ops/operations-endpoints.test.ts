@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { type RunningServer, startServer } from '../../src/cli/serve.ts';
 import { loadAccessToken, loadServeConfig, type ServeConfig } from '../../src/config/load.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import type { LiveStreamView } from '../../src/ops/metrics/live-stream-list.ts';
 import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy, type Peer, run } from '../helpers/process.ts';
@@ -28,7 +29,7 @@ const start = async (operations: (config: ServeConfig) => Partial<ServeConfig['o
 	const config = loadServeConfig([...flags, '--rtmp-port', String(rtmpPort), '--srt-port', String(srtPort)], {});
 	const token = loadAccessToken(config.dataDir, {});
 	const configured = { ...config, operations: { ...config.operations, ...operations(config) } };
-	const server = await startServer(configured, token, { log: () => {} });
+	const server = await startServer(configured, token, { logger: silentLogger });
 	const jwt = await issueAccessJwt(token.secret, 1);
 	return { server, secret: token.secret, jwt, rtmpPort, srtPort } satisfies Started;
 };
