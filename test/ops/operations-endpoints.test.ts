@@ -113,6 +113,8 @@ test('/healthz answers without credentials; /readyz is 200 with every check read
 	assert.is(ready.status, 200, JSON.stringify(report));
 	assert.equal(report.notReady, []);
 	assert.equal(report.checks.map((check) => check.name).sort(), ['disk', 'listeners', 'store']);
+	const document = (await (await get(main, '/api/openapi.json')).json()) as { paths: Record<string, unknown> };
+	for (const path of ['/healthz', '/readyz', '/metrics', '/api/streams']) assert.ok(document.paths[path], path);
 });
 
 test('/readyz is 503 and names the disk when the free-space floor is above the free space', async () => {
