@@ -175,6 +175,11 @@ export class SrtListener implements IngestSource {
 		endpoint.release();
 	}
 
+	/** Bound on a live SRT thread: started, and not stopping or replacing a lost thread. */
+	get listening(): boolean {
+		return this.#endpoint !== undefined && this.#started === undefined && !this.#stopping;
+	}
+
 	sessions(): SrtSession[] {
 		return [...this.#sessions.values()];
 	}

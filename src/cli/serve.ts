@@ -159,7 +159,8 @@ export const startServer = async (
 		store,
 		recordingsRoot: config.recordingsDir,
 		minFreeBytes,
-		listeners: () => listeners.map((listener) => ({ description: listener.description, up: closing === undefined })),
+		listeners: () =>
+			listeners.map(({ description, listening }) => ({ description, up: listening === true && !closing })),
 	});
 	metrics.start();
 	const app = createApp({

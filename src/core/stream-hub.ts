@@ -51,6 +51,8 @@ export interface StreamHub {
  */
 export interface IngestSource {
 	readonly description: string;
+	/** Listeners: whether they accept publishers now (false before `start`, after `stop`, while a lost socket or thread is replaced). */
+	readonly listening?: boolean;
 	start(): Promise<void>;
 	stop(): Promise<void>;
 }
