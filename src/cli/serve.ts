@@ -161,6 +161,7 @@ export const startServer = async (
 		minFreeBytes,
 		listeners: () =>
 			listeners.map(({ description, listening }) => ({ description, up: listening === true && !closing })),
+		logger,
 	});
 	metrics.start();
 	const app = createApp({

@@ -10,6 +10,7 @@ import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { SrtListener } from '../../ingest/srt/srt-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import { type Logger, silentLogger } from '../../src/core/logger.ts';
 import { type ListenerState, Readiness } from '../../src/ops/metrics/readiness.ts';
 import { freePort } from '../helpers/ports.ts';
 import { test } from '../helpers/suite.ts';
@@ -21,13 +22,16 @@ const folder = () => {
 	return dir;
 };
 
-const readiness = (dir: string, options: { synced?: () => Promise<void>; listeners?: ListenerState[] } = {}) =>
+type Options = { synced?: () => Promise<void>; listeners?: () => ListenerState[]; logger?: Logger };
+
+const readiness = (dir: string, options: Options = {}) =>
 	new Readiness({
 		store: { path: join(dir, 'store', 'recordings.jsonl'), synced: options.synced ?? (() => Promise.resolve()) },
 		recordingsRoot: dir,
 		minFreeBytes: 0,
-		listeners: () => options.listeners ?? [{ description: 'RTMP listener on 127.0.0.1:1935', up: true }],
+		listeners: options.listeners ?? (() => [{ description: 'RTMP listener on 127.0.0.1:1935', up: true }]),
 		timeoutMs: 500,
+		...(options.logger ? { logger: options.logger } : {}),
 	});
 
 test('ready: every check says what it found', async () => {
@@ -47,7 +51,7 @@ test('ready: every check says what it found', async () => {
 test('a listener down, a store whose last commit failed, a store that never answers: not ready, each named', async () => {
 	const dir = folder();
 	const down = await readiness(dir, {
-		listeners: [
+		listeners: () => [
 			{ description: 'RTMP listener on 127.0.0.1:1935', up: true },
 			{ description: 'SRT listener on 127.0.0.1:9000', up: false },
 		],
@@ -62,6 +66,28 @@ test('a listener down, a store whose last commit failed, a store that never answ
 	const stalled = await readiness(dir, { synced: () => new Promise(() => {}) }).check();
 	assert.match(stalled.checks.find((c) => c.name === 'store')!.message, 'no answer within 500 ms');
 	assert.not.ok(stalled.ready);
+});
+
+test('the log says when the answer changes, once per change, not at each probe', async () => {
+	const lines: string[] = [];
+	const logger: Logger = {
+		...silentLogger,
+		warn: (fields, message) => lines.push(`warn ${fields.event} ${message}`),
+		info: (fields, message) => lines.push(`info ${fields.event} ${message}`),
+	};
+	let up = true;
+	const probe = readiness(folder(), { logger, listeners: () => [{ description: 'SRT listener', up }] });
+	await probe.check();
+	up = false;
+	await probe.check();
+	await probe.check();
+	up = true;
+	await probe.check();
+	await probe.check();
+	assert.equal(lines, [
+		'warn readiness.changed not ready: not listening: SRT listener',
+		'info readiness.changed ready again',
+	]);
 });
 
 test('the built-in listeners report listening from start to stop', async () => {

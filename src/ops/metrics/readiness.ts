@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { type Logger, silentLogger } from '../../core/logger.ts';
 import { diskSpace } from './disk-space.ts';
 
 /** A built-in listener as readiness sees it. */
@@ -16,6 +17,8 @@ export type ReadinessOptions = {
 	readonly listeners: () => readonly ListenerState[];
 	/** How long a check may take before it counts as failed (a stalled disk never answers). Default 2 s. */
 	readonly timeoutMs?: number;
+	/** Hears `readiness.changed` when a check's outcome flips (probes every few seconds log nothing more). */
+	readonly logger?: Logger;
 };
 
 export type ReadinessCheck = {
@@ -30,10 +33,12 @@ export type ReadinessReport = { readonly ready: boolean; readonly checks: readon
  * Whether the server can take recordings now, as a load balancer or an orchestrator asks it: the job
  * store can save (its folder is writable and no group commit has failed), every built-in listener is
  * up, and the recordings disk is writable with more free space than its floor. Each check says what
- * it found, so a 503 names what is not ready.
+ * it found, so a 503 names what is not ready; the log says when the answer changes.
  */
 export class Readiness {
 	readonly #options: ReadinessOptions;
+	/** The last answer, logged when it changes: ready, or what was not. */
+	#last = '';
 
 	constructor(options: ReadinessOptions) {
 		this.#options = options;
@@ -41,7 +46,22 @@ export class Readiness {
 
 	async check(): Promise<ReadinessReport> {
 		const checks = await Promise.all([this.#store(), this.#listeners(), this.#disk()]);
-		return { ready: checks.every((check) => check.ready), checks };
+		const ready = checks.every((check) => check.ready);
+		this.#logChange(ready, checks);
+		return { ready, checks };
+	}
+
+	#logChange(ready: boolean, checks: readonly ReadinessCheck[]): void {
+		const notReady = checks.filter((check) => !check.ready).map((check) => check.name);
+		const answer = ready ? 'ready' : notReady.join(',');
+		if (answer === this.#last) return;
+		const first = this.#last === '';
+		this.#last = answer;
+		const logger = this.#options.logger ?? silentLogger;
+		if (!ready) {
+			const reasons = checks.filter((check) => !check.ready).map((check) => check.message);
+			logger.warn({ event: 'readiness.changed', ready, notReady, reasons }, `not ready: ${reasons.join('; ')}`);
+		} else if (!first) logger.info({ event: 'readiness.changed', ready, notReady }, 'ready again');
 	}
 
 	async #store(): Promise<ReadinessCheck> {
