@@ -138,10 +138,10 @@ export const startServer = async (
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});
 	logRecorderEvents(service.events, logger);
-	const { minFreeBytes } = config.operations.retention;
-	const metrics = new ServerMetrics({ bus: registry, service, recordingsRoot: config.recordingsDir, minFreeBytes });
 	const recovery = await service.init();
 	logRecovery(recovery, logger);
+	const { minFreeBytes } = config.operations.retention;
+	const metrics = new ServerMetrics({ bus: registry, service, recordingsRoot: config.recordingsDir, minFreeBytes });
 
 	const listeners: IngestSource[] = [];
 	const ports = { srt: config.srtPort, rtmp: config.rtmpPort, rtsp: config.rtspPort };

@@ -18,7 +18,8 @@ type Written = { closedBytes: number; completed: number; failed: number; exporte
  * the current one), the bytes and files it wrote since the server started, the files on record and
  * the packets its current run lost by falling behind. Closed files are counted from the recorder's
  * events; the open file's bytes are added as the recorder last synced them, and the exported total
- * never goes back (between a file's close and its `file.completed`, the file is in neither).
+ * never goes back (between a file's close and its `file.completed`, the file is in neither). Made after the
+ * service's start-up, it does not count the files that start-up repaired: an earlier run wrote them.
  */
 export class JobMetrics {
 	readonly #service: RecordingService;
@@ -79,8 +80,7 @@ export class JobMetrics {
 	}
 
 	#onEvent(event: RecorderEvent): void {
-		// A file repaired at start-up was written by an earlier run of the server.
-		if (event.type === 'job.state' || event.type === 'file.started' || event.file.state === 'recovered') return;
+		if (event.type === 'job.state' || event.type === 'file.started') return;
 		const written = this.#writtenOf(event.job.id);
 		written.closedBytes += event.file.bytes;
 		if (event.type === 'file.completed') written.completed++;

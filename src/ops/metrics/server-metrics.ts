@@ -10,6 +10,7 @@ import { liveStreams, registerStreamMetrics } from './stream-metrics.ts';
 
 export type ServerMetricsOptions = {
 	readonly bus: StreamRegistry;
+	/** Once its start-up (`init()`) is done: the files it repairs then are not this run's. */
 	readonly service: RecordingService;
 	/** The recordings folder, whose file system's space is exported. */
 	readonly recordingsRoot: string;
