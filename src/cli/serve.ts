@@ -25,6 +25,7 @@ import {
 } from '../config/load.ts';
 import { CREDENTIAL_ENV, SAFETY_DEFAULTS, SAFETY_ENV } from '../config/safety-config.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
+import { Retention } from '../ops/retention/retention.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
@@ -129,6 +130,12 @@ export const startServer = async (
 	});
 	const recovery = await service.init();
 	for (const file of recovery.files) log(`recovery: ${file.outcome} ${file.path} (${file.note})`);
+	const retention = new Retention({
+		service,
+		config: config.operations.retention,
+		recordingsRoot: config.recordingsDir,
+	});
+	retention.start();
 
 	const listeners: IngestSource[] = [];
 	for (const make of LISTENERS) {
@@ -160,6 +167,7 @@ export const startServer = async (
 	const close = async (): Promise<void> => {
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
+		await retention.stop();
 		await service.shutdown();
 		await store.close();
 	};
