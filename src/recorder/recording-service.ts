@@ -205,11 +205,15 @@ export class RecordingService {
 		await this.#durable();
 	}
 
+	/** Starts every active job; one that cannot start (its state not saved on a full disk) stays in `error`. */
 	async #startActive(): Promise<void> {
-		for (const job of this.#store.all()) {
-			if (job.active) await this.#queue.run(job.id, () => this.#startRun(this.get(job.id)));
+		for (const { id, active } of this.#store.all()) {
+			if (!active) continue;
+			await this.#queue
+				.run(id, () => this.#startRun(this.get(id)))
+				.catch((error: unknown) => this.#setState(id, 'error', (error as Error).message));
 		}
-		await this.#durable();
+		await this.#durable().catch((error: unknown) => this.#log(`job store: ${(error as Error).message}`));
 	}
 
 	/** Checks everything a run will need; returns the bus stream the job records. */

@@ -217,7 +217,13 @@ export class FileSink implements Sink {
 export const toSinkError = (path: string, error: unknown): TapedeckError => {
 	const code = (error as NodeJS.ErrnoException | undefined)?.code;
 	if (code === 'ENOSPC' || code === 'EDQUOT') {
-		return new TapedeckError('disk_full', `disk full while writing ${path}: free space and retry`, { cause: error });
+		return new TapedeckError(
+			'disk_full',
+			`no space left on device: disk full while writing ${path}; free space and retry`,
+			{
+				cause: error,
+			},
+		);
 	}
 	if (code === 'EEXIST') {
 		return new TapedeckError('conflict', `${path} already exists: it is never overwritten`, { cause: error });
