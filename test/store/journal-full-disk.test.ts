@@ -3,7 +3,7 @@
  * so a store must open without it, a failed compaction must leave the old journal whole, and a line
  * torn by the full disk must not swallow the next one.
  */
-import { appendFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { TapedeckError } from '../../src/core/errors.ts';
