@@ -96,6 +96,7 @@ export class Recording {
 			...(deps.openSink ? { openSink: deps.openSink } : {}),
 			now: this.#now,
 			warn: (warning) => this.#warnings.add(warning, this.#now()),
+			fail: (error) => this.#fail(error, true),
 		});
 	}
 

@@ -134,9 +134,14 @@ export class FileSink implements Sink {
 		await this.#syncWith(fdatasync);
 	}
 
+	/** A failed sync fails the sink: what the OS held may be lost, so nothing later may pass as good. */
 	#syncWith(sync: typeof fsync): Promise<void> {
 		return new Promise<void>((resolve, reject) =>
-			sync(this.#fd, (error) => (error ? reject(toSinkError(this.path, error)) : resolve())),
+			sync(this.#fd, (error) => {
+				if (!error) return resolve();
+				this.#error ??= toSinkError(this.path, error);
+				reject(this.#error);
+			}),
 		);
 	}
 
