@@ -97,6 +97,11 @@ export class RecordingFiles {
 		return this.#finalizing;
 	}
 
+	/** Whether the open file's write queue is past its bound: the disk is behind, packets must be dropped. */
+	get backlogged(): boolean {
+		return this.#current?.sink.backlogged ?? false;
+	}
+
 	/** Makes the open file durable and refreshes its figures (what a crash would leave). */
 	sync(progress: { readonly bytes: number; readonly durationMs: number } | undefined): void {
 		const open = this.#current;

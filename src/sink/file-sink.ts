@@ -118,6 +118,14 @@ export class FileSink implements Sink {
 		this.#throwIfFailed();
 	}
 
+	/**
+	 * Past half the queue's bound: a live producer drops from here (and counts), so the bound itself,
+	 * which fails the file, is only met by a producer that neither drains nor drops.
+	 */
+	get backlogged(): boolean {
+		return this.#queuedBytes > this.#maxQueuedBytes / 2;
+	}
+
 	/** True when more than the high-water mark waits for the OS: the producer should `await drain()`. */
 	get needsDrain(): boolean {
 		return this.#queuedBytes > HIGH_WATER_BYTES;
