@@ -144,6 +144,7 @@ test('age: the global limit and a stricter one for a job, each file judged by wh
 	const kit = makeKit();
 	const a = await createJob(kit, 'a');
 	const b = await createJob(kit, 'b');
+	const c = await createJob(kit, 'c');
 	const files = [
 		addFile(kit, a, 0, 1000, minutes(120)),
 		addFile(kit, a, 1, 1000, minutes(30)),
@@ -152,6 +153,7 @@ test('age: the global limit and a stricter one for a job, each file judged by wh
 		addFile(kit, b, 1, 1000, minutes(30)),
 		addFile(kit, b, 2, 1000, minutes(5)),
 		addFile(kit, b, 3, 1000),
+		addFile(kit, c, 0, 1000, minutes(90)),
 	];
 	const retention = kit.retention({ maxAgeMs: minutes(60), jobs: { b: { maxAgeMs: minutes(10) } } });
 	await retention.check();
@@ -159,14 +161,18 @@ test('age: the global limit and a stricter one for a job, each file judged by wh
 	assert.equal(deletedEvents(kit), [
 		'a-0 retention: maxAgeMs',
 		'b-0 retention: job "b" maxAgeMs',
+		'c-0 retention: maxAgeMs',
 		'b-1 retention: job "b" maxAgeMs',
 	]);
+	assert.not.ok(existsSync(join(kit.root, 'c')), "the folder of c's last file went with it");
+	assert.ok(existsSync(kit.root));
 	const logged = kit.logs.filter((fields) => fields.event === 'retention.deleted');
 	assert.equal(
 		logged.map((fields) => [fields['path'], fields['bytes'], fields['rule']]),
 		[
 			[files[0]!.path, 1000, 'maxAgeMs'],
 			[files[3]!.path, 1000, 'job "b" maxAgeMs'],
+			[files[7]!.path, 1000, 'maxAgeMs'],
 			[files[4]!.path, 1000, 'job "b" maxAgeMs'],
 		],
 	);
@@ -234,6 +240,8 @@ test('a floor that cannot be met: recordings stop with their files finalized, an
 	retention.start();
 	await waitUntil('stopped for want of space', () => kit.service.get(job.id).state === 'error', 10_000);
 	assert.match(kit.service.get(job.id).reason, /^disk full: \d+\.\d MiB free, floor 4\.0 MiB$/);
+	// The stop's finalized file triggers a pass of its own (the floor may delete it): let it finish.
+	await retention.check();
 	const deleted = kit.events.flatMap((event) => (event.type === 'file.deleted' ? [event.file] : []));
 	const file = kit.service.files(job.id).find((f) => f.id === open.id) ?? deleted.find((f) => f.id === open.id);
 	assert.ok(file && (file.state === 'complete' || file.state === 'recovered'), `finalized: ${file?.state}`);

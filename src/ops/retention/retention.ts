@@ -8,7 +8,8 @@
  * files finalized) with the reason in its state, and they start again by themselves once a later
  * check finds the space back: a disk filled to the last byte would cut the open files short.
  */
-import { statfs } from 'node:fs/promises';
+import { rmdir, statfs } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
 import type { RetentionConfig } from '../../config/operations-config.ts';
 import { type Logger, silentLogger } from '../../core/logger.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
@@ -132,6 +133,9 @@ export class Retention {
 			{ event: 'retention.deleted', job: job.id, path: file.path, bytes: file.bytes, rule },
 			`deleted ${file.path} (${rule})`,
 		);
+		// A folder the path template made for the file goes with its last file (rmdir refuses a non-empty one).
+		const folder = dirname(file.path);
+		if (folder.startsWith(`${this.#options.recordingsRoot}${sep}`)) await rmdir(folder).catch(() => {});
 		return true;
 	}
 }
