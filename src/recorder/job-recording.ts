@@ -1,3 +1,4 @@
+import type { Logger } from '../core/logger.ts';
 import { PathTemplate } from './path-template.ts';
 import { type RecordedFile, Recording, type RecordingObserver } from './recording.ts';
 import type { JobSettings, RecordingJob } from './recording-job.ts';
@@ -22,6 +23,7 @@ export const recordingOf = (
 	files: readonly RecordedFile[],
 	options: RunOptions,
 	observer: RecordingObserver,
+	logger: Logger,
 ): Recording => {
 	const root = options.recordingsRoot;
 	return new Recording(
@@ -43,6 +45,7 @@ export const recordingOf = (
 		{
 			registry: options.registry,
 			observer,
+			logger,
 			...(options.openSink ? { openSink: options.openSink } : {}),
 			...(options.syncIntervalMs ? { syncIntervalMs: options.syncIntervalMs } : {}),
 		},

@@ -1,5 +1,6 @@
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import type { BuiltInModule, OpenInput } from '../core/input-spec.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Sink } from '../sink/sink.ts';
 import type { JobStore } from './recording-job.ts';
 
@@ -15,7 +16,7 @@ export type RecordingServiceOptions = {
 	readonly openInput?: OpenInput;
 	/** The built-in listeners inputs may name; none by default. */
 	readonly modules?: readonly BuiltInModule[];
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 	/** Injectable sink factory (tests simulate a full disk with it). */
 	readonly openSink?: (path: string) => Sink;
 	readonly syncIntervalMs?: number;

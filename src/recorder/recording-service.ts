@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { TapedeckError } from '../core/errors.ts';
 import { type BuiltInModule, maskSecretsIn } from '../core/input-spec.ts';
+import { type Logger, logFailure, silentLogger } from '../core/logger.ts';
 import type { IngestSource, StreamKey } from '../core/stream-hub.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
@@ -30,7 +31,7 @@ export class RecordingService {
 	readonly #options: RecordingServiceOptions;
 	readonly #store: JobStore;
 	readonly #runs = new Map<string, Run>();
-	readonly #log: (message: string) => void;
+	readonly #logger: Logger;
 	readonly #queue = new JobQueue();
 	/** Set while runs are suspended (see `suspend`): the reason every job shows. */
 	#suspended: string | undefined;
@@ -41,11 +42,9 @@ export class RecordingService {
 	constructor(options: RecordingServiceOptions) {
 		this.#options = options;
 		this.#store = options.store;
-		this.#log = options.log ?? (() => {});
-		this.#inputs = new JobInputs({ ...options, log: this.#log });
-		this.events = new RecorderEvents((error) =>
-			this.#log(`recorder event listener failed: ${(error as Error).message}`),
-		);
+		this.#logger = options.logger ?? silentLogger;
+		this.#inputs = new JobInputs({ ...options, logger: this.#logger });
+		this.events = new RecorderEvents(this.#logger);
 		mkdirSync(options.recordingsRoot, { recursive: true });
 	}
 
@@ -213,7 +212,9 @@ export class RecordingService {
 				.run(id, () => this.#startRun(this.get(id)))
 				.catch((error: unknown) => this.#setState(id, 'error', (error as Error).message));
 		}
-		await this.#durable().catch((error: unknown) => this.#log(`job store: ${(error as Error).message}`));
+		await this.#durable().catch((error) =>
+			logFailure(this.#logger, { event: 'store.failed' }, 'saving the jobs', error),
+		);
 	}
 
 	/** Checks everything a run will need; returns the bus stream the job records. */
@@ -234,11 +235,17 @@ export class RecordingService {
 		let source: IngestSource | undefined;
 		try {
 			const saveFile = (file: RecordedFile) => this.#saveFile(job.id, file);
-			recording = recordingOf(job, this.#store.items(job.id), this.#options, {
-				fileOpened: saveFile,
-				fileClosed: saveFile,
-				stateChanged: (state, reason) => this.#setState(job.id, state, reason),
-			});
+			recording = recordingOf(
+				job,
+				this.#store.items(job.id),
+				this.#options,
+				{
+					fileOpened: saveFile,
+					fileClosed: saveFile,
+					stateChanged: (state, reason) => this.#setState(job.id, state, reason),
+				},
+				this.#logger.child({ job: job.id }),
+			);
 			source = this.#inputs.sourceOf(job.name, job.key, job.input);
 		} catch (error) {
 			this.#setState(job.id, 'error', (error as Error).message);
@@ -265,7 +272,7 @@ export class RecordingService {
 		this.#runs.delete(id);
 		await run.source
 			?.stop()
-			.catch((error: unknown) => this.#log(`stopping input of ${id}: ${(error as Error).message}`));
+			.catch((error) => logFailure(this.#logger, { event: 'input.failed', job: id }, 'stopping the input', error));
 		await run.recording.stop(options);
 	}
 
@@ -279,7 +286,7 @@ export class RecordingService {
 			this.#store.put(job);
 		} catch (error) {
 			// A run's own event: nobody to answer, so the log says it (the next change retries the save).
-			this.#log(`job ${job.id} state not saved: ${(error as Error).message}`);
+			logFailure(this.#logger, { event: 'store.failed', job: id }, 'saving the job state', error);
 		}
 		this.events.emit({ type: 'job.state', job: { ...job } });
 	}
@@ -304,7 +311,7 @@ export class RecordingService {
 		try {
 			this.#store.putItem(jobId, file);
 		} catch (error) {
-			this.#log(`file ${file.path} of job ${jobId} not saved: ${(error as Error).message}`);
+			logFailure(this.#logger, { event: 'store.failed', job: jobId, path: file.path }, 'saving the file', error);
 		}
 		this.events.emit(RecorderEvents.ofFile({ ...job }, { ...file }));
 	}
