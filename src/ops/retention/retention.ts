@@ -96,12 +96,16 @@ export class Retention {
 		if (config.minFreeBytes > 0) await this.#keepFloor(finished.filter((entry) => !deleted.has(entry.file.id)));
 	}
 
-	/** Deletes the oldest files left while the disk is under its floor; stops the recordings if that is not enough. */
+	/**
+	 * Deletes the oldest files left while the disk is under its floor; stops the recordings if that is
+	 * not enough. Once they are stopped, the files their stop finalized are kept: deleting them to
+	 * start again would only record over them, and the next stop would lose those too.
+	 */
 	async #keepFloor(left: readonly RetainedFile[]): Promise<void> {
 		const { service, config, recordingsRoot } = this.#options;
 		const floor = config.minFreeBytes;
 		let free = await this.#freeBytes(recordingsRoot);
-		for (const entry of left) {
+		for (const entry of this.#suspended ? [] : left) {
 			if (free >= floor) break;
 			await this.#delete({ ...entry, rule: 'minFreeBytes' });
 			free = await this.#freeBytes(recordingsRoot);
