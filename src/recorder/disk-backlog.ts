@@ -5,17 +5,18 @@
  * until the queue is back under it and a video keyframe comes (any packet, without video), so the
  * file goes on decodable. Each episode is reported once, with its counts, when it ends.
  */
+import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 
 export class DiskBacklog {
-	readonly #report: (packets: number, bytes: number) => void;
+	readonly #report: (packets: number, warning: MediaWarning) => void;
 	#videoTracks = new Set<number>();
 	#dropped = 0;
 	#droppedBytes = 0;
 
-	/** `report` hears each episode's counts when it ends. */
-	constructor(report: (packets: number, bytes: number) => void) {
+	/** `report` hears each episode's count and its `dropped_data` warning when it ends. */
+	constructor(report: (packets: number, warning: MediaWarning) => void) {
 		this.#report = report;
 	}
 
@@ -42,7 +43,8 @@ export class DiskBacklog {
 	/** Reports the episode under way, if any (the file ends: its drops must be told now). */
 	settle(): void {
 		if (this.#dropped === 0) return;
-		this.#report(this.#dropped, this.#droppedBytes);
+		const message = `${this.#dropped} packets (${this.#droppedBytes} bytes) dropped: the disk took the data more slowly than it came`;
+		this.#report(this.#dropped, { code: 'dropped_data', message });
 		this.#dropped = 0;
 		this.#droppedBytes = 0;
 	}

@@ -78,10 +78,9 @@ export class Recording {
 	readonly #now: () => Date;
 	readonly #warnings = new WarningLog();
 	readonly #files: RecordingFiles;
-	readonly #backlog = new DiskBacklog((packets, bytes) => {
+	readonly #backlog = new DiskBacklog((packets, warning) => {
 		this.stats.droppedPackets += packets;
-		const message = `${packets} packets (${bytes} bytes) dropped: the disk took the data more slowly than it came`;
-		this.#warnings.add({ code: 'dropped_data', message }, this.#now());
+		this.#warn(warning);
 	});
 	#subscription: Subscription | undefined;
 	#writer: SegmentWriter | undefined;
