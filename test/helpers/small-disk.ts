@@ -21,6 +21,9 @@ process.on('exit', () => {
 	}
 });
 
+// The run's time limit sends SIGTERM: exit through the handler above, so no mount outlives the file.
+process.once('SIGTERM', () => process.exit(143));
+
 /** A folder on a new tmpfs of `bytes`; undefined when this process may not mount one. */
 export const mountSmallDisk = (prefix: string, bytes: number): string | undefined => {
 	const dir = mkdtempSync(join(tmpdir(), `tapedeck-${prefix}-`));

@@ -3,7 +3,6 @@
  * the kernel's statfs answer, not a simulation. Each rule must delete exactly the files it names,
  * oldest first, never one being written, through the service (file list, `file.deleted` event, log).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
@@ -18,6 +17,7 @@ import type { RecordedFile } from '../../src/recorder/recording.ts';
 import type { JobStore, RecordingJob } from '../../src/recorder/recording-job.ts';
 import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { openJobStore } from '../api/service-kit.ts';
+import { mountSmallDisk } from '../helpers/small-disk.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -27,21 +27,10 @@ const DISK_BYTES = 20 * MiB;
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const minutes = (n: number) => n * 60_000;
 
-const disk = tempDir('retention-disk');
-let mounted = false;
-
-test.before(() => {
-	try {
-		execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_BYTES}`, 'tmpfs', disk], { stdio: 'ignore' });
-		mounted = true;
-	} catch {
-		// Not root: the floor is measured as the tmpfs would report it (capacity minus what the folder holds).
-	}
-});
-
-test.after(() => {
-	if (mounted) execFileSync('umount', ['-l', disk], { stdio: 'ignore' });
-});
+const small = mountSmallDisk('retention-disk', DISK_BYTES);
+const mounted = small !== undefined;
+// Not root: the floor is measured as the tmpfs would report it (capacity minus what the folder holds).
+const disk = small ?? tempDir('retention-disk');
 
 /** statfs on the tmpfs; without one, the same figure from the folder's contents. */
 const freeBytes = (path: string): Promise<number> =>
