@@ -56,7 +56,10 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 	/** The first failed sync: the journal can no longer promise durability, so every later change fails. */
 	#error: TapedeckError | undefined;
 	#closed = false;
-	/** The journal ends inside a line (torn by a crash or a short write, and not compacted away): the next line starts with a newline. */
+	/**
+	 * The journal ends inside a line (torn by a crash or a short write, and not compacted away): the
+	 * next line starts with a newline.
+	 */
 	#tornTail = false;
 	/** After a failed compaction, the next is tried only once the journal has grown this far. */
 	#compactAfter = 0;
