@@ -43,7 +43,8 @@ export class DiskBacklog {
 	/** Reports the episode under way, if any (the file ends: its drops must be told now). */
 	settle(): void {
 		if (this.#dropped === 0) return;
-		const message = `${this.#dropped} packets (${this.#droppedBytes} bytes) dropped: the disk took the data more slowly than it came`;
+		const counts = `${this.#dropped} packets (${this.#droppedBytes} bytes)`;
+		const message = `${counts} dropped: the disk took the data more slowly than it came`;
 		this.#report(this.#dropped, { code: 'dropped_data', message });
 		this.#dropped = 0;
 		this.#droppedBytes = 0;
