@@ -168,10 +168,7 @@ export class RecordingService {
 		});
 	}
 
-	/**
-	 * Stops every run (their files finalized) and keeps new ones from starting, each job in `error`
-	 * with `reason` (a disk below its free-space floor); active jobs stay active for `resume()`.
-	 */
+	/** Stops every run (files finalized) and holds new ones, each job in `error` with `reason`; active jobs stay active. */
 	async suspend(reason: string): Promise<void> {
 		this.#suspended = reason;
 		await this.#stopAll((id) => this.#setState(id, 'error', reason));
@@ -212,9 +209,7 @@ export class RecordingService {
 				.run(id, () => this.#startRun(this.get(id)))
 				.catch((error: unknown) => this.#setState(id, 'error', (error as Error).message));
 		}
-		await this.#durable().catch((error) =>
-			logFailure(this.#logger, { event: 'store.failed' }, 'saving the jobs', error),
-		);
+		await this.#durable();
 	}
 
 	/** Checks everything a run will need; returns the bus stream the job records. */
