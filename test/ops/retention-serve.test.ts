@@ -8,10 +8,11 @@ import * as assert from 'uvu/assert';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { startServer } from '../../src/cli/serve.ts';
 import { loadAccessToken, loadServeConfig } from '../../src/config/load.ts';
-import type { LogFields, Logger } from '../../src/core/logger.ts';
 import type { RecordedFile } from '../../src/recorder/recording.ts';
 import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { openJobStore } from '../api/service-kit.ts';
+import { jobSettings } from '../helpers/job-settings.ts';
+import { MemoryLogger } from '../helpers/memory-logger.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -33,17 +34,7 @@ test('a config file sets retention; the server deletes at start-up what it names
 		recordingsRoot: config.recordingsDir,
 		listenHost: '127.0.0.1',
 	});
-	const job = await seed.create({
-		name: 'cam',
-		dialect: 'callaba',
-		key: { vhost: 'default', app: 'live', stream: 'cam' },
-		streamName: 'cam',
-		format: 'ts',
-		// biome-ignore lint/suspicious/noTemplateCurlyInString: path template macros.
-		filePath: '${Stream}_${Sequence}.ts',
-		segmentationRule: 'discontinuity',
-		active: false,
-	});
+	const job = await seed.create(jobSettings('cam'));
 	const file = (sequence: number, endedAgoMs: number): RecordedFile => {
 		const path = join(config.recordingsDir, `cam_${sequence}.ts`);
 		mkdirSync(config.recordingsDir, { recursive: true });
@@ -67,24 +58,17 @@ test('a config file sets retention; the server deletes at start-up what it names
 	const recent = file(1, 60_000);
 	await store.close();
 
-	const logs: LogFields[] = [];
-	const logger: Logger = {
-		error: (f) => logs.push(f),
-		warn: (f) => logs.push(f),
-		info: (f) => logs.push(f),
-		debug: () => {},
-		child: () => logger,
-	};
+	const logger = new MemoryLogger();
 	const server = await startServer(config, loadAccessToken(config.dataDir, {}), { logger });
 	try {
-		await waitUntil('the old file deleted', () => logs.some((fields) => fields.event === 'retention.deleted'), 10_000);
+		await waitUntil('the old file deleted', () => logger.events('retention.deleted').length > 0, 10_000);
 		assert.not.ok(existsSync(old.path));
 		assert.ok(existsSync(recent.path));
 		assert.equal(
 			server.service.files(job.id).map((f) => f.id),
 			['f1'],
 		);
-		const deleted = logs.find((fields) => fields.event === 'retention.deleted');
+		const [deleted] = logger.events('retention.deleted');
 		assert.equal([deleted?.['path'], deleted?.['rule']], [old.path, 'maxAgeMs']);
 	} finally {
 		await server.close();

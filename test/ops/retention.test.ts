@@ -10,13 +10,14 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { OPERATIONS_DEFAULTS, type RetentionConfig } from '../../src/config/operations-config.ts';
-import type { LogFields, Logger } from '../../src/core/logger.ts';
 import { Retention, statfsFreeBytes } from '../../src/ops/retention/retention.ts';
 import type { RecorderEvent } from '../../src/recorder/recorder-events.ts';
 import type { RecordedFile } from '../../src/recorder/recording.ts';
 import type { JobStore, RecordingJob } from '../../src/recorder/recording-job.ts';
 import { RecordingService } from '../../src/recorder/recording-service.ts';
 import { openJobStore } from '../api/service-kit.ts';
+import { jobSettings } from '../helpers/job-settings.ts';
+import { MemoryLogger } from '../helpers/memory-logger.ts';
 import { mountSmallDisk } from '../helpers/small-disk.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -47,7 +48,7 @@ type Kit = {
 	store: JobStore;
 	service: RecordingService;
 	events: RecorderEvent[];
-	logs: LogFields[];
+	logger: MemoryLogger;
 	retention: (config: Partial<RetentionConfig>) => Retention;
 };
 
@@ -60,14 +61,7 @@ const makeKit = (registry = new StreamRegistry()): Kit => {
 	const service = new RecordingService({ registry, store, recordingsRoot: root, listenHost: '127.0.0.1' });
 	const events: RecorderEvent[] = [];
 	service.events.on((event) => events.push(event));
-	const logs: LogFields[] = [];
-	const logger: Logger = {
-		error: (fields) => logs.push(fields),
-		warn: (fields) => logs.push(fields),
-		info: (fields) => logs.push(fields),
-		debug: () => {},
-		child: () => logger,
-	};
+	const logger = new MemoryLogger();
 	const retention = (config: Partial<RetentionConfig>) =>
 		new Retention({
 			service,
@@ -77,21 +71,11 @@ const makeKit = (registry = new StreamRegistry()): Kit => {
 			freeBytes,
 			now: () => NOW,
 		});
-	return { root, store, service, events, logs, retention };
+	return { root, store, service, events, logger, retention };
 };
 
 const createJob = (kit: Kit, name: string, active = false): Promise<RecordingJob> =>
-	kit.service.create({
-		name,
-		dialect: 'callaba',
-		key: { vhost: 'default', app: 'live', stream: name },
-		streamName: name,
-		format: 'ts',
-		// biome-ignore lint/suspicious/noTemplateCurlyInString: path template macros.
-		filePath: '${Stream}/${Stream}_${Sequence}.ts',
-		segmentationRule: 'discontinuity',
-		active,
-	});
+	kit.service.create(jobSettings(name, { active }));
 
 /** A file of `bytes` on disk, listed in the job as finished `endedAgoMs` before NOW (or still `writing`). */
 const addFile = (kit: Kit, job: RecordingJob, sequence: number, bytes: number, endedAgoMs?: number): RecordedFile => {
@@ -155,7 +139,7 @@ test('age: the global limit and a stricter one for a job, each file judged by wh
 	]);
 	assert.not.ok(existsSync(join(kit.root, 'c')), "the folder of c's last file went with it");
 	assert.ok(existsSync(kit.root));
-	const logged = kit.logs.filter((fields) => fields.event === 'retention.deleted');
+	const logged = kit.logger.events('retention.deleted');
 	assert.equal(
 		logged.map((fields) => [fields['path'], fields['bytes'], fields['rule']]),
 		[
@@ -205,7 +189,7 @@ test('free-space floor: the oldest files go until the disk has its floor free, a
 	assert.equal(left(kit, files), ['a-3', 'a-4', 'a-5']);
 	assert.ok((await freeBytes(kit.root)) >= floor);
 	assert.equal(
-		kit.logs.filter((fields) => fields.event === 'retention.deleted').map((fields) => fields['rule']),
+		kit.logger.events('retention.deleted').map((fields) => fields['rule']),
 		['minFreeBytes', 'minFreeBytes', 'minFreeBytes'],
 	);
 	rmSync(kit.root, { recursive: true });
@@ -242,7 +226,7 @@ test('a floor that cannot be met: recordings stop with their files finalized, an
 	assert.is(kit.service.get(job.id).active, true);
 	rmSync(ballast);
 	await waitUntil('recording again', () => kit.service.get(job.id).state === 'recording', 10_000);
-	assert.ok(kit.logs.some((fields) => fields.event === 'retention.resumed'));
+	assert.is(kit.logger.events('retention.resumed').length, 1);
 	await retention.stop();
 	await kit.service.shutdown();
 	assert.is(kit.events.filter((event) => event.type === 'file.deleted').length, deleted.length, 'nothing more deleted');

@@ -10,6 +10,7 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import { statfsFreeBytes } from '../../src/ops/retention/retention.ts';
 import { makeService } from '../api/service-kit.ts';
+import { jobSettings } from '../helpers/job-settings.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
 import { mountSmallDisk } from '../helpers/small-disk.ts';
 import { test } from '../helpers/suite.ts';
@@ -21,17 +22,7 @@ const disk = mountSmallDisk('full-recording', 2 * 1024 * KiB);
 test('disk full mid-recording: error with the reason, the MP4 kept ends at its last complete fragment', async () => {
 	if (!disk) return console.log('skipped: cannot mount a tmpfs');
 	const kit = makeService({ data: join(disk, 'data') });
-	const job = await kit.service.create({
-		name: 'cam',
-		dialect: 'callaba',
-		key: { vhost: 'default', app: 'live', stream: 'cam' },
-		streamName: 'cam',
-		format: 'mp4',
-		// biome-ignore lint/suspicious/noTemplateCurlyInString: path template macros.
-		filePath: '${Stream}_${Sequence}.mp4',
-		segmentationRule: 'discontinuity',
-		active: true,
-	});
+	const job = await kit.service.create(jobSettings('cam', { format: 'mp4', active: true }));
 	// 10 s of media is about 570 kB: room for about half of it, and none for the progressive copy.
 	writeFileSync(join(disk, 'ballast'), Buffer.alloc((await statfsFreeBytes(disk)) - 300 * KiB));
 	const demuxer = createDemuxer('ts', kit.registry.publish(job.key, 'test'));

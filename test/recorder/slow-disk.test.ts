@@ -11,6 +11,7 @@ import type { StreamPublisher } from '../../src/core/stream-hub.ts';
 import type { RecordingJob } from '../../src/recorder/recording-job.ts';
 import { FileSink } from '../../src/sink/file-sink.ts';
 import { makeService, type ServiceKit } from '../api/service-kit.ts';
+import { jobSettings } from '../helpers/job-settings.ts';
 import { decodeErrors, ffprobeErrors } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -32,17 +33,7 @@ class TroubledSink extends FileSink {
 
 const startJob = async (): Promise<{ kit: ServiceKit; job: RecordingJob; publisher: StreamPublisher }> => {
 	const kit = makeService({ openSink: (path) => new TroubledSink(path, { exclusive: true }), syncIntervalMs: 50 });
-	const job = await kit.service.create({
-		name: 'cam',
-		dialect: 'callaba',
-		key: { vhost: 'default', app: 'live', stream: 'cam' },
-		streamName: 'cam',
-		format: 'ts',
-		// biome-ignore lint/suspicious/noTemplateCurlyInString: path template macros.
-		filePath: '${Stream}_${Sequence}.ts',
-		segmentationRule: 'discontinuity',
-		active: true,
-	});
+	const job = await kit.service.create(jobSettings('cam', { active: true }));
 	return { kit, job, publisher: kit.registry.publish(job.key, 'test') };
 };
 
