@@ -32,6 +32,7 @@ import { RateLimitedLog } from '../ops/log/rate-limited-log.ts';
 import { logRecorderEvents, logRecovery } from '../ops/log/recorder-event-log.ts';
 import { Readiness } from '../ops/metrics/readiness.ts';
 import { ServerMetrics } from '../ops/metrics/server-metrics.ts';
+import { Retention } from '../ops/retention/retention.ts';
 import { Webhooks } from '../ops/webhooks/webhooks.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
@@ -152,6 +153,13 @@ export const startServer = async (
 	logRecovery(recovery, logger);
 	const { minFreeBytes } = config.operations.retention;
 	const metrics = new ServerMetrics({ bus: registry, service, recordingsRoot: config.recordingsDir, minFreeBytes });
+	const retention = new Retention({
+		service,
+		config: config.operations.retention,
+		recordingsRoot: config.recordingsDir,
+		logger,
+	});
+	retention.start();
 
 	const listeners: IngestSource[] = [];
 	const ports = { srt: config.srtPort, rtmp: config.rtmpPort, rtsp: config.rtspPort };
@@ -198,6 +206,7 @@ export const startServer = async (
 		metrics.stop();
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
+		await retention.stop();
 		await service.shutdown();
 		await webhooks.stop();
 		await store.close();
