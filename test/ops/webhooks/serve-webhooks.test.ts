@@ -11,6 +11,7 @@ import { createDemuxer } from '../../../ingest/demux/create-demuxer.ts';
 import { startServer } from '../../../src/cli/serve.ts';
 import { loadAccessToken, loadServeConfig } from '../../../src/config/load.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
+import { jobSettings } from '../../helpers/job-settings.ts';
 import { test } from '../../helpers/suite.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { waitUntil } from '../../helpers/wait.ts';
@@ -34,17 +35,7 @@ test('the file a shutdown finalizes is announced before the server exits', async
 	});
 	try {
 		const key = { vhost: 'default', app: 'live', stream: 'open' };
-		const job = await server.service.create({
-			name: 'open',
-			dialect: 'callaba',
-			key,
-			streamName: 'open',
-			format: 'ts',
-			// biome-ignore lint/suspicious/noTemplateCurlyInString: a path template, not a JS template
-			filePath: '${Stream}.ts',
-			segmentationRule: 'discontinuity',
-			active: true,
-		});
+		const job = await server.service.create(jobSettings('open', { active: true }));
 		// The publisher stays connected: the file is open when the server stops.
 		const publisher = server.registry.publish(key, 'test');
 		createDemuxer('ts', publisher).push(readFileSync(fixture('h264-aac48')));

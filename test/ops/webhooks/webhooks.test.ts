@@ -16,6 +16,7 @@ import { openWebhookOutbox } from '../../../src/ops/webhooks/webhook-outbox.ts';
 import { Webhooks } from '../../../src/ops/webhooks/webhooks.ts';
 import type { RecorderEvent } from '../../../src/recorder/recorder-events.ts';
 import { makeService, type ServiceKit } from '../../api/service-kit.ts';
+import { jobSettings } from '../../helpers/job-settings.ts';
 import { MemoryLogger } from '../../helpers/memory-logger.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { test } from '../../helpers/suite.ts';
@@ -74,18 +75,7 @@ const record = async (kit: ServiceKit, name: string): Promise<void> => {
 		if (event.type === 'file.completed' && event.job.name === name) completed.push(event);
 	});
 	const key = { vhost: 'default', app: 'live', stream: name };
-	const job = await kit.service.create({
-		name,
-		dialect: 'callaba',
-		key,
-		streamName: name,
-		format: 'mp4',
-		// biome-ignore lint/suspicious/noTemplateCurlyInString: a path template, not a JS template
-		filePath: '${Stream}/${Sequence}.mp4',
-		split: { intervalMs: 1000 },
-		segmentationRule: 'discontinuity',
-		active: true,
-	});
+	const job = await kit.service.create(jobSettings(name, { format: 'mp4', split: { intervalMs: 1000 }, active: true }));
 	const publisher = kit.registry.publish(key, 'test');
 	const demuxer = createDemuxer('ts', publisher);
 	demuxer.push(readFileSync(fixture('h264-aac48')));
@@ -170,7 +160,7 @@ test('a receiver down, then back, gets every file.completed once by id, across a
 	const stored = files.find((f) => f.id === file['id']);
 	assert.ok(stored);
 	assert.is(file['absolutePath'], stored.path);
-	assert.is(file['path'], `after/${stored.sequence}.mp4`);
+	assert.is(file['path'], `after/after_${stored.sequence}.mp4`);
 	assert.is(join(second.kit.recordingsRoot, String(file['path'])), stored.path);
 	assert.is(file['bytes'], statSync(stored.path).size);
 	assert.ok(Number(file['durationMs']) > 500, `duration ${file['durationMs']}`);
@@ -194,17 +184,7 @@ test('a file repaired at start-up after a crash is announced as file.completed, 
 	await receiver.up();
 	// What a killed server leaves: the job store lists a file as being written, its .part on disk.
 	const crashed = makeService({ data });
-	const job = await crashed.service.create({
-		name: 'crashed',
-		dialect: 'callaba',
-		key: { vhost: 'default', app: 'live', stream: 'crashed' },
-		streamName: 'crashed',
-		format: 'ts',
-		// biome-ignore lint/suspicious/noTemplateCurlyInString: a path template, not a JS template
-		filePath: '${Stream}.ts',
-		segmentationRule: 'discontinuity',
-		active: false,
-	});
+	const job = await crashed.service.create(jobSettings('crashed'));
 	const path = join(crashed.recordingsRoot, 'crashed.ts');
 	copyFileSync(fixture('h264-aac48'), `${path}.part`);
 	crashed.store.putItem(job.id, {
@@ -241,22 +221,17 @@ test('an endpoint gets only the events it asks for, and no stream password', asy
 	const server = await startServer(data, config);
 	const password = 'pull-secret-9f3a';
 	const passphrase = 'srt-passphrase-0123';
-	const job = await server.kit.service.create({
-		name: 'guarded',
-		dialect: 'callaba',
-		input: {
-			protocol: 'srt',
-			direction: 'listen',
-			address: { host: '127.0.0.1', port: await freePort('udp') },
-			credentials: { passphrase, password, user: 'alice' },
-		},
-		streamName: 'guarded',
-		format: 'ts',
-		// biome-ignore lint/suspicious/noTemplateCurlyInString: a path template, not a JS template
-		filePath: '${Stream}_${Sequence}.ts',
-		segmentationRule: 'discontinuity',
-		active: true,
-	});
+	const job = await server.kit.service.create(
+		jobSettings('guarded', {
+			input: {
+				protocol: 'srt',
+				direction: 'listen',
+				address: { host: '127.0.0.1', port: await freePort('udp') },
+				credentials: { passphrase, password, user: 'alice' },
+			},
+			active: true,
+		}),
+	);
 	await server.kit.service.stop(job.id);
 	await waitUntil('job.state events', () => receiver.ids('job.state').size >= 2, 10_000);
 	await server.stop(2000);
@@ -299,7 +274,7 @@ test('the program for completed files runs with their details in its environment
 				.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
 		);
 		assert.is(env['TAPEDECK_FILE_PATH'], file.path);
-		assert.is(env['TAPEDECK_FILE_RELATIVE_PATH'], `commanded/${file.sequence}.mp4`);
+		assert.is(env['TAPEDECK_FILE_RELATIVE_PATH'], `commanded/commanded_${file.sequence}.mp4`);
 		assert.is(env['TAPEDECK_FILE_BYTES'], String(statSync(file.path).size));
 		assert.is(env['TAPEDECK_FILE_DURATION_MS'], String(file.durationMs));
 		assert.is(env['TAPEDECK_FILE_SEQUENCE'], String(file.sequence));
