@@ -1,0 +1,59 @@
+/**
+ * SIGTERM and SIGINT sent to the process a user started — `npm start` (npm's own process), the `tapedeck` bin —
+ * finalize the open file and end every process: what Docker, systemd and Ctrl-C rely on. Both run the compiled
+ * bundle (dist/tapedeck.cjs), built here first as `npm install` builds it.
+ */
+import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
+import { run } from '../helpers/process.ts';
+import { test } from '../helpers/suite.ts';
+import { type AfterSignal, recordUntilSignal } from './record-until-signal.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+const BUILD_MS = 120_000;
+let building: Promise<void> | undefined;
+/** `npm run build` once, for whichever test asks first. */
+const built = (): Promise<void> => {
+	building ??= run('npm', ['run', '--silent', 'build'], BUILD_MS).then((result) => {
+		assert.is(result.code, 0, result.stderr);
+	});
+	return building;
+};
+
+/** Exit 0 by itself, nothing left running, one complete MP4 (no `.part`) that plays: what a user checks. */
+const assertFinalized = async (after: AfterSignal): Promise<void> => {
+	assert.is(after.killedBy, null, `killed by ${after.killedBy}: ${after.output}`);
+	assert.is(after.code, 0, after.output);
+	assert.equal(after.survivors, [], 'every process it started has exited');
+	assert.equal(
+		after.files.filter((file) => file.endsWith('.part')),
+		[],
+	);
+	const mp4s = after.files.filter((file) => file.endsWith('.mp4'));
+	assert.is(mp4s.length, 1, after.files.join(', '));
+	const mp4 = mp4s[0]!;
+	assert.is(await ffprobeErrors(mp4), '');
+	assert.is(await decodeErrors(mp4), '');
+	assert.ok((await formatDuration(mp4)) >= 1.5, `duration ${await formatDuration(mp4)} s`);
+};
+
+test(
+	'SIGTERM to npm start (npm 10/11 forward it to the exec-ed node) finalizes the file and ends every process',
+	async () => {
+		await built();
+		await assertFinalized(await recordUntilSignal(['npm', 'start', '--silent', '--prefix', ROOT, '--'], ['SIGTERM']));
+	},
+	BUILD_MS + 60_000,
+);
+
+test(
+	'Ctrl-C under a terminal (SIGINT twice, from the terminal and from npm) to the tapedeck bin finalizes the file',
+	async () => {
+		await built();
+		await assertFinalized(await recordUntilSignal([join(ROOT, 'dist/tapedeck.cjs'), 'serve'], ['SIGINT', 'SIGINT']));
+	},
+	BUILD_MS + 60_000,
+);
+
+test.run();
