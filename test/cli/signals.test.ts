@@ -3,23 +3,11 @@
  * finalize the open file and end every process: what Docker, systemd and Ctrl-C rely on. Both run the compiled
  * bundle (dist/tapedeck.cjs), built here first as `npm install` builds it.
  */
-import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
-import { run } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
+import { BUILD_MS, builtBundle, ROOT } from './bundle.ts';
 import { type AfterSignal, recordUntilSignal } from './record-until-signal.ts';
-
-const ROOT = join(import.meta.dirname, '../..');
-const BUILD_MS = 120_000;
-let building: Promise<void> | undefined;
-/** `npm run build` once, for whichever test asks first. */
-const built = (): Promise<void> => {
-	building ??= run('npm', ['run', '--silent', 'build'], BUILD_MS).then((result) => {
-		assert.is(result.code, 0, result.stderr);
-	});
-	return building;
-};
 
 /** Exit 0 by itself, nothing left running, one complete MP4 (no `.part`) that plays: what a user checks. */
 const assertFinalized = async (after: AfterSignal): Promise<void> => {
@@ -41,7 +29,7 @@ const assertFinalized = async (after: AfterSignal): Promise<void> => {
 test(
 	'SIGTERM to npm start (npm 10/11 forward it to the exec-ed node) finalizes the file and ends every process',
 	async () => {
-		await built();
+		await builtBundle();
 		await assertFinalized(await recordUntilSignal(['npm', 'start', '--silent', '--prefix', ROOT, '--'], ['SIGTERM']));
 	},
 	BUILD_MS + 60_000,
@@ -50,8 +38,7 @@ test(
 test(
 	'Ctrl-C under a terminal (SIGINT twice, from the terminal and from npm) to the tapedeck bin finalizes the file',
 	async () => {
-		await built();
-		await assertFinalized(await recordUntilSignal([join(ROOT, 'dist/tapedeck.cjs'), 'serve'], ['SIGINT', 'SIGINT']));
+		await assertFinalized(await recordUntilSignal([await builtBundle(), 'serve'], ['SIGINT', 'SIGINT']));
 	},
 	BUILD_MS + 60_000,
 );
