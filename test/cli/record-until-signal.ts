@@ -76,6 +76,10 @@ export const recordUntilSignal = async (
 	const [program, ...args] = command;
 	const options = ['--host', '127.0.0.1', '--port', String(port), '--data', data, '--rtmp-port', String(rtmpPort)];
 	const peer = new Peer(program, [...args, ...options, '--srt-port', '0', '--rtsp-port', '0']);
+	let stdout = '';
+	peer.child.stdout?.on('data', (data: Buffer) => {
+		stdout += data.toString();
+	});
 	let push: Peer | undefined;
 	let started: number[] = [];
 	try {
@@ -95,7 +99,12 @@ export const recordUntilSignal = async (
 			((await server.api<RecordingView>('getById', { id })).recordedFiles[0]?.duration ?? 0) >= 2;
 		await waitFor('two seconds recorded', recorded, 20_000);
 		started = [peer.child.pid ?? 0, ...descendants(peer.child.pid ?? 0)];
-		for (const signal of signals) peer.child.kill(signal);
+		const [first, ...repeats] = signals;
+		if (first) peer.child.kill(first);
+		// A repeat comes once the first is being handled (its handler printed): a handler that removed itself
+		// would leave the repeat to the default action, which kills.
+		if (repeats.length > 0) await waitFor('the server to say it is finalizing', async () => /finalizing/.test(stdout));
+		for (const signal of repeats) peer.child.kill(signal);
 		const exited = await poll(() => peer.child.exitCode !== null || peer.child.signalCode !== null, 30_000);
 		if (!exited) throw new Error(`still running 30 s after ${signals.join(', ')}: ${peer.stderr}`);
 		await peer.exited;
