@@ -2,8 +2,7 @@
 # Installs what the tests need on a fresh Debian machine with Node 20+: the real peers the interop tests run
 # (ffmpeg/ffprobe, mediainfo, srt-live-transmit, nginx with the RTMP module, GStreamer's RTSP server for python3,
 # GStreamer's tools and its RTSP RECORD client rtspclientsink, VLC), systemd-analyze (checks the systemd unit) and the
-# npm packages. Needs root for apt-get
-# (uses sudo when not root).
+# npm packages. Needs root for apt-get (uses sudo when not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(
