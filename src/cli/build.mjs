@@ -15,7 +15,6 @@
  */
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 
 const ROOT = join(import.meta.dirname, '../..');
 const OUTFILE = 'dist/tapedeck.cjs';
@@ -41,6 +40,8 @@ const stale = () => {
 };
 
 if (!process.argv.includes('--if-stale') || stale()) {
+	// Loaded only to build: the check alone stays quick.
+	const { build } = await import('esbuild');
 	/** @type {import('esbuild').BuildOptions} */
 	const common = {
 		bundle: true,
