@@ -4,8 +4,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { pushWithFfmpeg, type RecordingView, waitFor, waitForApi } from '../e2e/server-process.ts';
+import { decodeErrors, ffprobeErrors, formatDuration } from '../helpers/media-check.ts';
 import { freePort } from '../helpers/ports.ts';
 import { Peer } from '../helpers/process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -126,4 +128,21 @@ export const recordUntilSignal = async (
 const survivorsOf = async (pids: readonly number[]): Promise<number[]> => {
 	await poll(() => !pids.some(alive), 5000);
 	return pids.filter(alive);
+};
+
+/** Exit 0 by itself, nothing left running, one complete MP4 (no `.part`) that plays: what a user checks. */
+export const assertFinalized = async (after: AfterSignal): Promise<void> => {
+	assert.is(after.killedBy, null, `killed by ${after.killedBy}: ${after.output}`);
+	assert.is(after.code, 0, after.output);
+	assert.equal(after.survivors, [], 'every process it started has exited');
+	assert.equal(
+		after.files.filter((file) => file.endsWith('.part')),
+		[],
+	);
+	const mp4s = after.files.filter((file) => file.endsWith('.mp4'));
+	assert.is(mp4s.length, 1, after.files.join(', '));
+	const mp4 = mp4s[0]!;
+	assert.is(await ffprobeErrors(mp4), '');
+	assert.is(await decodeErrors(mp4), '');
+	assert.ok((await formatDuration(mp4)) >= 1.5, `duration ${await formatDuration(mp4)} s`);
 };
