@@ -79,8 +79,8 @@ export const recordUntilSignal = async (
 	const options = ['--host', '127.0.0.1', '--port', String(port), '--data', data, '--rtmp-port', String(rtmpPort)];
 	const peer = new Peer(program, [...args, ...options, '--srt-port', '0', '--rtsp-port', '0']);
 	let stdout = '';
-	peer.child.stdout?.on('data', (data: Buffer) => {
-		stdout += data.toString();
+	peer.child.stdout?.on('data', (chunk: Buffer) => {
+		stdout += chunk.toString();
 	});
 	let push: Peer | undefined;
 	let started: number[] = [];
@@ -113,7 +113,7 @@ export const recordUntilSignal = async (
 		return {
 			code: peer.child.exitCode,
 			killedBy: peer.child.signalCode,
-			survivors: (await survivorsOf(started)).filter((pid) => pid !== push?.child.pid),
+			survivors: await survivorsOf(started),
 			files: filesUnder(join(data, 'recordings')),
 			output: peer.stderr,
 		};
