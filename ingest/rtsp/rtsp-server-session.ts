@@ -50,6 +50,7 @@ export class RtspServerSession {
 	#authorized = false;
 	#publisher: StreamPublisher | undefined;
 	#media: RtpMediaSession | undefined;
+	#ending = false;
 	#lastActivity = performance.now();
 	#timer: NodeJS.Timeout | undefined;
 	#ticks = 0;
@@ -102,13 +103,20 @@ export class RtspServerSession {
 		this.#options.onClose(this);
 	}
 
-	/** Ends the stream on the hub (what the media session still holds goes first); idempotent. */
+	/**
+	 * Ends the stream on the hub once the packets already sent are read (RtpTransports.settle), then what
+	 * the media session still holds goes first; idempotent (the first reason stays).
+	 */
 	#endStream(reason: string): void {
-		this.#media?.end();
-		this.#media = undefined;
-		this.#transports.close();
-		this.#publisher?.end(reason);
-		this.#publisher = undefined;
+		if (this.#ending) return;
+		this.#ending = true;
+		this.#transports.settle(() => {
+			this.#media?.end();
+			this.#media = undefined;
+			this.#transports.close();
+			this.#publisher?.end(reason);
+			this.#publisher = undefined;
+		});
 	}
 
 	#enqueue(request: RtspRequest): void {
