@@ -246,7 +246,7 @@ export class RtspServerSession {
 		if (this.#state !== 'announced' || !this.#sdp || !this.#key) return response(455);
 		if (!this.#authorized) return response(401);
 		if (this.#transports.transports.size === 0) return response(455);
-		this.#publisher = this.#options.hub.publish(this.#key, 'rtsp');
+		this.#publisher = this.#options.hub.publish(this.#key, 'rtsp', this.#socket.remoteAddress);
 		const media = this.#sdp.media.map((m, i) => (this.#transports.transports.has(i) ? m : { ...m, payloadTypes: [] }));
 		this.#media = new RtpMediaSession(media, this.#publisher, {
 			reorderCapacity: this.#transports.usesUdp ? 64 : 0,

@@ -30,6 +30,8 @@ import type { Logger } from '../core/logger.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
 import { RateLimitedLog } from '../ops/log/rate-limited-log.ts';
 import { logRecorderEvents, logRecovery } from '../ops/log/recorder-event-log.ts';
+import { Readiness } from '../ops/metrics/readiness.ts';
+import { ServerMetrics } from '../ops/metrics/server-metrics.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
@@ -140,6 +142,8 @@ export const startServer = async (
 	logRecorderEvents(service.events, logger);
 	const recovery = await service.init();
 	logRecovery(recovery, logger);
+	const { minFreeBytes } = config.operations.retention;
+	const metrics = new ServerMetrics({ bus: registry, service, recordingsRoot: config.recordingsDir, minFreeBytes });
 
 	const listeners: IngestSource[] = [];
 	const ports = { srt: config.srtPort, rtmp: config.rtmpPort, rtsp: config.rtspPort };
@@ -152,6 +156,16 @@ export const startServer = async (
 		logger.info({ event: 'listener.started', protocol, address }, `listening: ${listener.description}`);
 	}
 
+	let closing: Promise<void> | undefined;
+	const readiness = new Readiness({
+		store,
+		recordingsRoot: config.recordingsDir,
+		minFreeBytes,
+		listeners: () =>
+			listeners.map(({ description, listening }) => ({ description, up: listening === true && !closing })),
+		logger,
+	});
+	metrics.start();
 	const app = createApp({
 		service,
 		recordingsRoot: config.recordingsDir,
@@ -163,6 +177,7 @@ export const startServer = async (
 		logger,
 		ome: config.ome,
 		huawei: config.huawei,
+		operations: { metrics, readiness, requireMetricsToken: config.operations.metrics.requireToken },
 	});
 	const http = await new Promise<ServerType>((resolve, reject) => {
 		const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
@@ -171,8 +186,8 @@ export const startServer = async (
 	const { port } = http.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-	let closing: Promise<void> | undefined;
 	const close = async (): Promise<void> => {
+		metrics.stop();
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
 		await service.shutdown();
