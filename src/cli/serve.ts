@@ -32,6 +32,7 @@ import { RateLimitedLog } from '../ops/log/rate-limited-log.ts';
 import { logRecorderEvents, logRecovery } from '../ops/log/recorder-event-log.ts';
 import { Readiness } from '../ops/metrics/readiness.ts';
 import { ServerMetrics } from '../ops/metrics/server-metrics.ts';
+import { Retention } from '../ops/retention/retention.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
@@ -144,6 +145,13 @@ export const startServer = async (
 	logRecovery(recovery, logger);
 	const { minFreeBytes } = config.operations.retention;
 	const metrics = new ServerMetrics({ bus: registry, service, recordingsRoot: config.recordingsDir, minFreeBytes });
+	const retention = new Retention({
+		service,
+		config: config.operations.retention,
+		recordingsRoot: config.recordingsDir,
+		logger,
+	});
+	retention.start();
 
 	const listeners: IngestSource[] = [];
 	const ports = { srt: config.srtPort, rtmp: config.rtmpPort, rtsp: config.rtspPort };
@@ -190,6 +198,7 @@ export const startServer = async (
 		metrics.stop();
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
+		await retention.stop();
 		await service.shutdown();
 		await store.close();
 		logs.close();
