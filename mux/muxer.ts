@@ -52,11 +52,12 @@ export interface Muxer {
 	 * (progressive MP4/MOV still take a late track: their moov is written at the end):
 	 * - fragmented MP4 and AVI have written their headers already;
 	 * - progressive MP4/MOV could add a second sample description entry (stsd) and point the
-	 *   following chunks at it (ISO/IEC 14496-12 §8.7.4), but players do not follow it: Chromium
-	 *   builds its decoder configuration once from the stream's first entry (its ffmpeg-based demuxer
-	 *   ignores the new-extradata side data the second entry comes with), and ffmpeg guesses the
-	 *   frame rate of the whole track from stts, so the timestamp gap a source has at the change
-	 *   (a concatenation, an encoder restart) makes its decode collapse two frames onto one tick.
+	 *   following chunks at it (ISO/IEC 14496-12 §8.7.4), but not every player follows it: VLC 3
+	 *   recreates its decoder there; Chromium builds its decoder configuration once, from the first
+	 *   entry (its ffmpeg-based demuxer ignores the new-extradata side data the second entry comes
+	 *   with); and ffmpeg, which does switch, guesses one frame rate for the whole track from stts,
+	 *   so a timestamp gap at the change (a concatenation, an encoder restart) gives a rate off by a
+	 *   little and its decode rounds two frames onto one tick ("non monotonically increasing dts").
 	 *   In-band parameter sets (avc3/hev1) would leave the sample entry's size wrong for every
 	 *   player that reads it. A new numbered file plays everywhere and is what fMP4 does anyway.
 	 */
