@@ -13,6 +13,7 @@
  * Every closing is logged with its reason.
  */
 import type { ConnectionLimits } from '../src/core/connection-limits.ts';
+import { type Logger, silentLogger } from '../src/core/logger.ts';
 
 /** What the guard needs of one connection. */
 export type GuardedConnection = {
@@ -38,7 +39,7 @@ type Entry = {
 export class ConnectionGuard {
 	readonly #name: string;
 	readonly #limits: ConnectionLimits;
-	readonly #log: (message: string) => void;
+	readonly #logger: Logger;
 	/** Pending connections by source, oldest first (a Set keeps insertion order). */
 	readonly #bySource = new Map<string, Set<Entry>>();
 	#pending = 0;
@@ -46,10 +47,10 @@ export class ConnectionGuard {
 	/** Connections closed by the guard, for stats and tests. */
 	closed = 0;
 
-	constructor(name: string, limits: ConnectionLimits, log: (message: string) => void = () => {}) {
+	constructor(name: string, limits: ConnectionLimits, logger: Logger = silentLogger) {
 		this.#name = name;
 		this.#limits = limits;
-		this.#log = log;
+		this.#logger = logger;
 	}
 
 	/** Pending connections now. */
@@ -119,7 +120,10 @@ export class ConnectionGuard {
 		// its bytes are read yet) gives way, and the newcomer is refused only when no other one waits.
 		if (this.#relieve(why) || this.#relieve(why, 1)) return;
 		this.closed++;
-		this.#log(`${this.#name}: refused a connection from ${source}: ${why}`);
+		this.#logger.warn(
+			{ event: 'connection.refused', listener: this.#name, remoteAddress: source, reason: why },
+			`${this.#name}: refused a connection from ${source}: ${why}`,
+		);
 		close(why);
 	}
 
@@ -173,7 +177,10 @@ export class ConnectionGuard {
 
 	#close(entry: Entry, reason: string): void {
 		this.closed++;
-		this.#log(`${this.#name}: closed a connection from ${entry.source}: ${reason}`);
+		this.#logger.info(
+			{ event: 'connection.closed', listener: this.#name, remoteAddress: entry.source, reason },
+			`${this.#name}: closed a connection from ${entry.source}: ${reason}`,
+		);
 		entry.connection.close(reason);
 	}
 }

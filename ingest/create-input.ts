@@ -52,20 +52,20 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 		case 'udp/listen': {
 			const address = requireAddress(input);
 			const endpoint = { address: bindAddress(address.host), port: address.port };
-			return new UdpTsSource(endpoint, target, context.log, udpCheck(endpoint.address));
+			return new UdpTsSource(endpoint, target, context.logger, udpCheck(endpoint.address));
 		}
 		case 'udp/pull': {
 			const udp = parseUdpUrl(requireUrl(input));
 			bindAddress(udp.address);
-			return new UdpTsSource(udp, target, context.log, udpCheck(udp.address));
+			return new UdpTsSource(udp, target, context.logger, udpCheck(udp.address));
 		}
 		case 'http/listen': {
 			const address = requireAddress(input);
 			const bound = { host: bindAddress(address.host), port: address.port };
-			return new HttpListenSource(bound, target, context.log, context.connections, check('http'));
+			return new HttpListenSource(bound, target, context.logger, context.connections, check('http'));
 		}
 		case 'http/pull':
-			return pull((url) => new HttpPullSource(url, target, context.log, network));
+			return pull((url) => new HttpPullSource(url, target, context.logger, network));
 		case 'srt/pull':
 			return pull((url) => new SrtCaller({ url, target }));
 		case 'srt/listen': {
@@ -83,7 +83,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 			});
 		}
 		case 'rtmp/pull':
-			return pull((url) => new RtmpPuller(url, target, { log: context.log }));
+			return pull((url) => new RtmpPuller(url, target, { logger: context.logger }));
 		case 'rtmp/listen': {
 			// Any app/stream pushed to this port feeds the recording, one publisher at a time.
 			const address = requireAddress(input);
@@ -91,12 +91,12 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 				hub: new SinglePublisherHub(target, authorize),
 				host: bindAddress(address.host),
 				port: address.port,
-				log: context.log,
+				logger: context.logger,
 				...limits,
 			});
 		}
 		case 'rtsp/pull':
-			return pull((url) => new RtspPuller({ url, target, log: context.log }));
+			return pull((url) => new RtspPuller({ url, target, logger: context.logger }));
 		case 'rtsp/listen': {
 			// Any app/stream announced on this port (ANNOUNCE + RECORD) feeds the recording, one publisher at a time.
 			const address = requireAddress(input);
@@ -104,7 +104,7 @@ export const createInput = (input: InputSpec, target: StreamPublisher, context: 
 				hub: new SinglePublisherHub(target, authorize),
 				host: bindAddress(address.host),
 				port: address.port,
-				log: context.log,
+				logger: context.logger,
 				...limits,
 				...(digestPasswords ? { digestPasswords } : {}),
 			});

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../src/core/connection-limits.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { type Logger, silentLogger } from '../../src/core/logger.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import type { AdmissionCheck } from '../admission-hold.ts';
@@ -29,7 +30,7 @@ export class HttpListenSource implements IngestSource {
 	readonly #host: string;
 	#port: number;
 	readonly #target: StreamPublisher;
-	readonly #log: (message: string) => void;
+	readonly #logger: Logger;
 	readonly #limits: ConnectionLimits;
 	readonly #guard: ConnectionGuard;
 	readonly #authorize: AdmissionCheck | undefined;
@@ -42,18 +43,18 @@ export class HttpListenSource implements IngestSource {
 	constructor(
 		listen: { host: string; port: number },
 		target: StreamPublisher,
-		log: (message: string) => void = () => {},
+		logger: Logger = silentLogger,
 		limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
 		authorize?: AdmissionCheck,
 	) {
 		this.#host = listen.host;
 		this.#port = listen.port;
 		this.#target = target;
-		this.#log = log;
+		this.#logger = logger;
 		this.#limits = limits;
 		this.#authorize = authorize;
 		this.description = `http://${listen.host}:${listen.port}`;
-		this.#guard = new ConnectionGuard(`HTTP listener ${this.description}`, limits, log);
+		this.#guard = new ConnectionGuard(`HTTP listener ${this.description}`, limits, logger);
 	}
 
 	/** The bound port (the real one when 0 was asked for). */
@@ -93,7 +94,8 @@ export class HttpListenSource implements IngestSource {
 	/** Pending until it delivers media; silent for the idle time: closed. */
 	#guardConnection(socket: Socket): void {
 		socket.setTimeout(this.#limits.idleTimeoutMs, () => {
-			this.#log(
+			this.#logger.info(
+				{ event: 'connection.closed', listener: this.description, remoteAddress: socket.remoteAddress, reason: 'idle' },
 				`HTTP listener ${this.description}: closed a connection from ${socket.remoteAddress}: no data within ${this.#limits.idleTimeoutMs} ms`,
 			);
 			socket.destroy();
@@ -135,7 +137,7 @@ export class HttpListenSource implements IngestSource {
 	}
 
 	#begin(request: IncomingMessage, response: ServerResponse): void {
-		const upload = new Upload(request, response, this.#target, this.#log, () => {
+		const upload = new Upload(request, response, this.#target, this.#logger, () => {
 			if (this.#upload === upload) this.#upload = undefined;
 		});
 		if (!upload.done) this.#upload = upload;
@@ -148,7 +150,12 @@ export class HttpListenSource implements IngestSource {
 			this.#begin(request, response);
 			return;
 		}
-		this.#log(`http upload from ${request.socket.remoteAddress ?? '?'} refused: wrong or missing credentials`);
+		const remoteAddress = request.socket.remoteAddress ?? '?';
+		const reason = 'wrong or missing credentials';
+		this.#logger.info(
+			{ event: 'publish.refused', protocol: 'http', remoteAddress, reason },
+			`http upload from ${remoteAddress} refused: ${reason}`,
+		);
 		response
 			.writeHead(401, {
 				'www-authenticate': 'Basic realm="tapedeck", Bearer',
@@ -189,7 +196,7 @@ class Upload {
 		request: IncomingMessage,
 		readonly response: ServerResponse,
 		readonly target: StreamPublisher,
-		readonly log: (message: string) => void,
+		readonly logger: Logger,
 		readonly onDone: () => void,
 	) {
 		this.socket = request.socket;
@@ -227,7 +234,11 @@ class Upload {
 		const kind = sniffDemuxerKind(head) ?? hint;
 		if (!kind) {
 			this.#done = true;
-			this.log('http upload: neither MPEG-TS nor FLV');
+			const remoteAddress = this.socket.remoteAddress;
+			this.logger.warn(
+				{ event: 'session.error', protocol: 'http', remoteAddress, reason: 'neither MPEG-TS nor FLV' },
+				'http upload: neither MPEG-TS nor FLV',
+			);
 			this.response.writeHead(415, { 'content-type': 'text/plain' }).end('the body is neither MPEG-TS nor FLV\n');
 			this.onDone();
 			return false;

@@ -6,6 +6,7 @@
  * another scheme, and only to allowed destinations.
  */
 import { TapedeckError } from '../../src/core/errors.ts';
+import { type Logger, silentLogger } from '../../src/core/logger.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
 import { defaultNetworkPolicy, followRedirect, type NetworkPolicy } from '../../src/core/network-policy.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
@@ -20,7 +21,7 @@ export class HttpPullSource implements IngestSource {
 	readonly description: string;
 	readonly #url: URL;
 	readonly #target: StreamPublisher;
-	readonly #log: (message: string) => void;
+	readonly #logger: Logger;
 	readonly #network: NetworkPolicy;
 	#abort: AbortController | undefined;
 	#loop: Promise<void> | undefined;
@@ -31,7 +32,7 @@ export class HttpPullSource implements IngestSource {
 	constructor(
 		url: string,
 		target: StreamPublisher,
-		log: (message: string) => void = () => {},
+		logger: Logger = silentLogger,
 		network: NetworkPolicy = defaultNetworkPolicy('127.0.0.1'),
 	) {
 		let parsed: URL;
@@ -45,7 +46,7 @@ export class HttpPullSource implements IngestSource {
 		}
 		this.#url = parsed;
 		this.#target = target;
-		this.#log = log;
+		this.#logger = logger;
 		this.#network = network;
 		this.description = `GET ${parsed.href}`;
 	}
@@ -68,7 +69,9 @@ export class HttpPullSource implements IngestSource {
 		let retryMs = FIRST_RETRY_MS;
 		while (!signal.aborted) {
 			const delivered = await this.#session(signal).catch((error: unknown) => {
-				if (!signal.aborted) this.#log(`${this.description}: ${(error as Error).message}`);
+				if (signal.aborted) return false;
+				const reason = (error as Error).message;
+				this.#logger.warn({ event: 'input.failed', input: this.description, reason }, `${this.description}: ${reason}`);
 				return false;
 			});
 			if (signal.aborted) break;
@@ -91,7 +94,10 @@ export class HttpPullSource implements IngestSource {
 			if (response.status < 300 || response.status > 399 || response.status === 304) return response;
 			await response.body?.cancel();
 			url = await followRedirect(this.#network, url, response.headers.get('location'), hops);
-			this.#log(`${this.description}: redirected to ${url.href}`);
+			this.#logger.info(
+				{ event: 'input.redirected', input: this.description, url: url.href },
+				`${this.description}: redirected to ${url.href}`,
+			);
 		}
 	}
 

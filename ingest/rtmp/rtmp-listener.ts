@@ -37,7 +37,7 @@ export class RtmpListener implements IngestSource {
 		this.boundPort = port;
 		this.description = `RTMP listener on ${options.host ?? '127.0.0.1'}:${port}`;
 		const limits = options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
-		this.guard = new ConnectionGuard(this.description, limits, options.log);
+		this.guard = new ConnectionGuard(this.description, limits, options.logger);
 		this.sessionOptions = options.connectionLimits ? { ...options, idleTimeoutMs: limits.idleTimeoutMs } : options;
 	}
 

@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net';
 import type { AmfObject, AmfValue } from '../../src/bytes/amf0.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { type Logger, silentLogger } from '../../src/core/logger.ts';
 import { type DemuxStats, emptyDemuxStats } from '../../src/core/media-receiver.ts';
 import {
 	DEFAULT_VHOST,
@@ -39,7 +40,8 @@ export type RtmpSessionOptions = {
 	readonly limits?: ChunkReaderOptions;
 	/** Bytes of media held while a publish is being authorized (default 4 MiB). */
 	readonly holdBytes?: number;
-	readonly log?: (message: string) => void;
+	/** Hears protocol errors, refusals and media dropped during authorization. */
+	readonly logger?: Logger;
 };
 
 /** What we ask the publisher to acknowledge after, and allow it to send (§5.4.4, §5.4.5). */
@@ -71,6 +73,7 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 	private assembler: FlvMediaAssembler | undefined;
 	/** Media of the publish stream that arrives during authorization. */
 	private readonly hold: AdmissionHold;
+	private readonly logger: Logger;
 
 	constructor(
 		private readonly socket: Socket,
@@ -80,6 +83,7 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 		this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
 		this.connection = new RtmpConnection('server', (bytes) => this.write(bytes), this, options.limits);
 		this.hold = new AdmissionHold(options.holdBytes);
+		this.logger = options.logger ?? silentLogger;
 		socket.setNoDelay(true);
 		socket.setTimeout(options.idleTimeoutMs ?? 15_000);
 		socket.on('data', (bytes: Buffer) => this.receive(bytes));
@@ -170,7 +174,11 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 		try {
 			this.connection.push(bytes);
 		} catch (error) {
-			this.options.log?.(`RTMP ${this.remoteAddress}: ${(error as Error).message}`);
+			const reason = (error as Error).message;
+			this.logger.warn(
+				{ event: 'session.error', protocol: 'rtmp', remoteAddress: this.remoteAddress, reason },
+				`RTMP ${this.remoteAddress}: ${reason}`,
+			);
 			this.close(`protocol error: ${(error as Error).message}`);
 		}
 	}
@@ -236,11 +244,14 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 	}
 
 	/** §7.2.2.6: the publish answer, sent only now that the hook has decided. */
-	private authorized(streamId: number, key: StreamKey, allowed: boolean, why = 'wrong or missing stream key'): void {
+	/** `failure`: why the hub could not decide; without it, the refusal is the hub's (logged there). */
+	private authorized(streamId: number, key: StreamKey, allowed: boolean, failure?: string): void {
 		if (this.state !== 'authorizing') return;
 		if (!allowed) {
 			this.refusedMessages += this.hold.discard();
-			this.refuse(streamId, 'NetStream.Publish.Unauthorized', `publish to ${formatStreamKey(key)} refused: ${why}`);
+			const why = failure ?? 'wrong or missing stream key';
+			const description = `publish to ${formatStreamKey(key)} refused: ${why}`;
+			this.refuse(streamId, 'NetStream.Publish.Unauthorized', description, failure === undefined);
 			return;
 		}
 		try {
@@ -256,15 +267,22 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 		this.connection.status(streamId, 'status', 'NetStream.Publish.Start', `${key.app}/${key.stream} is now published`);
 		if (this.hold.overflowed > 0) {
 			const message = `${this.hold.overflowed} media messages sent during authorization did not fit the ${this.options.holdBytes ?? DEFAULT_HOLD_BYTES}-byte hold and were dropped`;
-			this.options.log?.(`RTMP ${this.remoteAddress}: ${formatStreamKey(key)}: ${message}`);
+			this.logger.warn(
+				{ event: 'media.dropped', stream: formatStreamKey(key), protocol: 'rtmp', remoteAddress: this.remoteAddress },
+				`RTMP ${this.remoteAddress}: ${formatStreamKey(key)}: ${message}`,
+			);
 			this.publisher.warn?.({ code: 'dropped_data', message: `RTMP publish: ${message}` });
 			this.stats.droppedUnits += this.hold.overflowed;
 		}
 		this.hold.release();
 	}
 
-	private refuse(streamId: number, code: string, description: string): void {
-		this.options.log?.(`RTMP ${this.remoteAddress}: ${code}: ${description}`);
+	/** `decided`: the hub refused, and logged its decision already (the answer is logged for debugging only). */
+	private refuse(streamId: number, code: string, description: string, decided = false): void {
+		const fields = { protocol: 'rtmp', remoteAddress: this.remoteAddress, code, reason: description };
+		const line = `RTMP ${this.remoteAddress}: ${code}: ${description}`;
+		if (decided) this.logger.debug({ event: 'publish.answered', ...fields }, line);
+		else this.logger.info({ event: 'publish.refused', ...fields }, line);
 		this.connection.status(streamId, 'error', code, description);
 		this.hangUp();
 	}

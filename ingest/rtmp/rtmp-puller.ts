@@ -4,6 +4,7 @@
  * the puller reconnects after an exponential back-off (0.5 s doubling to 30 s, back to 0.5 s
  * after a connection that delivered media). Each connection is a new session of the target.
  */
+import type { Logger } from '../../src/core/logger.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { type RtmpPlayOptions, RtmpPlaySession } from './rtmp-play-session.ts';
 import { parseRtmpUrl, type RtmpUrl } from './rtmp-url.ts';
@@ -11,7 +12,7 @@ import { parseRtmpUrl, type RtmpUrl } from './rtmp-url.ts';
 export type RtmpPullerOptions = RtmpPlayOptions & {
 	readonly firstRetryMs?: number;
 	readonly maxRetryMs?: number;
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 };
 
 export class RtmpPuller implements IngestSource {
@@ -65,7 +66,10 @@ export class RtmpPuller implements IngestSource {
 				this.target.end(outcome.reason);
 			}
 			if (this.stopped) break;
-			this.options.log?.(`${this.description}: ${outcome.reason}`);
+			this.options.logger?.warn(
+				{ event: 'input.failed', input: this.description, reason: outcome.reason },
+				`${this.description}: ${outcome.reason}`,
+			);
 			const waitMs = outcome.delivered ? first : retryMs;
 			retryMs = Math.min(waitMs * 2, max);
 			await new Promise<void>((resolve) => {

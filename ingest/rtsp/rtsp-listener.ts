@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../src/core/connection-limits.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { Logger } from '../../src/core/logger.ts';
 import type { IngestSource, StreamHub, StreamKey } from '../../src/core/stream-hub.ts';
 import { ConnectionGuard } from '../connection-guard.ts';
 import { DigestRealm } from './rtsp-auth.ts';
@@ -33,7 +34,7 @@ export type RtspListenerOptions = {
 	/** RECORD within the handshake time, connections not recording yet per source; idle time overrides `sessionTimeoutMs`. */
 	readonly connectionLimits?: ConnectionLimits;
 	/** Connections the limits closed, with the reason. */
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 };
 
 /**
@@ -59,7 +60,7 @@ export class RtspListener implements IngestSource {
 		this.#guard = new ConnectionGuard(
 			`RTSP listener on ${options.host ?? '127.0.0.1'}:${port}`,
 			options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS,
-			options.log,
+			options.logger,
 		);
 	}
 

@@ -1,4 +1,5 @@
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { Logger } from '../../src/core/logger.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { RtpMediaSession, type RtpSessionStats, selectFormat } from './rtp-media-session.ts';
 import { RtpTransports } from './rtp-transports.ts';
@@ -25,7 +26,7 @@ export type RtspPullerOptions = {
 	readonly dataTimeoutMs?: number;
 	/** Reconnect back-off: first wait and cap. Default 1 s doubling to 30 s. */
 	readonly retryMs?: { readonly initial: number; readonly max: number };
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 };
 
 export type RtspPullerState = 'idle' | 'connecting' | 'playing' | 'waiting' | 'stopped';
@@ -117,7 +118,11 @@ export class RtspPuller implements IngestSource {
 			this.#played = false;
 			await this.#session().catch((error: unknown) => {
 				this.lastError = error instanceof Error ? error.message : String(error);
-				this.#options.log?.(`${this.description}: ${this.lastError}`);
+				const reason = this.lastError;
+				this.#options.logger?.warn(
+					{ event: 'input.failed', input: this.description, reason },
+					`${this.description}: ${reason}`,
+				);
 			});
 			if (this.#stopped()) break;
 			// A session that played resets the back-off: the next failure is a new outage.
@@ -162,7 +167,11 @@ export class RtspPuller implements IngestSource {
 			const media = new RtpMediaSession(setUp, this.#options.target, {
 				reorderCapacity: transports.usesUdp ? 64 : 0,
 			});
-			for (const reason of media.skipped) this.#options.log?.(`${this.description}: ${reason}`);
+			for (const reason of media.skipped)
+				this.#options.logger?.warn(
+					{ event: 'media.warning', input: this.description, reason },
+					`${this.description}: ${reason}`,
+				);
 			this.#media = media;
 			transports.attach(media);
 			// Aggregate control: PLAY goes to the session-level control URL when the SDP names one.

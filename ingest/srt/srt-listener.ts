@@ -10,6 +10,7 @@
  */
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../src/core/connection-limits.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
+import type { Logger } from '../../src/core/logger.ts';
 import type { Demuxer, DemuxerFactory } from '../../src/core/media-receiver.ts';
 import {
 	formatStreamKey,
@@ -64,7 +65,8 @@ export type SrtListenerOptions = {
 	onPayload?: (session: SrtSession, payload: Uint8Array) => void;
 	onSessionClosed?: (session: SrtSession, reason: string) => void;
 	/** Operational warnings (a host that caps the socket's receive buffer). */
-	log?: (message: string) => void;
+	/** Hears refused callers (`publish.refused`) and connections the limits closed. */
+	logger?: Logger;
 };
 
 /** One accepted publisher. */
@@ -128,7 +130,7 @@ export class SrtListener implements IngestSource {
 		this.#guard = new ConnectionGuard(
 			this.description,
 			options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS,
-			options.log,
+			options.logger,
 		);
 	}
 
@@ -182,7 +184,12 @@ export class SrtListener implements IngestSource {
 			case 'listening':
 				// The kernel reports twice the size it granted; below what we asked, a busy host may drop datagrams.
 				if (message.receiveBufferBytes < RECEIVE_BUFFER_BYTES)
-					this.#o.log?.(
+					this.#o.logger?.warn(
+						{
+							event: 'listener.warning',
+							listener: this.description,
+							receiveBufferBytes: message.receiveBufferBytes / 2,
+						},
 						`${this.description}: the kernel capped the UDP receive buffer at ${mib(message.receiveBufferBytes / 2)} MiB ` +
 							`(asked ${mib(RECEIVE_BUFFER_BYTES)} MiB); with many streams on a busy host it can overflow: ` +
 							`raise net.core.rmem_max (sysctl -w net.core.rmem_max=${RECEIVE_BUFFER_BYTES})`,
@@ -235,6 +242,8 @@ export class SrtListener implements IngestSource {
 		this.#admitted.set(request, 'deciding');
 		let publisher: StreamPublisher | undefined;
 		let reason: number = RejectReason.unauthorized;
+		/** The hub refused: its decision is logged there already. */
+		let decided = false;
 		try {
 			const allowed = await this.#o.hub.authorize({
 				key,
@@ -242,6 +251,7 @@ export class SrtListener implements IngestSource {
 				remoteAddress,
 				credentials: { streamid: streamId, ...parsed.fields },
 			});
+			decided = !allowed;
 			if (allowed && !this.#stopping && this.#endpoint === endpoint) publisher = this.#o.hub.publish(key, 'srt');
 		} catch (error) {
 			reason =
@@ -249,7 +259,7 @@ export class SrtListener implements IngestSource {
 		}
 		if (publisher === undefined) {
 			if (this.#endpoint === endpoint) this.#admitted.delete(request);
-			this.#refused(remoteAddress, hs, reason);
+			this.#refused(remoteAddress, hs, reason, decided);
 			this.#verdict(endpoint, request, { reject: reason });
 			return;
 		}
@@ -312,12 +322,15 @@ export class SrtListener implements IngestSource {
 		return { streamId, parsed, key, passphrase, keys };
 	}
 
-	/** Logs a refused caller with its address, stream id and the rejection's name. */
-	#refused(remoteAddress: string, hs: Handshake, code: number): void {
+	/** Logs a refused caller with its address, stream id and the rejection's name (for debugging only when the hub `decided`). */
+	#refused(remoteAddress: string, hs: Handshake, code: number, decided = false): void {
 		const sid = findExtension(hs, ExtensionType.sid);
 		const streamId = sid ? decodeStringExtension(sid.data) : '';
 		const name = rejectionName(code);
-		this.#o.log?.(`${this.description}: caller ${remoteAddress} (stream id "${streamId}") refused: ${code} ${name}`);
+		const fields = { protocol: 'srt', remoteAddress, streamId, code, reason: name };
+		const line = `${this.description}: caller ${remoteAddress} (stream id "${streamId}") refused: ${code} ${name}`;
+		if (decided) this.#o.logger?.debug({ event: 'publish.answered', ...fields }, line);
+		else this.#o.logger?.info({ event: 'publish.refused', ...fields }, line);
 	}
 
 	#verdict(endpoint: SrtEndpoint, request: number, verdict: Verdict): void {

@@ -11,6 +11,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { TapedeckError } from '../../src/core/errors.ts';
+import { type Logger, silentLogger } from '../../src/core/logger.ts';
 import type { Demuxer } from '../../src/core/media-receiver.ts';
 import type { IngestSource, StreamPublisher } from '../../src/core/stream-hub.ts';
 import { type AdmissionCheck, AdmissionHold } from '../admission-hold.ts';
@@ -73,7 +74,7 @@ export class UdpTsSource implements IngestSource {
 	readonly description: string;
 	readonly #endpoint: UdpEndpoint;
 	readonly #target: StreamPublisher;
-	readonly #log: (message: string) => void;
+	readonly #logger: Logger;
 	readonly #authorize: AdmissionCheck | undefined;
 	#socket: Socket | undefined;
 	#demuxer: Demuxer | undefined;
@@ -96,12 +97,12 @@ export class UdpTsSource implements IngestSource {
 	constructor(
 		endpoint: UdpEndpoint,
 		target: StreamPublisher,
-		log: (message: string) => void = () => {},
+		logger: Logger = silentLogger,
 		authorize?: AdmissionCheck,
 	) {
 		this.#endpoint = endpoint;
 		this.#target = target;
-		this.#log = log;
+		this.#logger = logger;
 		this.#authorize = authorize;
 		this.description = `udp://${endpoint.address}:${endpoint.port}`;
 	}
@@ -127,7 +128,12 @@ export class UdpTsSource implements IngestSource {
 				resolve();
 			});
 		});
-		socket.on('error', (error) => this.#log(`${this.description}: ${error.message}`));
+		socket.on('error', (error) =>
+			this.#logger.warn(
+				{ event: 'input.failed', input: this.description, reason: error.message },
+				`${this.description}: ${error.message}`,
+			),
+		);
 		if (multicast) socket.addMembership(address, interfaceAddress);
 		socket.setRecvBufferSize(8 << 20);
 		this.#socket = socket;
@@ -197,7 +203,16 @@ export class UdpTsSource implements IngestSource {
 			this.#sender = undefined;
 			if (this.#refused.size >= MAX_REFUSED) this.#refused.clear();
 			this.#refused.set(sender, Date.now());
-			this.#log(`${this.description}: sender ${sender} refused; its datagrams are ignored`);
+			this.#logger.info(
+				{
+					event: 'publish.refused',
+					protocol: 'udp',
+					input: this.description,
+					remoteAddress: sender,
+					reason: 'not an allowed source',
+				},
+				`${this.description}: sender ${sender} refused; its datagrams are ignored`,
+			);
 		};
 		authorize(address, {}).then(verdict, () => verdict(false));
 	}
@@ -211,7 +226,10 @@ export class UdpTsSource implements IngestSource {
 		if (this.#strangers.has(sender) || this.#strangers.size >= MAX_REFUSED) return;
 		this.#strangers.add(sender);
 		const message = `datagrams from ${sender} ignored: the input belongs to ${this.#sender} until it is quiet for ${this.#endpoint.idleTimeoutMs ?? DEFAULT_IDLE_MS} ms`;
-		this.#log(`${this.description}: ${message}`);
+		this.#logger.warn(
+			{ event: 'media.dropped', input: this.description, remoteAddress: sender },
+			`${this.description}: ${message}`,
+		);
 		this.#target.warn?.({ code: 'dropped_data', message: `UDP input: ${message}` });
 	}
 

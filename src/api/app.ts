@@ -1,8 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Logger } from '../core/logger.ts';
 import type { RecordingService } from '../recorder/recording-service.ts';
 import { DEFAULT_JWT_LIFETIME_SECONDS } from './auth.ts';
 import { mountCallabaApi } from './callaba/callaba-api.ts';
 import { mountDocsPage } from './docs/docs-page.ts';
+import { logUnexpected } from './errors.ts';
 import { type HuaweiApiOptions, mountHuaweiApi } from './huawei/huawei-api.ts';
 import { mountOmeApi, type OmeApiOptions } from './ome/ome-api.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits, requestLimits } from './request-limits.ts';
@@ -26,7 +28,8 @@ export type AppOptions = {
 	/** Request limits (defaults: DEFAULT_REQUEST_LIMITS). */
 	readonly limits?: Partial<RequestLimits>;
 	readonly version: string;
-	readonly log?: (message: string) => void;
+	/** Hears refused requests (`api.refused`) and unexpected errors (`api.error`). */
+	readonly logger?: Logger;
 	/** OvenMediaEngine dialect settings (virtual host name, known applications). */
 	readonly ome?: Pick<OmeApiOptions, 'virtualHost' | 'applications'>;
 	/** Huawei dialect settings (format, interruption limit, STOP→START delay). */
@@ -43,7 +46,11 @@ export const createApp = (options: AppOptions): OpenAPIHono => {
 	app.use(
 		'*',
 		requestLimits(limits, (c, status, message) => {
-			options.log?.(`api: refused ${c.req.method} ${c.req.path}: ${message}`);
+			const { method, path } = c.req;
+			options.logger?.warn(
+				{ event: 'api.refused', method, path, reason: message },
+				`api: refused ${method} ${path}: ${message}`,
+			);
 			return c.json({ success: false, message }, status);
 		}),
 	);
@@ -61,7 +68,7 @@ export const createApp = (options: AppOptions): OpenAPIHono => {
 			secret: credentials.callaba ?? options.accessToken,
 			maxLifetimeSeconds: options.jwtMaxLifetimeSeconds ?? DEFAULT_JWT_LIFETIME_SECONDS,
 		},
-		...(options.log ? { log: options.log } : {}),
+		...(options.logger ? { logger: options.logger } : {}),
 	});
 	mountOmeApi(app, { ...options, accessToken: credentials.ome ?? options.accessToken, ...options.ome });
 	mountHuaweiApi(app, { ...options, accessToken: credentials.huawei ?? options.accessToken, ...options.huawei });
@@ -77,7 +84,7 @@ export const createApp = (options: AppOptions): OpenAPIHono => {
 	});
 	app.notFound((c) => c.json({ success: false, message: `no endpoint ${c.req.method} ${c.req.path}` }, 404));
 	app.onError((error, c) => {
-		options.log?.(`api: ${error.stack ?? error.message}`);
+		logUnexpected(options.logger, 'http', error);
 		return c.json({ success: false, message: 'internal error' }, 500);
 	});
 	return app;

@@ -9,6 +9,7 @@
  */
 import { isIP } from 'node:net';
 import { TapedeckError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import { formatStreamKey, type PublishRequest, type StreamKey } from '../core/stream-hub.ts';
 import { AdmissionWebhook } from './admission-webhook.ts';
 import { credentialProblem, isSourcePattern, type StreamCredentials } from './stream-credentials.ts';
@@ -37,7 +38,8 @@ export type PublishPolicyOptions = {
 	/** Passphrase of the built-in SRT listener for streams whose entry names none. */
 	readonly srtPassphrase?: string;
 	readonly webhook?: AdmissionWebhook;
-	readonly log: (message: string) => void;
+	/** Hears every decision: `publish.accepted`, `publish.refused`. */
+	readonly logger: Logger;
 };
 
 /** The publish check of a recording's own listen input: what `PublishPolicy.gate` returns. */
@@ -60,7 +62,7 @@ export class PublishPolicy {
 	 * entry are open only while every host is loopback; a server reachable from the network with
 	 * nothing guarding publishing (no stream entry, no webhook, `open` not set to true) refuses to start.
 	 */
-	static forServer(settings: PublishSettings, hosts: readonly string[], log: (message: string) => void): PublishPolicy {
+	static forServer(settings: PublishSettings, hosts: readonly string[], logger: Logger): PublishPolicy {
 		const loopback = hosts.every(isLoopback);
 		const nothingSet = Object.keys(settings.streams).length === 0 && settings.webhook === undefined;
 		if (!loopback && nothingSet && settings.open !== true) {
@@ -74,14 +76,17 @@ export class PublishPolicy {
 		}
 		const open = settings.open ?? loopback;
 		if (open && !loopback)
-			log('publish: open publishing beyond loopback was asked for: streams without keys accept anyone');
+			logger.warn(
+				{ event: 'publish.open', hosts },
+				'publish: open publishing beyond loopback was asked for: streams without keys accept anyone',
+			);
 		return new PublishPolicy({
 			streams: settings.streams,
 			open,
 			openOnLoopbackOnly: settings.open === undefined,
 			...(settings.srtPassphrase === undefined ? {} : { srtPassphrase: settings.srtPassphrase }),
 			...(settings.webhook ? { webhook: new AdmissionWebhook(settings.webhook) } : {}),
-			log,
+			logger,
 		});
 	}
 
@@ -152,9 +157,11 @@ export class PublishPolicy {
 	}
 
 	#decide(request: PublishRequest, allowed: boolean, reason: string): boolean {
-		const verb = allowed ? 'allowed' : 'refused';
-		this.#o.log(
-			`publish ${verb}: ${request.protocol} ${formatStreamKey(request.key)} from ${request.remoteAddress || '?'}: ${reason}`,
+		const { protocol, remoteAddress } = request;
+		const stream = formatStreamKey(request.key);
+		this.#o.logger.info(
+			{ event: allowed ? 'publish.accepted' : 'publish.refused', stream, protocol, remoteAddress, reason },
+			`publish ${allowed ? 'allowed' : 'refused'}: ${protocol} ${stream} from ${remoteAddress || '?'}: ${reason}`,
 		);
 		return allowed;
 	}

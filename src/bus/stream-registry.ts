@@ -1,3 +1,4 @@
+import { type Logger, silentLogger } from '../core/logger.ts';
 import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import {
@@ -24,7 +25,8 @@ export type StreamRegistryOptions = {
 	 * A publish through the hub to one of them is refused whatever the credentials.
 	 */
 	readonly privateApps?: readonly string[];
-	readonly log?: (message: string) => void;
+	/** Hears `publish.refused` (private streams), `session.started` and `session.ended`. */
+	readonly logger?: Logger;
 	readonly gop?: GopCacheOptions;
 };
 
@@ -40,15 +42,21 @@ export class StreamRegistry implements StreamHub {
 	/** Streams a recording's own input publishes (`publisher()`): private whatever their app. */
 	readonly #private = new Set<string>();
 
+	readonly #logger: Logger;
+
 	constructor(options: StreamRegistryOptions = {}) {
 		this.#options = options;
+		this.#logger = options.logger ?? silentLogger;
 	}
 
 	async authorize(request: PublishRequest): Promise<boolean> {
 		if (this.isPrivate(request.key)) {
-			this.#options.log?.(
-				`publish refused: ${request.protocol} ${formatStreamKey(request.key)} from ${request.remoteAddress || '?'}: ` +
-					"a recording's private stream, fed only by that recording's own input",
+			const reason = "a recording's private stream, fed only by that recording's own input";
+			const { protocol, remoteAddress } = request;
+			const stream = formatStreamKey(request.key);
+			this.#logger.info(
+				{ event: 'publish.refused', stream, protocol, remoteAddress, reason },
+				`publish refused: ${protocol} ${stream} from ${remoteAddress || '?'}: ${reason}`,
 			);
 			return false;
 		}
@@ -66,7 +74,7 @@ export class StreamRegistry implements StreamHub {
 	 * which is how a listener or puller that outlives one connection (UDP, HTTP, URL pullers) reconnects.
 	 */
 	publish(key: StreamKey, protocol: string): StreamPublisher {
-		const publisher = new Publication(() => this.#streamFor(key), protocol);
+		const publisher = new Publication(() => this.#streamFor(key), protocol, this.#logger);
 		publisher.begin();
 		return publisher;
 	}
@@ -78,7 +86,7 @@ export class StreamRegistry implements StreamHub {
 	 */
 	publisher(key: StreamKey, protocol: string): StreamPublisher {
 		this.#private.add(formatStreamKey(key));
-		return new Publication(() => this.#streamFor(key), protocol);
+		return new Publication(() => this.#streamFor(key), protocol, this.#logger);
 	}
 
 	/** Attaches a consumer to `key`, live or not yet (a reservation). */
@@ -114,19 +122,24 @@ export class StreamRegistry implements StreamHub {
 class Publication implements StreamPublisher {
 	readonly #resolve: () => LiveStream;
 	readonly #protocol: string;
+	readonly #logger: Logger;
 	#stream: LiveStream | undefined;
 	/** The connection's figures, handed to each session it starts. */
 	#statsSource: PublisherStatsSource | undefined;
+	/** The stream's totals when the current session began: the session's own are the difference. */
+	#sessionStart = { at: 0, bytes: 0, packets: 0 };
 
-	constructor(resolve: () => LiveStream, protocol: string) {
+	constructor(resolve: () => LiveStream, protocol: string, logger: Logger) {
 		this.#resolve = resolve;
 		this.#protocol = protocol;
+		this.#logger = logger;
 	}
 
 	begin(): void {
 		const stream = this.#resolve();
 		stream.begin(this, this.#protocol);
 		this.#stream = stream;
+		this.#started(stream);
 	}
 
 	/** Starts a new session when the last one ended; while another publisher holds the stream, media is dropped. */
@@ -136,6 +149,7 @@ class Publication implements StreamPublisher {
 			if (stream.live) return;
 			stream.begin(this, this.#protocol);
 			this.#stream = stream;
+			this.#started(stream);
 			if (this.#statsSource) stream.reportStats(this, this.#statsSource);
 		}
 		this.#stream.announce(this, tracks);
@@ -157,6 +171,28 @@ class Publication implements StreamPublisher {
 
 	end(reason = 'publisher ended'): void {
 		this.#statsSource = undefined;
-		this.#stream?.end(this, reason);
+		const stream = this.#stream;
+		if (stream?.isOwnedBy(this)) this.#ended(stream, reason);
+		stream?.end(this, reason);
+	}
+
+	#started(stream: LiveStream): void {
+		this.#sessionStart = { at: Date.now(), bytes: stream.stats.bytes, packets: stream.stats.packets };
+		const { name, stats } = stream;
+		this.#logger.info(
+			{ event: 'session.started', stream: name, protocol: this.#protocol, session: stats.sessions },
+			`session started: ${this.#protocol} ${name}`,
+		);
+	}
+
+	#ended(stream: LiveStream, reason: string): void {
+		const start = this.#sessionStart;
+		const durationMs = Date.now() - start.at;
+		const bytes = stream.stats.bytes - start.bytes;
+		const packets = stream.stats.packets - start.packets;
+		this.#logger.info(
+			{ event: 'session.ended', stream: stream.name, protocol: this.#protocol, durationMs, bytes, packets, reason },
+			`session ended: ${this.#protocol} ${stream.name} after ${(durationMs / 1000).toFixed(1)} s, ${bytes} bytes: ${reason}`,
+		);
 	}
 }

@@ -24,13 +24,18 @@ import {
 	type ServeConfig,
 } from '../config/load.ts';
 import { CREDENTIAL_ENV, SAFETY_DEFAULTS, SAFETY_ENV } from '../config/safety-config.ts';
+import type { BuiltInModule } from '../core/input-spec.ts';
+import type { Logger } from '../core/logger.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
+import { RateLimitedLog } from '../ops/log/rate-limited-log.ts';
+import { logRecorderEvents, logRecovery } from '../ops/log/recorder-event-log.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
 import { RecordingService } from '../recorder/recording-service.ts';
 import type { Sink } from '../sink/sink.ts';
 import { JournalStore } from '../store/journal-store.ts';
+import { createServerLogger } from './server-logger.ts';
 import { VERSION } from './version.ts';
 
 /** What a built-in listener is given. */
@@ -38,7 +43,7 @@ export type ListenerContext = {
 	readonly hub: StreamRegistry;
 	readonly config: ServeConfig;
 	readonly policy: PublishPolicy;
-	readonly log: (message: string) => void;
+	readonly logger: Logger;
 };
 
 /** Where a built-in listener binds, and the limits it puts on connections. */
@@ -49,32 +54,32 @@ const listening = (config: ServeConfig, port: number) => ({
 });
 
 /**
- * The built-in protocol listeners (RTMP, SRT, RTSP publish endpoints), one line each: a factory that
- * returns the listener, or undefined when its port is 0 (turned off).
+ * The built-in protocol listeners (RTMP, SRT, RTSP publish endpoints) by protocol, one line each: a
+ * factory that returns the listener, or undefined when its port is 0 (turned off).
  */
-const LISTENERS: ReadonlyArray<(context: ListenerContext) => IngestSource | undefined> = [
-	({ hub, config, policy, log }) =>
+const LISTENERS: Readonly<Record<BuiltInModule['protocol'], (context: ListenerContext) => IngestSource | undefined>> = {
+	srt: ({ hub, config, policy, logger }) =>
 		config.srtPort
 			? new SrtListener({
 					...listening(config, config.srtPort),
 					hub,
 					defaultStream: SRT_UNNAMED_STREAM,
 					passphrase: (key) => policy.passphraseFor(key),
-					log,
+					logger,
 				})
 			: undefined,
-	({ hub, config, log }) =>
-		config.rtmpPort ? new RtmpListener({ ...listening(config, config.rtmpPort), hub, log }) : undefined,
-	({ hub, config, policy, log }) =>
+	rtmp: ({ hub, config, logger }) =>
+		config.rtmpPort ? new RtmpListener({ ...listening(config, config.rtmpPort), hub, logger }) : undefined,
+	rtsp: ({ hub, config, policy, logger }) =>
 		config.rtspPort
 			? new RtspListener({
 					...listening(config, config.rtspPort),
 					hub,
-					log,
+					logger,
 					digestPasswords: (key, user) => policy.digestPasswords(key, user),
 				})
 			: undefined,
-];
+};
 
 export type RunningServer = {
 	/** `http://host:port` of the API. */
@@ -87,7 +92,8 @@ export type RunningServer = {
 };
 
 export type StartOptions = {
-	readonly log?: (message: string) => void;
+	/** Where the log goes; default: the pino logger `config.operations.log` describes. Repeats are held back either way. */
+	readonly logger?: Logger;
 	/** Tests only: the sink of each recorded file (to inject a full disk). */
 	readonly openSink?: (path: string) => Sink;
 };
@@ -97,13 +103,15 @@ export const startServer = async (
 	token: AccessToken,
 	options: StartOptions = {},
 ): Promise<RunningServer> => {
-	const log = options.log ?? ((message: string) => console.error(message));
+	const logs = new RateLimitedLog(options.logger ?? createServerLogger(config.operations.log));
+	logs.start();
+	const { logger } = logs;
 	prepareDataDir(config.dataDir);
 	const { publish } = config;
 	for (const passphrase of [publish.srtPassphrase, ...Object.values(publish.streams).map((s) => s.passphrase)])
 		if (passphrase !== undefined) validatePassphrase(passphrase);
-	const policy = PublishPolicy.forServer(publish, [config.safety.listenHost], log);
-	const registry = new StreamRegistry({ authorize: (request) => policy.authorize(request), log });
+	const policy = PublishPolicy.forServer(publish, [config.safety.listenHost], logger);
+	const registry = new StreamRegistry({ authorize: (request) => policy.authorize(request), logger });
 	const store = new JournalStore<RecordingJob, RecordedFile>(`${config.storeDir}/recordings.jsonl`, {
 		upgrade: upgradeLegacyJob,
 	});
@@ -112,7 +120,7 @@ export const startServer = async (
 		store,
 		recordingsRoot: config.recordingsDir,
 		listenHost: config.safety.listenHost,
-		log,
+		logger,
 		syncIntervalMs: config.syncIntervalMs,
 		// A job's own inputs under the operator's network policy and connection limits; its own listener
 		// admits whom the credentials of its input (and the publish policy) allow.
@@ -127,16 +135,19 @@ export const startServer = async (
 		modules: builtInModules({ ...config, host: config.safety.listenHost }),
 		...(options.openSink ? { openSink: options.openSink } : {}),
 	});
+	logRecorderEvents(service.events, logger);
 	const recovery = await service.init();
-	for (const file of recovery.files) log(`recovery: ${file.outcome} ${file.path} (${file.note})`);
+	logRecovery(recovery, logger);
 
 	const listeners: IngestSource[] = [];
-	for (const make of LISTENERS) {
-		const listener = make({ hub: registry, config, policy, log });
+	const ports = { srt: config.srtPort, rtmp: config.rtmpPort, rtsp: config.rtspPort };
+	for (const protocol of Object.keys(LISTENERS) as BuiltInModule['protocol'][]) {
+		const listener = LISTENERS[protocol]({ hub: registry, config, policy, logger });
 		if (!listener) continue;
 		await listener.start();
 		listeners.push(listener);
-		log(`listening: ${listener.description}`);
+		const address = `${config.safety.listenHost}:${ports[protocol]}`;
+		logger.info({ event: 'listener.started', protocol, address }, `listening: ${listener.description}`);
 	}
 
 	const app = createApp({
@@ -147,7 +158,7 @@ export const startServer = async (
 		jwtMaxLifetimeSeconds: config.safety.jwtMaxLifetimeSeconds,
 		limits: { maxBodyBytes: config.safety.maxBodyBytes },
 		version: VERSION,
-		log,
+		logger,
 	});
 	const http = await new Promise<ServerType>((resolve, reject) => {
 		const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
@@ -162,6 +173,7 @@ export const startServer = async (
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
 		await service.shutdown();
 		await store.close();
+		logs.close();
 	};
 	return {
 		url: `http://${host}:${port}`,

@@ -3,6 +3,7 @@
  * request into this, the job store saves it, and `ingest/create-input.ts` builds the source from it.
  */
 import type { ConnectionLimits } from './connection-limits.ts';
+import type { Logger } from './logger.ts';
 import type { NetworkPolicy } from './network-policy.ts';
 import type { IngestSource, PublishRequest, StreamHub, StreamKey, StreamPublisher } from './stream-hub.ts';
 
@@ -62,7 +63,7 @@ export type InputContext = {
 	readonly key: StreamKey;
 	/** Address listeners bind when the spec names none (the server's `--host`). */
 	readonly listenHost: string;
-	readonly log: (message: string) => void;
+	readonly logger: Logger;
 	/** What the job's listeners may bind and its pulls reach; default: `listenHost` and loopback, no redirects. */
 	readonly network?: NetworkPolicy;
 	/** Handshake and idle times, connections not publishing yet, for the job's own listeners. */

@@ -25,3 +25,9 @@ export const silentLogger: Logger = {
 	debug: ignore,
 	child: () => silentLogger,
 };
+
+/** Logs a failure with nobody to answer (a background task's): `<what> failed: <reason>`, at level error. */
+export const logFailure = (logger: Logger, fields: LogFields, what: string, error: unknown): void => {
+	const reason = error instanceof Error ? error.message : String(error);
+	logger.error({ ...fields, error: reason }, `${what} failed: ${reason}`);
+};

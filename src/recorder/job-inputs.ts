@@ -1,6 +1,7 @@
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { BuiltInModule, InputSpec, OpenInput } from '../core/input-spec.ts';
+import type { Logger } from '../core/logger.ts';
 import { DEFAULT_VHOST, type IngestSource, type StreamKey } from '../core/stream-hub.ts';
 import type { JobSettings, RecordingJob } from './recording-job.ts';
 
@@ -12,7 +13,7 @@ export type JobInputsOptions = {
 	readonly openInput?: OpenInput;
 	/** The built-in listeners inputs may name. */
 	readonly modules?: readonly BuiltInModule[];
-	readonly log: (message: string) => void;
+	readonly logger: Logger;
 };
 
 /**
@@ -69,7 +70,7 @@ export class JobInputs {
 			hub: registry,
 			key,
 			listenHost: this.#options.listenHost,
-			log: (message) => this.#options.log(`recording "${name}": ${message}`),
+			logger: this.#options.logger.child({ name }),
 		});
 	}
 

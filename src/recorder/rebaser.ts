@@ -20,25 +20,20 @@
  * *origin*: the earliest presentation time of its first packets over all tracks, as `ffmpeg -c copy`
  * sets it. The keyframe's B-frame delay then decodes before 0 (negative DTS, which every muxer takes)
  * and no file starts with an empty lead edit. The origin is only known once every track delivered its
- * first packet to the file: the caller keeps those back until `settleOrigin()`. Per segmentation rule:
- * - `discontinuity`: every file starts at 0 (its origin is subtracted from all tracks);
- * - `continuity`: file 0 starts at 0 and each later file carries on where the previous ended, also
- *   after the source restarted (`restart()`), where OME merely passes the engine's clock through.
- *   A container that stores no negative DTS (FLV: its muxer moves a file that has one later by the
- *   delay, as ffmpeg does) would move file 0 alone: there file 0's 0 is its keyframe's DTS instead.
+ * first packet to the file: the caller keeps those back until `settleOrigin()`. Under `continuity`
+ * (SegmentationRule) every file shares file 0's origin; a container that stores no negative DTS (FLV:
+ * its muxer moves a file that has one later by the delay, as ffmpeg does) would move file 0 alone:
+ * there file 0's 0 is its keyframe's DTS instead.
  * Timestamps stay integers in each track's own timescale; shared offsets are rescaled per track.
  */
 import type { Packet } from '../core/packet.ts';
 import { rescale } from '../core/time.ts';
 import type { Track } from '../core/track.ts';
+import type { SegmentationRule } from './segmentation-rule.ts';
 import { StreamEpochs } from './stream-epochs.ts';
-
-export type SegmentationRule = 'continuity' | 'discontinuity';
 
 /** Which file a packet goes to around a cut. */
 export type FileChoice = 'current' | 'previous';
-
-export const SEGMENTATION_RULES: readonly SegmentationRule[] = ['continuity', 'discontinuity'];
 
 /** How far back a DTS may step and still be nudged when the track's frame duration is not known yet. */
 const DEFAULT_NUDGE_S = 0.1;

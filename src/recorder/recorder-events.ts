@@ -4,6 +4,7 @@
  * so a recording knows nothing of who watches it.
  */
 
+import { type Logger, logFailure, silentLogger } from '../core/logger.ts';
 import type { RecordingJob } from './recording-job.ts';
 import type { RecordedFile } from './recording-spec.ts';
 
@@ -22,10 +23,11 @@ export type RecorderEventListener = (event: RecorderEvent) => void;
 /** The recorder's event channel: listeners are called in order, and one that throws cannot stop the others. */
 export class RecorderEvents {
 	readonly #listeners = new Set<RecorderEventListener>();
-	readonly #onListenerError: (error: unknown) => void;
+	readonly #logger: Logger;
 
-	constructor(onListenerError: (error: unknown) => void = () => {}) {
-		this.#onListenerError = onListenerError;
+	/** A listener that throws is logged on `logger`. */
+	constructor(logger: Logger = silentLogger) {
+		this.#logger = logger;
 	}
 
 	/** Returns the unsubscribe. */
@@ -39,7 +41,12 @@ export class RecorderEvents {
 			try {
 				listener(event);
 			} catch (error) {
-				this.#onListenerError(error);
+				logFailure(
+					this.#logger,
+					{ event: 'recorder.listener_failed', type: event.type },
+					'a recorder event listener',
+					error,
+				);
 			}
 		}
 	}

@@ -1,8 +1,8 @@
 import type { InputSpec } from '../core/input-spec.ts';
 import type { StreamKey } from '../core/stream-hub.ts';
 import type { JournalStore } from '../store/journal-store.ts';
-import type { SegmentationRule } from './rebaser.ts';
 import type { RecordedFile, RecordFormat, RecordingState } from './recording.ts';
+import type { SegmentationRule } from './segmentation-rule.ts';
 
 /** What a dialect sets on a job: every API's create/update request translates to this. */
 export type JobSettings = {

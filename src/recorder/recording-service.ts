@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
 import { type BuiltInModule, maskSecretsIn, type OpenInput } from '../core/input-spec.ts';
+import { type Logger, logFailure, silentLogger } from '../core/logger.ts';
 import type { IngestSource, StreamKey } from '../core/stream-hub.ts';
 import type { Sink } from '../sink/sink.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
@@ -26,7 +27,7 @@ export type RecordingServiceOptions = {
 	readonly openInput?: OpenInput;
 	/** The built-in listeners inputs may name; none by default. */
 	readonly modules?: readonly BuiltInModule[];
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 	/** Injectable sink factory (tests simulate a full disk with it). */
 	readonly openSink?: (path: string) => Sink;
 	readonly syncIntervalMs?: number;
@@ -46,7 +47,7 @@ export class RecordingService {
 	readonly #options: RecordingServiceOptions;
 	readonly #store: JobStore;
 	readonly #runs = new Map<string, Run>();
-	readonly #log: (message: string) => void;
+	readonly #logger: Logger;
 	readonly #queue = new JobQueue();
 	readonly #inputs: JobInputs;
 	/** Files started, completed and failed, and job state changes, for logs, metrics, webhooks and retention. */
@@ -55,11 +56,9 @@ export class RecordingService {
 	constructor(options: RecordingServiceOptions) {
 		this.#options = options;
 		this.#store = options.store;
-		this.#log = options.log ?? (() => {});
-		this.#inputs = new JobInputs({ ...options, log: this.#log });
-		this.events = new RecorderEvents((error) =>
-			this.#log(`recorder event listener failed: ${(error as Error).message}`),
-		);
+		this.#logger = options.logger ?? silentLogger;
+		this.#inputs = new JobInputs({ ...options, logger: this.#logger });
+		this.events = new RecorderEvents(this.#logger);
 		mkdirSync(options.recordingsRoot, { recursive: true });
 	}
 
@@ -227,6 +226,7 @@ export class RecordingService {
 				},
 				...(this.#options.openSink ? { openSink: this.#options.openSink } : {}),
 				...(this.#options.syncIntervalMs ? { syncIntervalMs: this.#options.syncIntervalMs } : {}),
+				logger: this.#logger.child({ job: job.id }),
 			});
 			source = this.#inputs.sourceOf(job.name, job.key, job.input);
 		} catch (error) {
@@ -254,7 +254,7 @@ export class RecordingService {
 		this.#runs.delete(id);
 		await run.source
 			?.stop()
-			.catch((error: unknown) => this.#log(`stopping input of ${id}: ${(error as Error).message}`));
+			.catch((error) => logFailure(this.#logger, { event: 'input.failed', job: id }, 'stopping the input', error));
 		await run.recording.stop(options);
 	}
 
@@ -268,7 +268,7 @@ export class RecordingService {
 			this.#store.put(job);
 		} catch (error) {
 			// A run's own event: nobody to answer, so the log says it (the next change retries the save).
-			this.#log(`job ${job.id} state not saved: ${(error as Error).message}`);
+			logFailure(this.#logger, { event: 'store.failed', job: id }, 'saving the job state', error);
 		}
 		this.events.emit({ type: 'job.state', job: { ...job } });
 	}
@@ -293,7 +293,7 @@ export class RecordingService {
 		try {
 			this.#store.putItem(jobId, file);
 		} catch (error) {
-			this.#log(`file ${file.path} of job ${jobId} not saved: ${(error as Error).message}`);
+			logFailure(this.#logger, { event: 'store.failed', job: jobId, path: file.path }, 'saving the file', error);
 		}
 		this.events.emit(RecorderEvents.ofFile({ ...job }, { ...file }));
 	}

@@ -4,7 +4,7 @@
  */
 import type { StreamKey } from '../core/stream-hub.ts';
 import type { PathTemplate } from './path-template.ts';
-import type { SegmentationRule } from './rebaser.ts';
+import type { SegmentationRule } from './segmentation-rule.ts';
 import type { SplitPolicyOptions } from './split-policy.ts';
 import type { TrackFilterOptions } from './track-filter.ts';
 

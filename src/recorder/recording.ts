@@ -3,6 +3,7 @@ import type { ContainerFormat } from '../../mux/muxer.ts';
 import type { StreamRegistry } from '../bus/stream-registry.ts';
 import type { Subscription } from '../bus/subscription.ts';
 import type { TapedeckError } from '../core/errors.ts';
+import { type Logger, silentLogger } from '../core/logger.ts';
 import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
@@ -14,7 +15,7 @@ import { RetryBackoff } from './retry-backoff.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import { SplitPolicy } from './split-policy.ts';
 import { TrackFilter } from './track-filter.ts';
-import { type RecordingWarnings, WarningLog } from './warning-log.ts';
+import { type RecordingWarning, type RecordingWarnings, WarningLog, warningEvent } from './warning-log.ts';
 
 export {
 	RECORD_FORMATS,
@@ -50,6 +51,8 @@ export type RecordingDeps = {
 	readonly retryMs?: number;
 	/** Muxer factory, injectable to test a failing muxer; default the registry in mux/create-muxer.ts. */
 	readonly createMuxer?: typeof createMuxer;
+	/** Where its warnings are logged too (the server's log holds back repeats). */
+	readonly logger?: Logger;
 };
 
 /** Fragment length of MP4/MOV written while recording: with the sync timer, a crash loses at most about 2 s. */
@@ -95,7 +98,7 @@ export class Recording {
 			observer: deps.observer,
 			...(deps.openSink ? { openSink: deps.openSink } : {}),
 			now: this.#now,
-			warn: (warning) => this.#warnings.add(warning, this.#now()),
+			warn: (warning) => this.#warn(warning),
 		});
 	}
 
@@ -191,7 +194,16 @@ export class Recording {
 	/** The writer hears it too (a jump readies its rebaser) and hands it back through `onWarning`. */
 	#onWarning(warning: MediaWarning): void {
 		if (this.#writer) this.#writer.warn(warning);
-		else this.#warnings.add(warning, this.#now());
+		else this.#warn(warning);
+	}
+
+	/** Counted for the APIs and logged: what did not reach the files as it was is never lost unsaid. */
+	#warn(warning: RecordingWarning): void {
+		this.#warnings.add(warning, this.#now());
+		(this.#deps.logger ?? silentLogger).warn(
+			{ event: warningEvent(warning.code), code: warning.code },
+			warning.message,
+		);
 	}
 
 	#onEnd(reason: string): void {
@@ -204,7 +216,7 @@ export class Recording {
 	#onOverflow(error: TapedeckError): void {
 		if (this.#stopped || this.#state === 'error') return;
 		this.stats.droppedPackets += this.#subscription?.dropped ?? 0;
-		this.#warnings.add({ code: 'dropped_data', message: error.message }, this.#now());
+		this.#warn({ code: 'dropped_data', message: error.message });
 		this.#writer?.endSegment().catch((failure: unknown) => this.#fail(failure, true));
 		this.#transition('ready', `resubscribing after: ${error.message}`);
 		this.#subscribe();
@@ -230,7 +242,7 @@ export class Recording {
 				files.closed(info, this.#lastSequence);
 			},
 			onError: (error) => this.#fail(error, true),
-			onWarning: (warning) => this.#warnings.add(warning, this.#now()),
+			onWarning: (warning) => this.#warn(warning),
 			now: this.#now,
 			...(this.#deps.createMuxer ? { createMuxer: this.#deps.createMuxer } : {}),
 		});

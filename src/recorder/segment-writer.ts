@@ -20,16 +20,17 @@ import type { MediaReceiver, MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 import { HeldPackets } from './held-packets.ts';
-import { Rebaser, type RebaserStats, type SegmentationRule } from './rebaser.ts';
+import { Rebaser, type RebaserStats } from './rebaser.ts';
 import type { OpenedSegment, SegmentInfo } from './segment-file.ts';
 import { SegmentFiles } from './segment-files.ts';
+import type { SegmentationRule } from './segmentation-rule.ts';
 import type { SplitPolicy } from './split-policy.ts';
 import type { TrackFilter } from './track-filter.ts';
 import { isCutPoint, TrackPlan } from './track-plan.ts';
 import { TrackSet } from './track-set.ts';
 
-export type { SegmentationRule } from './rebaser.ts';
 export type { OpenedSegment, SegmentInfo } from './segment-file.ts';
+export type { SegmentationRule } from './segmentation-rule.ts';
 
 export type SegmentWriterOptions = {
 	format: ContainerFormat;

@@ -7,6 +7,13 @@ import type { MediaWarning } from '../core/media-receiver.ts';
  */
 export type RecordingWarning = { readonly code: MediaWarning['code'] | 'file'; readonly message: string };
 
+/**
+ * The log event of a warning: lost media, a timestamp re-origined, or anything else the input or the
+ * writer changed (damaged units passed on, unsupported streams, new parameters, renamed files).
+ */
+export const warningEvent = (code: RecordingWarning['code']): 'media.dropped' | 'timestamp.fixed' | 'media.warning' =>
+	code === 'dropped_data' ? 'media.dropped' : code === 'timestamp_jump' ? 'timestamp.fixed' : 'media.warning';
+
 /** One distinct warning (same code and message) and how often it came. */
 export type WarningEntry = {
 	readonly code: RecordingWarning['code'];

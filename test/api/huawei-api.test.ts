@@ -153,9 +153,7 @@ test('START records the pushed stream, is idempotent, and shows through the OME 
 	);
 
 	// The bus delivers from a scheduled drain: let the cached GOP reach the file before the push ends.
-	const deadline = Date.now() + 5000;
-	while (service.get(recording.id).state !== 'recording' && Date.now() < deadline) await sleep(20);
-	await sleep(100);
+	assert.ok(await waitFor(() => service.stats(recording.id).packets > 0, 5000), 'packets reach the recording');
 	publisher.end();
 	const stopped = await call('STOP', target('cam'));
 	assert.is(stopped.status, 200);

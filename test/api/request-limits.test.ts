@@ -9,6 +9,7 @@ import { serve } from '@hono/node-server';
 import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/app.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { test } from '../helpers/suite.ts';
 import { makeService } from './service-kit.ts';
 
@@ -21,7 +22,7 @@ const app = createApp({
 	accessToken: SECRET,
 	version: 'test',
 	limits: { maxBodyBytes: 256 * 1024 },
-	log: (line) => logs.push(line),
+	logger: linesLogger(logs),
 });
 const jwt = await issueAccessJwt(SECRET, 1);
 

@@ -12,6 +12,7 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { issueAccessJwt } from '../../src/api/auth.ts';
 import { type RunningServer, startServer } from '../../src/cli/serve.ts';
 import { loadAccessToken, loadServeConfig } from '../../src/config/load.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -25,7 +26,7 @@ const start = async (flags: string[] = [], dataDir = tempDir('safety')) => {
 	);
 	const token = loadAccessToken(config.dataDir, {});
 	const logs: string[] = [];
-	const server = await startServer(config, token, { log: (line) => logs.push(line) });
+	const server = await startServer(config, token, { logger: linesLogger(logs) });
 	return { server, jwt: await issueAccessJwt(token.secret, 1), logs, dataDir } satisfies Started;
 };
 

@@ -5,6 +5,7 @@
  * publish. Also: a recording's private stream cannot be pushed to through a built-in listener.
  * Ports from the OS; RTP ports of RTSP publishers in 27810–27849.
  */
+
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as assert from 'uvu/assert';
@@ -17,7 +18,9 @@ import { AdmissionWebhook } from '../../src/auth/admission-webhook.ts';
 import { PublishPolicy } from '../../src/auth/publish-policy.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { InputSpec } from '../../src/core/input-spec.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import type { IngestSource, StreamKey } from '../../src/core/stream-hub.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy, type Peer } from '../helpers/process.ts';
 import { SessionCollector } from '../helpers/session-collector.ts';
@@ -42,9 +45,9 @@ const policy = new PublishPolicy({
 		'live/srtpass': { passphrase: 'srt-passphrase-1' },
 		'live/rtsp': { user: 'enc', password: 'rtsp-pass-1' },
 	},
-	log: (line) => log.push(line),
+	logger: linesLogger(log),
 });
-const registry = new StreamRegistry({ authorize: (r) => policy.authorize(r), log: (line) => log.push(line) });
+const registry = new StreamRegistry({ authorize: (r) => policy.authorize(r), logger: linesLogger(log) });
 
 const live = (stream: string): StreamKey => ({ vhost: 'default', app: 'live', stream });
 const watch = (stream: string): Collector => {
@@ -76,7 +79,7 @@ const withSource = async <S extends IngestSource>(source: S, body: (source: S) =
 };
 
 test('RTMP: a wrong or missing stream key is refused and logged; the right key publishes', async () => {
-	await withSource(new RtmpListener({ hub: registry, port: 0, log: (l) => log.push(l) }), async (listener) => {
+	await withSource(new RtmpListener({ hub: registry, port: 0, logger: linesLogger(log) }), async (listener) => {
 		const collector = watch('rtmp');
 		const url = `rtmp://127.0.0.1:${listener.port}/live/rtmp`;
 		assert.is.not(await push(['-f', 'flv', `${url}?key=wrong`]), 0);
@@ -94,7 +97,7 @@ test('RTMP: a wrong or missing stream key is refused and logged; the right key p
 });
 
 test("RTMP: a recording's private stream (recording/<jobId>) is refused whatever the key", async () => {
-	await withSource(new RtmpListener({ hub: registry, port: 0, log: () => {} }), async (listener) => {
+	await withSource(new RtmpListener({ hub: registry, port: 0, logger: silentLogger }), async (listener) => {
 		const collector = new Collector();
 		const key = { vhost: 'default', app: 'recording', stream: 'job-1' };
 		registry.subscribe(key, collector);
@@ -109,7 +112,7 @@ test('SRT: the stream id key (s=) and the built-in listener passphrase are check
 		hub: registry,
 		port: SRT_PORT,
 		passphrase: (key) => policy.passphraseFor(key),
-		log: (line) => log.push(line),
+		logger: linesLogger(log),
 	});
 	await withSource(listener, async () => {
 		const keyed = watch('srt');
@@ -165,7 +168,7 @@ const context = (input: InputSpec) => ({
 	hub: registry,
 	key: jobKey,
 	listenHost: '127.0.0.1',
-	log: (line: string) => log.push(line),
+	logger: linesLogger(log),
 	admission: policy.gate(input.credentials ?? {}),
 });
 
@@ -251,12 +254,12 @@ test('RTMP behind an admission webhook: its allow and deny decide, a webhook tha
 		url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/admit`,
 		timeoutMs: 500,
 	});
-	const hooked = new PublishPolicy({ open: false, webhook, log: (line) => log.push(line) });
+	const hooked = new PublishPolicy({ open: false, webhook, logger: linesLogger(log) });
 	const bus = new StreamRegistry({ authorize: (r) => hooked.authorize(r) });
 	const collector = new Collector();
 	bus.subscribe(live('hooked'), collector);
 	try {
-		await withSource(new RtmpListener({ hub: bus, port: 0, log: () => {} }), async (listener) => {
+		await withSource(new RtmpListener({ hub: bus, port: 0, logger: silentLogger }), async (listener) => {
 			const url = `rtmp://127.0.0.1:${listener.port}/live/hooked`;
 			assert.is.not(await push(['-f', 'flv', `${url}?key=other`]), 0);
 			assert.match(lastLog(/publish refused: rtmp default\/live\/hooked/) ?? '', /webhook denied/);

@@ -10,7 +10,9 @@ import { parseStreamId } from '../../ingest/srt/stream-id.ts';
 import { AdmissionWebhook } from '../../src/auth/admission-webhook.ts';
 import { PublishPolicy, type PublishSettings } from '../../src/auth/publish-policy.ts';
 import { addressMatches } from '../../src/auth/stream-credentials.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import type { PublishRequest } from '../../src/core/stream-hub.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { test } from '../helpers/suite.ts';
 
 const request = (
@@ -25,7 +27,7 @@ const request = (
 
 const policyWith = (options: Partial<ConstructorParameters<typeof PublishPolicy>[0]> = {}) => {
 	const lines: string[] = [];
-	const policy = new PublishPolicy({ open: false, log: (line) => lines.push(line), ...options });
+	const policy = new PublishPolicy({ open: false, logger: linesLogger(lines), ...options });
 	return { policy, lines };
 };
 
@@ -113,14 +115,13 @@ test("a job input's own credentials: none means open only while publishing is op
 
 test('beyond loopback with nothing guarding publishing the server refuses to start, unless asked', async () => {
 	const nothing: PublishSettings = { open: undefined, streams: {}, srtPassphrase: undefined, webhook: undefined };
-	const log = () => {};
-	assert.not.ok(PublishPolicy.forServer(nothing, ['127.0.0.1'], log).guarded, 'loopback: open, no setup');
-	assert.throws(() => PublishPolicy.forServer(nothing, ['0.0.0.0'], log), /--allow-open-publish/);
-	assert.throws(() => PublishPolicy.forServer(nothing, ['::'], log), /reachable beyond this machine/);
-	assert.not.ok(PublishPolicy.forServer({ ...nothing, open: true }, ['0.0.0.0'], log).guarded);
-	const keyed = PublishPolicy.forServer({ ...nothing, streams: { 'live/a': { key: 'k' } } }, ['0.0.0.0'], log);
+	assert.not.ok(PublishPolicy.forServer(nothing, ['127.0.0.1'], silentLogger).guarded, 'loopback: open, no setup');
+	assert.throws(() => PublishPolicy.forServer(nothing, ['0.0.0.0'], silentLogger), /--allow-open-publish/);
+	assert.throws(() => PublishPolicy.forServer(nothing, ['::'], silentLogger), /reachable beyond this machine/);
+	assert.not.ok(PublishPolicy.forServer({ ...nothing, open: true }, ['0.0.0.0'], silentLogger).guarded);
+	const keyed = PublishPolicy.forServer({ ...nothing, streams: { 'live/a': { key: 'k' } } }, ['0.0.0.0'], silentLogger);
 	assert.ok(keyed.guarded, 'keys configured: unlisted streams are closed');
-	const local = PublishPolicy.forServer(nothing, ['127.0.0.1'], log);
+	const local = PublishPolicy.forServer(nothing, ['127.0.0.1'], silentLogger);
 	const job = request('recording/j1', 'udp');
 	assert.ok(await local.gate({}, '127.0.0.1').authorize(job), 'a job listener on loopback: open');
 	assert.not.ok(
@@ -128,10 +129,10 @@ test('beyond loopback with nothing guarding publishing the server refuses to sta
 		'a job listener beyond loopback is not open by default',
 	);
 	assert.ok(await local.gate({ key: 'k' }, '0.0.0.0').authorize({ ...job, credentials: { key: 'k' } }));
-	const asked = PublishPolicy.forServer({ ...nothing, open: true }, ['127.0.0.1'], log);
+	const asked = PublishPolicy.forServer({ ...nothing, open: true }, ['127.0.0.1'], silentLogger);
 	assert.ok(await asked.gate({}, '0.0.0.0').authorize(job), 'open publishing asked for');
 	const hooked = { ...nothing, webhook: { url: 'http://127.0.0.1:9/x', timeoutMs: 100 } };
-	assert.ok(PublishPolicy.forServer(hooked, ['192.0.2.1'], log).guarded);
+	assert.ok(PublishPolicy.forServer(hooked, ['192.0.2.1'], silentLogger).guarded);
 });
 
 /** A local webhook; `answer` decides each call. */
@@ -205,7 +206,7 @@ test('webhook: a status other than 2xx, a redirect, no answer in time, nobody li
 	try {
 		const lines: string[] = [];
 		const webhook = new AdmissionWebhook({ url: hook.url, timeoutMs: 300 });
-		const policy = new PublishPolicy({ open: true, webhook, log: (line) => lines.push(line) });
+		const policy = new PublishPolicy({ open: true, webhook, logger: linesLogger(lines) });
 		assert.not.ok(await policy.authorize(request('live/cam', 'rtmp', { key: 'forbidden' })));
 		assert.match(lines.at(-1)!, /webhook answered 403/);
 		assert.not.ok(await policy.authorize(request('live/cam', 'rtmp', { key: 'redirect' })));

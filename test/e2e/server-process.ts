@@ -59,19 +59,18 @@ export const startServer = async (
 		if (!response.ok) throw new Error(`${endpoint} → ${response.status} ${JSON.stringify(json)}`);
 		return json;
 	};
-	const deadline = Date.now() + 15_000;
-	for (;;) {
+	const answers = async (): Promise<boolean> => {
 		if (peer.child.exitCode !== null) throw new Error(`server exited: ${peer.stderr}`);
-		const up = await fetch(`${url}/api/openapi.json`).then(
+		return fetch(`${url}/api/openapi.json`).then(
 			(r) => r.ok,
 			() => false,
 		);
-		if (up) break;
-		if (Date.now() > deadline) {
-			await peer.stop();
-			throw new Error(`server did not start: ${peer.stderr}`);
-		}
-		await sleep(100);
+	};
+	try {
+		await waitUntil('the server to answer', answers, 60_000);
+	} catch (error) {
+		await peer.stop();
+		throw new Error(`server did not start (${(error as Error).message}): ${peer.stderr}`);
 	}
 	return { peer, url, api };
 };

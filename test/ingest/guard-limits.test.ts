@@ -1,3 +1,4 @@
+import { linesLogger } from '../helpers/memory-logger.ts';
 /** The connection guard's rules on fake connections: who is closed, when, and why. */
 
 import * as assert from 'uvu/assert';
@@ -25,9 +26,7 @@ const LIMITS = { handshakeTimeoutMs: 1000, idleTimeoutMs: 1000, maxPendingPerSou
 
 test('over the per-source limit, the one that sent the least goes; a publisher never', async () => {
 	const logs: string[] = [];
-	const guard = new ConnectionGuard('test listener', { ...LIMITS, handshakeTimeoutMs: 3000 }, (line) =>
-		logs.push(line),
-	);
+	const guard = new ConnectionGuard('test listener', { ...LIMITS, handshakeTimeoutMs: 3000 }, linesLogger(logs));
 	const publisher = fake(2000);
 	const idle = [fake(1), fake(0), fake(5)];
 	guard.add('10.0.0.1', idle[0]!);

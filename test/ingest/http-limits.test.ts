@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { HttpListenSource } from '../../ingest/http/http-listen-source.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
 import { SessionCollector } from '../helpers/session-collector.ts';
 import { test } from '../helpers/suite.ts';
@@ -18,7 +19,7 @@ const LIMITS = { handshakeTimeoutMs: 1500, idleTimeoutMs: 1000, maxPendingPerSou
 test('a slow uploader loses the slot within the handshake time; idle connections go; ffmpeg publishes', async () => {
 	const target = new SessionCollector();
 	const logs: string[] = [];
-	const source = new HttpListenSource({ host: '127.0.0.1', port: 0 }, target, (line) => logs.push(line), LIMITS);
+	const source = new HttpListenSource({ host: '127.0.0.1', port: 0 }, target, linesLogger(logs), LIMITS);
 	await source.start();
 	const port = source.port;
 	const crowd = await idleCrowd('127.0.0.1', port, 200);

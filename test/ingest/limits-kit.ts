@@ -1,6 +1,7 @@
 /** Idle and trickling TCP clients for the listeners' connection-limit tests. */
 import { connect, type Socket } from 'node:net';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { Collector } from './rtmp-kit.ts';
 
 export type IdleCrowd = {
@@ -64,5 +65,5 @@ export const watchedHub = (stream: string) => {
 	const collector = new Collector();
 	registry.subscribe({ vhost: 'default', app: 'live', stream }, collector);
 	const logs: string[] = [];
-	return { registry, collector, logs, log: (line: string) => logs.push(line) };
+	return { registry, collector, logs, logger: linesLogger(logs) };
 };

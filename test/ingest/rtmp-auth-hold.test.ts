@@ -12,6 +12,7 @@ import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { type HashedFrame, hashedFrames } from '../helpers/media-check.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { test } from '../helpers/suite.ts';
 import { Collector, capturingProxy, ffmpegPush, sleep, tempDir, waitFor } from './rtmp-kit.ts';
 
@@ -69,7 +70,7 @@ const replayBehindSlowHook = async (
 	const listener = new RtmpListener({
 		port: 0,
 		hub: registry,
-		log: (line) => log.push(line),
+		logger: linesLogger(log),
 		...(holdBytes ? { holdBytes } : {}),
 	});
 	await listener.start();

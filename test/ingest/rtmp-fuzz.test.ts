@@ -13,6 +13,7 @@ import { RtmpListener } from '../../ingest/rtmp/rtmp-listener.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import { TapedeckError } from '../../src/core/errors.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { test } from '../helpers/suite.ts';
 import { Collector, capturingProxy, ffmpegPush, sleep, waitFor } from './rtmp-kit.ts';
 
@@ -132,7 +133,7 @@ test('the listener survives garbage, absurd lengths and buffer floods, then stil
 		hub: registry,
 		idleTimeoutMs: 1000,
 		limits: { maxBufferedBytes: 8 << 20, maxMessageBytes: 4 << 20 },
-		log: (message) => log.push(message),
+		logger: linesLogger(log),
 	});
 	await listener.start();
 	const port = listener.port;

@@ -14,14 +14,14 @@ import { ffmpegPush, waitFor } from './rtmp-kit.ts';
 const LIMITS = { handshakeTimeoutMs: 1500, idleTimeoutMs: 3000, maxPendingPerSource: 16, maxPending: 256 };
 
 test('300 idle and trickling connections leave ffmpeg able to publish; they are closed with a reason', async () => {
-	const { registry, collector, logs, log } = watchedHub('real');
+	const { registry, collector, logs, logger } = watchedHub('real');
 	// As many connections in all as the crowd: without the guard the crowd holds every slot.
 	const listener = new RtmpListener({
 		port: 0,
 		hub: registry,
 		maxConnections: 300,
 		connectionLimits: LIMITS,
-		log,
+		logger,
 	});
 	await listener.start();
 	// A byte every 200 ms: within any idle timeout, never a handshake.

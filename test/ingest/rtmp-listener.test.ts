@@ -1,12 +1,14 @@
 /**
  * The RTMP listener against ffmpeg as the publisher, on a loopback port the OS picks.
  */
+
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { fixture } from '../../fixtures/fixtures.ts';
 import { RtmpListener, type RtmpListenerOptions } from '../../ingest/rtmp/rtmp-listener.ts';
 import { PublishPolicy } from '../../src/auth/publish-policy.ts';
 import { StreamRegistry, type StreamRegistryOptions } from '../../src/bus/stream-registry.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import type { PublishRequest, StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
 import { test } from '../helpers/suite.ts';
@@ -99,9 +101,9 @@ test('a publisher that vanishes ends the stream: killed, or silent past the idle
 });
 
 test('a wrong stream key is refused before any media is accepted; the right one is let in', async () => {
-	const policy = new PublishPolicy({ streams: { 'app/locked': { key: 'secret' } }, open: true, log: () => {} });
+	const policy = new PublishPolicy({ streams: { 'app/locked': { key: 'secret' } }, open: true, logger: silentLogger });
 	const authorize = (request: PublishRequest) => policy.authorize(request);
-	const { registry, collector, listener } = await setUp('locked', { authorize, log: () => {} });
+	const { registry, collector, listener } = await setUp('locked', { authorize, logger: silentLogger });
 	try {
 		const wrong = ffmpegPush(
 			fixture('h264-aac48'),
@@ -129,7 +131,7 @@ test('a wrong stream key is refused before any media is accepted; the right one 
 });
 
 test('a second publisher to a live stream name is refused; the first one carries on', async () => {
-	const { collector, listener } = await setUp('busy', { log: () => {} });
+	const { collector, listener } = await setUp('busy', { logger: silentLogger });
 	try {
 		const first = ffmpegPush(fixture('h264-aac48-10s'), ['-f', 'flv', `rtmp://127.0.0.1:${listener.port}/app/busy`]);
 		await waitFor(() => collector.packets.length > 10, 8000, 'media from the first publisher');

@@ -11,6 +11,7 @@ import { parseRtmpUrl } from '../../ingest/rtmp/rtmp-url.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { hashedFrames, md5 } from '../helpers/media-check.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { freePort } from '../helpers/ports.ts';
 import type { Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
@@ -69,7 +70,7 @@ const pullTwoSessions = async (server: Peer, port: number, app: string): Promise
 	});
 	let publisher: Peer | undefined;
 	try {
-		await waitForPort(port, 5000);
+		await waitForPort(port, 20_000);
 		publisher = ffmpegPush(fixture(SOURCE), ['-f', 'flv', url]);
 		await sleep(300);
 		await puller.start();
@@ -107,7 +108,7 @@ test('nginx-rtmp answers our signed C1 with the digest handshake', async () => {
 	const port = await freePort();
 	const nginx = startNginxRtmp(tempDir('nginx'), port);
 	try {
-		await waitForPort(port, 5000);
+		await waitForPort(port, 20_000);
 		const announced: string[] = [];
 		const session = new RtmpPlaySession(parseRtmpUrl(`rtmp://127.0.0.1:${port}/live/nothing`), {
 			announce: (tracks) => announced.push(...tracks.map((t) => t.codec)),
@@ -127,13 +128,15 @@ test('an unreachable server: retries with exponential back-off, stop() ends it',
 	const puller = new RtmpPuller(`rtmp://127.0.0.1:${await freePort()}/live/none`, registry.publish(KEY, 'rtmp'), {
 		firstRetryMs: 100,
 		maxRetryMs: 800,
-		log: (m) => log.push(m),
+		logger: linesLogger(log),
 	});
+	const started = performance.now();
 	await puller.start();
-	// Waits of 100, 200, 400, 800, 800 ms: about six attempts in two seconds.
-	await sleep(2000);
+	// Waits of 100, 200 and 400 ms come before the second, third and fourth attempts: 700 ms at least.
+	await waitFor(() => puller.attempts >= 4, 10_000, 'four connection attempts');
+	const elapsed = performance.now() - started;
 	await puller.stop();
-	assert.ok(puller.attempts >= 4 && puller.attempts <= 7, `${puller.attempts} attempts`);
+	assert.ok(elapsed >= 650, `four attempts within ${Math.round(elapsed)} ms: no back-off`);
 	assert.match(log[0]!, /ECONNREFUSED/);
 	assert.is(puller.sessions, 0);
 });

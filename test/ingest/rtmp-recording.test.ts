@@ -11,6 +11,7 @@ import { RtmpPuller } from '../../ingest/rtmp/rtmp-puller.ts';
 import { MUXER_FORMATS } from '../../mux/create-muxer.ts';
 import { StreamRegistry } from '../../src/bus/stream-registry.ts';
 import type { InputSpec } from '../../src/core/input-spec.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import type { StreamKey } from '../../src/core/stream-hub.ts';
 import { PathTemplate } from '../../src/recorder/path-template.ts';
 import { type RecordedFile, type RecordFormat, Recording } from '../../src/recorder/recording.ts';
@@ -84,7 +85,7 @@ test('ffmpeg → RTMP listener → MP4, TS and FLV recordings that probe and dec
 test('Callaba input types: RTMP_URL pulls, RTMP_LISTEN listens on its own port', () => {
 	const registry = new StreamRegistry();
 	const key: StreamKey = { vhost: 'default', app: 'recording', stream: 'x' };
-	const context = { hub: registry, key, listenHost: '127.0.0.1', log: () => {} };
+	const context = { hub: registry, key, listenHost: '127.0.0.1', logger: silentLogger };
 	const target = registry.publisher(key, 'rtmp');
 	const url: InputSpec = { protocol: 'rtmp', direction: 'pull', url: 'rtmp://127.0.0.1:22499/live/cam' };
 	assert.instance(createInput(url, target, context), RtmpPuller);
@@ -107,7 +108,7 @@ test('an RTMP listen input: a publisher on the recording port feeds the recordin
 	const source = createInput(
 		{ protocol: 'rtmp', direction: 'listen', address: { port } },
 		registry.publisher(key, 'rtmp'),
-		{ hub: registry, key, listenHost: '127.0.0.1', log: () => {} },
+		{ hub: registry, key, listenHost: '127.0.0.1', logger: silentLogger },
 	);
 	await source.start();
 	try {

@@ -14,13 +14,13 @@ import { withGlobalHeaders } from './rtsp-harness.ts';
 
 test('250 connections that never RECORD leave ffmpeg able to publish; each closing is logged', async () => {
 	const source = await withGlobalHeaders(fixture('h264-aac48'));
-	const { registry, collector, logs, log } = watchedHub('cam');
+	const { registry, collector, logs, logger } = watchedHub('cam');
 	const listener = new RtspListener({
 		hub: registry,
 		port: 0,
 		maxConnections: 250,
 		connectionLimits: { handshakeTimeoutMs: 1500, idleTimeoutMs: 20_000, maxPendingPerSource: 8, maxPending: 64 },
-		log,
+		logger,
 	});
 	await listener.start();
 	// An OPTIONS request dribbled out a byte every 100 ms, never finished.

@@ -5,6 +5,7 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { createInput } from '../../ingest/create-input.ts';
 import { RtspListener } from '../../ingest/rtsp/rtsp-listener.ts';
 import { RtspPuller } from '../../ingest/rtsp/rtsp-puller.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import { decodeErrors, ffprobeErrors, probeStreams } from '../helpers/media-check.ts';
 import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy } from '../helpers/process.ts';
@@ -119,7 +120,7 @@ test('createInput: an RTSP listen input feeds the recording target, an RTSP pull
 		hub: new FakeHub(),
 		key: { vhost: 'default', app: 'rec', stream: 'one' },
 		listenHost: '127.0.0.1',
-		log: () => {},
+		logger: silentLogger,
 	};
 	const input = createInput({ protocol: 'rtsp', direction: 'listen', address: { port: PORT } }, target, context);
 	assert.instance(input, RtspListener);

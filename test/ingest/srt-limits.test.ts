@@ -18,14 +18,14 @@ const PORT = await freePort('udp');
 const CAPPED_PORT = await freePort('udp');
 
 test(`${IDLE} idle SRT publishers leave room for ffmpeg; the idle ones are closed with a reason`, async () => {
-	const { registry, collector, logs, log } = watchedHub('real');
+	const { registry, collector, logs, logger } = watchedHub('real');
 	// As many connections as idle callers: without the limits they would hold every one.
 	const listener = new SrtListener({
 		hub: registry,
 		port: PORT,
 		maxConnections: IDLE,
 		connectionLimits: { handshakeTimeoutMs: 2000, idleTimeoutMs: 5000, maxPendingPerSource: 16, maxPending: 64 },
-		log,
+		logger,
 	});
 	await listener.start();
 	const port = PORT;
@@ -55,13 +55,13 @@ test(`${IDLE} idle SRT publishers leave room for ffmpeg; the idle ones are close
 });
 
 test('at the connection cap, an idle session makes room for a publisher instead of a 1003 backlog refusal', async () => {
-	const { registry, collector, logs, log } = watchedHub('capped');
+	const { registry, collector, logs, logger } = watchedHub('capped');
 	const listener = new SrtListener({
 		hub: registry,
 		port: CAPPED_PORT,
 		maxConnections: 20,
 		connectionLimits: { handshakeTimeoutMs: 30_000, idleTimeoutMs: 30_000, maxPendingPerSource: 100, maxPending: 100 },
-		log,
+		logger,
 	});
 	await listener.start();
 	const callers = Array.from(

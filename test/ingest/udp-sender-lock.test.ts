@@ -11,6 +11,7 @@ import { issueAccessJwt } from '../../src/api/auth.ts';
 import { type RunningServer, startServer } from '../../src/cli/serve.ts';
 import { loadServeConfig } from '../../src/config/load.ts';
 import { probeStreams } from '../helpers/media-check.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { freePort } from '../helpers/ports.ts';
 import { ffmpegCopy, type Peer } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
@@ -29,7 +30,7 @@ test('two senders into one UDP listen port: the first one is recorded frame-comp
 	const server: RunningServer = await startServer(
 		config,
 		{ secret: SECRET, generated: false, path: undefined },
-		{ log: (line) => log.push(line) },
+		{ logger: linesLogger(log) },
 	);
 	const token = await issueAccessJwt(SECRET, 1);
 	const api = async <T>(endpoint: string, body: unknown): Promise<T> => {

@@ -1,7 +1,8 @@
 import * as assert from 'uvu/assert';
 import type { Packet } from '../../src/core/packet.ts';
 import type { Track } from '../../src/core/track.ts';
-import { Rebaser, type SegmentationRule } from '../../src/recorder/rebaser.ts';
+import { Rebaser } from '../../src/recorder/rebaser.ts';
+import type { SegmentationRule } from '../../src/recorder/segmentation-rule.ts';
 import { test } from '../helpers/suite.ts';
 
 const VIDEO: Track = {

@@ -8,12 +8,13 @@ import { fixture } from '../../fixtures/fixtures.ts';
 import { createDemuxer } from '../../ingest/demux/create-demuxer.ts';
 import type { RecorderEvent } from '../../src/recorder/recorder-events.ts';
 import { makeService } from '../api/service-kit.ts';
+import { linesLogger } from '../helpers/memory-logger.ts';
 import { test } from '../helpers/suite.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 test('a recording emits file.started, file.completed and job.state; a throwing listener is contained', async () => {
 	const logged: string[] = [];
-	const kit = makeService({ syncIntervalMs: 50, log: (message) => logged.push(message) });
+	const kit = makeService({ syncIntervalMs: 50, logger: linesLogger(logged) });
 	const events: RecorderEvent[] = [];
 	kit.service.events.on(() => {
 		throw new Error('listener bug');

@@ -8,9 +8,10 @@ import { statfs } from 'node:fs/promises';
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { TapedeckError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 import { accessTokenAuth, type JwtPolicy } from '../auth.ts';
-import { httpStatusOf, publicMessage } from '../errors.ts';
+import { httpStatusOf, logUnexpected, publicMessage } from '../errors.ts';
 import { builtInInputTypes } from './callaba-input.ts';
 import {
 	CreatedSchema,
@@ -33,7 +34,7 @@ export type CallabaApiOptions = {
 	readonly recordingsRoot: string;
 	/** The secret JWTs are signed with, and the longest lifetime accepted. */
 	readonly secret: string | JwtPolicy;
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 };
 
 type Problem = { field: string; message: string };
@@ -44,7 +45,7 @@ export const mountCallabaApi = (app: OpenAPIHono, options: CallabaApiOptions): v
 	const startedAt = Date.now();
 	const fail = (c: Context, error: unknown): Response => {
 		const status = httpStatusOf(error);
-		if (!(error instanceof TapedeckError)) options.log?.(`callaba api: ${(error as Error)?.stack ?? String(error)}`);
+		logUnexpected(options.logger, 'callaba', error);
 		return c.json({ success: false as const, message: publicMessage(error) }, status);
 	};
 	const unauthorized = (message: string): Response =>

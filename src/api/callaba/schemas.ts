@@ -5,8 +5,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { MASK } from '../../core/input-spec.ts';
-import { SEGMENTATION_RULES } from '../../recorder/rebaser.ts';
 import { RECORD_FORMATS } from '../../recorder/recording.ts';
+import { SEGMENTATION_RULES } from '../../recorder/segmentation-rule.ts';
 import { INPUT_TYPES } from './callaba-input.ts';
 
 export const RECORDING_TYPES = ['RECORDING_STREAM_TO_FILE', 'RECORDING_STREAM_TO_MEMORY'] as const;

@@ -13,12 +13,13 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { TapedeckError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import { DEFAULT_VHOST, type StreamKey } from '../../core/stream-hub.ts';
 import type { RecordFormat } from '../../recorder/recording.ts';
 import type { JobSettings } from '../../recorder/recording-job.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 import { sameSecret } from '../auth.ts';
-import { httpStatusOf, publicMessage } from '../errors.ts';
+import { httpStatusOf, logUnexpected, publicMessage } from '../errors.ts';
 import { type Clock, InterruptionWatch, systemClock } from './interruption-watch.ts';
 import {
 	HuaweiErrorSchema,
@@ -42,7 +43,7 @@ export type HuaweiApiOptions = {
 	readonly restartDelayMs?: number;
 	/** Time for the STOP→START delay and the interruption limit; tests pass one they advance. */
 	readonly clock?: Clock;
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 };
 
 /** Huawei's code for both documented failures (seed: 400 "Request Illegal", 404 "The resource to access is not exists"). */
@@ -63,7 +64,7 @@ export const mountHuaweiApi = (app: OpenAPIHono, options: HuaweiApiOptions): voi
 		dialect: HUAWEI,
 		limitMs: options.interruptionMs ?? INTERRUPTION_MS,
 		clock,
-		...(options.log ? { log: options.log } : {}),
+		...(options.logger ? { logger: options.logger } : {}),
 	});
 	documentEndpoint(app);
 
@@ -109,7 +110,7 @@ export const mountHuaweiApi = (app: OpenAPIHono, options: HuaweiApiOptions): voi
 			else await stop(target);
 			return c.json({});
 		} catch (error) {
-			if (!(error instanceof TapedeckError)) options.log?.(`huawei api: ${(error as Error)?.stack ?? String(error)}`);
+			logUnexpected(options.logger, 'huawei', error);
 			return fail(c, httpStatusOf(error), publicMessage(error));
 		}
 	});

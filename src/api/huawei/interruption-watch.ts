@@ -1,3 +1,4 @@
+import { type Logger, logFailure, silentLogger } from '../../core/logger.ts';
 import type { RecordingJob } from '../../recorder/recording-job.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 
@@ -24,7 +25,7 @@ export type InterruptionWatchOptions = {
 	/** How long a push may stay interrupted before its recording is stopped for good. */
 	readonly limitMs: number;
 	readonly clock?: Clock;
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 };
 
 /**
@@ -38,6 +39,7 @@ export class InterruptionWatch {
 	readonly #service: RecordingService;
 	readonly #options: InterruptionWatchOptions;
 	readonly #clock: Clock;
+	readonly #logger: Logger;
 	/** Job id → the cancel of its interruption timer. */
 	readonly #timers = new Map<string, () => void>();
 	readonly #unsubscribe: () => void;
@@ -46,6 +48,7 @@ export class InterruptionWatch {
 		this.#service = service;
 		this.#options = options;
 		this.#clock = options.clock ?? systemClock;
+		this.#logger = options.logger ?? silentLogger;
 		this.#unsubscribe = service.events.on((event) => {
 			if (event.type === 'job.state') this.#changed(event.job);
 		});
@@ -73,11 +76,13 @@ export class InterruptionWatch {
 		const since = this.#clock.now();
 		const cancel = this.#clock.setTimer(this.#options.limitMs, () => {
 			this.#timers.delete(job.id);
-			this.#options.log?.(
-				`recording ${job.name}: push interrupted for ${this.#clock.now() - since} ms, recording stopped`,
+			const interruptedMs = this.#clock.now() - since;
+			this.#logger.info(
+				{ event: 'job.interrupted', job: job.id, name: job.name, interruptedMs },
+				`recording ${job.name}: push interrupted for ${interruptedMs} ms, recording stopped`,
 			);
 			this.#service.stop(job.id).catch((error: unknown) => {
-				this.#options.log?.(`recording ${job.name}: stop failed: ${(error as Error).message}`);
+				logFailure(this.#logger, { event: 'job.stop_failed', job: job.id }, `stopping ${job.name}`, error);
 			});
 		});
 		this.#timers.set(job.id, cancel);

@@ -10,12 +10,13 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { TapedeckError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import { DEFAULT_VHOST } from '../../core/stream-hub.ts';
 import type { RecordingJob } from '../../recorder/recording-job.ts';
 import type { RecordingService } from '../../recorder/recording-service.ts';
 import { toSixFieldCron } from '../../recorder/split-policy.ts';
 import { sameSecret } from '../auth.ts';
-import { httpStatusOf, publicMessage } from '../errors.ts';
+import { httpStatusOf, logUnexpected, publicMessage } from '../errors.ts';
 import {
 	OmeErrorSchema,
 	type OmeRecord,
@@ -36,7 +37,7 @@ export type OmeApiOptions = {
 	readonly virtualHost?: string;
 	/** When set, only these applications exist (others answer 404); by default every app name does. */
 	readonly applications?: readonly string[];
-	readonly log?: (message: string) => void;
+	readonly logger?: Logger;
 };
 
 type Verb = 'startRecord' | 'stopRecord' | 'records';
@@ -132,7 +133,7 @@ export const mountOmeApi = (app: OpenAPIHono, options: OmeApiOptions): void => {
 					return ok(c, records(appName, body));
 			}
 		} catch (error) {
-			if (!(error instanceof TapedeckError)) options.log?.(`ome api: ${(error as Error)?.stack ?? String(error)}`);
+			logUnexpected(options.logger, 'ome', error);
 			return fail(c, httpStatusOf(error), publicMessage(error));
 		}
 	});

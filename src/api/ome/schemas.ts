@@ -5,7 +5,7 @@
  * fields are checked before these run, so their message is OME's own.
  */
 import { z } from '@hono/zod-openapi';
-import { SEGMENTATION_RULES } from '../../recorder/rebaser.ts';
+import { SEGMENTATION_RULES } from '../../recorder/segmentation-rule.ts';
 
 const TrackIds = z.array(z.number().int().min(0));
 
