@@ -6,12 +6,12 @@
  * track set (filter, what the container carries) → wait for the first video keyframe → timestamp
  * sanitation and rebasing (Rebaser) → split check at cut points (SplitPolicy) → the muxer of the open
  * file. A new file gets a new muxer, so its header carries every track's configuration and its first
- * packet is a keyframe. Track changes: a muxer that takes the new parameters (`updateTrack`) carries
+ * video packet is a keyframe. Track changes: a muxer that takes the new parameters (`updateTrack`) carries
  * on in the same file; otherwise the unchanged tracks go on in the open file up to the next cut point
- * and the next file starts there with the new set (see `#openAtChange` for what the changed tracks
- * sent in between). Nothing throws out of `announce`/`push`: a packet
- * a muxer refuses is dropped, counted and warned about; an I/O error goes to `onError` and stops the
- * writer. Everything that does not reach a file as it was is said through `onWarning`.
+ * and the next file starts there with the new set (`#openAtChange`: what the changed tracks sent in
+ * between). Nothing throws out of `announce`/`push`: a packet a muxer refuses is dropped, counted
+ * and warned about; an I/O error goes to `onError` and stops the writer. Everything that does not
+ * reach a file as it was is said through `onWarning`.
  */
 
 import { createMuxer } from '../../mux/create-muxer.ts';
@@ -220,18 +220,11 @@ export class SegmentWriter implements MediaReceiver {
 	 */
 	#openAtChange(cut: Packet): void {
 		const tracks = this.#plan.tracks;
-		const cutTrack = tracks.get(cut.trackId) as Track;
-		const cutTime = cut.dts / cutTrack.timescale;
-		const lead: Packet[] = [];
-		const after: Packet[] = [];
-		const frames: Packet[] = [];
-		for (const packet of this.#held.take()) {
-			const track = tracks.get(packet.trackId);
-			if (track?.kind === 'video') frames.push(packet);
-			else if (track && packet.dts / track.timescale < cutTime) lead.push(packet);
-			else after.push(packet);
+		const { lead, after, frames } = this.#held.takeAtCut(cut, (id) => tracks.get(id));
+		for (const track of tracks.tracks) {
+			const undecodable = frames.filter((p) => p.trackId === track.id);
+			if (undecodable.length > 0) this.#dropUndecodable(track, undecodable);
 		}
-		if (frames.length > 0) this.#dropUndecodable(frames);
 		if (lead.length === 0) {
 			this.#accept(cut);
 		} else {
@@ -242,10 +235,9 @@ export class SegmentWriter implements MediaReceiver {
 		for (const packet of after) this.#accept(packet);
 	}
 
-	/** Frames of a changed video track before its first keyframe (all of one track: the cut's). */
-	#dropUndecodable(frames: readonly Packet[]): void {
+	/** Frames of a changed video track before its first keyframe. */
+	#dropUndecodable(track: Track, frames: readonly Packet[]): void {
 		this.#droppedBeforeKeyframe += frames.length;
-		const track = this.#plan.tracks.get(frames[0]!.trackId) as Track;
 		const at = (packet: Packet) => (packet.dts / track.timescale).toFixed(3);
 		this.#warn(
 			'dropped_data',
