@@ -1,3 +1,4 @@
+import type { MediaWarning } from '../src/core/media-receiver.ts';
 import type { Packet } from '../src/core/packet.ts';
 import type { Track } from '../src/core/track.ts';
 import type { Sink } from '../src/sink/sink.ts';
@@ -10,6 +11,11 @@ export const CONTAINER_FORMATS: readonly ContainerFormat[] = ['ts', 'mp4', 'fmp4
 export type MuxerOptions = {
 	/** Fragmented MP4: longest fragment before a cut is forced at the next keyframe. */
 	readonly fragmentDurationMs?: number;
+	/**
+	 * Hears what a muxer had to change for its container (e.g. AVI fills audio gaps with silence):
+	 * the recording's or the remux's warning sink, so the user is told. Unset: not reported.
+	 */
+	readonly warn?: (warning: MediaWarning) => void;
 };
 
 export type MuxerStats = {

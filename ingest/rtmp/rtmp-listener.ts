@@ -41,6 +41,10 @@ export class RtmpListener implements IngestSource {
 		this.sessionOptions = options.connectionLimits ? { ...options, idleTimeoutMs: limits.idleTimeoutMs } : options;
 	}
 
+	get listening(): boolean {
+		return this.server?.listening ?? false;
+	}
+
 	/** The bound port (the real one when 0 was asked for). */
 	get port(): number {
 		return this.boundPort;

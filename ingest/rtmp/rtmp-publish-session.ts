@@ -255,7 +255,7 @@ export class RtmpPublishSession implements RtmpMessageHandler {
 			return;
 		}
 		try {
-			this.publisher = this.options.hub.publish(key, 'rtmp');
+			this.publisher = this.options.hub.publish(key, 'rtmp', this.socket.remoteAddress);
 		} catch (error) {
 			this.refusedMessages += this.hold.discard();
 			this.refuse(streamId, 'NetStream.Publish.BadName', (error as Error).message);

@@ -33,7 +33,16 @@ export type RtpSessionStats = ReorderStats &
 
 type Alignment = 'sr' | 'rtp-info' | 'arrival';
 
-type Held = { track: RtpSessionTrack; pts: number; dts: number; duration: number; keyframe: boolean; data: Uint8Array };
+/** A unit held at the start, with the track version (parameters) it was made under. */
+type Held = {
+	track: RtpSessionTrack;
+	version: Track | undefined;
+	pts: number;
+	dts: number;
+	duration: number;
+	keyframe: boolean;
+	data: Uint8Array;
+};
 
 /** Held units at start beyond which the session aligns with what it has. */
 const MAX_HELD_UNITS = 4000;
@@ -222,7 +231,7 @@ export class RtpMediaSession implements TrackOwner {
 	): void {
 		const held = this.#held;
 		if (held) {
-			held.push({ track, pts, dts, duration, keyframe, data: data.slice() });
+			held.push({ track, version: track.track, pts, dts, duration, keyframe, data: data.slice() });
 			if (held.length >= MAX_HELD_UNITS) this.#release();
 			return;
 		}
@@ -276,11 +285,25 @@ export class RtpMediaSession implements TrackOwner {
 		});
 		for (const at of times) if (this.#originSeconds === undefined || at < this.#originSeconds) this.#originSeconds = at;
 		const order = held.map((_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
-		this.#announce();
+		// Parameters may change during the hold (a new SPS/PPS, another audio config): each track is
+		// announced first as its earliest held unit was made, and again before the first unit of each
+		// later version, so no unit goes out under parameters it was not encoded with.
+		const announced = new Map<RtpSessionTrack, Track | undefined>();
 		for (const i of order) {
 			const unit = held[i]!;
+			if (!announced.has(unit.track)) announced.set(unit.track, unit.version);
+		}
+		this.#announce(announced);
+		for (const i of order) {
+			const unit = held[i]!;
+			if (unit.version && unit.version !== announced.get(unit.track)) {
+				announced.set(unit.track, unit.version);
+				this.#announce(announced);
+			}
 			this.#deliver(unit.track, unit.pts, unit.dts, unit.duration, unit.keyframe, unit.data);
 		}
+		// A change after a track's last held unit (parameters ahead of their first unit) is announced now.
+		if (tracks.some((t) => t.track && announced.has(t) && announced.get(t) !== t.track)) this.#announce();
 	}
 
 	#hasModeAnchor(track: RtpSessionTrack): boolean {
@@ -312,9 +335,13 @@ export class RtpMediaSession implements TrackOwner {
 		return Math.abs(track.extend(report.rtpTimestamp) - track.firstTimestamp) < 60 * track.setup.clockRate;
 	}
 
-	#announce(): void {
+	/** Announces every track as it is now, or as `versions` says for the tracks it names. */
+	#announce(versions?: ReadonlyMap<RtpSessionTrack, Track | undefined>): void {
 		const tracks: Track[] = [];
-		for (const t of this.tracks) if (t?.track) tracks.push(t.track);
+		for (const t of this.tracks) {
+			const track = (t && versions?.get(t)) ?? t?.track;
+			if (track) tracks.push(track);
+		}
 		if (tracks.length > 0) this.#receiver.announce(tracks);
 	}
 

@@ -14,6 +14,11 @@ export type MediaTransport =
 			readonly peerRtcpPort: number;
 	  };
 
+/** UDP sockets silent this long, with a read of the sockets in between, have nothing more queued. */
+const QUIET_MS = 200;
+/** Longest `settle` waits for UDP sockets that keep receiving. */
+const MAX_SETTLE_MS = 2000;
+
 /**
  * Moves RTP and RTCP between the wire and an RtpMediaSession for every media line of one RTSP
  * session: interleaved frames arrive through `interleaved()`, UDP datagrams on their sockets
@@ -38,6 +43,9 @@ export class RtpTransports {
 	onBye: () => void = () => {};
 	/** Media lines whose stream said BYE. */
 	readonly #byes = new Set<number>();
+	/** When the last packet of any stream was read. */
+	#lastPacketMs = performance.now();
+	#settleTimer: NodeJS.Timeout | undefined;
 
 	constructor(sendInterleaved: (frame: Uint8Array) => void) {
 		this.#sendInterleaved = sendInterleaved;
@@ -95,7 +103,37 @@ export class RtpTransports {
 		}
 	}
 
+	/**
+	 * Calls `then` once every packet already sent has been read. Over TCP the connection keeps the
+	 * order, so that is now. Over UDP each stream's RTP and RTCP come on sockets of their own: a BYE
+	 * (or the TEARDOWN on the connection) can be read while a stream's last RTP datagrams still wait in
+	 * the kernel's queue of another socket, all the more on a loaded machine. So `then` waits until the
+	 * sockets have been read with nothing new for QUIET_MS (at most MAX_SETTLE_MS).
+	 */
+	settle(then: () => void): void {
+		if (!this.usesUdp) {
+			then();
+			return;
+		}
+		clearTimeout(this.#settleTimer);
+		const started = performance.now();
+		// Timers run before the loop polls its sockets: the check waits for the poll after the timer (setImmediate).
+		const check = () => {
+			const now = performance.now();
+			const quietFor = now - this.#lastPacketMs;
+			if (quietFor >= QUIET_MS || now - started >= MAX_SETTLE_MS) {
+				this.#settleTimer = undefined;
+				then();
+				return;
+			}
+			this.#settleTimer = setTimeout(() => setImmediate(check), QUIET_MS - quietFor);
+		};
+		this.#settleTimer = setTimeout(() => setImmediate(check), QUIET_MS);
+	}
+
 	close(): void {
+		clearTimeout(this.#settleTimer);
+		this.#settleTimer = undefined;
 		for (const transport of this.#byMedia.values()) if (transport.kind === 'udp') closeUdpPortPair(transport.pair);
 		this.#byMedia.clear();
 		this.#channels.clear();
@@ -111,12 +149,14 @@ export class RtpTransports {
 
 	#rtp(mediaIndex: number, data: Uint8Array): void {
 		this.onActivity();
-		this.#session?.receiveRtp(mediaIndex, data, performance.now());
+		this.#lastPacketMs = performance.now();
+		this.#session?.receiveRtp(mediaIndex, data, this.#lastPacketMs);
 	}
 
 	#rtcp(mediaIndex: number, data: Uint8Array): void {
 		this.onActivity();
-		if (!this.#session?.receiveRtcp(mediaIndex, data, performance.now())) return;
+		this.#lastPacketMs = performance.now();
+		if (!this.#session?.receiveRtcp(mediaIndex, data, this.#lastPacketMs)) return;
 		this.#byes.add(mediaIndex);
 		if (this.#byes.size >= this.#byMedia.size) this.onBye();
 	}

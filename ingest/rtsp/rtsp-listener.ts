@@ -68,6 +68,10 @@ export class RtspListener implements IngestSource {
 		return `RTSP listener on ${this.#options.host ?? '127.0.0.1'}:${this.port}`;
 	}
 
+	get listening(): boolean {
+		return this.#server?.listening ?? false;
+	}
+
 	/** The bound port (useful with port 0). */
 	get port(): number {
 		return this.#port || (this.#options.port ?? 8554);

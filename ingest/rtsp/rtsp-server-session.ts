@@ -50,6 +50,7 @@ export class RtspServerSession {
 	#authorized = false;
 	#publisher: StreamPublisher | undefined;
 	#media: RtpMediaSession | undefined;
+	#ending = false;
 	#lastActivity = performance.now();
 	#timer: NodeJS.Timeout | undefined;
 	#ticks = 0;
@@ -102,13 +103,20 @@ export class RtspServerSession {
 		this.#options.onClose(this);
 	}
 
-	/** Ends the stream on the hub (what the media session still holds goes first); idempotent. */
+	/**
+	 * Ends the stream on the hub once the packets already sent are read (RtpTransports.settle), then what
+	 * the media session still holds goes first; idempotent (the first reason stays).
+	 */
 	#endStream(reason: string): void {
-		this.#media?.end();
-		this.#media = undefined;
-		this.#transports.close();
-		this.#publisher?.end(reason);
-		this.#publisher = undefined;
+		if (this.#ending) return;
+		this.#ending = true;
+		this.#transports.settle(() => {
+			this.#media?.end();
+			this.#media = undefined;
+			this.#transports.close();
+			this.#publisher?.end(reason);
+			this.#publisher = undefined;
+		});
 	}
 
 	#enqueue(request: RtspRequest): void {
@@ -238,7 +246,7 @@ export class RtspServerSession {
 		if (this.#state !== 'announced' || !this.#sdp || !this.#key) return response(455);
 		if (!this.#authorized) return response(401);
 		if (this.#transports.transports.size === 0) return response(455);
-		this.#publisher = this.#options.hub.publish(this.#key, 'rtsp');
+		this.#publisher = this.#options.hub.publish(this.#key, 'rtsp', this.#socket.remoteAddress);
 		const media = this.#sdp.media.map((m, i) => (this.#transports.transports.has(i) ? m : { ...m, payloadTypes: [] }));
 		this.#media = new RtpMediaSession(media, this.#publisher, {
 			reorderCapacity: this.#transports.usesUdp ? 64 : 0,

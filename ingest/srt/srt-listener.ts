@@ -175,6 +175,11 @@ export class SrtListener implements IngestSource {
 		endpoint.release();
 	}
 
+	/** Bound on a live SRT thread: started, and not stopping or replacing a lost thread. */
+	get listening(): boolean {
+		return this.#endpoint !== undefined && this.#started === undefined && !this.#stopping;
+	}
+
 	sessions(): SrtSession[] {
 		return [...this.#sessions.values()];
 	}
@@ -252,7 +257,8 @@ export class SrtListener implements IngestSource {
 				credentials: { streamid: streamId, ...parsed.fields },
 			});
 			decided = !allowed;
-			if (allowed && !this.#stopping && this.#endpoint === endpoint) publisher = this.#o.hub.publish(key, 'srt');
+			if (allowed && !this.#stopping && this.#endpoint === endpoint)
+				publisher = this.#o.hub.publish(key, 'srt', remoteAddress);
 		} catch (error) {
 			reason =
 				error instanceof TapedeckError && error.code === 'conflict' ? RejectReason.conflict : RejectReason.resource;

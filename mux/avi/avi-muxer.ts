@@ -13,7 +13,8 @@
  * - places each audio frame in its frame slot from its DTS too: over a gap of a frame or more
  *   (frames lost upstream) it writes silent frames of the stream's codec (SilentAudioFrame), so
  *   later audio is not pulled early; `stats.silentFrames` counts them, `stats.unfilledGaps` the
- *   gaps of a codec it has no silence for (AC-3).
+ *   gaps of a codec it has no silence for (AC-3). At the end of the file one warning per track
+ *   (MuxerOptions.warn) names its gaps, their total length and whether they were filled.
  * Video goes out in decode order (B-frames as they come, like ffmpeg), as Annex B with the
  * parameter sets in front of every keyframe that lacks them; audio one frame per chunk.
  *
@@ -77,6 +78,10 @@ export class AviMuxer implements Muxer {
 	readonly #video: number;
 	readonly #riffSizeLimit: number;
 	readonly #superIndexCapacity: number;
+	readonly #warn: MuxerOptions['warn'];
+	/** Per stream: audio gaps met, and their total length in seconds (for the closing warning). */
+	readonly #gaps: number[];
+	readonly #gapSeconds: number[];
 	#writer: AviRiffWriter | undefined;
 	/** Packets held (copied) until the frame rate is known; undefined once released. */
 	#held: Packet[] | undefined = [];
@@ -121,6 +126,7 @@ export class AviMuxer implements Muxer {
 			);
 		}
 		this.#sink = sink;
+		this.#warn = options.warn;
 		this.#streams = this.#formats.map((f) => ({
 			suffix: f.suffix,
 			type: f.type,
@@ -132,6 +138,8 @@ export class AviMuxer implements Muxer {
 		this.#nextSlot = tracks.map(() => 0);
 		this.#anchorSlot = tracks.map(() => 0);
 		this.#anchorSeconds = tracks.map(() => Number.NaN);
+		this.#gaps = tracks.map(() => 0);
+		this.#gapSeconds = tracks.map(() => 0);
 		this.#video = this.#formats.findIndex((f) => f.type === 'vids');
 		if (this.#video < 0) this.#held = undefined;
 	}
@@ -171,6 +179,24 @@ export class AviMuxer implements Muxer {
 		if (this.#held) this.#release();
 		this.#writer!.finish();
 		this.stats.bytes = this.#sink.position;
+		this.#reportGaps();
+	}
+
+	/** One warning per audio track that had gaps: how many, how long in all, filled with silence or not. */
+	#reportGaps(): void {
+		for (const [stream, gaps] of this.#gaps.entries()) {
+			if (gaps === 0) continue;
+			const track = this.#formats[stream]!.track;
+			const ms = Math.round(this.#gapSeconds[stream]! * 1000);
+			const what = `track ${track.id} (${track.codec}): ${gaps} audio gap${gaps === 1 ? '' : 's'} (${ms} ms in all)`;
+			const silent = this.stats.silentFrames.get(track.id);
+			this.#warn?.({
+				code: 'dropped_data',
+				message: silent
+					? `${what} filled with ${silent} silent frame${silent === 1 ? '' : 's'}: AVI audio has no timestamps, so later audio keeps its time`
+					: `${what} not filled (no silent ${track.codec} frame to write): AVI audio has no timestamps, so the audio after each gap plays that much early`,
+			});
+		}
 	}
 
 	/** Measures the frame rate and the streams' starts from the held packets, then writes them. */
@@ -260,6 +286,9 @@ export class AviMuxer implements Muxer {
 	#fillSilence(stream: number, packet: Packet, missing: number): void {
 		const silence = silentAudioFrame(this.#formats[stream]!.track, packet.data);
 		const stats = this.stats;
+		const info = this.#streams[stream]!;
+		this.#gaps[stream]!++;
+		this.#gapSeconds[stream]! += (missing * info.scale) / info.rate;
 		if (!silence) {
 			stats.unfilledGaps.set(packet.trackId, (stats.unfilledGaps.get(packet.trackId) ?? 0) + 1);
 			this.#nextSlot[stream]! -= missing;

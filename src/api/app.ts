@@ -7,6 +7,7 @@ import { mountDocsPage } from './docs/docs-page.ts';
 import { logUnexpected } from './errors.ts';
 import { type HuaweiApiOptions, mountHuaweiApi } from './huawei/huawei-api.ts';
 import { mountOmeApi, type OmeApiOptions } from './ome/ome-api.ts';
+import { mountOperationsApi, type OperationsApiOptions } from './operations-api.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits, requestLimits } from './request-limits.ts';
 
 /** A secret per API dialect, each optional: one leaked integration then does not open the others. */
@@ -34,6 +35,8 @@ export type AppOptions = {
 	readonly ome?: Pick<OmeApiOptions, 'virtualHost' | 'applications'>;
 	/** Huawei dialect settings (format, interruption limit, STOP→START delay). */
 	readonly huawei?: Pick<HuaweiApiOptions, 'format' | 'interruptionMs' | 'restartDelayMs' | 'clock'>;
+	/** The operator endpoints (/healthz, /readyz, /metrics, /api/streams); absent, they are not served. */
+	readonly operations?: Pick<OperationsApiOptions, 'metrics' | 'readiness' | 'requireMetricsToken'>;
 };
 
 /**
@@ -61,17 +64,21 @@ export const createApp = (options: AppOptions): OpenAPIHono => {
 		name: 'x-access-token',
 		description: 'A JWT (HS256) signed with the server access token; `tapedeck token` prints one.',
 	});
+	const jwt = {
+		secret: credentials.callaba ?? options.accessToken,
+		maxLifetimeSeconds: options.jwtMaxLifetimeSeconds ?? DEFAULT_JWT_LIFETIME_SECONDS,
+	};
 	mountCallabaApi(app, {
 		service: options.service,
 		recordingsRoot: options.recordingsRoot,
-		secret: {
-			secret: credentials.callaba ?? options.accessToken,
-			maxLifetimeSeconds: options.jwtMaxLifetimeSeconds ?? DEFAULT_JWT_LIFETIME_SECONDS,
-		},
+		secret: jwt,
 		...(options.logger ? { logger: options.logger } : {}),
 	});
 	mountOmeApi(app, { ...options, accessToken: credentials.ome ?? options.accessToken, ...options.ome });
 	mountHuaweiApi(app, { ...options, accessToken: credentials.huawei ?? options.accessToken, ...options.huawei });
+	if (options.operations) {
+		mountOperationsApi(app, { ...options.operations, accessToken: options.accessToken, jwt, version: options.version });
+	}
 	mountDocsPage(app, { path: '/api/docs', openApiPath: '/api/openapi.json' });
 	app.doc('/api/openapi.json', {
 		openapi: '3.0.0',

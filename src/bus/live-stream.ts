@@ -15,6 +15,12 @@ export type LiveStreamStats = {
 	/** Wall-clock start of the current session, undefined while offline. */
 	startedAt: Date | undefined;
 	protocol: string | undefined;
+	/** The current publisher's address, when its protocol has one. */
+	remoteAddress: string | undefined;
+	/** Packets lost by subscribers that fell behind (each such subscription closed on its overflow). */
+	droppedPackets: number;
+	/** Warnings the publishers' inputs raised, by code (`dropped_data`, `timestamp_jump`, …). */
+	readonly warnings: Partial<Record<MediaWarning['code'], number>>;
 };
 
 /**
@@ -28,7 +34,16 @@ export type LiveStreamStats = {
 export class LiveStream {
 	readonly key: StreamKey;
 	readonly name: string;
-	readonly stats: LiveStreamStats = { sessions: 0, packets: 0, bytes: 0, startedAt: undefined, protocol: undefined };
+	readonly stats: LiveStreamStats = {
+		sessions: 0,
+		packets: 0,
+		bytes: 0,
+		startedAt: undefined,
+		protocol: undefined,
+		remoteAddress: undefined,
+		droppedPackets: 0,
+		warnings: {},
+	};
 	readonly #subscribers = new Set<Subscription>();
 	readonly #gop: GopCache;
 	readonly #arena: PacketArena;
@@ -96,7 +111,7 @@ export class LiveStream {
 	}
 
 	/** Starts a publisher session owned by `owner`; a conflict while another owner's session runs. */
-	begin(owner: object, protocol: string): void {
+	begin(owner: object, protocol: string, remoteAddress?: string): void {
 		if (this.#owner === owner) return;
 		if (this.#owner !== undefined) {
 			throw new TapedeckError(
@@ -111,6 +126,7 @@ export class LiveStream {
 		this.stats.sessions++;
 		this.stats.startedAt = new Date();
 		this.stats.protocol = protocol;
+		this.stats.remoteAddress = remoteAddress;
 	}
 
 	isOwnedBy(owner: object): boolean {
@@ -136,6 +152,7 @@ export class LiveStream {
 	/** Forwards what the owner's input lost or changed to every subscriber, in order with the packets. */
 	warn(owner: object, warning: MediaWarning): void {
 		if (this.#owner !== owner) return;
+		this.stats.warnings[warning.code] = (this.stats.warnings[warning.code] ?? 0) + 1;
 		for (const subscription of this.#subscribers) subscription.offerWarning(warning);
 	}
 
@@ -149,12 +166,14 @@ export class LiveStream {
 		this.#gop.reset(undefined);
 		this.#arena.idle();
 		this.stats.startedAt = undefined;
+		this.stats.remoteAddress = undefined;
 		if (announced) for (const subscription of this.#subscribers) subscription.offerEnd(reason);
 		if (this.#subscribers.size === 0) this.#onIdle(this);
 	}
 
 	#detach(subscription: Subscription): void {
 		this.#subscribers.delete(subscription);
+		this.stats.droppedPackets += subscription.dropped;
 		if (this.#subscribers.size === 0 && this.#owner === undefined) this.#onIdle(this);
 	}
 }

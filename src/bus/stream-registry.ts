@@ -73,8 +73,8 @@ export class StreamRegistry implements StreamHub {
 	 * with `end()`; a later `announce()` on the same publisher starts a new session of the same stream,
 	 * which is how a listener or puller that outlives one connection (UDP, HTTP, URL pullers) reconnects.
 	 */
-	publish(key: StreamKey, protocol: string): StreamPublisher {
-		const publisher = new Publication(() => this.#streamFor(key), protocol, this.#logger);
+	publish(key: StreamKey, protocol: string, remoteAddress?: string): StreamPublisher {
+		const publisher = new Publication(() => this.#streamFor(key), protocol, this.#logger, remoteAddress);
 		publisher.begin();
 		return publisher;
 	}
@@ -123,21 +123,23 @@ class Publication implements StreamPublisher {
 	readonly #resolve: () => LiveStream;
 	readonly #protocol: string;
 	readonly #logger: Logger;
+	readonly #remoteAddress: string | undefined;
 	#stream: LiveStream | undefined;
 	/** The connection's figures, handed to each session it starts. */
 	#statsSource: PublisherStatsSource | undefined;
 	/** The stream's totals when the current session began: the session's own are the difference. */
 	#sessionStart = { at: 0, bytes: 0, packets: 0 };
 
-	constructor(resolve: () => LiveStream, protocol: string, logger: Logger) {
+	constructor(resolve: () => LiveStream, protocol: string, logger: Logger, remoteAddress?: string) {
 		this.#resolve = resolve;
 		this.#protocol = protocol;
 		this.#logger = logger;
+		this.#remoteAddress = remoteAddress;
 	}
 
 	begin(): void {
 		const stream = this.#resolve();
-		stream.begin(this, this.#protocol);
+		stream.begin(this, this.#protocol, this.#remoteAddress);
 		this.#stream = stream;
 		this.#started(stream);
 	}
@@ -147,7 +149,7 @@ class Publication implements StreamPublisher {
 		if (!this.#stream?.isOwnedBy(this)) {
 			const stream = this.#resolve();
 			if (stream.live) return;
-			stream.begin(this, this.#protocol);
+			stream.begin(this, this.#protocol, this.#remoteAddress);
 			this.#stream = stream;
 			this.#started(stream);
 			if (this.#statsSource) stream.reportStats(this, this.#statsSource);

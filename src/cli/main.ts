@@ -15,6 +15,7 @@ Commands:
   remux <input> <output>      copy a TS or FLV file into ts, mp4, fmp4, mov, flv or avi
   probe <file>                show the tracks and packets tapedeck's demuxer reads from a file
   token                       issue an access token for the API
+  config                      print serve's effective configuration, or --reference of every setting
 
 Run tapedeck <command> --help for a command's options. --debug prints stack traces.
 
@@ -27,7 +28,7 @@ export const EXIT_OUTPUT_CLOSED = 141;
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
-/** Subcommands; serve and token load lazily so remux and probe start fast. */
+/** Subcommands; serve, token and config load lazily so remux and probe start fast. */
 const COMMANDS: Record<string, Command> = {
 	remux: runRemux,
 	probe: runProbe,
@@ -37,6 +38,10 @@ const COMMANDS: Record<string, Command> = {
 	},
 	token: async (argv) => {
 		await (await import('./token.ts')).runToken([...argv]);
+		return 0;
+	},
+	config: async (argv) => {
+		await (await import('./config.ts')).runConfig([...argv]);
 		return 0;
 	},
 };

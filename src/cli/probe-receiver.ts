@@ -5,18 +5,12 @@
  */
 import type { MediaReceiver, MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
-import { sameTrackParameters, type Track } from '../core/track.ts';
+import { sameTrackParameters, type Track, type TrackFormat, trackFormat } from '../core/track.ts';
 import { WarningLog } from '../recorder/warning-log.ts';
 import { MAX_PRINTED } from './warning-printer.ts';
 
 /** The parameters a track had from `atS` (seconds of its own timeline) on. */
-export type ParameterSpan = {
-	readonly atS: number;
-	readonly width?: number;
-	readonly height?: number;
-	readonly sampleRate?: number;
-	readonly channels?: number;
-};
+export type ParameterSpan = { readonly atS: number } & TrackFormat;
 
 export type TrackTally = {
 	track: Track;
@@ -95,8 +89,4 @@ const newTally = (track: Track): TrackTally => ({
 	pendingChange: false,
 });
 
-const spanOf = (track: Track, pts: number): ParameterSpan => ({
-	atS: pts / track.timescale,
-	...(track.video && { width: track.video.width, height: track.video.height }),
-	...(track.audio && { sampleRate: track.audio.sampleRate, channels: track.audio.channels }),
-});
+const spanOf = (track: Track, pts: number): ParameterSpan => ({ atS: pts / track.timescale, ...trackFormat(track) });

@@ -6,22 +6,14 @@ import type { ProgramDescription } from '../../ingest/demux/ts/program-selector.
 import { TsDemuxer } from '../../ingest/demux/ts/ts-demuxer.ts';
 import { TapedeckError } from '../core/errors.ts';
 import type { DemuxStats } from '../core/media-receiver.ts';
-import type { Track } from '../core/track.ts';
+import { type TrackSummary, trackSummary } from '../core/track.ts';
 import type { RecordingWarnings } from '../recorder/warning-log.ts';
 import { parseCommandLine, programNumber } from './command-line.ts';
 import { KIND_NAMES, openDemuxer, openInputFile, pumpInputFile } from './input-file.ts';
 import { type ParameterSpan, ProbeReceiver } from './probe-receiver.ts';
 
-export type ProbedTrack = {
-	readonly id: number;
-	readonly kind: Track['kind'];
-	readonly codec: Track['codec'];
-	readonly name: string;
-	/** The last parameters announced; `parameters` has each change with its time. */
-	readonly width?: number;
-	readonly height?: number;
-	readonly sampleRate?: number;
-	readonly channels?: number;
+/** With the last parameters announced; `parameters` has each change with its time. */
+export type ProbedTrack = TrackSummary & {
 	readonly packets: number;
 	readonly keyframes: number;
 	readonly bytes: number;
@@ -70,12 +62,7 @@ export const probeFile = async (path: string, program?: number): Promise<ProbeRe
 		const durationS = t.packets > 0 ? (t.maxEnd - t.minPts) / track.timescale : 0;
 		const dtsSpanS = (t.lastDts - t.firstDts) / track.timescale;
 		return {
-			id: track.id,
-			kind: track.kind,
-			codec: track.codec,
-			name: track.name,
-			...(track.video && { width: track.video.width, height: track.video.height }),
-			...(track.audio && { sampleRate: track.audio.sampleRate, channels: track.audio.channels }),
+			...trackSummary(track),
 			packets: t.packets,
 			keyframes: t.keyframes,
 			bytes: t.bytes,

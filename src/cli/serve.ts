@@ -15,7 +15,9 @@ import { issueAccessJwt } from '../api/auth.ts';
 import { upgradeLegacyJob } from '../api/callaba/legacy-job.ts';
 import { PublishPolicy } from '../auth/publish-policy.ts';
 import { StreamRegistry } from '../bus/stream-registry.ts';
-import { DEFAULTS, ENV, PUBLISH_ENV } from '../config/defaults.ts';
+import { flagsHelp } from '../config/config-reference.ts';
+import { CONFIG_SCHEMA } from '../config/config-schema.ts';
+import { DEFAULTS, ENV } from '../config/defaults.ts';
 import {
 	type AccessToken,
 	loadAccessToken,
@@ -23,12 +25,13 @@ import {
 	prepareDataDir,
 	type ServeConfig,
 } from '../config/load.ts';
-import { CREDENTIAL_ENV, SAFETY_DEFAULTS, SAFETY_ENV } from '../config/safety-config.ts';
 import type { BuiltInModule } from '../core/input-spec.ts';
 import type { Logger } from '../core/logger.ts';
 import type { IngestSource } from '../core/stream-hub.ts';
 import { RateLimitedLog } from '../ops/log/rate-limited-log.ts';
 import { logRecorderEvents, logRecovery } from '../ops/log/recorder-event-log.ts';
+import { Readiness } from '../ops/metrics/readiness.ts';
+import { ServerMetrics } from '../ops/metrics/server-metrics.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
@@ -138,6 +141,8 @@ export const startServer = async (
 	logRecorderEvents(service.events, logger);
 	const recovery = await service.init();
 	logRecovery(recovery, logger);
+	const { minFreeBytes } = config.operations.retention;
+	const metrics = new ServerMetrics({ bus: registry, service, recordingsRoot: config.recordingsDir, minFreeBytes });
 
 	const listeners: IngestSource[] = [];
 	const ports = { srt: config.srtPort, rtmp: config.rtmpPort, rtsp: config.rtspPort };
@@ -150,6 +155,16 @@ export const startServer = async (
 		logger.info({ event: 'listener.started', protocol, address }, `listening: ${listener.description}`);
 	}
 
+	let closing: Promise<void> | undefined;
+	const readiness = new Readiness({
+		store,
+		recordingsRoot: config.recordingsDir,
+		minFreeBytes,
+		listeners: () =>
+			listeners.map(({ description, listening }) => ({ description, up: listening === true && !closing })),
+		logger,
+	});
+	metrics.start();
 	const app = createApp({
 		service,
 		recordingsRoot: config.recordingsDir,
@@ -159,6 +174,9 @@ export const startServer = async (
 		limits: { maxBodyBytes: config.safety.maxBodyBytes },
 		version: VERSION,
 		logger,
+		ome: config.ome,
+		huawei: config.huawei,
+		operations: { metrics, readiness, requireMetricsToken: config.operations.metrics.requireToken },
 	});
 	const http = await new Promise<ServerType>((resolve, reject) => {
 		const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
@@ -167,8 +185,8 @@ export const startServer = async (
 	const { port } = http.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-	let closing: Promise<void> | undefined;
 	const close = async (): Promise<void> => {
+		metrics.stop();
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
 		await service.shutdown();
@@ -187,44 +205,26 @@ export const startServer = async (
 	};
 };
 
+const { tokens } = CONFIG_SCHEMA.api;
+
 const SERVE_USAGE = `Usage: tapedeck serve [options]
 
 Runs the recording server: the HTTP API (Callaba, OvenMediaEngine and Huawei dialects) and the
 built-in RTMP, SRT and RTSP listeners. SIGTERM/SIGINT finalize every open file before exit.
 
-Options (flags override the environment, which overrides the defaults):
-  --host <addr>        address of the API (${ENV.host}, default ${DEFAULTS.host})
-  -p, --port <n>       HTTP API port (${ENV.port}, default ${DEFAULTS.port})
-  -d, --data <dir>     data folder: recordings/, store/, access-token (${ENV.dataDir}, default ${DEFAULTS.dataDir})
-  --rtmp-port <n>      built-in RTMP listener, 0 = off (default ${DEFAULTS.rtmpPort})
-  --srt-port <n>       built-in SRT listener, 0 = off (default ${DEFAULTS.srtPort})
-  --rtsp-port <n>      built-in RTSP listener, 0 = off (default ${DEFAULTS.rtspPort})
-  --publish-config <f> who may publish: stream keys, passwords, SRT passphrases, webhook (JSON;
-                       ${PUBLISH_ENV.config}, default <data>/publish.json when it exists)
-  --publish-webhook <url>  admission webhook asked before each publish (2xx + {"allowed": true} allows)
-  --allow-open-publish streams without keys accept anyone even when listening beyond loopback
-                       (without keys or a webhook, a non-loopback --host is refused)
-
-Safety (README "Security"; each also read from the environment variable named):
-  --listen-host <addr>           address of the built-in listeners and of jobs' own listeners that
-                                 name none (${SAFETY_ENV['listen-host']}, default: --host)
-  --allow-listen <a,b>           more addresses jobs' own listeners may bind, e.g. 0.0.0.0
-                                 (${SAFETY_ENV['allow-listen']}; always allowed: the listen host, 127.0.0.1, ::1)
-  --pull-allow <list>            destinations pulls may reach: names (*.example.com), addresses,
-                                 CIDRs (${SAFETY_ENV['pull-allow']}, default any)
-  --pull-redirects <n>           HTTP redirects a pull follows, same scheme only (default ${SAFETY_DEFAULTS.pullRedirects})
-  --max-body-bytes <n>           largest API request body (default ${SAFETY_DEFAULTS.maxBodyBytes})
-  --jwt-max-lifetime <s>         longest lifetime of an x-access-token JWT (default ${SAFETY_DEFAULTS.jwtMaxLifetimeSeconds})
-  --handshake-timeout <ms>       time a listener connection has to start publishing (default ${SAFETY_DEFAULTS.handshakeTimeoutMs})
-  --idle-timeout <ms>            a listener connection silent this long is closed (default ${SAFETY_DEFAULTS.idleTimeoutMs})
-  --max-pending-per-source <n>   connections not yet publishing per remote address (default ${SAFETY_DEFAULTS.maxPendingPerSource})
-  --max-pending <n>              connections not yet publishing in all (default ${SAFETY_DEFAULTS.maxPending})
+Every setting is a key of the configuration file; flags override TAPEDECK_* environment variables,
+which override the file, which overrides the defaults (tapedeck config --reference lists them all).
+  -c, --config <file>              configuration file, YAML or JSON (${ENV.config}; default
+                                   <data>/tapedeck.yaml, .yml or .json when present)
+      --publish-config <file>      publish settings file of earlier versions, read as the publish section
+                                   (${ENV.publishConfig}; default <data>/publish.json when present)
+${flagsHelp()}
 
 ${ENV.accessToken} sets the access token; without it one is generated, stored under the data
 folder and printed once, with a JWT for the x-access-token header (tapedeck token prints more).
-${CREDENTIAL_ENV.callaba}, ${CREDENTIAL_ENV.ome} and ${CREDENTIAL_ENV.huawei} give a dialect a secret of its own.`;
+${tokens.callaba.meta.env}, ${tokens.ome.meta.env} and ${tokens.huawei.meta.env} give a dialect a secret of its own.`;
 
-/** `tapedeck serve [--host H] [--port P] [--data DIR] [--rtmp-port P] [--srt-port P] [--rtsp-port P]` */
+/** `tapedeck serve [--config FILE] [flags]` */
 export async function runServe(argv: string[]): Promise<void> {
 	if (argv.includes('--help') || argv.includes('-h')) {
 		console.log(SERVE_USAGE);
@@ -233,7 +233,8 @@ export async function runServe(argv: string[]): Promise<void> {
 	const config = loadServeConfig(argv);
 	const token = loadAccessToken(config.dataDir);
 	const server = await startServer(config, token);
-	console.log(`tapedeck ${VERSION} listening on ${server.url} (data in ${config.dataDir})`);
+	const from = config.configFile === undefined ? '' : `, configuration ${config.configFile}`;
+	console.log(`tapedeck ${VERSION} listening on ${server.url} (data in ${config.dataDir}${from})`);
 	if (token.generated) {
 		console.log(`access token (generated, stored in ${token.path}): ${token.secret}`);
 		const callaba = config.safety.credentials.callaba ?? token.secret;

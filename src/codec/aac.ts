@@ -141,6 +141,8 @@ export const parseAudioSpecificConfig = (config: Uint8Array): AacConfig => {
 	if (rate.rate === 0) {
 		throw new TapedeckError('corrupt_input', `AudioSpecificConfig has reserved samplingFrequencyIndex ${rate.index}`);
 	}
+	// ISO/IEC 14496-3 §1.5.1.1 Table 1.1: audioObjectType 0 is Null, no audio: a damaged header, not a config.
+	if (objectType === 0) throw new TapedeckError('corrupt_input', 'AudioSpecificConfig has audioObjectType 0 (Null)');
 	return {
 		objectType,
 		sampleRateIndex: rate.index,

@@ -1,6 +1,6 @@
 /**
- * Every setting of `tapedeck serve` with its default and why. Command-line flags override the
- * environment, which overrides these.
+ * Defaults of `tapedeck serve` with why; the configuration schema (config-schema.ts) gives each its key,
+ * meaning, variable and flag.
  */
 export const DEFAULTS = {
 	/** Loopback only until the operator decides otherwise: the API can write files on this machine. */
@@ -19,22 +19,18 @@ export const DEFAULTS = {
 	tokenDays: 1,
 } as const;
 
-/** Environment variables read, by setting. */
+/** Environment variables that are not settings of the configuration file. */
 export const ENV = {
-	port: 'TAPEDECK_PORT',
-	dataDir: 'TAPEDECK_DATA',
+	/** The server's access token (else `<data>/access-token`): a secret kept out of files that get shared. */
 	accessToken: 'TAPEDECK_ACCESS_TOKEN',
-	host: 'TAPEDECK_HOST',
+	/** The configuration file (else `<data>/tapedeck.yaml`, `.yml` or `.json`, the first that exists). */
+	config: 'TAPEDECK_CONFIG',
+	/** The publish settings file of earlier versions (else `<data>/publish.json` when it exists). */
+	publishConfig: 'TAPEDECK_PUBLISH_CONFIG',
 } as const;
 
 /** Publish authentication (see `publish-config.ts` and the README's "Security" → "Publishing"). */
 export const PUBLISH_DEFAULTS = {
 	/** An admission webhook that has not answered by then denies: a hung hook must not hold publishers. */
 	webhookTimeoutMs: 3000,
-} as const;
-
-/** Environment variables of publish authentication. */
-export const PUBLISH_ENV = {
-	/** The publish settings file (default `<data>/publish.json` when it exists). */
-	config: 'TAPEDECK_PUBLISH_CONFIG',
 } as const;

@@ -41,7 +41,8 @@ export type PublishRequest = {
  */
 export interface StreamHub {
 	authorize(request: PublishRequest): Promise<boolean>;
-	publish(key: StreamKey, protocol: string): StreamPublisher;
+	/** `remoteAddress`: the publisher's address, where the protocol has one (shown in the live streams list). */
+	publish(key: StreamKey, protocol: string, remoteAddress?: string): StreamPublisher;
 }
 
 /**
@@ -50,6 +51,8 @@ export interface StreamHub {
  */
 export interface IngestSource {
 	readonly description: string;
+	/** Listeners: whether they accept publishers now (false before `start`, after `stop`, while a lost socket or thread is replaced). */
+	readonly listening?: boolean;
 	start(): Promise<void>;
 	stop(): Promise<void>;
 }

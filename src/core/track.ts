@@ -33,6 +33,30 @@ export type Track = {
 	readonly audio?: AudioInfo;
 };
 
+/** A track's picture size or audio format as flat fields, as listings show them. */
+export type TrackFormat = {
+	readonly width?: number;
+	readonly height?: number;
+	readonly sampleRate?: number;
+	readonly channels?: number;
+};
+
+export const trackFormat = (track: Track): TrackFormat => ({
+	...(track.video && { width: track.video.width, height: track.video.height }),
+	...(track.audio && { sampleRate: track.audio.sampleRate, channels: track.audio.channels }),
+});
+
+/** What a listing (probe, the live streams) shows of a track. */
+export type TrackSummary = Pick<Track, 'id' | 'kind' | 'codec' | 'name'> & TrackFormat;
+
+export const trackSummary = (track: Track): TrackSummary => ({
+	id: track.id,
+	kind: track.kind,
+	codec: track.codec,
+	name: track.name,
+	...trackFormat(track),
+});
+
 /**
  * Whether two versions of a track describe their samples alike: same codec, timescale, decoder
  * configuration and picture or audio format (a re-announcement that changes nothing a file records).

@@ -8,6 +8,7 @@
  */
 import type { createMuxer } from '../../mux/create-muxer.ts';
 import type { ContainerFormat, MuxerOptions } from '../../mux/muxer.ts';
+import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 import { OpeningPackets } from './opening-packets.ts';
@@ -28,7 +29,17 @@ export type SegmentFilesOptions = {
 	/** A muxer refused a packet (`packet` as it came): the file carries on without it. */
 	onRefused(packet: Packet, track: Track, reason: string): void;
 	onError(error: unknown): void;
+	/** What a muxer had to change for its container (MuxerOptions.warn), told to the user. */
+	onWarning?(warning: MediaWarning): void;
 };
+
+/**
+ * Formats that leave out a track that sent nothing, as ffmpeg's do: progressive MP4/MOV write their
+ * track list (moov) at the end; FLV writes a track's sequence header before its first packet (only the
+ * header's TypeFlags still name it). TS (PMT), AVI (stream headers) and fragmented MP4 (moov) declare
+ * their streams before the media, so the track stays listed with no media, as in ffmpeg's TS and AVI.
+ */
+const LEAVES_OUT_EMPTY_TRACKS: readonly ContainerFormat[] = ['mp4', 'mov', 'flv'];
 
 /** How long after a cut the previous file stays open for tracks that lag it. */
 const LATE_PACKET_WINDOW_MS = 2000;
@@ -42,6 +53,8 @@ export class SegmentFiles {
 	/** Tracks that have not yet delivered a packet past the last cut. */
 	readonly #lagging = new Set<number>();
 	#tracks: readonly Track[] = [];
+	/** The tracks each open file was made with (and the late ones it took). */
+	readonly #fileTracks = new WeakMap<SegmentFile, readonly Track[]>();
 	readonly #opening = new OpeningPackets();
 	#nextSequence: number;
 	#opened = 0;
@@ -83,6 +96,7 @@ export class SegmentFiles {
 			file = undefined;
 		}
 		// The set may grow in place (a late track the muxer took): the next cut's laggards are all of it.
+		if (file && tracks !== this.#tracks) this.#fileTracks.set(file, tracks);
 		this.#tracks = tracks;
 		if (!file) {
 			if (!cutPoint) return;
@@ -226,26 +240,43 @@ export class SegmentFiles {
 	}
 
 	#open(): SegmentFile {
-		const { format, muxerOptions, createMuxer } = this.#options;
+		const { format, muxerOptions, createMuxer, onWarning } = this.#options;
 		const sequence = this.#nextSequence++;
 		const startedAt = this.#options.now();
 		const tracks = this.#tracks;
 		const file = new SegmentFile(sequence, startedAt, this.#options.openSegment(sequence, startedAt), (sink) =>
-			createMuxer(format, tracks, sink, muxerOptions),
+			createMuxer(format, tracks, sink, onWarning ? { ...muxerOptions, warn: onWarning } : muxerOptions),
 		);
 		this.#options.split?.fileStarted(startedAt);
 		this.#opened++;
 		this.#file = file;
+		this.#fileTracks.set(file, tracks);
 		return file;
 	}
 
 	/** Writes the trailer now (a failing one leaves the file marked damaged); the sink closes in the background. */
 	#finish(file: SegmentFile): void {
 		const damaged = file.finish();
+		this.#warnEmptyTracks(file);
 		const info = file.info(this.#options.format, this.#options.now(), damaged);
 		this.#closing = this.#closing
 			.then(() => file.sink.close())
 			.then(() => this.#options.onClosed(info))
 			.catch((error: unknown) => this.#options.onError(error));
+	}
+
+	/** Names each audio or video track of `file` that sent no media, and whether the file still lists it. */
+	#warnEmptyTracks(file: SegmentFile): void {
+		const { format, onWarning } = this.#options;
+		for (const track of this.#fileTracks.get(file) ?? []) {
+			if (track.kind === 'data' || file.firstDts.has(track.id)) continue;
+			const outcome = LEAVES_OUT_EMPTY_TRACKS.includes(format)
+				? 'left out of the file'
+				: `listed in the file with no media (${format} declares its streams before the media)`;
+			onWarning?.({
+				code: 'dropped_data',
+				message: `file ${file.sequence}: track ${track.id} (${track.kind} ${track.codec}) sent no media: ${outcome}`,
+			});
+		}
 	}
 }

@@ -228,9 +228,12 @@ test('safety settings: flags over environment over defaults, bad values named', 
 	assert.equal(set.credentials, { ome: 'ome' });
 	assert.throws(
 		() => loadServeConfig(['--max-pending', '0'], {}),
-		/--max-pending \/ TAPEDECK_MAX_PENDING must be an integer of at least 1, got "0"/,
+		/^config: ingest\.maxPending: expected an integer at least 1, got "0" \(from --max-pending\)$/,
 	);
-	assert.throws(() => loadServeConfig([], { TAPEDECK_IDLE_TIMEOUT_MS: 'soon' }), /--idle-timeout .* got "soon"/);
+	assert.throws(
+		() => loadServeConfig([], { TAPEDECK_IDLE_TIMEOUT_MS: 'soon' }),
+		/ingest\.idleTimeoutMs: .* got "soon" \(from TAPEDECK_IDLE_TIMEOUT_MS\)/,
+	);
 });
 
 test.run();

@@ -63,16 +63,22 @@ test('malformed settings are named errors', () => {
 	const dir = dataDir();
 	const bad = (value: unknown, message: RegExp) =>
 		assert.throws(() => load(['--data', dir, '--publish-config', writeJson(dir, 'bad.json', value)]), message);
-	bad('{not json', /is not valid JSON/);
-	bad([], /must be a JSON object/);
-	bad({ opne: true }, /unknown key "opne"/);
-	bad({ open: 'yes' }, /"open" must be true or false/);
-	bad({ streams: { cam: { key: 'k' } } }, /stream "cam" must be "app\/stream", "app\/\*" or "\*"/);
-	bad({ streams: { 'live/cam': { kee: 'k' } } }, /unknown key "kee"/);
+	bad('{not json', /^config: .*bad\.json is not valid YAML or JSON/);
+	bad([], /^config: publish: expected a section of keys, got \[\] \(in .*bad\.json\)$/);
+	bad({ opne: true }, /^config: publish: unknown key "opne" \(known: open, srtPassphrase, webhook, streams\)/);
+	bad({ open: 'maybe' }, /^config: publish\.open: expected true or false, got "maybe"/);
+	bad({ streams: { cam: { key: 'k' } } }, /publish\.streams\.cam: expected a name of "app\/stream", "app\/\*" or "\*"/);
+	bad({ streams: { 'live/cam': { kee: 'k' } } }, /publish\.streams\.live\/cam: unknown key "kee"/);
 	bad({ streams: { 'live/cam': { user: 'u' } } }, /"user" and "password" go together/);
-	bad({ streams: { 'live/cam': { key: '' } } }, /"key" must be a non-empty string/);
-	bad({ webhook: { url: 'ftp://x' } }, /webhook url must be an http/);
-	bad({ webhook: { url: 'http://x', timeoutMs: 0 } }, /timeoutMs" must be an integer 1-60000/);
+	bad({ streams: { 'live/cam': { key: '' } } }, /publish\.streams\.live\/cam\.key: expected a non-empty text, got ""/);
+	bad(
+		{ webhook: { url: 'ftp://x' } },
+		/publish\.webhook\.url: expected an http:\/\/ or https:\/\/ URL, got "ftp:\/\/x"/,
+	);
+	bad(
+		{ webhook: { url: 'http://x', timeoutMs: 0 } },
+		/publish\.webhook\.timeoutMs: expected a duration of 1 ms to 60000 ms/,
+	);
 	assert.throws(() => load(['--data', dir, '--publish-config', join(dir, 'missing.json')]), /cannot read/);
 });
 

@@ -166,7 +166,7 @@ test('remux to standard output: a pipe-able container, and a quiet exit when the
 });
 
 test('-h / --help on every subcommand', async () => {
-	for (const command of ['remux', 'probe', 'serve', 'token']) {
+	for (const command of ['remux', 'probe', 'serve', 'token', 'config']) {
 		for (const flag of ['-h', '--help']) {
 			const result = await tapedeck(command, flag);
 			assert.is(result.code, 0, `${command} ${flag}: ${result.stderr}`);
@@ -303,7 +303,7 @@ test('--debug adds the stack', async () => {
 test('--help lists the commands', async () => {
 	const result = await tapedeck('--help');
 	assert.is(result.code, 0);
-	for (const command of ['serve', 'remux', 'probe', 'token', '--split-interval-ms', '--json']) {
+	for (const command of ['serve', 'remux', 'probe', 'token', 'config', '--split-interval-ms', '--json']) {
 		assert.match(result.stdout, command);
 	}
 });

@@ -3,14 +3,18 @@
  * RTMP to the built-in listener, and over UDP to a listen job) while, on other jobs, HTTP, UDP and SRT
  * publishers send the inputs that used to end the process: an 8 KB TS of H.264 whose one AC-3 frame at the
  * end lacks its sync word (ATSC A/52 §5.4.1 syncword 0x0B77), and a live stream with one such frame in its
- * middle. The server must stay up, the healthy files be frame-complete, the bad recordings carry on past the
- * bad frame and say so in getStat, and no job stay in `error`.
+ * middle; and an RTMP publisher (ffmpeg) whose AAC stream has, in its middle, a sequence header with an
+ * unreadable AudioSpecificConfig (audioObjectType 0, Null) where a frame was, which used to be taken as a
+ * new configuration no container can carry, failing the recording. The server must stay up, the healthy
+ * files be frame-complete, the bad recordings carry on past the bad frame and say so in getStat, and no job
+ * stay in `error`.
  */
 import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { pesTimes, pidOfStreamType } from '../helpers/corpus-ts.ts';
+import { flvTags } from '../helpers/flv-tags.ts';
 import { probeStreams } from '../helpers/media-check.ts';
 import { freePort } from '../helpers/ports.ts';
 import { test } from '../helpers/suite.ts';
@@ -100,6 +104,20 @@ const withoutSyncWord = (ts: Uint8Array, which: (count: number) => number): { by
 	return { bytes, pts: (pts ?? 0) / 90_000 };
 };
 
+/**
+ * `flv` with its middle AAC frame turned into an AAC sequence header (AACPacketType 0) whose
+ * AudioSpecificConfig says audioObjectType 0 (ISO/IEC 14496-3 Table 1.1: Null) at 48 kHz stereo, and
+ * that frame's time in seconds.
+ */
+const withCorruptAacHeader = (flv: Uint8Array): { bytes: Uint8Array; pts: number } => {
+	const bytes = flv.slice();
+	const frames = flvTags(bytes).filter((t) => t.type === 8 && bytes[t.body + 1] === 1);
+	const tag = frames[frames.length >> 1]!;
+	bytes[tag.body + 1] = 0; // AACPacketType: sequence header
+	bytes.set([0b0000_0001, 0b1001_0000], tag.body + 2); // objectType 0, samplingFrequencyIndex 3, channels 2
+	return { bytes, pts: tag.ms / 1000 };
+};
+
 /** Hands `bytes` to `send` in 1316-byte chunks spread evenly over `seconds`, as a live encoder sends. */
 const paced = async (bytes: Uint8Array, seconds: number, send: (chunk: Uint8Array) => unknown): Promise<void> => {
 	const count = Math.ceil(bytes.length / CHUNK);
@@ -179,7 +197,7 @@ const beforeKeyframe = (warnings: Stat['warnings'] | undefined): number =>
 		.reduce((sum, w) => sum + w.count, 0);
 const filesOf = async (id: string) => (await getById(id)).recordedFiles.map((f) => f.path);
 
-test('bad AC-3 frames over HTTP, UDP and SRT: the server stays up, healthy recordings complete, bad ones carry on', async () => {
+test('bad frames over HTTP, UDP, SRT and RTMP: the server stays up, healthy recordings complete, bad ones carry on', async () => {
 	const cleanTs = await encode('clean.ts', LIVE_SECONDS, ['-c:a', 'aac', '-b:a', '64k']);
 	const cleanFlv = await encode('clean.flv', LIVE_SECONDS, ['-c:a', 'aac', '-b:a', '64k']);
 	const liveAc3 = new Uint8Array(readFileSync(await encode('live-ac3.ts', LIVE_SECONDS, AC3)));
@@ -187,6 +205,9 @@ test('bad AC-3 frames over HTTP, UDP and SRT: the server stays up, healthy recor
 	const tail = withoutSyncWord(shortAc3, (n) => n - 1).bytes;
 	assert.ok(tail.length < 12_000, `the short input is ${tail.length} bytes`);
 	const middle = withoutSyncWord(liveAc3, (n) => n >> 1);
+	const rtmpBad = withCorruptAacHeader(new Uint8Array(readFileSync(cleanFlv)));
+	const rtmpBadPath = join(dir, 'bad-aac-header.flv');
+	writeFileSync(rtmpBadPath, rtmpBad.bytes);
 	const [sentTs, sentFlv, sentLive, sentShort] = await Promise.all([
 		countFrames([cleanTs]),
 		countFrames([cleanFlv]),
@@ -206,19 +227,26 @@ test('bad AC-3 frames over HTTP, UDP and SRT: the server stays up, healthy recor
 		UDP: [await freePort('udp'), await freePort('udp')],
 		SRT: [await freePort('udp'), await freePort('udp')],
 	};
-	const bad: Array<{ id: string; kind: 'tail' | 'middle'; protocol: string }> = [];
+	type Bad = { id: string; kind: 'tail' | 'middle'; protocol: string; sent: Counts; badPts: number };
+	const bad: Bad[] = [];
 	for (const protocol of ['HTTP', 'UDP', 'SRT'] as const) {
-		bad.push({ id: await create(`${protocol} tail`, listen(protocol, ports[protocol][0]!)), kind: 'tail', protocol });
-		bad.push({
-			id: await create(`${protocol} middle`, listen(protocol, ports[protocol][1]!)),
-			kind: 'middle',
-			protocol,
-		});
+		const tailJob = await create(`${protocol} tail`, listen(protocol, ports[protocol][0]!));
+		bad.push({ id: tailJob, kind: 'tail', protocol, sent: sentShort, badPts: 0 });
+		const middleJob = await create(`${protocol} middle`, listen(protocol, ports[protocol][1]!));
+		bad.push({ id: middleJob, kind: 'middle', protocol, sent: sentLive, badPts: middle.pts });
 	}
+	const rtmpJob = await create('RTMP middle', {
+		input_type: 'INPUT_TYPE_RTMP_SOFTWARE',
+		input_module_id: 'rtmp',
+		input_stream_id: 'live/bad',
+	});
+	// The clean FLV's frames, the one that became the unreadable header apart.
+	bad.push({ id: rtmpJob, kind: 'middle', protocol: 'RTMP', sent: sentFlv, badPts: rtmpBad.pts });
 
-	const healthy = [
+	const publishers = [
 		pushWithFfmpeg(cleanFlv, 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/healthy`),
 		pushWithFfmpeg(cleanTs, 'mpegts', `udp://127.0.0.1:${udpPort}?pkt_size=1316`),
+		pushWithFfmpeg(rtmpBadPath, 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/bad`),
 	];
 	try {
 		await Promise.all([
@@ -229,9 +257,9 @@ test('bad AC-3 frames over HTTP, UDP and SRT: the server stays up, healthy recor
 			sendSrt(ports.SRT[0]!, tail, 'tail.ts'),
 			sendSrt(ports.SRT[1]!, middle.bytes, 'middle.ts'),
 		]);
-		for (const ffmpeg of healthy) assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
+		for (const ffmpeg of publishers) assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
 	} finally {
-		for (const ffmpeg of healthy) await ffmpeg.stop();
+		for (const ffmpeg of publishers) await ffmpeg.stop();
 	}
 
 	assert.is(server.peer.child.exitCode, null, `the server exited: ${server.peer.stderr}`);
@@ -254,7 +282,7 @@ test('bad AC-3 frames over HTTP, UDP and SRT: the server stays up, healthy recor
 		assert.equal([counts.video, counts.audio + named], [sent.video, sent.audio], `${what} recording complete`);
 	}
 
-	for (const { id, kind, protocol } of bad) {
+	for (const { id, kind, protocol, sent, badPts } of bad) {
 		const what = `${protocol} ${kind}`;
 		const warnings = warned.get(id);
 		assert.ok(
@@ -263,13 +291,12 @@ test('bad AC-3 frames over HTTP, UDP and SRT: the server stays up, healthy recor
 		);
 		await server.api('stop', { id });
 		const counts = await countFrames(await filesOf(id));
-		const sent = kind === 'tail' ? sentShort : sentLive;
 		assert.is(counts.video, sent.video, `${what}: every picture kept`);
 		// Every audio frame but the damaged one is in the file, or named as dropped before the first keyframe.
 		const named = beforeKeyframe(warnings);
 		assert.is(counts.audio + named, sent.audio - 1, `${what}: ${counts.audio} (+${named} named) of ${sent.audio}`);
 		if (kind === 'tail') continue;
-		assert.ok(counts.lastAudioPts > middle.pts + 1, `${what}: audio goes on past the bad frame`);
+		assert.ok(counts.lastAudioPts > badPts + 1, `${what}: audio goes on past the bad frame`);
 	}
 	assert.is(server.peer.child.exitCode, null, `the server exited: ${server.peer.stderr}`);
 }, 90_000);

@@ -105,7 +105,8 @@ test('Digest credentials are checked through hub.authorize before RECORD', async
 		assert.is.not(await publish(''), 0, 'no credentials: refused');
 		assert.is(await publish('enc:pw@'), 0, 'the right password publishes');
 		const collector = hub.publishers.get('default/app/secure');
-		assert.ok(collector && collector.packets.length > 20);
+		assert.ok(collector && (await waitFor(() => collector.ended !== undefined, 3000)), 'stream ends after TEARDOWN');
+		assert.ok(collector.packets.length > 20);
 		assert.equal(hub.requests.at(-1)?.credentials, { user: 'enc', password: 'pw' });
 		assert.is(hub.requests.at(-1)?.protocol, 'rtsp');
 	} finally {

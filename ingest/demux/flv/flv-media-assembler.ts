@@ -173,8 +173,8 @@ export class FlvMediaAssembler {
 		let size: { width: number; height: number; lengthSize: number };
 		try {
 			size = videoParameters(codec, config, this.#metadata);
-		} catch {
-			this.#stats.droppedUnits++;
+		} catch (error) {
+			this.#rejectConfig('video', codec, error);
 			return;
 		}
 		this.#videoLengthSize = size.lengthSize;
@@ -201,8 +201,8 @@ export class FlvMediaAssembler {
 		let asc: { sampleRate: number; channels: number };
 		try {
 			asc = parseAudioSpecificConfig(config);
-		} catch {
-			this.#stats.droppedUnits++;
+		} catch (error) {
+			this.#rejectConfig('audio', 'aac', error);
 			return;
 		}
 		this.#audioClock.frameSamples = AAC_SAMPLES_PER_FRAME;
@@ -214,6 +214,17 @@ export class FlvMediaAssembler {
 			config: new Uint8Array(config),
 			name: 'audio',
 			audio: { sampleRate: asc.sampleRate, channels: asc.channels },
+		});
+	}
+
+	/** A sequence header that cannot be read is damage, not a new configuration: the track keeps its own. */
+	#rejectConfig(kind: 'video' | 'audio', codec: string, error: unknown): void {
+		this.#stats.droppedUnits++;
+		const reason = error instanceof Error ? error.message : String(error);
+		const kept = (kind === 'video' ? this.#video : this.#audio) ? 'the previous one is kept' : 'no track yet';
+		this.#receiver.warn?.({
+			code: 'corrupt_data',
+			message: `${kind} ${codec} sequence header unreadable (${reason}): ${kept}`,
 		});
 	}
 

@@ -3,7 +3,9 @@ import type { AccessUnitReceiver, CodecParameters } from './rtp-depacketizer.ts'
 /** Frames looked at before the reordering depth is fixed. */
 const WINDOW_FRAMES = 16;
 
-type Held = { pts: number; duration: number; keyframe: boolean; data: Uint8Array };
+type HeldFrame = { pts: number; duration: number; keyframe: boolean; data: Uint8Array };
+/** Frames held at the start, and new parameters between them (passed on in that order). */
+type Held = HeldFrame | { parameters: CodecParameters };
 
 /**
  * RTP carries only presentation timestamps; with B-frames the decode order differs and muxers need
@@ -38,7 +40,9 @@ export class DecodeTimestamper implements AccessUnitReceiver {
 
 	parameters(parameters: CodecParameters): void {
 		this.declare(parameters);
-		this.#downstream.parameters(parameters);
+		// Parameters that change while frames are held go downstream after those frames, not before.
+		if (this.#held && this.#held.length > 0) this.#held.push({ parameters });
+		else this.#downstream.parameters(parameters);
 	}
 
 	/** Takes the reordering depth the parameters declare (before the first frames, for SDP parameters). */
@@ -53,14 +57,15 @@ export class DecodeTimestamper implements AccessUnitReceiver {
 			return;
 		}
 		held.push({ pts, duration, keyframe, data: data.slice() });
-		const span = Math.max(...held.map((h) => h.pts)) - Math.min(...held.map((h) => h.pts));
-		if (held.length >= WINDOW_FRAMES || span >= this.#clockRate) this.flush();
+		const times = frames(held).map((h) => h.pts);
+		if (times.length >= WINDOW_FRAMES || Math.max(...times) - Math.min(...times) >= this.#clockRate) this.flush();
 	}
 
 	/** Fixes the depth from the frames held so far and passes them on (also at end of stream). */
 	flush(): void {
-		const held = this.#held;
-		if (held === undefined) return;
+		if (this.#held === undefined) return;
+		const all = this.#held;
+		const held = frames(all);
 		this.#held = undefined;
 		let depth = this.#declaredDepth;
 		for (let i = 0; i < held.length; i++) {
@@ -77,7 +82,10 @@ export class DecodeTimestamper implements AccessUnitReceiver {
 		this.#depth = depth;
 		this.#frameTicks = Number.isFinite(step) ? step : Math.round(this.#clockRate / 25);
 		this.#firstPts = sorted[0] ?? 0;
-		for (const h of held) this.#stamp(h.pts, h.duration, h.keyframe, h.data);
+		for (const h of all) {
+			if ('parameters' in h) this.#downstream.parameters(h.parameters);
+			else this.#stamp(h.pts, h.duration, h.keyframe, h.data);
+		}
 	}
 
 	#stamp(pts: number, duration: number, keyframe: boolean, data: Uint8Array): void {
@@ -114,3 +122,5 @@ export class DecodeTimestamper implements AccessUnitReceiver {
 		this.#pendingCount++;
 	}
 }
+
+const frames = (held: readonly Held[]): HeldFrame[] => held.filter((h): h is HeldFrame => 'pts' in h);
