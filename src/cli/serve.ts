@@ -32,6 +32,7 @@ import { RateLimitedLog } from '../ops/log/rate-limited-log.ts';
 import { logRecorderEvents, logRecovery } from '../ops/log/recorder-event-log.ts';
 import { Readiness } from '../ops/metrics/readiness.ts';
 import { ServerMetrics } from '../ops/metrics/server-metrics.ts';
+import { Retention } from '../ops/retention/retention.ts';
 import type { RecoveryReport } from '../recorder/crash-recovery.ts';
 import type { RecordedFile } from '../recorder/recording.ts';
 import type { RecordingJob } from '../recorder/recording-job.ts';
@@ -39,6 +40,7 @@ import { RecordingService } from '../recorder/recording-service.ts';
 import type { Sink } from '../sink/sink.ts';
 import { JournalStore } from '../store/journal-store.ts';
 import { createServerLogger } from './server-logger.ts';
+import { stopOnSignals } from './stop-on-signals.ts';
 import { VERSION } from './version.ts';
 
 /** What a built-in listener is given. */
@@ -143,6 +145,13 @@ export const startServer = async (
 	logRecovery(recovery, logger);
 	const { minFreeBytes } = config.operations.retention;
 	const metrics = new ServerMetrics({ bus: registry, service, recordingsRoot: config.recordingsDir, minFreeBytes });
+	const retention = new Retention({
+		service,
+		config: config.operations.retention,
+		recordingsRoot: config.recordingsDir,
+		logger,
+	});
+	retention.start();
 
 	const listeners: IngestSource[] = [];
 	const ports = { srt: config.srtPort, rtmp: config.rtmpPort, rtsp: config.rtspPort };
@@ -189,6 +198,7 @@ export const startServer = async (
 		metrics.stop();
 		await new Promise<void>((resolve) => http.close(() => resolve()));
 		await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
+		await retention.stop();
 		await service.shutdown();
 		await store.close();
 		logs.close();
@@ -232,7 +242,9 @@ export async function runServe(argv: string[]): Promise<void> {
 	}
 	const config = loadServeConfig(argv);
 	const token = loadAccessToken(config.dataDir);
-	const server = await startServer(config, token);
+	const starting = startServer(config, token);
+	stopOnSignals(starting);
+	const server = await starting;
 	const from = config.configFile === undefined ? '' : `, configuration ${config.configFile}`;
 	console.log(`tapedeck ${VERSION} listening on ${server.url} (data in ${config.dataDir}${from})`);
 	if (token.generated) {
@@ -241,16 +253,4 @@ export async function runServe(argv: string[]): Promise<void> {
 		const days = Math.min(DEFAULTS.tokenDays, config.safety.jwtMaxLifetimeSeconds / 86_400);
 		console.log(`x-access-token for the API: ${await issueAccessJwt(callaba, days)}`);
 	}
-	const shutdown = (signal: string) => {
-		console.log(`${signal}: finalizing open recordings…`);
-		server.close().then(
-			() => process.exit(0),
-			(error: unknown) => {
-				console.error(`shutdown failed: ${(error as Error).message}`);
-				process.exit(1);
-			},
-		);
-	};
-	process.once('SIGTERM', () => shutdown('SIGTERM'));
-	process.once('SIGINT', () => shutdown('SIGINT'));
 }

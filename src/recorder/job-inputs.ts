@@ -3,6 +3,7 @@ import { TapedeckError } from '../core/errors.ts';
 import type { BuiltInModule, InputSpec, OpenInput } from '../core/input-spec.ts';
 import type { Logger } from '../core/logger.ts';
 import { DEFAULT_VHOST, type IngestSource, type StreamKey } from '../core/stream-hub.ts';
+import { checkJobSettings } from './job-recording.ts';
 import type { JobSettings, RecordingJob } from './recording-job.ts';
 
 export type JobInputsOptions = {
@@ -30,6 +31,15 @@ export class JobInputs {
 
 	get modules(): readonly BuiltInModule[] {
 		return this.#options.modules ?? [];
+	}
+
+	/** Checks everything a run of `settings` will need (job-recording.ts); returns the bus stream the job records. */
+	checked(settings: JobSettings, id: string, root: string): StreamKey {
+		checkJobSettings(settings, root);
+		const key = this.keyOf(settings, id);
+		// Built and dropped: an input that cannot be opened is refused now, not at its first run.
+		this.sourceOf(settings.name, key, settings.input);
+		return key;
 	}
 
 	/** An input of its own publishes the job's private stream; a built-in listener, the stream it maps the name to. */

@@ -1,6 +1,8 @@
+import type { Logger } from '../core/logger.ts';
 import { PathTemplate } from './path-template.ts';
-import { type RecordedFile, Recording, type RecordingDeps } from './recording.ts';
+import { type RecordedFile, Recording, type RecordingObserver } from './recording.ts';
 import type { JobSettings, RecordingJob } from './recording-job.ts';
+import type { RecordingServiceOptions } from './recording-service-options.ts';
 import { SplitPolicy } from './split-policy.ts';
 import { TrackFilter } from './track-filter.ts';
 
@@ -12,14 +14,19 @@ export const checkJobSettings = (settings: JobSettings, root: string): void => {
 	new TrackFilter(settings.tracks ?? {});
 };
 
-/** One run of `job` as a Recording, its files under `root`, numbered on after the files it already has. */
+/** What a run takes from the service's options: the bus, the recordings folder, and the sink's settings. */
+type RunOptions = Pick<RecordingServiceOptions, 'registry' | 'recordingsRoot' | 'openSink' | 'syncIntervalMs'>;
+
+/** One run of `job` as a Recording, its files under the recordings root, numbered on after the files it already has. */
 export const recordingOf = (
 	job: RecordingJob,
 	files: readonly RecordedFile[],
-	root: string,
-	deps: RecordingDeps,
-): Recording =>
-	new Recording(
+	options: RunOptions,
+	observer: RecordingObserver,
+	logger: Logger,
+): Recording => {
+	const root = options.recordingsRoot;
+	return new Recording(
 		{
 			id: job.id,
 			transactionId: job.transactionId,
@@ -35,5 +42,12 @@ export const recordingOf = (
 			createdAt: new Date(job.createdAt),
 			firstSequence: files.reduce((next, f) => Math.max(next, f.sequence + 1), 0),
 		},
-		deps,
+		{
+			registry: options.registry,
+			observer,
+			logger,
+			...(options.openSink ? { openSink: options.openSink } : {}),
+			...(options.syncIntervalMs ? { syncIntervalMs: options.syncIntervalMs } : {}),
+		},
 	);
+};

@@ -1,4 +1,5 @@
-import { link, lstat, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { completeFragments } from '../../mux/mp4/complete-fragments.ts';
 import { type DefragmentReport, defragmentMp4 } from '../../mux/mp4/defragment.ts';
 import { repairInPlace } from '../../mux/repair.ts';
 import { TapedeckError } from '../core/errors.ts';
@@ -44,6 +45,9 @@ export const moveNoClobber = async (from: string, to: string): Promise<void> => 
 	await unlink(from);
 };
 
+const noFragment = (partPath: string): TapedeckError =>
+	new TapedeckError('corrupt_input', `${partPath} holds no complete fragment: nothing was recorded, removed`);
+
 const alreadyThere = (to: string, from: string, cause: unknown): TapedeckError =>
 	new TapedeckError('conflict', `${to} already exists: it is never overwritten; the media stays in ${from}`, {
 		cause,
@@ -84,6 +88,24 @@ export const repairPart = async (partPath: string, finalPath: string, format: Re
 };
 
 /**
+ * Keeps the fragmented `.part` as the final file, cut at the end of its last complete fragment: a
+ * fragment the full disk cut short would read as a truncated file with broken NAL sizes. Cutting
+ * frees space and takes none.
+ */
+const keepFragmented = async (partPath: string, finalPath: string, why: string): Promise<RepairResult> => {
+	const whole = await completeFragments(partPath);
+	if (whole.fragments === 0) {
+		await unlink(partPath);
+		throw noFragment(partPath);
+	}
+	const cut = (await stat(partPath)).size - whole.bytes;
+	if (cut > 0) await truncate(partPath, whole.bytes);
+	await moveNoClobber(partPath, finalPath);
+	const dropped = cut > 0 ? `, cut after fragment ${whole.fragments} (${cut} bytes of an incomplete one dropped)` : '';
+	return { bytes: whole.bytes, note: `kept fragmented (${why})${dropped}` };
+};
+
+/**
  * The fragmented `.part` becomes a progressive file. When that fails for want of space or a broken
  * fragment table, the fragmented file itself is kept under the final name: it plays as it is.
  */
@@ -100,13 +122,12 @@ const defragment = async (partPath: string, finalPath: string, brand: 'mp4' | 'm
 		report = await defragmentMp4(partPath, finalPath, { brand });
 	} catch (error) {
 		await unlink(finalPath).catch(() => {});
-		await moveNoClobber(partPath, finalPath);
-		return { bytes: (await stat(finalPath)).size, note: `kept fragmented: ${(error as Error).message}` };
+		return keepFragmented(partPath, finalPath, (error as Error).message);
 	}
 	if (report.fragmentsKept === 0) {
 		await unlink(finalPath).catch(() => {});
 		await unlink(partPath);
-		throw new TapedeckError('corrupt_input', `${partPath} holds no complete fragment: nothing was recorded, removed`);
+		throw noFragment(partPath);
 	}
 	await unlink(partPath);
 	// fragmentsDropped already counts the partial fragment at the end (trailingBytes > 0).

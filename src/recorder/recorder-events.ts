@@ -15,6 +15,8 @@ export type RecorderEvent =
 	| { readonly type: 'file.completed'; readonly job: RecordingJob; readonly file: RecordedFile }
 	/** A file could not be finished (`file.error` says why); what it holds is kept as `.part` or repaired at start-up. */
 	| { readonly type: 'file.failed'; readonly job: RecordingJob; readonly file: RecordedFile }
+	/** A finished file was deleted from disk and from the job's list; `reason` says by whom (retention's rule, or the API). */
+	| { readonly type: 'file.deleted'; readonly job: RecordingJob; readonly file: RecordedFile; readonly reason: string }
 	/** A job's state or reason changed. */
 	| { readonly type: 'job.state'; readonly job: RecordingJob };
 

@@ -27,6 +27,8 @@ export type RecordingFilesDeps = {
 	readonly openSink?: (path: string) => Sink;
 	readonly now: () => Date;
 	readonly warn: (warning: RecordingWarning) => void;
+	/** The open file could not be made durable (a failed write or fdatasync): the recording cannot go on. */
+	readonly fail: (error: unknown) => void;
 };
 
 /** `wanted`: the path the template gave at open; a file whose name changes at close is claimed afresh. */
@@ -95,11 +97,19 @@ export class RecordingFiles {
 		return this.#finalizing;
 	}
 
+	/** Whether the open file's write queue is past its bound: the disk is behind, packets must be dropped. */
+	get backlogged(): boolean {
+		return this.#current?.sink.backlogged ?? false;
+	}
+
 	/** Makes the open file durable and refreshes its figures (what a crash would leave). */
 	sync(progress: { readonly bytes: number; readonly durationMs: number } | undefined): void {
 		const open = this.#current;
 		if (!open) return;
-		open.sink.sync().catch(() => {});
+		// Only while it is still the file being written: a split or a stop may have closed it meanwhile.
+		open.sink.sync().catch((error: unknown) => {
+			if (this.#current === open) this.#deps.fail(error);
+		});
 		if (!progress) return;
 		open.file.bytes = progress.bytes;
 		open.file.durationMs = progress.durationMs;

@@ -1,37 +1,21 @@
 import { mkdirSync } from 'node:fs';
-import type { StreamRegistry } from '../bus/stream-registry.ts';
 import { TapedeckError } from '../core/errors.ts';
-import { type BuiltInModule, maskSecretsIn, type OpenInput } from '../core/input-spec.ts';
+import { type BuiltInModule, maskSecretsIn } from '../core/input-spec.ts';
 import { type Logger, logFailure, silentLogger } from '../core/logger.ts';
 import type { IngestSource, StreamKey } from '../core/stream-hub.ts';
-import type { Sink } from '../sink/sink.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
 import { JobInputs } from './job-inputs.ts';
 import { JobQueue } from './job-queue.ts';
-import { checkJobSettings, recordingOf } from './job-recording.ts';
+import { recordingOf } from './job-recording.ts';
 import { type JobStats, jobStats } from './job-stats.ts';
 import { RecorderEvents } from './recorder-events.ts';
 import type { RecordedFile, Recording } from './recording.ts';
 import { deleteRecordedFile } from './recording-files.ts';
 import { type JobSettings, type JobStore, jobOf, type RecordingJob, type SettingsChange } from './recording-job.ts';
+import type { RecordingServiceOptions } from './recording-service-options.ts';
 
-export type RecordingServiceOptions = {
-	readonly registry: StreamRegistry;
-	readonly store: JobStore;
-	/** Every file path is confined to this folder. */
-	readonly recordingsRoot: string;
-	/** Address a recording's own listeners bind when the input names none. */
-	readonly listenHost: string;
-	/** Builds the source of a `listen` or `pull` input (ingest/create-input.ts); without it such inputs are refused. */
-	readonly openInput?: OpenInput;
-	/** The built-in listeners inputs may name; none by default. */
-	readonly modules?: readonly BuiltInModule[];
-	readonly logger?: Logger;
-	/** Injectable sink factory (tests simulate a full disk with it). */
-	readonly openSink?: (path: string) => Sink;
-	readonly syncIntervalMs?: number;
-};
+export type { RecordingServiceOptions } from './recording-service-options.ts';
 
 type Run = { readonly recording: Recording; readonly source: IngestSource | undefined };
 
@@ -49,6 +33,8 @@ export class RecordingService {
 	readonly #runs = new Map<string, Run>();
 	readonly #logger: Logger;
 	readonly #queue = new JobQueue();
+	/** Set while runs are suspended (see `suspend`): the reason every job shows. */
+	#suspended: string | undefined;
 	readonly #inputs: JobInputs;
 	/** Files started, completed and failed, and job state changes, for logs, metrics, webhooks and retention. */
 	readonly events: RecorderEvents;
@@ -66,10 +52,7 @@ export class RecordingService {
 	async init(): Promise<RecoveryReport> {
 		const report = await recoverFiles(this.#store, this.#options.recordingsRoot);
 		for (const { jobId, file } of report.changedFiles) this.#saveFile(jobId, file);
-		for (const job of this.#store.all()) {
-			if (job.active) await this.#queue.run(job.id, () => this.#startRun(job));
-		}
-		await this.#durable();
+		await this.#startActive();
 		return report;
 	}
 
@@ -169,10 +152,10 @@ export class RecordingService {
 		});
 	}
 
-	/** Deletes one finished file of a job (from disk and from the job's list). */
-	async removeFile(id: string, fileId: string): Promise<void> {
+	/** Deletes one finished file of a job (from disk and from the job's list); `reason` goes in the `file.deleted` event. */
+	async removeFile(id: string, fileId: string, reason = 'deleted through the API'): Promise<void> {
 		await this.#queue.run(id, async () => {
-			this.get(id);
+			const job = this.get(id);
 			const file = this.#store.item(id, fileId);
 			if (!file) throw new TapedeckError('not_found', `recording "${id}" has no file with id "${fileId}"`);
 			if (file.state === 'writing') {
@@ -181,7 +164,21 @@ export class RecordingService {
 			await deleteRecordedFile(this.#options.recordingsRoot, file.path);
 			this.#store.deleteItem(id, fileId);
 			await this.#durable();
+			this.events.emit({ type: 'file.deleted', job: { ...job }, file: { ...file }, reason });
 		});
+	}
+
+	/** Stops every run (files finalized) and holds new ones, each job in `error` with `reason`; active jobs stay active. */
+	async suspend(reason: string): Promise<void> {
+		this.#suspended = reason;
+		await this.#stopAll((id) => this.#setState(id, 'error', reason));
+	}
+
+	/** Lifts `suspend()`: every active job starts again. */
+	async resume(): Promise<void> {
+		if (this.#suspended === undefined) return;
+		this.#suspended = undefined;
+		await this.#startActive();
 	}
 
 	stats(id: string): JobStats {
@@ -191,9 +188,27 @@ export class RecordingService {
 
 	/** SIGTERM: finalizes every open file; active jobs stay active and resume at the next start. */
 	async shutdown(): Promise<void> {
-		await Promise.all(
-			[...this.#runs.keys()].map((id) => this.#queue.run(id, () => this.#stopRun(id, { lastSequence: false }))),
-		);
+		await this.#stopAll();
+	}
+
+	/** Finalizes every run's files (the jobs stay active), then `stopped(id)` for each. */
+	async #stopAll(stopped: (id: string) => void = () => {}): Promise<void> {
+		const stop = async (id: string) => {
+			await this.#stopRun(id, { lastSequence: false });
+			stopped(id);
+		};
+		await Promise.all([...this.#runs.keys()].map((id) => this.#queue.run(id, () => stop(id))));
+		await this.#durable();
+	}
+
+	/** Starts every active job; one that cannot start (its state not saved on a full disk) stays in `error`. */
+	async #startActive(): Promise<void> {
+		for (const { id, active } of this.#store.all()) {
+			if (!active) continue;
+			await this.#queue
+				.run(id, () => this.#startRun(this.get(id)))
+				.catch((error: unknown) => this.#setState(id, 'error', (error as Error).message));
+		}
 		await this.#durable();
 	}
 
@@ -203,31 +218,29 @@ export class RecordingService {
 		if (other && other.id !== id) {
 			throw new TapedeckError('conflict', `a recording named "${settings.name}" already exists (id ${other.id})`);
 		}
-		checkJobSettings(settings, this.#options.recordingsRoot);
-		const key = this.#inputs.keyOf(settings, id);
-		// Built and dropped: an input that cannot be opened is refused now, not at its first run.
-		this.#inputs.sourceOf(settings.name, key, settings.input);
-		return key;
+		return this.#inputs.checked(settings, id, this.#options.recordingsRoot);
 	}
 
 	async #startRun(stored: RecordingJob): Promise<void> {
 		if (this.#runs.has(stored.id)) return;
+		if (this.#suspended !== undefined) return this.#setState(stored.id, 'error', this.#suspended);
 		const job: RecordingJob = { ...stored, transactionId: randomToken(16), state: 'ready', reason: 'starting' };
 		this.#save(job);
 		let recording: Recording;
 		let source: IngestSource | undefined;
 		try {
-			recording = recordingOf(job, this.#store.items(job.id), this.#options.recordingsRoot, {
-				registry: this.#options.registry,
-				observer: {
-					fileOpened: (file) => this.#saveFile(job.id, file),
-					fileClosed: (file) => this.#saveFile(job.id, file),
+			const saveFile = (file: RecordedFile) => this.#saveFile(job.id, file);
+			recording = recordingOf(
+				job,
+				this.#store.items(job.id),
+				this.#options,
+				{
+					fileOpened: saveFile,
+					fileClosed: saveFile,
 					stateChanged: (state, reason) => this.#setState(job.id, state, reason),
 				},
-				...(this.#options.openSink ? { openSink: this.#options.openSink } : {}),
-				...(this.#options.syncIntervalMs ? { syncIntervalMs: this.#options.syncIntervalMs } : {}),
-				logger: this.#logger.child({ job: job.id }),
-			});
+				this.#logger.child({ job: job.id }),
+			);
 			source = this.#inputs.sourceOf(job.name, job.key, job.input);
 		} catch (error) {
 			this.#setState(job.id, 'error', (error as Error).message);

@@ -8,6 +8,7 @@ import type { MediaWarning } from '../core/media-receiver.ts';
 import type { Packet } from '../core/packet.ts';
 import type { Track } from '../core/track.ts';
 import type { Sink } from '../sink/sink.ts';
+import { DiskBacklog } from './disk-backlog.ts';
 import { RecordingFiles } from './recording-files.ts';
 import type { RecordedFile, RecordingObserver, RecordingSpec, RecordingState } from './recording-spec.ts';
 import { RecordingStats } from './recording-stats.ts';
@@ -77,6 +78,10 @@ export class Recording {
 	readonly #now: () => Date;
 	readonly #warnings = new WarningLog();
 	readonly #files: RecordingFiles;
+	readonly #backlog = new DiskBacklog((packets, warning) => {
+		this.stats.droppedPackets += packets;
+		this.#warn(warning);
+	});
 	#subscription: Subscription | undefined;
 	#writer: SegmentWriter | undefined;
 	#syncTimer: NodeJS.Timeout | undefined;
@@ -99,6 +104,7 @@ export class Recording {
 			...(deps.openSink ? { openSink: deps.openSink } : {}),
 			now: this.#now,
 			warn: (warning) => this.#warn(warning),
+			fail: (error) => this.#fail(error, true),
 		});
 	}
 
@@ -156,6 +162,7 @@ export class Recording {
 		this.#transition('stopping', failed ? this.#reason : 'stop requested');
 		this.#unsubscribe();
 		clearInterval(this.#syncTimer);
+		this.#backlog.settle();
 		await this.#writer?.close();
 		await this.#files.salvage();
 		this.#transition('stopped', failed ? this.#reason : 'stopped');
@@ -179,6 +186,7 @@ export class Recording {
 	#onTracks(tracks: readonly Track[]): void {
 		if (this.#state === 'error' || this.#stopped) return;
 		this.#writer ??= this.#createWriter();
+		this.#backlog.announce(tracks);
 		const writer = this.#writer;
 		writer.announce(tracks);
 		// A refused track set (a filter that matches nothing) failed the run already.
@@ -188,6 +196,7 @@ export class Recording {
 
 	#onPacket(packet: Packet): void {
 		this.stats.count(packet.data.length);
+		if (this.#backlog.drops(packet, this.#files.backlogged)) return;
 		this.#writer?.push(packet);
 	}
 
@@ -208,6 +217,7 @@ export class Recording {
 
 	#onEnd(reason: string): void {
 		if (this.#state !== 'recording') return;
+		this.#backlog.settle();
 		this.#writer?.endSegment().catch((error: unknown) => this.#fail(error, true));
 		this.#transition('ready', `stream ended (${reason}); waiting for it to return`);
 	}

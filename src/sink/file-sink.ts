@@ -118,6 +118,14 @@ export class FileSink implements Sink {
 		this.#throwIfFailed();
 	}
 
+	/**
+	 * Past half the queue's bound: a live producer drops from here (and counts), so the bound itself,
+	 * which fails the file, is only met by a producer that neither drains nor drops.
+	 */
+	get backlogged(): boolean {
+		return this.#queuedBytes > this.#maxQueuedBytes / 2;
+	}
+
 	/** True when more than the high-water mark waits for the OS: the producer should `await drain()`. */
 	get needsDrain(): boolean {
 		return this.#queuedBytes > HIGH_WATER_BYTES;
@@ -134,9 +142,14 @@ export class FileSink implements Sink {
 		await this.#syncWith(fdatasync);
 	}
 
+	/** A failed sync fails the sink: what the OS held may be lost, so nothing later may pass as good. */
 	#syncWith(sync: typeof fsync): Promise<void> {
 		return new Promise<void>((resolve, reject) =>
-			sync(this.#fd, (error) => (error ? reject(toSinkError(this.path, error)) : resolve())),
+			sync(this.#fd, (error) => {
+				if (!error) return resolve();
+				this.#error ??= toSinkError(this.path, error);
+				reject(this.#error);
+			}),
 		);
 	}
 
@@ -217,7 +230,13 @@ export class FileSink implements Sink {
 export const toSinkError = (path: string, error: unknown): TapedeckError => {
 	const code = (error as NodeJS.ErrnoException | undefined)?.code;
 	if (code === 'ENOSPC' || code === 'EDQUOT') {
-		return new TapedeckError('disk_full', `disk full while writing ${path}: free space and retry`, { cause: error });
+		return new TapedeckError(
+			'disk_full',
+			`no space left on device: disk full while writing ${path}; free space and retry`,
+			{
+				cause: error,
+			},
+		);
 	}
 	if (code === 'EEXIST') {
 		return new TapedeckError('conflict', `${path} already exists: it is never overwritten`, { cause: error });

@@ -21,6 +21,11 @@ export interface Sink {
 	 * with the sink's first I/O error. A sink with nothing to make durable resolves at once.
 	 */
 	sync(): Promise<void>;
+	/**
+	 * True while more waits for a slower device than the sink's bound: a producer that cannot wait on
+	 * `drain()` (a live recording) drops instead. A sink that never queues leaves it out.
+	 */
+	readonly backlogged?: boolean;
 	/** Flushes, syncs and closes; idempotent. Rejects with the sink's first I/O error. */
 	close(): Promise<void>;
 }

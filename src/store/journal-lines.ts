@@ -32,3 +32,16 @@ export const forEachLine = (path: string, onLine: (text: string) => void): void 
 		closeSync(fd);
 	}
 };
+
+/**
+ * One line of the journal. A document is saved without its items (`doc`); each item (a recorded
+ * file) is its own small line, so a change costs the size of what changed, not of the history.
+ * `put` and `delete` are the first format's lines (a whole document, items inside), read on open.
+ */
+export type JournalLine<T, F> =
+	| { readonly op: 'doc'; readonly value: T }
+	| { readonly op: 'drop'; readonly id: string }
+	| { readonly op: 'item'; readonly doc: string; readonly value: F }
+	| { readonly op: 'unitem'; readonly doc: string; readonly id: string }
+	| { readonly op: 'put'; readonly value: unknown }
+	| { readonly op: 'delete'; readonly id: string };

@@ -3,29 +3,18 @@ import {
 	closeSync,
 	fchmodSync,
 	fdatasync,
-	fsyncSync,
+	fstatSync,
 	mkdirSync,
 	openSync,
 	renameSync,
+	rmSync,
 	writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { TapedeckError } from '../core/errors.ts';
-import { forEachLine } from './journal-lines.ts';
+import { forEachLine, type JournalLine } from './journal-lines.ts';
+import { endsWithNewline, syncDirectory, writeCompacted } from './journal-rewrite.ts';
 import { LiveDocuments } from './live-documents.ts';
-
-/**
- * One line of the journal. A document is saved without its items (`doc`); each item (a recorded
- * file) is its own small line, so a change costs the size of what changed, not of the history.
- * `put` and `delete` are the first format's lines (a whole document, items inside), read on open.
- */
-type JournalLine<T, F> =
-	| { readonly op: 'doc'; readonly value: T }
-	| { readonly op: 'drop'; readonly id: string }
-	| { readonly op: 'item'; readonly doc: string; readonly value: F }
-	| { readonly op: 'unitem'; readonly doc: string; readonly id: string }
-	| { readonly op: 'put'; readonly value: unknown }
-	| { readonly op: 'delete'; readonly id: string };
 
 export type JournalStoreOptions<T, F> = {
 	/** Turns a first-format document (items inside, older field names) into a document and its items. */
@@ -35,9 +24,6 @@ export type JournalStoreOptions<T, F> = {
 	/** …and at least this many bytes (a small journal is left alone). Default 1 MiB. */
 	readonly compactMinBytes?: number;
 };
-
-/** Bytes gathered before one write while compacting. */
-const WRITE_CHUNK = 1 << 20;
 
 /**
  * A small embedded store of JSON documents keyed by `id`, each with a list of items keyed by `id`.
@@ -70,6 +56,13 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 	/** The first failed sync: the journal can no longer promise durability, so every later change fails. */
 	#error: TapedeckError | undefined;
 	#closed = false;
+	/**
+	 * The journal ends inside a line (torn by a crash or a short write, and not compacted away): the
+	 * next line starts with a newline.
+	 */
+	#tornTail = false;
+	/** After a failed compaction, the next is tried only once the journal has grown this far. */
+	#compactAfter = 0;
 
 	constructor(path: string, options: JournalStoreOptions<T, F> = {}) {
 		this.path = path;
@@ -77,7 +70,7 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 		mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
 		chmodSync(dirname(path), 0o700);
 		this.skippedLines = this.#replay();
-		this.#fd = this.#compact();
+		this.#fd = this.#open();
 	}
 
 	get(id: string): T | undefined {
@@ -152,13 +145,16 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 	#append(line: JournalLine<T, F>): number {
 		if (this.#closed) throw new TapedeckError('io', `the job store ${this.path} is closed`);
 		if (this.#error) throw this.#error;
-		const text = `${JSON.stringify(line)}\n`;
+		const text = `${this.#tornTail ? '\n' : ''}${JSON.stringify(line)}\n`;
 		let bytes: number;
 		try {
 			bytes = writeSync(this.#fd, text);
 		} catch (error) {
 			throw this.#storeError(error);
 		}
+		// A short write (the disk filled up mid-line) leaves a torn line: a later one must not join it.
+		this.#tornTail = bytes < Buffer.byteLength(text);
+		if (this.#tornTail) throw this.#storeError(Object.assign(new Error('short write'), { code: 'ENOSPC' }));
 		this.#journalBytes += bytes;
 		this.#dirty = true;
 		if (!this.#next) {
@@ -181,16 +177,19 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 		this.#dirty = false;
 		const ratio = this.#options.compactRatio ?? 2;
 		const floor = this.#options.compactMinBytes ?? 1 << 20;
-		if (this.#journalBytes > floor && this.#journalBytes > ratio * this.#live.bytes) {
+		const grown = this.#journalBytes > floor && this.#journalBytes > this.#compactAfter;
+		if (grown && this.#journalBytes > ratio * this.#live.bytes) {
+			const old = this.#fd;
+			let compacted: boolean;
 			try {
-				const old = this.#fd;
-				this.#fd = this.#compact();
-				closeSync(old);
-				return;
+				compacted = this.#tryCompact();
 			} catch (error) {
 				this.#error ??= this.#storeError(error);
 				throw this.#error;
 			}
+			// A compaction that failed (a full disk) leaves the old journal in place: it is synced instead.
+			if (compacted) return closeSync(old);
+			this.#compactAfter = this.#journalBytes + floor;
 		}
 		this.#syncing = new Promise<void>((resolve, reject) =>
 			fdatasync(this.#fd, (error) => {
@@ -205,11 +204,14 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 
 	#storeError(error: unknown): TapedeckError {
 		const code = (error as NodeJS.ErrnoException).code;
-		return new TapedeckError(
-			code === 'ENOSPC' ? 'disk_full' : 'io',
-			`cannot save the job store ${this.path}: ${(error as Error).message}`,
-			{ cause: error },
-		);
+		if (code === 'ENOSPC' || code === 'EDQUOT') {
+			return new TapedeckError('disk_full', `no space left on device: cannot save the job store ${this.path}`, {
+				cause: error,
+			});
+		}
+		return new TapedeckError('io', `cannot save the job store ${this.path}: ${(error as Error).message}`, {
+			cause: error,
+		});
 	}
 
 	/** Reads the journal line by line in bounded chunks; returns the number of lines skipped. */
@@ -259,52 +261,48 @@ export class JournalStore<T extends { readonly id: string }, F extends { readonl
 	}
 
 	/**
-	 * Rewrites the journal with one line per live document and item (which sets their sizes), makes it
-	 * durable and renames it over the old one; returns the new journal opened for appending.
+	 * The journal open for appending: compacted when the disk lets it, else as it is (a full disk
+	 * must not keep the server from starting: compaction only saves space).
 	 */
-	#compact(): number {
-		const temp = `${this.path}.compact`;
-		const fd = openSync(temp, 'w', 0o600);
-		let written = 0;
+	#open(): number {
+		let fd: number | undefined;
 		try {
+			if (this.#tryCompact()) return this.#fd;
+			fd = openSync(this.path, 'a+', 0o600);
 			fchmodSync(fd, 0o600);
-			let batch: string[] = [];
-			let batchBytes = 0;
-			const flush = () => {
-				if (batch.length) written += writeSync(fd, batch.join(''));
-				batch = [];
-				batchBytes = 0;
-			};
-			this.#live.resize((entry) => {
-				const line: JournalLine<T, F> =
-					'item' in entry ? { op: 'item', doc: entry.doc.id, value: entry.item } : { op: 'doc', value: entry.doc };
-				const text = `${JSON.stringify(line)}\n`;
-				const bytes = Buffer.byteLength(text);
-				batch.push(text);
-				batchBytes += bytes;
-				if (batchBytes >= WRITE_CHUNK) flush();
-				return bytes;
-			});
-			flush();
-			fsyncSync(fd);
-		} finally {
-			closeSync(fd);
+			const size = fstatSync(fd).size;
+			this.#journalBytes = size;
+			this.#tornTail = size > 0 && !endsWithNewline(fd, size);
+			this.#compactAfter = size + (this.#options.compactMinBytes ?? 1 << 20);
+			return fd;
+		} catch (error) {
+			if (fd !== undefined) closeSync(fd);
+			throw this.#storeError(error);
 		}
-		renameSync(temp, this.path);
-		syncDirectory(dirname(this.path));
+	}
+
+	/**
+	 * Rewrites the journal with one line per live document and item (which sets their sizes), makes it
+	 * durable, renames it over the old one and makes `#fd` the new journal opened for appending. False
+	 * when it could not be written (a full disk): the temporary file is removed and the old journal stays.
+	 */
+	#tryCompact(): boolean {
+		const temp = `${this.path}.compact`;
+		let written: number;
+		try {
+			written = writeCompacted(temp, this.#live);
+			renameSync(temp, this.path);
+		} catch {
+			rmSync(temp, { force: true });
+			return false;
+		}
+		// The rewrite is the journal now: what fails from here is the store's error.
 		this.#journalBytes = written;
+		syncDirectory(dirname(this.path));
 		const journal = openSync(this.path, 'a', 0o600);
 		fchmodSync(journal, 0o600);
-		return journal;
+		this.#fd = journal;
+		this.#tornTail = false;
+		return true;
 	}
 }
-
-/** fsync on a directory makes a rename in it durable (POSIX leaves it to the directory entry's own sync). */
-const syncDirectory = (path: string): void => {
-	const fd = openSync(path, 'r');
-	try {
-		fsyncSync(fd);
-	} finally {
-		closeSync(fd);
-	}
-};

@@ -42,6 +42,18 @@ test('a write queue past its bound fails the sink with a clear error instead of 
 	assert.throws(() => sink.write(chunk), /write queue/);
 });
 
+test('backlogged from half its bound, so a live producer drops before the bound fails the file; clear again once drained', async () => {
+	const sink = new FileSink(join(dir, 'backlog'), { maxQueuedBytes: 4 << 20 });
+	const chunk = new Uint8Array(1 << 20);
+	assert.not.ok(sink.backlogged);
+	// Synchronous writes: the OS has taken none of it yet.
+	for (let i = 0; i < 3; i++) sink.write(chunk);
+	assert.ok(sink.backlogged, 'past half the bound');
+	await sink.drain();
+	assert.not.ok(sink.backlogged);
+	await sink.close();
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
