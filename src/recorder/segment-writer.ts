@@ -6,11 +6,12 @@
  * track set (filter, what the container carries) → wait for the first video keyframe → timestamp
  * sanitation and rebasing (Rebaser) → split check at cut points (SplitPolicy) → the muxer of the open
  * file. A new file gets a new muxer, so its header carries every track's configuration and its first
- * packet is a keyframe. Track changes: a muxer that takes the new parameters (`updateTrack`) carries
+ * video packet is a keyframe. Track changes: a muxer that takes the new parameters (`updateTrack`) carries
  * on in the same file; otherwise the unchanged tracks go on in the open file up to the next cut point
- * and the next file starts there with the new set. Nothing throws out of `announce`/`push`: a packet
- * a muxer refuses is dropped, counted and warned about; an I/O error goes to `onError` and stops the
- * writer. Everything that does not reach a file as it was is said through `onWarning`.
+ * and the next file starts there with the new set (`#openAtChange`: what the changed tracks sent in
+ * between). Nothing throws out of `announce`/`push`: a packet a muxer refuses is dropped, counted
+ * and warned about; an I/O error goes to `onError` and stops the writer. Everything that does not
+ * reach a file as it was is said through `onWarning`.
  */
 
 import { createMuxer } from '../../mux/create-muxer.ts';
@@ -179,9 +180,7 @@ export class SegmentWriter implements MediaReceiver {
 			this.#files.finishAll();
 			this.#restartWait();
 			this.#rebaser.restart();
-			const left = this.#held.take().length;
-			this.#droppedBeforeKeyframe += left;
-			if (left > 0) this.#warn('dropped_data', `${left} packets held for a keyframe that never came: dropped`);
+			this.#dropHeld();
 		}
 		await this.#files.closed();
 	}
@@ -191,6 +190,7 @@ export class SegmentWriter implements MediaReceiver {
 		if (!this.#stopped) {
 			this.#stopped = true;
 			this.#files.finishAll();
+			this.#dropHeld();
 		}
 		await this.#files.closed();
 	}
@@ -201,11 +201,56 @@ export class SegmentWriter implements MediaReceiver {
 			this.#held.hold(packet);
 			return;
 		}
-		if (route !== 'pass') {
-			this.#files.retire(route.lagging);
-			this.#restartWait();
+		if (route === 'pass') {
+			this.#accept(packet);
+			return;
 		}
-		this.#accept(packet);
+		this.#files.retire(route.lagging);
+		this.#restartWait();
+		this.#openAtChange(packet);
+	}
+
+	/**
+	 * The cut to a changed track set, at `cut`, with what the changed tracks sent while the cut was
+	 * awaited. Audio (any track but video) from before the cut opens the new file, so that file starts
+	 * where the change did and nothing of the wait is lost; the file's origin is then that audio's
+	 * time and its video starts later (an edit list / tfdt / start offset, as the container has it).
+	 * Frames of a changed video track before its first keyframe cannot be decoded in either file (they
+	 * come with the new parameter sets and need references from before them): dropped, and named.
+	 */
+	#openAtChange(cut: Packet): void {
+		const tracks = this.#plan.tracks;
+		const { lead, after, frames } = this.#held.takeAtCut(cut, (id) => tracks.get(id));
+		for (const track of tracks.tracks) {
+			const undecodable = frames.filter((p) => p.trackId === track.id);
+			if (undecodable.length > 0) this.#dropUndecodable(track, undecodable);
+		}
+		if (lead.length === 0) {
+			this.#accept(cut);
+		} else {
+			for (const [i, packet] of lead.entries()) this.#writeHeard(packet, i === 0);
+			this.#waitingForKeyframe = false;
+			this.#writeHeard(cut, false);
+		}
+		for (const packet of after) this.#accept(packet);
+	}
+
+	/** Frames of a changed video track before its first keyframe. */
+	#dropUndecodable(track: Track, frames: readonly Packet[]): void {
+		this.#droppedBeforeKeyframe += frames.length;
+		const at = (packet: Packet) => (packet.dts / track.timescale).toFixed(3);
+		this.#warn(
+			'dropped_data',
+			`track ${track.id} (${track.codec}): ${frames.length} frame(s) from ${at(frames[0]!)} s to ${at(frames.at(-1)!)} s ` +
+				'came with new parameter sets before a keyframe; no decoder can start on them: dropped',
+		);
+	}
+
+	/** Writes a packet of a track in the set (`cutPoint`: it may open a file), as heard from. */
+	#writeHeard(packet: Packet, cutPoint: boolean): void {
+		const track = this.#plan.tracks.get(packet.trackId) as Track;
+		this.#plan.heard(track.id);
+		this.#write(packet, track, cutPoint);
 	}
 
 	#accept(packet: Packet): void {
@@ -265,6 +310,13 @@ export class SegmentWriter implements MediaReceiver {
 
 	#flushHeld(): void {
 		for (const packet of this.#held.take()) this.#accept(packet);
+	}
+
+	/** The source ended or restarted with packets still waiting for a keyframe: dropped, and said so. */
+	#dropHeld(): void {
+		const left = this.#held.take().length;
+		this.#droppedBeforeKeyframe += left;
+		if (left > 0) this.#warn('dropped_data', `${left} packets held for a keyframe that never came: dropped`);
 	}
 
 	#restartWait(): void {
