@@ -53,9 +53,19 @@ export interface Muxer {
 	 * A new version of a track (same id, new parameters: resolution, profile, sample rate, channels)
 	 * or a track that was not in the list the muxer was made with (a late track). Call it when the
 	 * source re-announces, before the first packet with the new parameters (for video, a keyframe).
-	 * TS and FLV carry on in the same file (TS: a new PMT version; FLV: a new sequence header);
-	 * progressive MP4/MOV adds a sample description entry (stsd) and points the following chunks
-	 * at it; fragmented MP4 and AVI, whose headers are already written, answer `new-file`.
+	 * TS and FLV carry on in the same file (TS: a new PMT version; FLV: a new sequence header).
+	 * Every MP4 flavour and AVI answer `new-file` for new parameters of a track they already hold
+	 * (progressive MP4/MOV still take a late track: their moov is written at the end):
+	 * - fragmented MP4 and AVI have written their headers already;
+	 * - progressive MP4/MOV could add a second sample description entry (stsd) and point the
+	 *   following chunks at it (ISO/IEC 14496-12 §8.7.4), but not every player follows it: VLC 3
+	 *   recreates its decoder there; Chromium builds its decoder configuration once, from the first
+	 *   entry (its ffmpeg-based demuxer ignores the new-extradata side data the second entry comes
+	 *   with); and ffmpeg, which does switch, guesses one frame rate for the whole track from stts,
+	 *   so a timestamp gap at the change (a concatenation, an encoder restart) gives a rate off by a
+	 *   little and its decode rounds two frames onto one tick ("non monotonically increasing dts").
+	 *   In-band parameter sets (avc3/hev1) would leave the sample entry's size wrong for every
+	 *   player that reads it. A new numbered file plays everywhere and is what fMP4 does anyway.
 	 */
 	updateTrack(track: Track): TrackUpdate;
 	/** Writes the trailer and patches headers; the caller then closes the sink. */

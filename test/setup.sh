@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine with Node 20+: the real peers the interop tests run
 # (ffmpeg/ffprobe, mediainfo, srt-live-transmit, nginx with the RTMP module, GStreamer's RTSP server for python3,
-# GStreamer's tools and its RTSP RECORD client rtspclientsink, VLC) and the npm packages. Needs root for apt-get
-# (uses sudo when not root).
+# GStreamer's tools and its RTSP RECORD client rtspclientsink, VLC), systemd-analyze (checks the systemd unit) and the
+# npm packages. Needs root for apt-get (uses sudo when not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(
@@ -13,6 +13,7 @@ packages=(
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
 	gstreamer1.0-tools gstreamer1.0-rtsp
 	vlc-bin vlc-plugin-base
+	systemd
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -24,6 +25,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# npm install rather than npm ci: this registry does not serve every platform package Biome lists as optional,
-# which npm ci refuses to leave out of the lock file.
-npm install --no-audit --no-fund --loglevel=error
+# Exactly the locked dependencies; npm's prepare step then builds dist/tapedeck.cjs.
+npm ci --no-audit --no-fund --loglevel=error

@@ -258,7 +258,7 @@ export class FragmentedMp4Muxer implements Muxer {
 				timescale: track.timescale,
 				width: track.video?.width ?? 0,
 				height: track.video?.height ?? 0,
-				sampleDescription: sampleDescription([{ track, firstFrame }], { quickTime: false }),
+				sampleDescription: sampleDescription(track, firstFrame, { quickTime: false }),
 				decodeOffset,
 				samples: new SampleTable(),
 			})),

@@ -274,17 +274,14 @@ const writeSampleTables = (w: BoxWriter, table: SampleTable, options: MovieOptio
 	w.u32(0); // entry_count
 	runs = 0;
 	let previousPerChunk = -1;
-	let previousDescription = -1;
 	for (let chunk = 0; chunk < table.chunkCount; chunk++) {
 		const end = chunk + 1 < table.chunkCount ? (table.chunkFirstSamples[chunk + 1] as number) : count;
 		const perChunk = end - (table.chunkFirstSamples[chunk] as number);
-		const description = table.chunkDescriptions[chunk] as number;
-		if (perChunk === previousPerChunk && description === previousDescription) continue;
+		if (perChunk === previousPerChunk) continue;
 		w.u32(chunk + 1); // first_chunk
 		w.u32(perChunk); // samples_per_chunk
-		w.u32(description); // sample_description_index
+		w.u32(1); // sample_description_index: the track's one entry
 		previousPerChunk = perChunk;
-		previousDescription = description;
 		runs++;
 	}
 	w.patchU32(entries, runs);

@@ -8,12 +8,9 @@
  * edit list per track that puts its first PTS where it was given (`edit-list.ts`), so the A/V
  * offset of the source and, under `continuity`, the recording's timeline survive.
  *
- * New parameters mid-file (`updateTrack`: another resolution, profile or channel count) become a
- * second sample description entry (stsd) of the track, and the chunks after the change point at
- * it through stsc's sample_description_index (ISO/IEC 14496-12 §8.7.4): ffmpeg switches decoder
- * configuration there, and VLC and Chromium (which plays progressive MP4 through ffmpeg's
- * demuxer) follow. A late track simply joins: the moov is written at the end. A change of codec
- * or of timescale (an audio sample rate: the track's timescale is its rate) needs a new file.
+ * New parameters mid-file (`updateTrack`: another resolution, profile, codec configuration,
+ * sample rate or channel count) need a new file; see `Muxer.updateTrack` for why a second sample
+ * description entry is not used. A late track simply joins: the moov is written at the end.
  *
  * Bad input is counted, not fatal: packets of unknown tracks and packets whose DTS does not
  * increase are dropped (`droppedPackets`).
@@ -44,13 +41,11 @@ export type Mp4MuxerOptions = MuxerOptions & {
 	readonly forceCo64?: boolean;
 };
 
-/** A version of a track: one stsd entry, with the first bytes of its first frame (AC-3 builds dac3 from them). */
-type TrackVersion = { track: Track; firstFrame: Uint8Array | undefined };
-
 type TrackState = {
+	readonly track: Track;
 	readonly samples: SampleTable;
-	/** One per stsd entry; the last is the current one. */
-	readonly versions: TrackVersion[];
+	/** The first bytes of the first frame (AC-3 builds dac3 from them). */
+	firstFrame: Uint8Array | undefined;
 };
 
 export class Mp4Muxer implements Muxer {
@@ -100,17 +95,11 @@ export class Mp4Muxer implements Muxer {
 			this.#addTrack(track);
 			return CONTINUED;
 		}
-		const current = state.versions[state.versions.length - 1]!.track;
-		if (current.codec !== track.codec || current.timescale !== track.timescale || current.kind !== track.kind) {
-			return {
-				outcome: 'new-file',
-				reason: `${this.#brand}: track ${track.id} changed from ${describe(current)} to ${describe(track)}, which one track cannot hold`,
-			};
-		}
-		if (sameTrackParameters(current, track)) return CONTINUED;
-		state.versions.push({ track, firstFrame: undefined });
-		if (this.#current === state) this.#current = undefined; // the next sample opens a chunk under the new entry
-		return CONTINUED;
+		if (sameTrackParameters(state.track, track)) return CONTINUED;
+		return {
+			outcome: 'new-file',
+			reason: `${this.#brand}: track ${track.id} has new parameters (${describe(state.track)} → ${describe(track)}); players follow one sample description per track`,
+		};
 	}
 
 	writePacket(packet: Packet): void {
@@ -125,12 +114,11 @@ export class Mp4Muxer implements Muxer {
 			this.#dropped++;
 			return;
 		}
-		const version = state.versions[state.versions.length - 1]!;
 		if (state !== this.#current) {
-			samples.startChunk(this.#sink.position, state.versions.length);
+			samples.startChunk(this.#sink.position);
 			this.#current = state;
 		}
-		version.firstFrame ??= packet.data.slice(0, AC3_HEADER_BYTES);
+		state.firstFrame ??= packet.data.slice(0, AC3_HEADER_BYTES);
 		this.#sink.write(packet.data);
 		samples.add(packet.dts, packet.pts - packet.dts, packet.data.length, packet.keyframe, packet.duration);
 		this.stats.bytes += packet.data.length;
@@ -144,36 +132,33 @@ export class Mp4Muxer implements Muxer {
 		const quickTime = BRANDS[this.#brand].quickTime;
 		// A track that never got a sample is left out: it has nothing to describe (AC-3 not even a dac3).
 		const written = this.#tracks.filter((state) => state.samples.count > 0);
-		const movieTracks: MovieTrack[] = written.map(({ versions, samples }) => {
-			const track = versions[0]!.track;
-			// tkhd's size: the largest picture the track shows
-			const width = Math.max(...versions.map((v) => v.track.video?.width ?? 0));
-			const height = Math.max(...versions.map((v) => v.track.video?.height ?? 0));
-			return {
-				id: track.id,
-				kind: track.kind === 'video' ? 'video' : 'audio',
-				timescale: track.timescale,
-				width,
-				height,
-				sampleDescription: sampleDescription(versions, {
-					quickTime,
-					averageBitrate: averageBitrate(samples, track),
-				}),
-				samples,
-			};
-		});
+		const movieTracks: MovieTrack[] = written.map(({ track, firstFrame, samples }) => ({
+			id: track.id,
+			kind: track.kind === 'video' ? 'video' : 'audio',
+			timescale: track.timescale,
+			width: track.video?.width ?? 0,
+			height: track.video?.height ?? 0,
+			sampleDescription: sampleDescription(track, firstFrame, {
+				quickTime,
+				averageBitrate: averageBitrate(samples, track),
+			}),
+			samples,
+		}));
 		this.stats.bytes += this.#layout.finish(movieTracks);
 	}
 
 	#addTrack(track: Track): void {
-		const state: TrackState = { samples: new SampleTable(), versions: [{ track, firstFrame: undefined }] };
+		const state: TrackState = { track, samples: new SampleTable(), firstFrame: undefined };
 		this.#tracks.push(state);
 		this.#byId.set(track.id, state);
 		this.stats.packets.set(track.id, 0);
 	}
 }
 
-const describe = (track: Track): string => `${track.codec} at ${track.timescale} Hz`;
+const describe = (track: Track): string =>
+	track.video
+		? `${track.codec} ${track.video.width}x${track.video.height}`
+		: `${track.codec} ${track.audio?.sampleRate ?? track.timescale} Hz ${track.audio?.channels ?? '?'} ch`;
 
 const averageBitrate = (samples: SampleTable, track: Track): number => {
 	const seconds = samples.mediaDuration / track.timescale;

@@ -1,6 +1,6 @@
 /**
- * The sample description box (stsd, ISO/IEC 14496-12 §8.5.2) with one sample entry per track
- * version: avc1+avcC and hvc1+hvcC (ISO/IEC 14496-15 §5.4, §8.4), mp4v+esds for MPEG-1/2 video
+ * The sample description box (stsd, ISO/IEC 14496-12 §8.5.2) with a track's one sample entry:
+ * avc1+avcC and hvc1+hvcC (ISO/IEC 14496-15 §5.4, §8.4), mp4v+esds for MPEG-1/2 video
  * and mp4a+esds for AAC, MP3 and MP2 (ISO/IEC 14496-14 §5.6, 14496-1 §7.2.6.5), Opus+dOps
  * (Encapsulation of Opus in ISOBMFF §4.3), ac-3+dac3 (ETSI TS 102 366 Annex F). QuickTime files
  * use the version 1 sound description (QTFF "Sound Sample Descriptions") that QuickTime expects
@@ -52,27 +52,27 @@ export const checkTrackForMp4 = (track: Track, container: string): void => {
 	}
 };
 
-/** One sample entry: a version of a track, with the first frame written under it (AC-3 builds dac3 from its header). */
-export type SampleEntrySource = { readonly track: Track; readonly firstFrame?: Uint8Array };
-
 export type SampleDescriptionOptions = {
 	readonly quickTime: boolean;
 	/** Average bit rate for esds, 0 when unknown (fragmented init segments). */
 	readonly averageBitrate?: number;
 };
 
-/** The complete stsd box: one sample entry per version of the track, in order (sample_description_index 1, 2, …). */
+/**
+ * The complete stsd box with the track's one sample entry; `firstFrame` is the start of the first
+ * frame written (AC-3 builds dac3 from its header). One entry only: players follow no second one
+ * (see `Muxer.updateTrack`), so new parameters start a new file.
+ */
 export const sampleDescription = (
-	entries: readonly SampleEntrySource[],
+	track: Track,
+	firstFrame: Uint8Array | undefined,
 	options: SampleDescriptionOptions,
 ): Uint8Array => {
-	const w = new BoxWriter(256 * entries.length + entries.reduce((sum, e) => sum + e.track.config.length, 0));
+	const w = new BoxWriter(256 + track.config.length);
 	const stsd = w.beginFull('stsd', 0, 0);
-	w.u32(entries.length); // entry_count
-	for (const { track, firstFrame } of entries) {
-		if (track.kind === 'video') writeVisualSampleEntry(w, track, options);
-		else writeAudioSampleEntry(w, track, firstFrame, options);
-	}
+	w.u32(1); // entry_count
+	if (track.kind === 'video') writeVisualSampleEntry(w, track, options);
+	else writeAudioSampleEntry(w, track, firstFrame, options);
 	w.end(stsd);
 	return w.bytes().slice();
 };

@@ -23,8 +23,6 @@ export class SampleTable {
 	chunkOffsets = new Float64Array(64);
 	/** Index (0-based) of the first sample of each chunk. */
 	chunkFirstSamples = new Uint32Array(64);
-	/** sample_description_index (1-based stsd entry) of each chunk. */
-	chunkDescriptions = new Uint32Array(64);
 	chunkCount = 0;
 	/** Duration of the last sample: the packet's own, or the previous delta when it had none. */
 	lastDuration = 0;
@@ -34,19 +32,14 @@ export class SampleTable {
 	minCompositionOffset = 0;
 	totalBytes = 0;
 
-	/**
-	 * Opens a chunk: the samples added next are stored contiguously from `offset` and described by
-	 * stsd entry `description` (1-based).
-	 */
-	startChunk(offset: number, description = 1): void {
+	/** Opens a chunk: the samples added next are stored contiguously from `offset`. */
+	startChunk(offset: number): void {
 		if (this.chunkCount === this.chunkOffsets.length) {
 			this.chunkOffsets = growFloat64(this.chunkOffsets);
 			this.chunkFirstSamples = growUint32(this.chunkFirstSamples);
-			this.chunkDescriptions = growUint32(this.chunkDescriptions);
 		}
 		this.chunkOffsets[this.chunkCount] = offset;
 		this.chunkFirstSamples[this.chunkCount] = this.count;
-		this.chunkDescriptions[this.chunkCount] = description;
 		this.chunkCount++;
 	}
 

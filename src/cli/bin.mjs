@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `tapedeck` executable from the sources: registers tsx so Node runs the TypeScript, then the CLI.
-// `npm run build` makes dist/tapedeck.cjs, the same CLI bundled into one file (and the binary's main).
+// The `tapedeck` command from the TypeScript sources, for tests and development: registers tsx so Node runs
+// the TypeScript, then the CLI. What users run is the bundle, dist/tapedeck.cjs (`npm run build`, also run by
+// `npm install`): package.json's bin, `npm start`, the Docker image and the single executable.
 import { register } from 'tsx/esm/api';
 
 register();

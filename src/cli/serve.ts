@@ -41,6 +41,7 @@ import { RecordingService } from '../recorder/recording-service.ts';
 import type { Sink } from '../sink/sink.ts';
 import { JournalStore } from '../store/journal-store.ts';
 import { createServerLogger } from './server-logger.ts';
+import { stopOnSignals } from './stop-on-signals.ts';
 import { VERSION } from './version.ts';
 
 /** What a built-in listener is given. */
@@ -251,7 +252,9 @@ export async function runServe(argv: string[]): Promise<void> {
 	}
 	const config = loadServeConfig(argv);
 	const token = loadAccessToken(config.dataDir);
-	const server = await startServer(config, token);
+	const starting = startServer(config, token);
+	stopOnSignals(starting);
+	const server = await starting;
 	const from = config.configFile === undefined ? '' : `, configuration ${config.configFile}`;
 	console.log(`tapedeck ${VERSION} listening on ${server.url} (data in ${config.dataDir}${from})`);
 	if (token.generated) {
@@ -260,16 +263,4 @@ export async function runServe(argv: string[]): Promise<void> {
 		const days = Math.min(DEFAULTS.tokenDays, config.safety.jwtMaxLifetimeSeconds / 86_400);
 		console.log(`x-access-token for the API: ${await issueAccessJwt(callaba, days)}`);
 	}
-	const shutdown = (signal: string) => {
-		console.log(`${signal}: finalizing open recordings…`);
-		server.close().then(
-			() => process.exit(0),
-			(error: unknown) => {
-				console.error(`shutdown failed: ${(error as Error).message}`);
-				process.exit(1);
-			},
-		);
-	};
-	process.once('SIGTERM', () => shutdown('SIGTERM'));
-	process.once('SIGINT', () => shutdown('SIGINT'));
 }

@@ -1,4 +1,12 @@
 import type { Packet } from '../core/packet.ts';
+import type { Track } from '../core/track.ts';
+
+/**
+ * The held packets at a cut to a changed track set, by where they go: `lead` (any track but video,
+ * stamped before the cut packet) opens the new file, `after` follows the cut packet, `frames` are
+ * video frames that came before the keyframe the cut is at.
+ */
+export type HeldAtCut = { readonly lead: Packet[]; readonly after: Packet[]; readonly frames: Packet[] };
 
 /** Most packets kept; past it the older half is dropped (and reported), so a wait never grows memory. */
 const MAX_HELD_PACKETS = 512;
@@ -32,6 +40,19 @@ export class HeldPackets {
 		const first = this.#packets.find((p) => p.trackId === last.trackId) as Packet;
 		const timescale = timescaleOf(last.trackId);
 		return timescale ? Math.round(((last.dts - first.dts) * 1000) / timescale) : 0;
+	}
+
+	/** Every held packet sorted for a cut at `cut` (see HeldAtCut); the holder is empty afterwards. */
+	takeAtCut(cut: Packet, trackOf: (id: number) => Track | undefined): HeldAtCut {
+		const cutTime = cut.dts / (trackOf(cut.trackId)?.timescale ?? 1);
+		const sorted: HeldAtCut = { lead: [], after: [], frames: [] };
+		for (const packet of this.take()) {
+			const track = trackOf(packet.trackId);
+			if (track?.kind === 'video') sorted.frames.push(packet);
+			else if (track && packet.dts / track.timescale < cutTime) sorted.lead.push(packet);
+			else sorted.after.push(packet);
+		}
+		return sorted;
 	}
 
 	/** Every held packet, oldest first; the holder is empty afterwards. */

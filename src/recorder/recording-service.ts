@@ -2,22 +2,20 @@ import { mkdirSync } from 'node:fs';
 import { TapedeckError } from '../core/errors.ts';
 import { type BuiltInModule, maskSecretsIn } from '../core/input-spec.ts';
 import { type Logger, logFailure, silentLogger } from '../core/logger.ts';
-import type { IngestSource, StreamKey } from '../core/stream-hub.ts';
+import type { StreamKey } from '../core/stream-hub.ts';
 import { newObjectId, randomToken } from '../store/object-id.ts';
 import { type RecoveryReport, recoverFiles } from './crash-recovery.ts';
 import { JobInputs } from './job-inputs.ts';
 import { JobQueue } from './job-queue.ts';
-import { recordingOf } from './job-recording.ts';
+import { JobRuns } from './job-runs.ts';
 import { type JobStats, jobStats } from './job-stats.ts';
 import { RecorderEvents } from './recorder-events.ts';
-import type { RecordedFile, Recording } from './recording.ts';
+import type { RecordedFile } from './recording.ts';
 import { deleteRecordedFile } from './recording-files.ts';
 import { type JobSettings, type JobStore, jobOf, type RecordingJob, type SettingsChange } from './recording-job.ts';
 import type { RecordingServiceOptions } from './recording-service-options.ts';
 
 export type { RecordingServiceOptions } from './recording-service-options.ts';
-
-type Run = { readonly recording: Recording; readonly source: IngestSource | undefined };
 
 /**
  * The one façade every API dialect calls: jobs are created, changed, started, stopped and removed
@@ -30,7 +28,7 @@ type Run = { readonly recording: Recording; readonly source: IngestSource | unde
 export class RecordingService {
 	readonly #options: RecordingServiceOptions;
 	readonly #store: JobStore;
-	readonly #runs = new Map<string, Run>();
+	readonly #runs: JobRuns;
 	readonly #logger: Logger;
 	readonly #queue = new JobQueue();
 	/** Set while runs are suspended (see `suspend`): the reason every job shows. */
@@ -45,6 +43,10 @@ export class RecordingService {
 		this.#logger = options.logger ?? silentLogger;
 		this.#inputs = new JobInputs({ ...options, logger: this.#logger });
 		this.events = new RecorderEvents(this.#logger);
+		this.#runs = new JobRuns(options, this.#inputs, this.#logger, {
+			saveFile: (jobId, file) => this.#saveFile(jobId, file),
+			setState: (jobId, state, reason) => this.#setState(jobId, state, reason),
+		});
 		mkdirSync(options.recordingsRoot, { recursive: true });
 	}
 
@@ -183,7 +185,7 @@ export class RecordingService {
 
 	stats(id: string): JobStats {
 		const job = this.get(id);
-		return jobStats(job, this.#runs.get(id)?.recording, this.#options.registry.get(job.key)?.publisherStats());
+		return jobStats(job, this.#runs.recording(id), this.#options.registry.get(job.key)?.publisherStats());
 	}
 
 	/** SIGTERM: finalizes every open file; active jobs stay active and resume at the next start. */
@@ -197,7 +199,7 @@ export class RecordingService {
 			await this.#stopRun(id, { lastSequence: false });
 			stopped(id);
 		};
-		await Promise.all([...this.#runs.keys()].map((id) => this.#queue.run(id, () => stop(id))));
+		await Promise.all(this.#runs.ids().map((id) => this.#queue.run(id, () => stop(id))));
 		await this.#durable();
 	}
 
@@ -226,49 +228,11 @@ export class RecordingService {
 		if (this.#suspended !== undefined) return this.#setState(stored.id, 'error', this.#suspended);
 		const job: RecordingJob = { ...stored, transactionId: randomToken(16), state: 'ready', reason: 'starting' };
 		this.#save(job);
-		let recording: Recording;
-		let source: IngestSource | undefined;
-		try {
-			const saveFile = (file: RecordedFile) => this.#saveFile(job.id, file);
-			recording = recordingOf(
-				job,
-				this.#store.items(job.id),
-				this.#options,
-				{
-					fileOpened: saveFile,
-					fileClosed: saveFile,
-					stateChanged: (state, reason) => this.#setState(job.id, state, reason),
-				},
-				this.#logger.child({ job: job.id }),
-			);
-			source = this.#inputs.sourceOf(job.name, job.key, job.input);
-		} catch (error) {
-			this.#setState(job.id, 'error', (error as Error).message);
-			return;
-		}
-		this.#runs.set(job.id, { recording, source });
-		recording.start();
-		try {
-			await source?.start();
-		} catch (error) {
-			recording.fail(error);
-		}
-		if (recording.state === 'ready') {
-			const reason = source
-				? `waiting for stream on ${source.description}`
-				: this.#inputs.waitingReason(job, recording.reason);
-			this.#setState(job.id, 'ready', reason);
-		}
+		await this.#runs.start(job);
 	}
 
-	async #stopRun(id: string, options: { lastSequence: boolean }): Promise<void> {
-		const run = this.#runs.get(id);
-		if (!run) return;
-		this.#runs.delete(id);
-		await run.source
-			?.stop()
-			.catch((error) => logFailure(this.#logger, { event: 'input.failed', job: id }, 'stopping the input', error));
-		await run.recording.stop(options);
+	#stopRun(id: string, options: { lastSequence: boolean }): Promise<void> {
+		return this.#runs.stop(id, options);
 	}
 
 	#setState(id: string, state: RecordingJob['state'], reason: string): void {

@@ -18,6 +18,22 @@ export const RECORD_FORMATS: readonly RecordFormat[] = ['mp4', 'mov', 'avi', 'fl
 
 export type RecordingState = 'ready' | 'recording' | 'stopping' | 'stopped' | 'error';
 
+/**
+ * The one table of legal moves. `recording → ready` is the stream dropping (the file is finalized and
+ * the recording waits for the stream to return); `error` is reachable from every live state and is
+ * left by stopping, or by a retry (`error → ready`) once its back-off has passed.
+ */
+const TRANSITIONS: Readonly<Record<RecordingState, readonly RecordingState[]>> = {
+	ready: ['recording', 'stopping', 'error'],
+	recording: ['ready', 'stopping', 'error'],
+	error: ['ready', 'stopping'],
+	stopping: ['stopped'],
+	stopped: [],
+};
+
+/** Whether a recording in `from` may move to `to`. */
+export const canMove = (from: RecordingState, to: RecordingState): boolean => TRANSITIONS[from].includes(to);
+
 /** One file of a recording, as the job store keeps it and the APIs list it. */
 export type RecordedFile = {
 	readonly id: string;

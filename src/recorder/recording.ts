@@ -10,7 +10,13 @@ import type { Track } from '../core/track.ts';
 import type { Sink } from '../sink/sink.ts';
 import { DiskBacklog } from './disk-backlog.ts';
 import { RecordingFiles } from './recording-files.ts';
-import type { RecordedFile, RecordingObserver, RecordingSpec, RecordingState } from './recording-spec.ts';
+import {
+	canMove,
+	type RecordedFile,
+	type RecordingObserver,
+	type RecordingSpec,
+	type RecordingState,
+} from './recording-spec.ts';
 import { RecordingStats } from './recording-stats.ts';
 import { RetryBackoff } from './retry-backoff.ts';
 import { SegmentWriter } from './segment-writer.ts';
@@ -26,19 +32,6 @@ export {
 	type RecordingSpec,
 	type RecordingState,
 } from './recording-spec.ts';
-
-/**
- * The one table of legal moves. `recording → ready` is the stream dropping (the file is finalized and
- * the recording waits for the stream to return); `error` is reachable from every live state and is
- * left by stopping, or by a retry (`error → ready`) once its back-off has passed.
- */
-const TRANSITIONS: Readonly<Record<RecordingState, readonly RecordingState[]>> = {
-	ready: ['recording', 'stopping', 'error'],
-	recording: ['ready', 'stopping', 'error'],
-	error: ['ready', 'stopping'],
-	stopping: ['stopped'],
-	stopped: [],
-};
 
 export type RecordingDeps = {
 	readonly registry: StreamRegistry;
@@ -296,7 +289,7 @@ export class Recording {
 			this.#reason = reason;
 			return;
 		}
-		if (!TRANSITIONS[this.#state].includes(next)) return;
+		if (!canMove(this.#state, next)) return;
 		this.#state = next;
 		this.#reason = reason;
 		this.#deps.observer.stateChanged(next, reason);

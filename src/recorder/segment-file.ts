@@ -84,9 +84,9 @@ export class SegmentFile {
 	}
 
 	/**
-	 * Lets the muxer take new parameters of tracks it already writes (`Muxer.updateTrack`: TS with a new
-	 * PMT version, FLV with a new sequence header, MP4/MOV with another sample description); false when
-	 * one of them answers that the change needs a new file, or throws.
+	 * Lets the muxer take changed or late tracks (`Muxer.updateTrack`: TS with a new PMT version, FLV
+	 * with a new sequence header, progressive MP4/MOV a late track only); false when one of them
+	 * answers that the change needs a new file, or throws.
 	 */
 	update(changed: readonly Track[]): boolean {
 		try {

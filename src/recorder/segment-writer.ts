@@ -6,11 +6,12 @@
  * track set (filter, what the container carries) → wait for the first video keyframe → timestamp
  * sanitation and rebasing (Rebaser) → split check at cut points (SplitPolicy) → the muxer of the open
  * file. A new file gets a new muxer, so its header carries every track's configuration and its first
- * packet is a keyframe. Track changes: a muxer that takes the new parameters (`updateTrack`) carries
+ * video packet is a keyframe. Track changes: a muxer that takes the new parameters (`updateTrack`) carries
  * on in the same file; otherwise the unchanged tracks go on in the open file up to the next cut point
- * and the next file starts there with the new set. Nothing throws out of `announce`/`push`: a packet
- * a muxer refuses is dropped, counted and warned about; an I/O error goes to `onError` and stops the
- * writer. Everything that does not reach a file as it was is said through `onWarning`.
+ * and the next file starts there with the new set (`#openAtChange`: what the changed tracks sent in
+ * between). Nothing throws out of `announce`/`push`: a packet a muxer refuses is dropped, counted
+ * and warned about; an I/O error goes to `onError` and stops the writer. Everything that does not
+ * reach a file as it was is said through `onWarning`.
  */
 
 import { createMuxer } from '../../mux/create-muxer.ts';
@@ -27,6 +28,7 @@ import type { SplitPolicy } from './split-policy.ts';
 import type { TrackFilter } from './track-filter.ts';
 import { isCutPoint, TrackPlan } from './track-plan.ts';
 import { TrackSet } from './track-set.ts';
+import { WriterLosses } from './writer-losses.ts';
 
 export type { OpenedSegment, SegmentInfo } from './segment-file.ts';
 export type { SegmentationRule } from './segmentation-rule.ts';
@@ -55,16 +57,11 @@ export type SegmentWriterOptions = {
 	createMuxer?: typeof createMuxer;
 };
 
-export type SegmentWriterStats = RebaserStats & {
-	/** Packets dropped while waiting for the first video keyframe of a file. */
-	droppedBeforeKeyframe: number;
-	/** Packets a muxer refused; the file carries on without them. */
-	rejected: number;
-	/** Packets of tracks not written: left out by the track filter, or of a codec the container cannot carry. */
-	notCarried: number;
-	/** Files opened so far. */
-	segments: number;
-};
+export type SegmentWriterStats = RebaserStats &
+	Pick<WriterLosses, 'droppedBeforeKeyframe' | 'rejected' | 'notCarried'> & {
+		/** Files opened so far. */
+		segments: number;
+	};
 
 const DEFAULT_MISSING_TRACK_WAIT_MS = 5000;
 
@@ -75,45 +72,31 @@ export class SegmentWriter implements MediaReceiver {
 	readonly #plan: TrackPlan;
 	#waitingForKeyframe = true;
 	readonly #held: HeldPackets;
-	#droppedBeforeKeyframe = 0;
-	#rejected = 0;
-	#notCarried = 0;
+	readonly #losses: WriterLosses;
 	#stopped = false;
 	#error: Error | undefined;
 
 	constructor(options: SegmentWriterOptions) {
 		this.#options = options;
+		const losses = new WriterLosses((code, message) => this.#warn(code, message));
+		this.#losses = losses;
 		this.#rebaser = new Rebaser(
 			options.segmentationRule,
-			(jump) =>
-				this.#warn(
-					'timestamp_jump',
-					`track ${jump.trackId}: timestamps jumped ${jump.seconds.toFixed(3)} s; re-origined`,
-				),
+			(jump) => losses.timestampJump(jump),
 			// FLV stores no timestamp before 0 (its muxer moves such a file later, ffmpeg's way)
 			options.format !== 'flv',
 		);
-		this.#held = new HeldPackets((dropped) => {
-			this.#droppedBeforeKeyframe += dropped;
-			this.#warn('dropped_data', `${dropped} packets dropped while waiting for a video keyframe`);
-		});
+		this.#held = new HeldPackets((dropped) => losses.overflowWhileWaiting(dropped));
 		this.#files = new SegmentFiles({
 			...options,
 			rebaser: this.#rebaser,
 			createMuxer: options.createMuxer ?? createMuxer,
 			now: options.now ?? (() => new Date()),
 			onClosed: (info) => {
-				if (info.damaged) this.#warn('dropped_data', `file ${info.sequence}: trailer not written (${info.damaged})`);
+				if (info.damaged) losses.trailerNotWritten(info.sequence, info.damaged);
 				options.onSegmentClosed?.(info);
 			},
-			onRefused: (packet, track, reason) => {
-				this.#rejected++;
-				const at = (packet.dts / track.timescale).toFixed(3);
-				this.#warn(
-					'dropped_data',
-					`track ${track.id} (${track.codec}): packet at ${at} s refused by the muxer: ${reason}`,
-				);
-			},
+			onRefused: (packet, track, reason) => losses.refused(packet, track, reason),
 			onError: (error) => this.#fail(error),
 		});
 		this.#plan = new TrackPlan(this.#rebaser, this.#files, (code, message) => this.#warn(code, message));
@@ -126,9 +109,9 @@ export class SegmentWriter implements MediaReceiver {
 	get stats(): SegmentWriterStats {
 		return {
 			...this.#rebaser.stats,
-			droppedBeforeKeyframe: this.#droppedBeforeKeyframe,
-			rejected: this.#rejected,
-			notCarried: this.#notCarried,
+			droppedBeforeKeyframe: this.#losses.droppedBeforeKeyframe,
+			rejected: this.#losses.rejected,
+			notCarried: this.#losses.notCarried,
 			segments: this.#files.opened,
 		};
 	}
@@ -180,9 +163,7 @@ export class SegmentWriter implements MediaReceiver {
 			this.#files.finishAll();
 			this.#restartWait();
 			this.#rebaser.restart();
-			const left = this.#held.take().length;
-			this.#droppedBeforeKeyframe += left;
-			if (left > 0) this.#warn('dropped_data', `${left} packets held for a keyframe that never came: dropped`);
+			this.#dropHeld();
 		}
 		await this.#files.closed();
 	}
@@ -192,6 +173,7 @@ export class SegmentWriter implements MediaReceiver {
 		if (!this.#stopped) {
 			this.#stopped = true;
 			this.#files.finishAll();
+			this.#dropHeld();
 		}
 		await this.#files.closed();
 	}
@@ -202,11 +184,45 @@ export class SegmentWriter implements MediaReceiver {
 			this.#held.hold(packet);
 			return;
 		}
-		if (route !== 'pass') {
-			this.#files.retire(route.lagging);
-			this.#restartWait();
+		if (route === 'pass') {
+			this.#accept(packet);
+			return;
 		}
-		this.#accept(packet);
+		this.#files.retire(route.lagging);
+		this.#restartWait();
+		this.#openAtChange(packet);
+	}
+
+	/**
+	 * The cut to a changed track set, at `cut`, with what the changed tracks sent while the cut was
+	 * awaited. Audio (any track but video) from before the cut opens the new file, so that file starts
+	 * where the change did and nothing of the wait is lost; the file's origin is then that audio's
+	 * time and its video starts later (an edit list / tfdt / start offset, as the container has it).
+	 * Frames of a changed video track before its first keyframe cannot be decoded in either file (they
+	 * come with the new parameter sets and need references from before them): dropped, and named.
+	 */
+	#openAtChange(cut: Packet): void {
+		const tracks = this.#plan.tracks;
+		const { lead, after, frames } = this.#held.takeAtCut(cut, (id) => tracks.get(id));
+		for (const track of tracks.tracks) {
+			const undecodable = frames.filter((p) => p.trackId === track.id);
+			if (undecodable.length > 0) this.#losses.undecodableAfterChange(track, undecodable);
+		}
+		if (lead.length === 0) {
+			this.#accept(cut);
+		} else {
+			for (const [i, packet] of lead.entries()) this.#writeHeard(packet, i === 0);
+			this.#waitingForKeyframe = false;
+			this.#writeHeard(cut, false);
+		}
+		for (const packet of after) this.#accept(packet);
+	}
+
+	/** Writes a packet of a track in the set (`cutPoint`: it may open a file), as heard from. */
+	#writeHeard(packet: Packet, cutPoint: boolean): void {
+		const track = this.#plan.tracks.get(packet.trackId) as Track;
+		this.#plan.heard(track.id);
+		this.#write(packet, track, cutPoint);
 	}
 
 	#accept(packet: Packet): void {
@@ -214,7 +230,7 @@ export class SegmentWriter implements MediaReceiver {
 		const track = tracks.get(packet.trackId);
 		if (!track) {
 			if (this.#plan.rejoin(packet.trackId)) this.#route(packet);
-			else this.#notCarried++;
+			else this.#losses.notCarriedPacket();
 			return;
 		}
 		this.#plan.heard(track.id);
@@ -229,21 +245,15 @@ export class SegmentWriter implements MediaReceiver {
 			this.#held.hold(packet);
 			this.#giveUpOnSilentTracks();
 		} else {
-			this.#droppedBeforeKeyframe++;
+			this.#losses.videoBeforeKeyframe();
 		}
 	}
 
 	#write(packet: Packet, track: Track, cutPoint: boolean): void {
 		const before = this.#rebaser.stats.droppedBeforeStart;
 		this.#files.write(packet, track, this.#plan.tracks.tracks, cutPoint);
-		// A packet stamped before the keyframe its file starts at (audio a TS demuxer hands over after
-		// the picture it precedes) has no place in any file: dropped, and said so.
-		if (this.#rebaser.stats.droppedBeforeStart !== before) {
-			this.#warn(
-				'dropped_data',
-				`track ${track.id} (${track.codec}): a packet before the keyframe the file starts at: dropped`,
-			);
-		}
+		// A packet stamped before the keyframe its file starts at has no place in any file: dropped, and said so.
+		if (this.#rebaser.stats.droppedBeforeStart !== before) this.#losses.beforeFileStart(track);
 	}
 
 	/**
@@ -255,17 +265,17 @@ export class SegmentWriter implements MediaReceiver {
 		if (waitedMs < (this.#options.missingTrackWaitMs ?? DEFAULT_MISSING_TRACK_WAIT_MS)) return;
 		const silent = this.#plan.leaveOutSilentVideo();
 		if (silent.length === 0) return;
-		for (const track of silent) {
-			this.#warn(
-				'dropped_data',
-				`track ${track.id} (${track.kind} ${track.codec}) sent nothing in ${waitedMs} ms of media: recording without it`,
-			);
-		}
+		for (const track of silent) this.#losses.silentTrackLeftOut(track, waitedMs);
 		this.#flushHeld();
 	}
 
 	#flushHeld(): void {
 		for (const packet of this.#held.take()) this.#accept(packet);
+	}
+
+	/** The source ended or restarted with packets still waiting for a keyframe: dropped, and said so. */
+	#dropHeld(): void {
+		this.#losses.keyframeNeverCame(this.#held.take().length);
 	}
 
 	#restartWait(): void {

@@ -36,12 +36,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
  * failure seen. Not run, so main stays green; empty it as the work lands (ACCEPTANCE_PENDING=1 runs
  * them anyway). Never weaken an assertion to shorten this list.
  */
-export const PENDING_CASES: Readonly<Record<string, string>> = {
-	'resolution-change:mp4':
-		'ffmpeg decode: "non monotonically increasing dts to muxer … 5 >= 5": the sample table is ffmpeg -c copy\'s (which fails the same); the input\'s 21 ms video gap at the change makes ffmpeg guess 24.87 fps from stts and round two frames onto one tick of that time base',
-	'resolution-change:mov':
-		"as resolution-change:mp4 (ffmpeg's 24.87 fps guess from stts, not a repeated DTS in the file)",
-};
+export const PENDING_CASES: Readonly<Record<string, string>> = {};
 
 const RUN_PENDING = process.env.ACCEPTANCE_PENDING === '1';
 /** ffprobe's codec names for the codecs tapedeck knows, to look up which container carries what. */

@@ -8,6 +8,7 @@ import { freePort } from '../helpers/ports.ts';
 import { run } from '../helpers/process.ts';
 import { test } from '../helpers/suite.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { assertFinalized, recordUntilSignal } from './record-until-signal.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BUILD_MS = 120_000;
@@ -71,6 +72,14 @@ test(
 		} finally {
 			await server.peer.stop();
 		}
+	},
+	2 * BUILD_MS,
+);
+
+test(
+	'SIGTERM to the single executable finalizes the open file and ends it',
+	async () => {
+		await assertFinalized(await recordUntilSignal([await tapedeckBinary(), 'serve'], ['SIGTERM']));
 	},
 	2 * BUILD_MS,
 );

@@ -47,7 +47,14 @@ export const startServer = async (
 		'0',
 		...extraArgs,
 	]);
-	const url = `http://127.0.0.1:${port}`;
+	return waitForApi(peer, `http://127.0.0.1:${port}`);
+};
+
+/**
+ * Waits (≤ 15 s) until the API of a server `peer` started answers at `url`, and returns its client; stops the peer
+ * and throws when it exits or never answers.
+ */
+export const waitForApi = async (peer: Peer, url: string): Promise<Server> => {
 	const token = await issueAccessJwt(ACCESS_TOKEN, 1);
 	const api = async <T>(endpoint: string, body?: unknown, method = 'POST'): Promise<T> => {
 		const response = await fetch(`${url}/api/recording/${endpoint}`, {

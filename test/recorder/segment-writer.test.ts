@@ -355,17 +355,19 @@ test('the track filter keeps only the chosen tracks', async () => {
 	assert.is(files[0]!.packets[0]!.dts, 0);
 });
 
-test('a track that starts late joins at the next keyframe; the other loses nothing', async () => {
+test('a track that starts late opens the next file from its first packet; the other loses nothing', async () => {
 	const warnings: MediaWarning[] = [];
 	const { writer, files } = setup({ onWarning: (w) => warnings.push(w) });
 	writer.announce([VIDEO]);
 	let audioMs = 1500;
+	let audio = 0;
 	for (let frame = 0; frame < 75; frame++) {
 		const ms = frame * 40;
 		if (frame === 38) writer.announce([VIDEO, AUDIO]);
 		writer.push(v(ms, frame % 25 === 0));
 		while (frame >= 38 && audioMs < ms + 40) {
 			writer.push(a(audioMs));
+			audio++;
 			audioMs += 1024 / 48;
 		}
 	}
@@ -376,8 +378,54 @@ test('a track that starts late joins at the next keyframe; the other loses nothi
 	);
 	const video = files.map((f) => f.packets.filter((p) => p.trackId === 1).length);
 	assert.equal(video, [50, 25], 'every video frame, the cut at the keyframe after the new track');
-	assert.ok(files[1]!.packets.filter((p) => p.trackId === 2).length > 40);
+	const second = files[1]!.packets;
+	assert.is(second.filter((p) => p.trackId === 2).length, audio, 'every audio packet, from before the keyframe on');
+	assert.is(second[0]!.trackId, 2, 'the file starts with the audio');
+	assert.is(second[0]!.dts, 0, "the file's origin is the audio's first packet");
+	assert.is(second.find((p) => p.trackId === 1)!.dts, (2000 - 1500) * 90, 'video from the keyframe, 0.5 s in');
 	assert.ok(warnings.some((w) => w.code === 'parameter_change'));
+	assert.not.ok(warnings.some((w) => w.code === 'dropped_data'));
+});
+
+test('frames of a changed video track before its keyframe are dropped, and the warning names them', async () => {
+	const warnings: MediaWarning[] = [];
+	const { writer, files } = setup({ onWarning: (w) => warnings.push(w) });
+	writer.announce([VIDEO, AUDIO]);
+	feed(writer, 1, 0);
+	const changed = { ...VIDEO, config: new Uint8Array([9, 9]), video: { width: 1280, height: 720 } };
+	writer.announce([changed, AUDIO]);
+	// The new parameter sets come 10 frames (0.4 s) before the next keyframe.
+	let audioMs = 1000;
+	for (let frame = 0; frame < 35; frame++) {
+		const ms = 1000 + frame * 40;
+		writer.push(v(ms, frame === 10));
+		while (audioMs < ms + 40) {
+			writer.push(a(audioMs));
+			audioMs += 1024 / 48;
+		}
+	}
+	await writer.close();
+	assert.equal(
+		files.map((f) => f.packets.filter((p) => p.trackId === 1).length),
+		[25, 25],
+	);
+	assert.is(writer.stats.droppedBeforeKeyframe, 10);
+	const named = warnings.filter((w) => w.code === 'dropped_data').map((w) => w.message);
+	assert.equal(named, [
+		'track 1 (h264): 10 frame(s) from 1.000 s to 1.360 s came with new parameter sets before a keyframe; no decoder can start on them: dropped',
+	]);
+});
+
+test('packets still waiting for a keyframe when the writer closes are counted and named', async () => {
+	const warnings: MediaWarning[] = [];
+	const { writer } = setup({ onWarning: (w) => warnings.push(w) });
+	writer.announce([VIDEO, AUDIO]);
+	feed(writer, 1, 0);
+	writer.announce([VIDEO, { ...AUDIO, timescale: 44_100, audio: { sampleRate: 44_100, channels: 2 } }]);
+	for (let i = 0; i < 5; i++) writer.push({ ...a(1000 + i * 23), dts: 44_100 + i * 1024, pts: 44_100 + i * 1024 });
+	await writer.close();
+	assert.is(writer.stats.droppedBeforeKeyframe, 5);
+	assert.ok(warnings.some((w) => w.message === '5 packets held for a keyframe that never came: dropped'));
 });
 
 test('a video track that sends nothing stops holding the file back; when it starts, it joins', async () => {
