@@ -48,6 +48,9 @@ if (!process.argv.includes('--if-stale') || stale()) {
 		platform: 'node',
 		target: 'node20',
 		format: 'cjs',
+		// Whitespace and syntax only: names stay (stack traces read), and Node parses a third less at every start.
+		minifyWhitespace: true,
+		minifySyntax: true,
 		logLevel: 'warning',
 		absWorkingDir: ROOT,
 	};
