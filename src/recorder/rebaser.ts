@@ -118,8 +118,9 @@ export class Rebaser {
 		this.#onJump = onJump;
 	}
 
+	/** Live counters (read on every packet: no copy). */
 	get stats(): RebaserStats {
-		return { ...this.#stats };
+		return this.#stats;
 	}
 
 	/** Adopts a new track set; tracks that stay keep their history, so timestamps carry on. */
