@@ -72,7 +72,17 @@ test('RTMP push into two OME reservations: 2 s MP4 splits with an info XML, and 
 	);
 	assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
 	// Finalizing turns the fragmented MP4s progressive: on a loaded host that takes seconds.
-	await waitFor('the stream end finalized the files', async () => (await state('split')) === 'ready', 30_000);
+	let last: string | undefined;
+	await waitFor(
+		'the stream end finalized the files',
+		async () => {
+			last = await state('split');
+			return last === 'ready';
+		},
+		60_000,
+	).catch((error: Error) => {
+		throw new Error(`${error.message} (state of "split": ${last}; server log: ${server.peer.stderr.slice(-2000)})`);
+	});
 
 	const stopped = await ome<OmeRecord>('stopRecord', { id: 'split' });
 	assert.is(stopped.status, 200);
