@@ -71,13 +71,15 @@ test('RTMP push into two OME reservations: 2 s MP4 splits with an info XML, and 
 		async () => (await state('split')) === 'recording' && (await state('plain')) === 'recording',
 	);
 	assert.is(await ffmpeg.exited, 0, ffmpeg.stderr);
-	// Finalizing turns the fragmented MP4s progressive: on a loaded host that takes seconds.
+	// OME's task reads `stopped` once its publisher left and the last file is finalized (a task still
+	// finalizing reads `ready`). Finalizing turns the fragmented MP4s progressive: on a loaded host that
+	// takes seconds.
 	let last: string | undefined;
 	await waitFor(
 		'the stream end finalized the files',
 		async () => {
 			last = await state('split');
-			return last === 'ready';
+			return last === 'stopped';
 		},
 		60_000,
 	).catch((error: Error) => {
