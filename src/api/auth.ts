@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { sign, verify } from 'hono/jwt';
 
 /** What an `x-access-token` JWT must be: signed with `secret`, and expiring within `maxLifetimeSeconds`. */
@@ -21,10 +21,14 @@ export const DEFAULT_JWT_LIFETIME_SECONDS = 86_400;
  * A plain secret is read as a policy with the default lifetime.
  */
 export const accessTokenAuth =
-	(key: string | JwtPolicy, unauthorized: (message: string) => Response): MiddlewareHandler =>
+	(
+		key: string | JwtPolicy,
+		unauthorized: (message: string) => Response,
+		tokenOf: (c: Context) => string | undefined = (c) => c.req.header('x-access-token'),
+	): MiddlewareHandler =>
 	async (c, next) => {
 		const policy = typeof key === 'string' ? { secret: key, maxLifetimeSeconds: DEFAULT_JWT_LIFETIME_SECONDS } : key;
-		const token = c.req.header('x-access-token');
+		const token = tokenOf(c);
 		if (!token) return unauthorized('missing x-access-token header (a JWT signed with the server access token)');
 		let payload: Record<string, unknown>;
 		try {
@@ -60,3 +64,41 @@ export const issueAccessJwt = (secret: string, days: number, now: Date = new Dat
  */
 export const sameSecret = (presented: string, expected: string): boolean =>
 	timingSafeEqual(createHash('sha256').update(presented).digest(), createHash('sha256').update(expected).digest());
+
+export type ServerTokenOptions = {
+	/** Take the JWT from a GET's `?token=` query parameter too (media links). */
+	readonly queryToken?: boolean;
+};
+
+/**
+ * The server's own credential for its operator endpoints: `Authorization: Bearer <access token>`,
+ * which a Prometheus scrape config sends (`authorization.credentials_file`), or the `x-access-token`
+ * JWT the Callaba dialect takes (`tapedeck token` prints one). With `queryToken`, a GET may carry the
+ * JWT as `?token=` instead: a `<video src>` or a download link cannot send headers (the JWT is short-lived;
+ * the access token itself is never taken from a URL, where proxies and browser history keep it).
+ */
+export const serverTokenAuth = (
+	accessToken: string,
+	jwt: JwtPolicy,
+	options: ServerTokenOptions = {},
+): MiddlewareHandler => {
+	const unauthorized = (message: string): Response =>
+		Response.json(
+			{ success: false, message: `Unauthorized: ${message}` },
+			{ status: 401, headers: { 'www-authenticate': 'Bearer realm="tapedeck"' } },
+		);
+	const byJwt = accessTokenAuth(
+		jwt,
+		(message) => unauthorized(`${message}, or Authorization: Bearer <access token>`),
+		options.queryToken ? (c) => c.req.header('x-access-token') ?? queryToken(c) : undefined,
+	);
+	return async (c, next) => {
+		const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+		if (bearer === undefined) return byJwt(c, next);
+		if (!sameSecret(bearer, accessToken)) return unauthorized('wrong access token in Authorization: Bearer');
+		await next();
+	};
+};
+
+/** A GET's `?token=` query parameter. */
+const queryToken = (c: Context): string | undefined => (c.req.method === 'GET' ? c.req.query('token') : undefined);

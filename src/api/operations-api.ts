@@ -3,10 +3,9 @@
  * `/metrics` (Prometheus text format) and `/api/streams` (the live streams on the bus).
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import type { Readiness } from '../ops/metrics/readiness.ts';
 import type { ServerMetrics } from '../ops/metrics/server-metrics.ts';
-import { accessTokenAuth, type JwtPolicy, sameSecret } from './auth.ts';
+import { type JwtPolicy, serverTokenAuth } from './auth.ts';
 
 export type OperationsApiOptions = {
 	readonly metrics: ServerMetrics;
@@ -34,26 +33,6 @@ export const mountOperationsApi = (app: OpenAPIHono, options: OperationsApiOptio
 	app.use('/api/streams', auth);
 	app.get('/api/streams', (c) => c.json({ streams: metrics.liveStreams() }));
 	documentEndpoints(app, options.requireMetricsToken);
-};
-
-/**
- * The server's own credential for its operator endpoints: `Authorization: Bearer <access token>`,
- * which a Prometheus scrape config sends (`authorization.credentials_file`), or the `x-access-token`
- * JWT the Callaba dialect takes (`tapedeck token` prints one).
- */
-const serverTokenAuth = (accessToken: string, jwt: JwtPolicy): MiddlewareHandler => {
-	const unauthorized = (message: string): Response =>
-		Response.json(
-			{ success: false, message: `Unauthorized: ${message}` },
-			{ status: 401, headers: { 'www-authenticate': 'Bearer realm="tapedeck"' } },
-		);
-	const byJwt = accessTokenAuth(jwt, (message) => unauthorized(`${message}, or Authorization: Bearer <access token>`));
-	return async (c, next) => {
-		const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-		if (bearer === undefined) return byJwt(c, next);
-		if (!sameSecret(bearer, accessToken)) return unauthorized('wrong access token in Authorization: Bearer');
-		await next();
-	};
 };
 
 const documentEndpoints = (app: OpenAPIHono, metricsNeedToken: boolean): void => {
